@@ -1,0 +1,107 @@
+//applet: copyannounce - copy announce data from one .torrent to others (btcopyannounce)
+//usage: copyannounce [-v] source.torrent file.torrent [file.torrent...]
+#include "applets.h"
+#include "cli.h"
+#include "msg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { OPT_HELP = 'h', OPT_VERBOSE = 'v' };
+
+static const struct bt_flag flags[] = {
+	{ OPT_VERBOSE, "verbose", NULL, "print the old and new announce data" },
+	{ OPT_HELP, "help", NULL, "show this help" },
+};
+
+struct cfg {
+	int verbose, help;
+};
+
+static int
+on_flag(int key, const char *arg, void *ud)
+{
+	struct cfg *c = ud;
+	(void)arg;
+	if (key == OPT_VERBOSE)
+		c->verbose = 1;
+	else
+		c->help = 1;
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "Usage: %s <source.torrent> <file1.torrent> [file2.torrent...]\n"
+		"Copy announce information from source to all specified torrents\n\n", bt_prog);
+	fflush(f);
+	if (f == stdout)
+		bt_cli_flag_help(flags, sizeof(flags) / sizeof(flags[0]));
+}
+
+int
+copyannounce_main(int argc, char **argv)
+{
+	struct cfg c = { 0 };
+	char err[160];
+	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+		on_flag, &c, err, sizeof(err));
+	int rc = BT_EXIT_OK;
+	struct bt_torrent src;
+	struct bt_buf o;
+
+	if (first < 0) {
+		bt_warn("%s", err);
+		return BT_EXIT_USAGE;
+	}
+	if (c.help) {
+		usage(stdout);
+		return BT_EXIT_OK;
+	}
+	if (argc - first < 2) {
+		usage(stderr);
+		return BT_EXIT_USAGE;
+	}
+	if (bt_torrent_load(&src, argv[first]) < 0) {
+		bt_torrent_free(&src);
+		return BT_EXIT_FAIL;
+	}
+	if (src.m.announce < 0) {
+		bt_warn("%s: has no announce to copy", argv[first]);
+		bt_torrent_free(&src);
+		return BT_EXIT_FAIL;
+	}
+	struct bt_benc_set sets[2] = { { "announce", NULL, 0 }, { "announce-list", NULL, 0 } };
+	sets[0].val = bt_benc_raw(&src.m.doc, src.m.announce, &sets[0].len);
+	if (src.m.announce_list >= 0)
+		sets[1].val = bt_benc_raw(&src.m.doc, src.m.announce_list, &sets[1].len);
+	if (c.verbose) {
+		bt_buf_init(&o, 0);
+		bt_buf_adds(&o, "new announce:  ");
+		bt_cli_fmt_str(&o, &src.m.doc, src.m.announce);
+		bt_buf_addc(&o, '\n');
+		if (src.m.announce_list >= 0) {
+			bt_buf_adds(&o, "new announce-list:  ");
+			bt_cli_fmt_tiers(&o, &src.m.doc, src.m.announce_list);
+			bt_buf_addc(&o, '\n');
+		}
+		bt_out(o.p, o.len);
+		bt_buf_free(&o);
+	}
+	for (int k = first + 1; k < argc; k++) {
+		struct bt_torrent t;
+		if (bt_torrent_load(&t, argv[k]) < 0) {
+			bt_torrent_free(&t);
+			rc = BT_EXIT_FAIL;
+			continue;
+		}
+		if (c.verbose)
+			bt_cli_print_old_announce(&t);
+		if (bt_cli_edit(&t, sets, 2) < 0)
+			rc = BT_EXIT_FAIL;
+		bt_torrent_free(&t);
+	}
+	bt_torrent_free(&src);
+	return rc;
+}

@@ -1,0 +1,98 @@
+//applet: reannounce - change the tracker of .torrent files (btreannounce)
+//usage: reannounce [-v] [-a TIERS] <announce> file.torrent [file.torrent...]
+#include "applets.h"
+#include "cli.h"
+#include "msg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { OPT_HELP = 'h', OPT_LIST = 'a', OPT_VERBOSE = 'v' };
+
+static const struct bt_flag flags[] = {
+	{ OPT_LIST, "announce_list", "TIERS", "also set the announce-list (else it is removed)" },
+	{ OPT_VERBOSE, "verbose", NULL, "print the old announce data" },
+	{ OPT_HELP, "help", NULL, "show this help" },
+};
+
+struct cfg {
+	const char *list;
+	int verbose, help;
+};
+
+static int
+on_flag(int key, const char *arg, void *ud)
+{
+	struct cfg *c = ud;
+	switch (key) {
+	case OPT_LIST: c->list = arg; break;
+	case OPT_VERBOSE: c->verbose = 1; break;
+	case OPT_HELP: c->help = 1; break;
+	}
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "Usage: %s <announce> [--announce_list <arg>] file1.torrent [file2.torrent...]\n\n"
+		"  Sets the announce URL of each .torrent to <announce>. Without\n"
+		"  --announce_list any announce-list is removed; with it the list is\n"
+		"  replaced: tiers separated by '|', URLs within a tier by ',', e.g.\n"
+		"    http://a/announce,http://b/announce|http://backup/announce\n"
+		"  The info dictionary (and so the info hash) is never changed.\n\n",
+		bt_prog);
+	fflush(f);
+	if (f == stdout)
+		bt_cli_flag_help(flags, sizeof(flags) / sizeof(flags[0]));
+}
+
+int
+reannounce_main(int argc, char **argv)
+{
+	struct cfg c = { 0 };
+	char err[160];
+	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+		on_flag, &c, err, sizeof(err));
+	int rc = BT_EXIT_OK;
+
+	if (first < 0) {
+		bt_warn("%s", err);
+		return BT_EXIT_USAGE;
+	}
+	if (c.help) {
+		usage(stdout);
+		return BT_EXIT_OK;
+	}
+	if (argc - first < 2) {
+		usage(stderr);
+		return BT_EXIT_USAGE;
+	}
+	const char *announce = argv[first];
+	struct bt_buf ann, list;
+	bt_buf_init(&ann, 0);
+	bt_buf_init(&list, 0);
+	bt_cli_enc_str(&ann, announce);
+	if (c.list)
+		bt_cli_enc_tiers(&list, c.list);
+	struct bt_benc_set sets[2] = {
+		{ "announce", ann.p, ann.len },
+		{ "announce-list", c.list ? list.p : NULL, list.len },
+	};
+	for (int k = first + 1; k < argc; k++) {
+		struct bt_torrent t;
+		if (bt_torrent_load(&t, argv[k]) < 0) {
+			bt_torrent_free(&t);
+			rc = BT_EXIT_FAIL;
+			continue;
+		}
+		if (c.verbose)
+			bt_cli_print_old_announce(&t);
+		if (bt_cli_edit(&t, sets, 2) < 0)
+			rc = BT_EXIT_FAIL;
+		bt_torrent_free(&t);
+	}
+	bt_buf_free(&ann);
+	bt_buf_free(&list);
+	return rc;
+}

@@ -1,0 +1,142 @@
+//applet: rename - change the name inside a .torrent file (btrename)
+//usage: rename [-v] TORRENT NAME | rename [-v] -m TORRENT...
+#include "applets.h"
+#include "cli.h"
+#include "msg.h"
+#include "sha1.h"
+#include "str.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { OPT_HELP = 'h', OPT_MATCH = 'm', OPT_VERBOSE = 'v', OPT_VERSION = 'V' };
+
+static const struct bt_flag flags[] = {
+	{ OPT_MATCH, "match", NULL, "name each torrent after its own file name, less .torrent" },
+	{ OPT_VERBOSE, "verbose", NULL, "print each change" },
+	{ OPT_VERSION, "version", NULL, "print the version" },
+	{ OPT_HELP, "help", NULL, "show this help" },
+};
+
+struct cfg {
+	int match, verbose, version, help;
+};
+
+static int
+on_flag(int key, const char *arg, void *ud)
+{
+	struct cfg *c = ud;
+	(void)arg;
+	switch (key) {
+	case OPT_MATCH: c->match = 1; break;
+	case OPT_VERBOSE: c->verbose = 1; break;
+	case OPT_VERSION: c->version = 1; break;
+	default: c->help = 1; break;
+	}
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "Usage: %s [-v] TORRENT NAME\n"
+		"       %s [-m] TORRENT [...]\n\n"
+		"Sets the name stored in the torrent (the file or top directory the\n"
+		"data is saved as). This changes the info hash: the result is a new\n"
+		"torrent for trackers and peers.\n\n", bt_prog, bt_prog);
+	fflush(f);
+	if (f == stdout)
+		bt_cli_flag_help(flags, sizeof(flags) / sizeof(flags[0]));
+}
+
+static int
+rename_one(const char *path, const char *name, int verbose)
+{
+	struct bt_torrent t;
+	struct bt_buf enc, info;
+	int changed = 0, rc = -1;
+
+	if (!*name || strchr(name, '/') || strchr(name, '\\') || !strcmp(name, ".") ||
+	    !strcmp(name, "..")) {
+		bt_warn("%s: '%s' cannot be a name (empty, '.', '..' or with a path separator)",
+			path, name);
+		return -1;
+	}
+	if (bt_torrent_load(&t, path) < 0) {
+		bt_torrent_free(&t);
+		return -1;
+	}
+	bt_buf_init(&enc, 0);
+	bt_buf_init(&info, 0);
+	bt_cli_enc_str(&enc, name);
+	struct bt_benc_set nset = { "name", enc.p, enc.len };
+	if (bt_benc_dict_edit(&t.m.doc, t.m.info, &nset, 1, &info, &changed) < 0) {
+		bt_warn("%s: out of memory", path);
+		goto out;
+	}
+	if (verbose)
+		printf("%s: %s -> %s\n", path, t.m.name, name);
+	struct bt_benc_set iset = { "info", info.p, info.len };
+	if (changed && bt_cli_edit(&t, &iset, 1) < 0)
+		goto out;
+	if (changed) {
+		uint8_t h[20];
+		char hex[41];
+		bt_sha1(info.p, info.len, h);
+		bt_hex(hex, h, 20);
+		if (verbose)
+			printf("%s: new info hash %s\n", path, hex);
+	}
+	rc = 0;
+out:
+	bt_buf_free(&enc);
+	bt_buf_free(&info);
+	bt_torrent_free(&t);
+	return rc;
+}
+
+int
+rename_main(int argc, char **argv)
+{
+	struct cfg c = { 0 };
+	char err[160];
+	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+		on_flag, &c, err, sizeof(err));
+	int rc = BT_EXIT_OK;
+
+	if (first < 0) {
+		bt_warn("%s", err);
+		return BT_EXIT_USAGE;
+	}
+	if (c.help) {
+		usage(stdout);
+		return BT_EXIT_OK;
+	}
+	if (c.version) {
+		printf("%s 20130326 (bt %s)\n", bt_prog, BT_VERSION);
+		return BT_EXIT_OK;
+	}
+	int npos = argc - first;
+	if ((c.match && npos < 1) || (!c.match && npos != 2)) {
+		usage(stderr);
+		return BT_EXIT_USAGE;
+	}
+	if (!c.match)
+		return rename_one(argv[first], argv[first + 1], c.verbose) < 0 ? BT_EXIT_FAIL : BT_EXIT_OK;
+	for (int k = first; k < argc; k++) {
+		const char *arg = argv[k];
+		size_t n = strlen(arg);
+		if (n <= 8 || strcmp(arg + n - 8, ".torrent") != 0) {
+			bt_warn("%s does not appear to be a .torrent file", arg);
+			rc = BT_EXIT_FAIL;
+			continue;
+		}
+		const char *base = strrchr(arg, '/');
+		base = base ? base + 1 : arg;
+		char name[4096];
+		snprintf(name, sizeof(name), "%.*s", (int)(strlen(base) - 8), base);
+		if (rename_one(arg, name, c.verbose) < 0)
+			rc = BT_EXIT_FAIL;
+	}
+	return rc;
+}

@@ -1,0 +1,98 @@
+//applet: sethttpseeds - set the HTTP seeds of .torrent files (btsethttpseeds)
+//usage: sethttpseeds [-v] [-w] <url[|url...]|0> file.torrent [file.torrent...]
+#include "applets.h"
+#include "cli.h"
+#include "msg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { OPT_HELP = 'h', OPT_VERBOSE = 'v', OPT_WEB = 'w' };
+
+static const struct bt_flag flags[] = {
+	{ OPT_WEB, "webseeds", NULL, "set the BEP 19 web seeds (url-list) instead of BEP 17 httpseeds" },
+	{ OPT_VERBOSE, "verbose", NULL, "print the old list" },
+	{ OPT_HELP, "help", NULL, "show this help" },
+};
+
+struct cfg {
+	int verbose, web, help;
+};
+
+static int
+on_flag(int key, const char *arg, void *ud)
+{
+	struct cfg *c = ud;
+	(void)arg;
+	switch (key) {
+	case OPT_VERBOSE: c->verbose = 1; break;
+	case OPT_WEB: c->web = 1; break;
+	default: c->help = 1; break;
+	}
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "Usage: %s <http-seeds> file1.torrent [file2.torrent...]\n\n"
+		"  <http-seeds> is a list of URLs separated by '|', url[|url...],\n"
+		"  or 0 to remove the list. The info hash is never changed.\n\n", bt_prog);
+	fflush(f);
+	if (f == stdout)
+		bt_cli_flag_help(flags, sizeof(flags) / sizeof(flags[0]));
+}
+
+int
+sethttpseeds_main(int argc, char **argv)
+{
+	struct cfg c = { 0 };
+	char err[160];
+	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+		on_flag, &c, err, sizeof(err));
+	int rc = BT_EXIT_OK;
+
+	if (first < 0) {
+		bt_warn("%s", err);
+		return BT_EXIT_USAGE;
+	}
+	if (c.help) {
+		usage(stdout);
+		return BT_EXIT_OK;
+	}
+	if (argc - first < 2) {
+		usage(stderr);
+		return BT_EXIT_USAGE;
+	}
+	const char *key = c.web ? "url-list" : "httpseeds";
+	const char *seeds = argv[first];
+	struct bt_buf enc;
+	bt_buf_init(&enc, 0);
+	int remove = strcmp(seeds, "0") == 0;
+	if (!remove)
+		bt_cli_enc_list(&enc, seeds, '|');
+	struct bt_benc_set set = { key, remove ? NULL : enc.p, enc.len };
+	for (int k = first + 1; k < argc; k++) {
+		struct bt_torrent t;
+		if (bt_torrent_load(&t, argv[k]) < 0) {
+			bt_torrent_free(&t);
+			rc = BT_EXIT_FAIL;
+			continue;
+		}
+		int old = c.web ? t.m.url_list : t.m.httpseeds;
+		if (c.verbose && old >= 0) {
+			struct bt_buf o;
+			bt_buf_init(&o, 0);
+			bt_buf_printf(&o, "old %s list for %s: ", c.web ? "web seed" : "http-seed", argv[k]);
+			bt_cli_fmt_list(&o, &t.m.doc, old, '|');
+			bt_buf_addc(&o, '\n');
+			bt_out(o.p, o.len);
+			bt_buf_free(&o);
+		}
+		if (bt_cli_edit(&t, &set, 1) < 0)
+			rc = BT_EXIT_FAIL;
+		bt_torrent_free(&t);
+	}
+	bt_buf_free(&enc);
+	return rc;
+}

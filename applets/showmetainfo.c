@@ -1,0 +1,129 @@
+//applet: showmetainfo - show what .torrent files hold (btshowmetainfo)
+//usage: showmetainfo file.torrent [file.torrent...]
+#include "applets.h"
+#include "cli.h"
+#include "msg.h"
+#include "str.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Labels are 15 characters with the colon, then one space (BitTornado). */
+static void
+field(struct bt_buf *o, const char *label)
+{
+	bt_buf_adds(o, label);
+	bt_buf_addc(o, ' ');
+}
+
+static void
+show(struct bt_buf *o, const struct bt_torrent *t)
+{
+	const struct bt_meta *m = &t->m;
+	const struct bt_benc *d = &m->doc;
+	const char *base = strrchr(t->path, '/');
+	char hex[41];
+
+	bt_hex(hex, m->info_hash, 20);
+	bt_buf_printf(o, "metainfo file.: %s\n", base ? base + 1 : t->path);
+	bt_buf_printf(o, "info hash.....: %s\n", hex);
+	long long q = (long long)(m->total / m->piece_len);
+	long long r = (long long)(m->total % m->piece_len);
+	if (!m->multi) {
+		bt_buf_printf(o, "file name.....: %s\n", m->name);
+		bt_buf_printf(o, "file size.....: %lld (%lld * %lld + %lld)\n",
+			(long long)m->total, q, (long long)m->piece_len, r);
+	} else {
+		bt_buf_printf(o, "directory name: %s\n", m->name);
+		bt_buf_adds(o, "files.........: \n");
+		for (size_t k = 0; k < m->nfiles; k++)
+			bt_buf_printf(o, "   %s (%lld)\n", m->files[k].path,
+				(long long)m->files[k].length);
+		bt_buf_printf(o, "archive size..: %lld (%lld * %lld + %lld)\n",
+			(long long)m->total, q, (long long)m->piece_len, r);
+	}
+	if (m->announce >= 0) {
+		field(o, "announce url..:");
+		bt_cli_fmt_str(o, d, m->announce);
+		bt_buf_addc(o, '\n');
+	} else {
+		bt_buf_adds(o, "***WARNING*** - no announce key\n");
+	}
+	if (m->announce_list >= 0) {
+		field(o, "announce-list.:");
+		bt_cli_fmt_tiers(o, d, m->announce_list);
+		bt_buf_addc(o, '\n');
+	}
+	if (m->httpseeds >= 0) {
+		field(o, "http seeds....:");
+		bt_cli_fmt_list(o, d, m->httpseeds, '|');
+		bt_buf_addc(o, '\n');
+	}
+	if (m->comment >= 0) {
+		field(o, "comment.......:");
+		bt_cli_fmt_str(o, d, m->comment);
+		bt_buf_addc(o, '\n');
+	}
+	/* What BitTornado did not know about. */
+	if (m->url_list >= 0) {
+		field(o, "web seeds.....:");
+		bt_cli_fmt_list(o, d, m->url_list, '|');
+		bt_buf_addc(o, '\n');
+	}
+	if (m->priv > 0)
+		bt_buf_adds(o, "private.......: yes\n");
+	if (m->meta_version >= 2)
+		bt_buf_printf(o, "meta version..: %d (hybrid; shown as v1)\n", m->meta_version);
+	if (m->created_by >= 0) {
+		field(o, "created by....:");
+		bt_cli_fmt_str(o, d, m->created_by);
+		bt_buf_addc(o, '\n');
+	}
+	if (m->creation_date >= 0) {
+		int64_t when;
+		char tbuf[64];
+		struct tm tm;
+		time_t tt;
+		bt_benc_int(d, m->creation_date, &when);
+		tt = (time_t)when;
+		if (gmtime_r(&tt, &tm) && strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S UTC", &tm))
+			bt_buf_printf(o, "creation date.: %s\n", tbuf);
+	}
+}
+
+int
+showmetainfo_main(int argc, char **argv)
+{
+	struct bt_buf o;
+	int rc = BT_EXIT_OK;
+
+	printf("%s 20130326 - decode BitTorrent metainfo files\n\n", bt_prog);
+	if (argc < 2) {
+		printf("%s file1.torrent file2.torrent file3.torrent ...\n\n", bt_prog);
+		return BT_EXIT_USAGE;
+	}
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("%s file1.torrent file2.torrent file3.torrent ...\n\n"
+			"Prints the name, files, sizes, info hash, trackers and seeds of\n"
+			"each .torrent file.\n", bt_prog);
+		return BT_EXIT_OK;
+	}
+	bt_out_flush();
+	for (int k = 1; k < argc; k++) {
+		struct bt_torrent t;
+		if (bt_torrent_load(&t, argv[k]) < 0) {
+			bt_torrent_free(&t);
+			rc = BT_EXIT_FAIL;
+			continue;
+		}
+		bt_buf_init(&o, 0);
+		show(&o, &t);
+		if (o.err)
+			bt_die("%s", "out of memory");
+		bt_out(o.p, o.len);
+		bt_buf_free(&o);
+		bt_torrent_free(&t);
+	}
+	return rc;
+}

@@ -1,0 +1,137 @@
+/* cli.c - see cli.h */
+#include "cli.h"
+#include "err.h"
+#include "fileio.h"
+#include "msg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char bt_cli_announce_list_help[] =
+	"--announce-list takes tiers of trackers. Tiers are separated by '|' and\n"
+	"the trackers within a tier by ','; clients try the tiers in order and\n"
+	"the trackers of a tier in a random order, e.g.\n"
+	"    http://a/announce,http://b/announce|http://backup/announce\n"
+	"\n"
+	"--httpseeds and --webseeds take URLs separated by '|':\n"
+	"--httpseeds for BitTornado-style HTTP seeds (BEP 17), --webseeds for\n"
+	"GetRight-style web seeds (BEP 19, the `url-list` key), e.g.\n"
+	"    http://mirror1/file|http://mirror2/file\n";
+
+int
+bt_torrent_load(struct bt_torrent *t, const char *path)
+{
+	struct bt_meta_err me;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->path = path;
+	rc = bt_file_read(path, BT_CLI_MAX_TORRENT, &t->buf, &t->len);
+	if (rc == BT_E_IO) {
+		bt_pwarn("%s", path);
+		return -1;
+	}
+	if (rc == BT_E_LIMIT) {
+		bt_warn("%s: larger than %u MiB, not a torrent", path, BT_CLI_MAX_TORRENT >> 20);
+		return -1;
+	}
+	if (rc < 0) {
+		bt_warn("%s: %s", path, bt_strerror(rc));
+		return -1;
+	}
+	rc = bt_meta_parse(&t->m, t->buf, t->len, &me);
+	if (rc < 0) {
+		bt_warn("%s: %s (at byte %zu)", path, me.what, me.off);
+		return -1;
+	}
+	return 0;
+}
+
+void
+bt_torrent_free(struct bt_torrent *t)
+{
+	bt_meta_free(&t->m);
+	free(t->buf);
+	t->buf = NULL;
+}
+
+int
+bt_torrent_save(const char *path, const struct bt_buf *b)
+{
+	if (b->err) {
+		bt_warn("%s: %s", path, bt_strerror(b->err));
+		return -1;
+	}
+	if (bt_file_write_atomic(path, b->p, b->len) < 0) {
+		bt_pwarn("cannot write %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+void
+bt_cli_fmt_str(struct bt_buf *out, const struct bt_benc *d, int tok)
+{
+	const uint8_t *p;
+	size_t n;
+	if (bt_benc_str(d, tok, &p, &n) == 0)
+		bt_buf_add(out, p, n);
+}
+
+void
+bt_cli_fmt_list(struct bt_buf *out, const struct bt_benc *d, int list, char sep)
+{
+	int first = 1;
+	if (bt_benc_type(d, list) == BT_BENC_STR) {
+		bt_cli_fmt_str(out, d, list);
+		return;
+	}
+	if (bt_benc_type(d, list) != BT_BENC_LIST)
+		return;
+	for (int j = bt_benc_first(d, list); j >= 0; j = bt_benc_next(d, list, j)) {
+		if (!first)
+			bt_buf_addc(out, (uint8_t)sep);
+		first = 0;
+		bt_cli_fmt_str(out, d, j);
+	}
+}
+
+void
+bt_cli_fmt_tiers(struct bt_buf *out, const struct bt_benc *d, int list)
+{
+	int first = 1;
+	if (bt_benc_type(d, list) != BT_BENC_LIST)
+		return;
+	for (int j = bt_benc_first(d, list); j >= 0; j = bt_benc_next(d, list, j)) {
+		if (!first)
+			bt_buf_addc(out, '|');
+		first = 0;
+		bt_cli_fmt_list(out, d, j, ',');
+	}
+}
+
+void
+bt_cli_opt_help(const struct bt_opt *opts, size_t n)
+{
+	struct bt_buf b;
+	bt_buf_init(&b, 0);
+	bt_opt_help(opts, n, 80, &b);
+	if (b.err)
+		bt_die("%s", bt_strerror(b.err));
+	fwrite(b.p, 1, b.len, stdout);
+	bt_buf_free(&b);
+}
+
+void
+bt_cli_flag_help(const struct bt_flag *flags, size_t n)
+{
+	struct bt_buf b;
+	bt_buf_init(&b, 0);
+	bt_flag_help(flags, n, &b);
+	if (b.err)
+		bt_die("%s", bt_strerror(b.err));
+	fwrite(b.p, 1, b.len, stdout);
+	bt_buf_free(&b);
+}

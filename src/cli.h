@@ -1,0 +1,80 @@
+/* cli.h - helpers the applets share (they print; the library does not). */
+#ifndef BT_CLI_H
+#define BT_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "metainfo.h"
+#include "opt.h"
+
+/* Largest .torrent file we read. */
+#define BT_CLI_MAX_TORRENT (128u << 20)
+
+/* A loaded .torrent: the bytes and the checked view over them. */
+struct bt_torrent {
+	const char *path;
+	uint8_t *buf;
+	size_t len;
+	struct bt_meta m;
+};
+
+/* Read and check a .torrent.  On failure prints one line,
+ * "<prog>: <path>: <what> (at byte N)", and returns -1. */
+int bt_torrent_load(struct bt_torrent *t, const char *path);
+void bt_torrent_free(struct bt_torrent *t);
+/* Replace the file with new bytes, atomically; prints and returns -1 on
+ * failure. */
+int bt_torrent_save(const char *path, const struct bt_buf *b);
+
+/* Append announce-list tiers as "a,b|c" (BitTornado's notation). */
+void bt_cli_fmt_tiers(struct bt_buf *out, const struct bt_benc *d, int list);
+/* Append a list of strings joined by sep. */
+void bt_cli_fmt_list(struct bt_buf *out, const struct bt_benc *d, int list, char sep);
+/* Append a string token as text. */
+void bt_cli_fmt_str(struct bt_buf *out, const struct bt_benc *d, int tok);
+
+/* Print opts help (BitTornado layout, 80 columns) to stdout. */
+void bt_cli_opt_help(const struct bt_opt *opts, size_t n);
+/* Print a bt_flag table to stdout. */
+void bt_cli_flag_help(const struct bt_flag *flags, size_t n);
+
+/* Explanation of the announce-list and httpseeds notations. */
+extern const char bt_cli_announce_list_help[];
+
+#endif
+
+/* ---- making torrents (makemetafile, completedir) ---- */
+
+/* The options both applets take, and their indexes. */
+enum {
+	MK_ANNOUNCE_LIST, MK_HTTPSEEDS, MK_WEBSEEDS, MK_PIECE_SIZE_POW2, MK_COMMENT,
+	MK_TARGET, MK_FILESYSTEM_ENCODING, MK_PRIVATE, MK_SOURCE, MK_NAME,
+	MK_CREATED_BY, MK_NO_DATE, MK_THREADS, MK_NOPTS
+};
+extern const struct bt_opt bt_mk_opts[MK_NOPTS];
+
+/* Check the options that do not depend on the input; prints and returns -1
+ * when one is wrong. */
+int bt_cli_mk_check(const union bt_optv *v);
+/* Make one .torrent for input at out_path.  progress: show it on stdout.
+ * Prints what went wrong and returns -1 on failure. */
+int bt_cli_mk_one(const char *announce, const char *input, const char *out_path,
+	const union bt_optv *v, int progress);
+
+/* ---- editing torrents (reannounce, copyannounce, rename, sethttpseeds) ---- */
+
+/* Apply sets to the top-level dictionary of t and, only if that changes
+ * the bytes, replace the file atomically.  The info dictionary is carried
+ * over byte for byte unless a set names "info".  Returns 1 (written),
+ * 0 (nothing to change) or -1 (printed why). */
+int bt_cli_edit(const struct bt_torrent *t, const struct bt_benc_set *sets, size_t n);
+/* Encode a string, an announce-list ("a,b|c") or a '|'-separated list as a
+ * bencoded value into out. */
+void bt_cli_enc_str(struct bt_buf *out, const char *s);
+void bt_cli_enc_tiers(struct bt_buf *out, const char *tiers);
+void bt_cli_enc_list(struct bt_buf *out, const char *list, char sep);
+/* Verbose report of a torrent's current announce data (btreannounce's
+ * "old announce for F: URL" / "old announce-list for F: TIERS" lines). */
+void bt_cli_print_old_announce(const struct bt_torrent *t);

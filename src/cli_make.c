@@ -1,0 +1,181 @@
+/* cli_make.c - the part of makemetafile and completedir they share. */
+#include "cli.h"
+#include "err.h"
+#include "makemeta.h"
+#include "msg.h"
+#include "str.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const struct bt_opt bt_mk_opts[MK_NOPTS] = {
+	[MK_ANNOUNCE_LIST] = { "announce-list", BT_OPT_STR, "",
+		"a list of announce URLs - explained below" },
+	[MK_HTTPSEEDS] = { "httpseeds", BT_OPT_STR, "",
+		"a list of HTTP seed URLs (BEP 17) - explained below" },
+	[MK_WEBSEEDS] = { "webseeds", BT_OPT_STR, "",
+		"a list of web seed URLs (BEP 19 url-list) - explained below" },
+	[MK_PIECE_SIZE_POW2] = { "piece_size_pow2", BT_OPT_INT, "0",
+		"which power of 2 to set the piece size to (0 = automatic, else 14 to 28)" },
+	[MK_COMMENT] = { "comment", BT_OPT_STR, "",
+		"optional human-readable comment to put in .torrent" },
+	[MK_TARGET] = { "target", BT_OPT_STR, "",
+		"optional target file for the torrent" },
+	[MK_FILESYSTEM_ENCODING] = { "filesystem_encoding", BT_OPT_STR, "",
+		"accepted for compatibility and ignored: names are stored as the bytes the file system gives" },
+	[MK_PRIVATE] = { "private", BT_OPT_INT, "0",
+		"1 marks the torrent private (BEP 27): peers come only from its trackers" },
+	[MK_SOURCE] = { "source", BT_OPT_STR, "",
+		"optional source tag stored in the info dictionary (changes the info hash)" },
+	[MK_NAME] = { "name", BT_OPT_STR, "",
+		"name of the torrent's top file or directory instead of the input's name" },
+	[MK_CREATED_BY] = { "created_by", BT_OPT_STR, "bt/" BT_VERSION,
+		"program name written as 'created by'; empty leaves it out" },
+	[MK_NO_DATE] = { "no_date", BT_OPT_INT, "0",
+		"1 leaves out the creation date" },
+	[MK_THREADS] = { "threads", BT_OPT_INT, "0",
+		"hashing threads (0 = one per CPU)" },
+};
+
+int
+bt_cli_mk_check(const union bt_optv *v)
+{
+	long long p = v[MK_PIECE_SIZE_POW2].i;
+	if (p != 0 && (p < 14 || p > 28)) {
+		bt_warn("--piece_size_pow2 %lld: must be 0 (automatic) or 14 to 28", p);
+		return -1;
+	}
+	if (v[MK_THREADS].i < 0 || v[MK_THREADS].i > 64) {
+		bt_warn("--threads %lld: must be 0 to 64", v[MK_THREADS].i);
+		return -1;
+	}
+	const char *name = v[MK_NAME].s;
+	if (*name && (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)) {
+		bt_warn("--name '%s': must be one file name (no '/', not '.' or '..')", name);
+		return -1;
+	}
+	return 0;
+}
+
+struct progress {
+	int tty;
+	int last_permille;
+	time_t last;
+};
+
+static void
+show_progress(void *ud, size_t done, size_t total)
+{
+	struct progress *p = ud;
+	int permille = total ? (int)((double)done * 1000.0 / (double)total) : 1000;
+	time_t now = time(NULL);
+
+	if (permille == p->last_permille)
+		return;
+	if (permille < 1000 && now == p->last)
+		return;
+	p->last_permille = permille;
+	p->last = now;
+	printf(p->tty ? "\r%.1f%% complete" : "%.1f%% complete\n", permille / 10.0);
+	if (p->tty && permille == 1000)
+		putchar('\n');
+	fflush(stdout);
+}
+
+static void
+skipped(void *ud, const char *path, const char *why)
+{
+	(void)ud;
+	bt_warn("%s: %s, left out", path, why);
+}
+
+static void
+warn_url(const char *what, const char *url)
+{
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8) && strncmp(url, "udp://", 6))
+		bt_warn("warning: %s '%s' is not an http, https or udp URL", what, url);
+}
+
+int
+bt_cli_mk_one(const char *announce, const char *input, const char *out_path,
+	const union bt_optv *v, int progress)
+{
+	struct bt_mktree t;
+	struct bt_mkerr e;
+	struct bt_tiers tiers = { 0 };
+	struct bt_strv seeds = { 0 }, web = { 0 };
+	struct bt_mkmeta mm;
+	struct bt_buf out;
+	struct progress pr = { isatty(STDOUT_FILENO), -1, 0 };
+	uint8_t *pieces = NULL;
+	int rc = -1;
+
+	memset(&t, 0, sizeof(t));
+	bt_buf_init(&out, 0);
+	warn_url("announce URL", announce);
+	if (bt_tiers_parse(&tiers, v[MK_ANNOUNCE_LIST].s) ||
+	    bt_strv_split(&seeds, v[MK_HTTPSEEDS].s, '|') ||
+	    bt_strv_split(&web, v[MK_WEBSEEDS].s, '|')) {
+		bt_warn("out of memory");
+		goto out;
+	}
+	for (size_t k = 0; k < tiers.n; k++)
+		for (size_t u = 0; u < tiers.t[k].n; u++)
+			warn_url("announce-list URL", tiers.t[k].v[u]);
+
+	if (bt_mktree_scan(&t, input, skipped, NULL, &e) < 0) {
+		if (e.code == BT_E_IO)
+			bt_warn("%s: %s: %s", e.path, e.what, strerror(e.sys_errno));
+		else
+			bt_warn("%s: %s", e.path, e.what);
+		goto out;
+	}
+	unsigned pow2 = v[MK_PIECE_SIZE_POW2].i ? (unsigned)v[MK_PIECE_SIZE_POW2].i
+		: bt_mk_auto_pow2(t.total);
+	int64_t plen = (int64_t)1 << pow2;
+	size_t npieces = (size_t)((t.total + plen - 1) / plen);
+	pieces = malloc(npieces * 20);
+	if (!pieces) {
+		bt_warn("out of memory");
+		goto out;
+	}
+	if (bt_mk_hash(&t, plen, (unsigned)v[MK_THREADS].i, pieces,
+		progress ? show_progress : NULL, &pr, &e) < 0) {
+		if (pr.tty && pr.last_permille >= 0)
+			putchar('\n');
+		if (e.sys_errno)
+			bt_warn("%s: %s: %s", e.path, e.what, strerror(e.sys_errno));
+		else
+			bt_warn("%s: %s", e.path[0] ? e.path : input, e.what);
+		goto out;
+	}
+	memset(&mm, 0, sizeof(mm));
+	mm.announce = announce;
+	mm.announce_list = &tiers;
+	mm.httpseeds = &seeds;
+	mm.url_list = &web;
+	mm.comment = v[MK_COMMENT].s;
+	mm.created_by = v[MK_CREATED_BY].s;
+	mm.source = v[MK_SOURCE].s;
+	mm.name = v[MK_NAME].s;
+	mm.creation_date = v[MK_NO_DATE].i ? -1 : (int64_t)time(NULL);
+	mm.priv = v[MK_PRIVATE].i != 0;
+	int erc = bt_mk_encode(&out, &t, plen, pieces, &mm);
+	if (erc < 0) {
+		bt_warn("%s: cannot encode the torrent: %s", input, bt_strerror(erc));
+		goto out;
+	}
+	if (bt_torrent_save(out_path, &out) == 0)
+		rc = 0;
+out:
+	bt_buf_free(&out);
+	free(pieces);
+	bt_mktree_free(&t);
+	bt_tiers_free(&tiers);
+	bt_strv_free(&seeds);
+	bt_strv_free(&web);
+	return rc;
+}

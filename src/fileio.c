@@ -1,0 +1,144 @@
+/* fileio.c - see fileio.h */
+#include "fileio.h"
+#include "err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int
+bt_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t *p = NULL;
+	size_t cap = 0, n = 0, hint = 4096;
+
+	*out = NULL;
+	*len = 0;
+	if (fd < 0)
+		return BT_E_IO;
+	if (fstat(fd, &st) < 0)
+		goto io;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto io;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if ((uint64_t)st.st_size > max) {
+			close(fd);
+			return BT_E_LIMIT;
+		}
+		hint = (size_t)st.st_size + 1;
+	}
+	for (;;) {
+		if (n == cap) {
+			if (cap > max) {
+				free(p);
+				close(fd);
+				return BT_E_LIMIT;
+			}
+			size_t nc = cap ? cap * 2 : hint;
+			if (nc > max + 1)
+				nc = max + 1;
+			uint8_t *np = realloc(p, nc);
+			if (!np) {
+				free(p);
+				close(fd);
+				return BT_E_NOMEM;
+			}
+			p = np;
+			cap = nc;
+		}
+		ssize_t r = read(fd, p + n, cap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			goto io;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max) {
+		free(p);
+		close(fd);
+		return BT_E_LIMIT;
+	}
+	close(fd);
+	if (!p)
+		p = malloc(1);
+	if (!p)
+		return BT_E_NOMEM;
+	*out = p;
+	*len = n;
+	return 0;
+io:;
+	int e = errno;
+	free(p);
+	close(fd);
+	errno = e;
+	return BT_E_IO;
+}
+
+int
+bt_file_write_atomic(const char *path, const void *data, size_t n)
+{
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + 16);
+	struct stat st;
+	mode_t mode;
+	int fd, e;
+	const uint8_t *p = data;
+
+	if (!tmp)
+		return BT_E_NOMEM;
+	if (stat(path, &st) == 0) {
+		mode = st.st_mode & 07777;
+	} else {
+		mode_t um = umask(0);
+		umask(um);
+		mode = 0666 & ~um;
+	}
+	memcpy(tmp, path, plen);
+	memcpy(tmp + plen, ".tmp.XXXXXX", 12);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		goto fail_nofd;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = e;
+fail_nofd:
+	e = errno;
+	free(tmp);
+	errno = e;
+	return BT_E_IO;
+}

@@ -1,0 +1,20 @@
+/* fileio.h - whole-file reads with a size cap, atomic whole-file writes. */
+#ifndef BT_FILEIO_H
+#define BT_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Read a whole regular file of at most max bytes into a new heap buffer
+ * (*out, to be freed).  Returns 0, BT_E_IO (errno kept), BT_E_LIMIT
+ * (larger than max) or BT_E_NOMEM. */
+int bt_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
+
+/* Write p[0..n) to path atomically: into a temporary file in the same
+ * directory, flushed to disk, then renamed over path, so readers see the
+ * old file or the new one, never a part.  The new file gets mode 0666 less
+ * the umask, or the mode of the file it replaces.  Returns 0 or BT_E_IO
+ * (errno kept); on failure path is untouched and no temporary is left. */
+int bt_file_write_atomic(const char *path, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,182 @@
+/* main.c - the multicall entry point.
+ *
+ * `bt APPLET args...`, or a link named after an applet or after one of
+ * BitTornado's tools (btmakemetafile, bttrack.py, ...), runs that applet.
+ * `bt --list`, `bt --install DIR`, `bt --help`, `bt --version`. */
+#include "applets.h"
+#include "msg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct applet {
+	const char *name;
+	int (*main)(int, char **);
+	const char *summary;
+};
+
+#define ROW(name, summary) { #name, name##_main, summary },
+static const struct applet applets[] = { BT_APPLETS(ROW) };
+#undef ROW
+
+struct legacy {
+	const char *name, *applet;
+};
+
+#define ROW(legacy, applet) { #legacy, #applet },
+static const struct legacy legacy_names[] = { BT_LEGACY_NAMES(ROW) };
+#undef ROW
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static int
+cmp_applet(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct applet *)elem)->name);
+}
+
+static const struct applet *
+find_applet(const char *name)
+{
+	return bsearch(name, applets, COUNT(applets), sizeof(applets[0]), cmp_applet);
+}
+
+/* "btmakemetafile.py" -> the makemetafile applet. */
+static const struct applet *
+find_by_progname(const char *base)
+{
+	char name[64];
+	size_t n = strlen(base);
+
+	if (n >= sizeof(name))
+		return NULL;
+	memcpy(name, base, n + 1);
+	if (n > 3 && strcmp(name + n - 3, ".py") == 0)
+		name[n - 3] = 0;
+	for (size_t k = 0; k < COUNT(legacy_names); k++)
+		if (strcmp(name, legacy_names[k].name) == 0)
+			return find_applet(legacy_names[k].applet);
+	return NULL;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"bt %s - a small BitTorrent suite\n"
+		"\n"
+		"Usage: bt APPLET [arguments...]\n"
+		"       bt --list | --install DIR | --help | --version\n"
+		"   or: a link to bt named after an applet or a BitTornado tool\n"
+		"       (btmakemetafile, bttrack, btdownloadheadless, ...)\n"
+		"\n"
+		"Applets:\n", BT_VERSION);
+	for (size_t k = 0; k < COUNT(applets); k++)
+		fprintf(f, "  %-14s %s\n", applets[k].name, applets[k].summary);
+	fprintf(f, "\n`bt APPLET --help` describes an applet.\n");
+}
+
+static int
+install_links(const char *dir)
+{
+	char self[4096], path[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int rc = BT_EXIT_OK;
+
+	if (n <= 0) {
+		bt_pwarn("cannot find my own path");
+		return BT_EXIT_FAIL;
+	}
+	self[n] = 0;
+	for (size_t k = 0; k < COUNT(legacy_names); k++) {
+		for (int py = 0; py < 2; py++) {
+			snprintf(path, sizeof(path), "%s/%s%s", dir, legacy_names[k].name,
+				py ? ".py" : "");
+			if (symlink(self, path) == 0)
+				continue;
+			if (errno == EEXIST) {
+				char cur[4096];
+				ssize_t m = readlink(path, cur, sizeof(cur) - 1);
+				if (m > 0 && (size_t)m == strlen(self) && memcmp(cur, self, (size_t)m) == 0)
+					continue;
+			}
+			bt_pwarn("%s", path);
+			rc = BT_EXIT_FAIL;
+		}
+	}
+	return rc;
+}
+
+static int
+run(const struct applet *a, const char *prog, int argc, char **argv)
+{
+	bt_prog = prog;
+	int rc = a->main(argc, argv);
+	bt_out_flush();
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *base = argc > 0 && argv[0] ? argv[0] : "bt";
+	const char *slash = strrchr(base, '/');
+	const struct applet *a;
+	static char prog[96];
+
+	if (slash)
+		base = slash + 1;
+	a = find_by_progname(base);
+	if (!a)
+		a = find_applet(base);
+	if (a) {
+		/* BitTornado printed its program name without ".py". */
+		snprintf(prog, sizeof(prog), "%s", base);
+		size_t n = strlen(prog);
+		if (n > 3 && strcmp(prog + n - 3, ".py") == 0)
+			prog[n - 3] = 0;
+		return run(a, prog, argc, argv);
+	}
+
+	if (argc < 2) {
+		usage(stderr);
+		return BT_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		bt_out_flush();
+		return BT_EXIT_OK;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("bt %s\n", BT_VERSION);
+		bt_out_flush();
+		return BT_EXIT_OK;
+	}
+	if (strcmp(cmd, "--list") == 0) {
+		for (size_t k = 0; k < COUNT(applets); k++)
+			printf("%s\n", applets[k].name);
+		bt_out_flush();
+		return BT_EXIT_OK;
+	}
+	if (strcmp(cmd, "--install") == 0) {
+		if (argc != 3) {
+			bt_warn("usage: bt --install DIR");
+			return BT_EXIT_USAGE;
+		}
+		return install_links(argv[2]);
+	}
+	a = find_applet(cmd);
+	if (!a)
+		a = find_by_progname(cmd);
+	if (!a) {
+		bt_warn("unknown applet '%s'", cmd);
+		fprintf(stderr, "Usage: bt APPLET [arguments...]; `bt --list` lists the applets.\n");
+		return BT_EXIT_NOAPPLET;
+	}
+	snprintf(prog, sizeof(prog), "bt %s", a->name);
+	return run(a, prog, argc - 1, argv + 1);
+}

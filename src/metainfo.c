@@ -1,0 +1,350 @@
+/* metainfo.c - see metainfo.h */
+#include "metainfo.h"
+#include "err.h"
+#include "sha1.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+bad(struct bt_meta_err *err, int code, size_t off, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		err->code = code;
+		err->off = off;
+		va_start(ap, fmt);
+		vsnprintf(err->what, sizeof(err->what), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+static size_t
+off_of(const struct bt_meta *m, int i)
+{
+	return m->doc.tok[i].off;
+}
+
+char *
+bt_meta_strdup(const struct bt_meta *m, int i)
+{
+	const uint8_t *p;
+	size_t n;
+	if (bt_benc_str(&m->doc, i, &p, &n) < 0 || memchr(p, 0, n))
+		return NULL;
+	char *s = malloc(n + 1);
+	if (s) {
+		memcpy(s, p, n);
+		s[n] = 0;
+	}
+	return s;
+}
+
+/* A name or path component that is safe to use as one directory entry. */
+static const char *
+component_problem(const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return "is empty";
+	if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+		return "is '.' or '..'";
+	if (memchr(p, '/', n) || memchr(p, '\\', n))
+		return "contains a path separator";
+	if (memchr(p, 0, n))
+		return "contains a NUL byte";
+	return NULL;
+}
+
+/* Compare joined paths component by component ('/' sorts first), so that
+ * "a" is next to "a/b" once sorted. */
+static int
+path_cmp(const void *a, const void *b)
+{
+	const unsigned char *x = (const unsigned char *)(*(const struct bt_meta_file *const *)a)->path;
+	const unsigned char *y = (const unsigned char *)(*(const struct bt_meta_file *const *)b)->path;
+	for (;; x++, y++) {
+		unsigned cx = *x == '/' ? 1 : (*x ? *x + 1u : 0);
+		unsigned cy = *y == '/' ? 1 : (*y ? *y + 1u : 0);
+		if (cx != cy)
+			return cx < cy ? -1 : 1;
+		if (!cx)
+			return 0;
+	}
+}
+
+static int
+check_str_list(const struct bt_meta *m, int list, int nested)
+{
+	if (bt_benc_type(&m->doc, list) != BT_BENC_LIST)
+		return -1;
+	for (int j = bt_benc_first(&m->doc, list); j >= 0; j = bt_benc_next(&m->doc, list, j)) {
+		if (nested ? check_str_list(m, j, 0) < 0 : bt_benc_type(&m->doc, j) != BT_BENC_STR)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_files(struct bt_meta *m, int files, struct bt_meta_err *err)
+{
+	const struct bt_benc *d = &m->doc;
+	int count = bt_benc_count(d, files);
+
+	if ((unsigned)count > BT_META_MAX_FILES)
+		return bad(err, BT_E_LIMIT, off_of(m, files), "too many files (%d)", count);
+	if (count == 0)
+		return bad(err, BT_E_INVAL, off_of(m, files), "'files' is empty");
+	m->files = calloc((size_t)count, sizeof(*m->files));
+	if (!m->files)
+		return bad(err, BT_E_NOMEM, 0, "out of memory");
+
+	char *path = malloc(BT_META_MAX_PATH + 1);
+	if (!path)
+		return bad(err, BT_E_NOMEM, 0, "out of memory");
+	for (int f = bt_benc_first(d, files); f >= 0; f = bt_benc_next(d, files, f)) {
+		struct bt_meta_file *mf = &m->files[m->nfiles];
+		int len_tok = bt_benc_dict_get(d, f, "length");
+		int path_tok = bt_benc_dict_get(d, f, "path");
+		int attr_tok = bt_benc_dict_get(d, f, "attr");
+		size_t plen = 0;
+
+		if (bt_benc_type(d, f) != BT_BENC_DICT) {
+			free(path);
+			return bad(err, BT_E_INVAL, off_of(m, f), "file entry is not a dictionary");
+		}
+		if (bt_benc_int(d, len_tok, &mf->length) < 0 || mf->length < 0) {
+			free(path);
+			return bad(err, BT_E_INVAL, off_of(m, len_tok >= 0 ? len_tok : f),
+				"file %zu: bad or missing 'length'", m->nfiles);
+		}
+		if (bt_benc_type(d, path_tok) != BT_BENC_LIST || bt_benc_count(d, path_tok) == 0) {
+			free(path);
+			return bad(err, BT_E_INVAL, off_of(m, path_tok >= 0 ? path_tok : f),
+				"file %zu: bad or missing 'path'", m->nfiles);
+		}
+		if (bt_benc_count(d, path_tok) > BT_META_MAX_DEPTH) {
+			free(path);
+			return bad(err, BT_E_LIMIT, off_of(m, path_tok), "file %zu: path too deep",
+				m->nfiles);
+		}
+		for (int c = bt_benc_first(d, path_tok); c >= 0; c = bt_benc_next(d, path_tok, c)) {
+			const uint8_t *p;
+			size_t n;
+			const char *why;
+			if (bt_benc_str(d, c, &p, &n) < 0) {
+				free(path);
+				return bad(err, BT_E_INVAL, off_of(m, c),
+					"file %zu: path component is not a string", m->nfiles);
+			}
+			if ((why = component_problem(p, n)) != NULL) {
+				free(path);
+				return bad(err, BT_E_INVAL, off_of(m, c),
+					"file %zu: unsafe path component '%.*s' (%s)", m->nfiles,
+					(int)(n > 64 ? 64 : n), (const char *)p, why);
+			}
+			if (plen + n + 1 > BT_META_MAX_PATH) {
+				free(path);
+				return bad(err, BT_E_LIMIT, off_of(m, c), "file %zu: path too long",
+					m->nfiles);
+			}
+			if (plen)
+				path[plen++] = '/';
+			memcpy(path + plen, p, n);
+			plen += n;
+		}
+		path[plen] = 0;
+		mf->path = strdup(path);
+		if (!mf->path) {
+			free(path);
+			return bad(err, BT_E_NOMEM, 0, "out of memory");
+		}
+		if (attr_tok >= 0) {
+			const uint8_t *p;
+			size_t n;
+			if (bt_benc_str(d, attr_tok, &p, &n) == 0 && memchr(p, 'p', n))
+				mf->pad = 1;
+		}
+		mf->tok = f;
+		mf->offset = m->total;
+		if (mf->length > INT64_MAX / 4 - m->total) {
+			free(path);
+			return bad(err, BT_E_LIMIT, off_of(m, len_tok), "total size too large");
+		}
+		m->total += mf->length;
+		m->nfiles++;
+	}
+	free(path);
+
+	/* Duplicates, and a file that is also a directory. */
+	struct bt_meta_file **idx = malloc(m->nfiles * sizeof(*idx));
+	if (!idx)
+		return bad(err, BT_E_NOMEM, 0, "out of memory");
+	for (size_t k = 0; k < m->nfiles; k++)
+		idx[k] = &m->files[k];
+	qsort(idx, m->nfiles, sizeof(*idx), path_cmp);
+	for (size_t k = 1; k < m->nfiles; k++) {
+		const char *a = idx[k - 1]->path, *b = idx[k]->path;
+		size_t la = strlen(a);
+		if (strcmp(a, b) == 0 || (strncmp(a, b, la) == 0 && b[la] == '/')) {
+			int rc = bad(err, BT_E_INVAL, off_of(m, idx[k]->tok),
+				strcmp(a, b) == 0 ? "duplicate path '%s'" : "path '%s' is both a file and a directory",
+				a);
+			free(idx);
+			return rc;
+		}
+	}
+	free(idx);
+	return 0;
+}
+
+int
+bt_meta_parse(struct bt_meta *m, const uint8_t *buf, size_t len, struct bt_meta_err *err)
+{
+	struct bt_benc_err be;
+	const struct bt_benc *d = &m->doc;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	m->info = m->announce = m->announce_list = m->httpseeds = m->url_list = -1;
+	m->comment = m->created_by = m->creation_date = -1;
+	m->priv = -1;
+	if (err) {
+		err->code = 0;
+		err->off = 0;
+		err->what[0] = 0;
+	}
+	rc = bt_benc_parse(&m->doc, buf, len, &bt_benc_lim_strict, &be);
+	if (rc < 0)
+		return bad(err, rc, be.off, "bad bencoding: %s", bt_benc_errstr(be.code));
+	if (bt_benc_type(d, 0) != BT_BENC_DICT)
+		return bad(err, BT_E_INVAL, 0, "not a dictionary");
+
+	/* Top-level keys: each optional, each with a fixed type. */
+	static const struct { const char *key; int type; size_t field; } top[] = {
+		{ "announce", BT_BENC_STR, offsetof(struct bt_meta, announce) },
+		{ "announce-list", BT_BENC_LIST, offsetof(struct bt_meta, announce_list) },
+		{ "comment", BT_BENC_STR, offsetof(struct bt_meta, comment) },
+		{ "created by", BT_BENC_STR, offsetof(struct bt_meta, created_by) },
+		{ "creation date", BT_BENC_INT, offsetof(struct bt_meta, creation_date) },
+		{ "httpseeds", BT_BENC_LIST, offsetof(struct bt_meta, httpseeds) },
+		{ "url-list", 0, offsetof(struct bt_meta, url_list) },
+	};
+	for (size_t k = 0; k < sizeof(top) / sizeof(top[0]); k++) {
+		int t = bt_benc_dict_get(d, 0, top[k].key);
+		if (t < 0)
+			continue;
+		if (top[k].type && bt_benc_type(d, t) != top[k].type)
+			return bad(err, BT_E_INVAL, off_of(m, t), "'%s' has the wrong type", top[k].key);
+		*(int *)((char *)m + top[k].field) = t;
+	}
+	if (m->announce_list >= 0 && check_str_list(m, m->announce_list, 1) < 0)
+		return bad(err, BT_E_INVAL, off_of(m, m->announce_list),
+			"'announce-list' is not a list of lists of URLs");
+	if (m->httpseeds >= 0 && check_str_list(m, m->httpseeds, 0) < 0)
+		return bad(err, BT_E_INVAL, off_of(m, m->httpseeds), "'httpseeds' is not a list of URLs");
+	if (m->url_list >= 0 && bt_benc_type(d, m->url_list) != BT_BENC_STR &&
+	    check_str_list(m, m->url_list, 0) < 0)
+		return bad(err, BT_E_INVAL, off_of(m, m->url_list), "'url-list' is not a URL or a list of URLs");
+
+	m->info = bt_benc_dict_get(d, 0, "info");
+	if (m->info < 0)
+		return bad(err, BT_E_INVAL, 0, "no 'info' dictionary");
+	if (bt_benc_type(d, m->info) != BT_BENC_DICT)
+		return bad(err, BT_E_INVAL, off_of(m, m->info), "'info' is not a dictionary");
+	size_t info_len;
+	const uint8_t *info_raw = bt_benc_raw(d, m->info, &info_len);
+	bt_sha1(info_raw, info_len, m->info_hash);
+
+	int info = m->info;
+	int name = bt_benc_dict_get(d, info, "name");
+	int plen = bt_benc_dict_get(d, info, "piece length");
+	int pieces = bt_benc_dict_get(d, info, "pieces");
+	int length = bt_benc_dict_get(d, info, "length");
+	int files = bt_benc_dict_get(d, info, "files");
+	int priv = bt_benc_dict_get(d, info, "private");
+	int mver = bt_benc_dict_get(d, info, "meta version");
+	const uint8_t *p;
+	size_t n;
+	const char *why;
+	int64_t v;
+
+	if (mver >= 0) {
+		if (bt_benc_int(d, mver, &v) < 0 || v < 1 || v > 1000)
+			return bad(err, BT_E_INVAL, off_of(m, mver), "bad 'meta version'");
+		m->meta_version = (int)v;
+	}
+	if (name < 0 || bt_benc_str(d, name, &p, &n) < 0)
+		return bad(err, BT_E_INVAL, off_of(m, name >= 0 ? name : info), "bad or missing 'name'");
+	if ((why = component_problem(p, n)) != NULL)
+		return bad(err, BT_E_INVAL, off_of(m, name), "unsafe name '%.*s' (%s)",
+			(int)(n > 64 ? 64 : n), (const char *)p, why);
+	m->name = bt_meta_strdup(m, name);
+	if (!m->name)
+		return bad(err, BT_E_NOMEM, 0, "out of memory");
+
+	if (plen < 0 || bt_benc_int(d, plen, &m->piece_len) < 0)
+		return bad(err, BT_E_INVAL, off_of(m, plen >= 0 ? plen : info),
+			"bad or missing 'piece length'");
+	if (m->piece_len <= 0 || m->piece_len > BT_META_MAX_PIECE_LEN)
+		return bad(err, BT_E_INVAL, off_of(m, plen), "illegal 'piece length' %lld",
+			(long long)m->piece_len);
+
+	if (pieces < 0) {
+		if (m->meta_version >= 2)
+			return bad(err, BT_E_UNSUPPORTED, off_of(m, info),
+				"v2-only torrent (no v1 'pieces'); not supported yet");
+		return bad(err, BT_E_INVAL, off_of(m, info), "no 'pieces'");
+	}
+	if (bt_benc_str(d, pieces, &m->pieces, &n) < 0 || n % 20)
+		return bad(err, BT_E_INVAL, off_of(m, pieces),
+			"'pieces' is not a string of 20-byte hashes");
+	m->npieces = n / 20;
+
+	if ((length >= 0) == (files >= 0))
+		return bad(err, BT_E_INVAL, off_of(m, info),
+			length >= 0 ? "both 'length' and 'files'" : "neither 'length' nor 'files'");
+	if (length >= 0) {
+		if (bt_benc_int(d, length, &m->total) < 0 || m->total < 0 || m->total > INT64_MAX / 4)
+			return bad(err, BT_E_INVAL, off_of(m, length), "bad 'length'");
+		m->files = calloc(1, sizeof(*m->files));
+		if (!m->files || !(m->files[0].path = strdup(m->name)))
+			return bad(err, BT_E_NOMEM, 0, "out of memory");
+		m->files[0].length = m->total;
+		m->files[0].tok = -1;
+		m->nfiles = 1;
+	} else {
+		if (bt_benc_type(d, files) != BT_BENC_LIST)
+			return bad(err, BT_E_INVAL, off_of(m, files), "'files' is not a list");
+		m->multi = 1;
+		if ((rc = parse_files(m, files, err)) < 0)
+			return rc;
+	}
+
+	uint64_t want = ((uint64_t)m->total + (uint64_t)m->piece_len - 1) / (uint64_t)m->piece_len;
+	if (want != m->npieces)
+		return bad(err, BT_E_INVAL, off_of(m, pieces),
+			"%zu piece hashes for %lld bytes in pieces of %lld (need %llu)",
+			m->npieces, (long long)m->total, (long long)m->piece_len,
+			(unsigned long long)want);
+
+	if (priv >= 0) {
+		if (bt_benc_int(d, priv, &v) < 0)
+			return bad(err, BT_E_INVAL, off_of(m, priv), "'private' is not an integer");
+		m->priv = v != 0;
+	}
+	return 0;
+}
+
+void
+bt_meta_free(struct bt_meta *m)
+{
+	for (size_t k = 0; k < m->nfiles; k++)
+		free(m->files[k].path);
+	free(m->files);
+	free(m->name);
+	bt_benc_free(&m->doc);
+	memset(m, 0, sizeof(*m));
+}

@@ -1,0 +1,70 @@
+/* metainfo.h - a validated view of a .torrent file (BEP 3, 12, 17, 19, 27).
+ *
+ * bt_meta_parse() checks the bencode strictly, then the torrent's meaning:
+ * a name and every path component that is safe to create on disk (not
+ * empty, not "." or "..", no '/' or '\', no NUL), lengths >= 0, a positive
+ * piece length, exactly as many piece hashes as the size needs, no
+ * duplicate paths and no file that is also a directory.  The info hash is
+ * the SHA-1 of the `info` dictionary's bytes exactly as they are in the
+ * file, so unknown keys count as they should.
+ *
+ * Hybrid v1+v2 torrents (BEP 52) are read through their v1 part; padding
+ * files (BEP 47) are flagged. */
+#ifndef BT_METAINFO_H
+#define BT_METAINFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "benc.h"
+
+#define BT_META_MAX_FILES	(1u << 20)
+#define BT_META_MAX_PATH	4096	/* bytes in a joined path */
+#define BT_META_MAX_DEPTH	256	/* components in a path */
+#define BT_META_MAX_PIECE_LEN	(1 << 30)
+
+struct bt_meta_file {
+	int64_t length;
+	int64_t offset;		/* where the file starts in the torrent's data */
+	char *path;		/* components joined by '/' */
+	int tok;		/* its dictionary in the document, -1 if single */
+	uint8_t pad;		/* BEP 47 padding file */
+};
+
+struct bt_meta {
+	struct bt_benc doc;	/* tokens over the caller's buffer */
+	int info;		/* token of the info dictionary */
+	uint8_t info_hash[20];
+	char *name;
+	int64_t piece_len;
+	const uint8_t *pieces;	/* npieces * 20 bytes, inside the buffer */
+	size_t npieces;
+	int64_t total;
+	int multi;		/* 1: a `files` list, 0: a single `length` */
+	struct bt_meta_file *files;
+	size_t nfiles;
+	int priv;		/* BEP 27 `private`: -1 absent, else its value */
+	int meta_version;	/* BEP 52 `meta version`, 0 when absent */
+	/* Top-level tokens, -1 when absent (types already checked). */
+	int announce, announce_list, httpseeds, url_list;
+	int comment, created_by, creation_date;
+};
+
+struct bt_meta_err {
+	int code;		/* BT_E_* */
+	size_t off;		/* byte offset the problem refers to */
+	char what[160];		/* what is wrong, in words */
+};
+
+/* Parse and check buf[0..len), which must outlive m.  Returns 0, or a
+ * BT_E_* code with err filled. m must be released with bt_meta_free()
+ * either way. */
+int bt_meta_parse(struct bt_meta *m, const uint8_t *buf, size_t len,
+	struct bt_meta_err *err);
+void bt_meta_free(struct bt_meta *m);
+
+/* The string value of token i as a new NUL-terminated heap copy, or NULL
+ * (not a string, contains NUL, or out of memory). */
+char *bt_meta_strdup(const struct bt_meta *m, int i);
+
+#endif

@@ -1,0 +1,120 @@
+/* str.c - see str.h */
+#include "str.h"
+#include "err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void
+bt_hex(char *out, const uint8_t *p, size_t n)
+{
+	static const char dig[] = "0123456789abcdef";
+	for (size_t k = 0; k < n; k++) {
+		out[2 * k] = dig[p[k] >> 4];
+		out[2 * k + 1] = dig[p[k] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+bt_unhex(uint8_t *out, const char *s, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		int hi = hexval((unsigned char)s[2 * k]);
+		int lo = hi < 0 ? -1 : hexval((unsigned char)s[2 * k + 1]);
+		if (lo < 0)
+			return -1;
+		out[k] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int
+bt_strv_split(struct bt_strv *out, const char *s, char sep)
+{
+	out->v = NULL;
+	out->n = 0;
+	while (*s) {
+		const char *e = strchr(s, sep);
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		if (len) {
+			char **nv = realloc(out->v, (out->n + 1) * sizeof(*nv));
+			char *item = malloc(len + 1);
+			if (!nv || !item) {
+				free(item);
+				if (nv)
+					out->v = nv;
+				bt_strv_free(out);
+				return BT_E_NOMEM;
+			}
+			memcpy(item, s, len);
+			item[len] = 0;
+			out->v = nv;
+			out->v[out->n++] = item;
+		}
+		if (!e)
+			break;
+		s = e + 1;
+	}
+	return 0;
+}
+
+void
+bt_strv_free(struct bt_strv *v)
+{
+	for (size_t k = 0; k < v->n; k++)
+		free(v->v[k]);
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
+
+int
+bt_tiers_parse(struct bt_tiers *out, const char *s)
+{
+	struct bt_strv tiers;
+	int rc = bt_strv_split(&tiers, s, '|');
+
+	out->t = NULL;
+	out->n = 0;
+	if (rc)
+		return rc;
+	out->t = calloc(tiers.n ? tiers.n : 1, sizeof(*out->t));
+	if (!out->t) {
+		bt_strv_free(&tiers);
+		return BT_E_NOMEM;
+	}
+	for (size_t k = 0; k < tiers.n; k++) {
+		rc = bt_strv_split(&out->t[out->n], tiers.v[k], ',');
+		if (rc)
+			break;
+		if (out->t[out->n].n)
+			out->n++;
+	}
+	bt_strv_free(&tiers);
+	if (rc)
+		bt_tiers_free(out);
+	return rc;
+}
+
+void
+bt_tiers_free(struct bt_tiers *t)
+{
+	for (size_t k = 0; k < t->n; k++)
+		bt_strv_free(&t->t[k]);
+	free(t->t);
+	t->t = NULL;
+	t->n = 0;
+}

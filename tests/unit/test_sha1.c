@@ -1,0 +1,253 @@
+/* test_sha1.c - SHA-1 module: known vectors, and every implementation
+ * checked against BearSSL's own br_sha1_* over many lengths and ways of
+ * splitting the input. */
+#define _POSIX_C_SOURCE 200809L
+#include "sha1.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bearssl.h>
+
+static int passed, failed;
+
+static void
+check(int ok, const char *impl, const char *what, size_t len)
+{
+	if (ok) {
+		passed++;
+	} else {
+		failed++;
+		fprintf(stderr, "FAIL [%s] %s (len %zu)\n", impl, what, len);
+	}
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint32_t
+rng(void)
+{
+	/* xorshift64* */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32);
+}
+
+static void
+to_hex(const uint8_t d[20], char out[41])
+{
+	static const char hx[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		out[2 * i] = hx[d[i] >> 4];
+		out[2 * i + 1] = hx[d[i] & 15];
+	}
+	out[40] = 0;
+}
+
+static void
+ref_sha1(const void *p, size_t n, uint8_t out[20])
+{
+	br_sha1_context bc;
+
+	br_sha1_init(&bc);
+	br_sha1_update(&bc, p, n);
+	br_sha1_out(&bc, out);
+}
+
+/* Feed p[0..n) to c in pieces; mode 0: 1-byte pieces, 1: 1..9 bytes,
+ * 2: 1..150 bytes, 3: mix of tiny and multi-block pieces. */
+static void
+feed_pieces(struct bt_sha1 *c, const uint8_t *p, size_t n, int mode)
+{
+	size_t off = 0, k;
+
+	while (off < n) {
+		switch (mode) {
+		case 0:
+			k = 1;
+			break;
+		case 1:
+			k = 1 + rng() % 9;
+			break;
+		case 2:
+			k = 1 + rng() % 150;
+			break;
+		default:
+			k = (rng() & 1) ? rng() % 4 : 60 + rng() % 300;
+			break;
+		}
+		if (k > n - off)
+			k = n - off;
+		bt_sha1_update(c, p + off, k);	/* k may be 0 in mode 3 */
+		off += k;
+	}
+}
+
+static void
+test_vectors(const char *impl)
+{
+	static const struct {
+		const char *msg;
+		const char *hex;
+	} v[] = {
+		{ "", "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+		{ "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+	};
+	static const char million_a[] =
+		"34aa973cd4c4daa4f61eeb2bdbad27316534016f";
+	uint8_t d[20];
+	char hex[41];
+	size_t i;
+	uint8_t *a;
+	struct bt_sha1 c;
+
+	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+		size_t n = strlen(v[i].msg);
+
+		bt_sha1(v[i].msg, n, d);
+		to_hex(d, hex);
+		check(!strcmp(hex, v[i].hex), impl, "known vector", n);
+	}
+	bt_sha1(NULL, 0, d);
+	to_hex(d, hex);
+	check(!strcmp(hex, v[0].hex), impl, "NULL, 0", 0);
+
+	a = malloc(1000000);
+	if (!a) {
+		check(0, impl, "malloc", 1000000);
+		return;
+	}
+	memset(a, 'a', 1000000);
+	bt_sha1(a, 1000000, d);
+	to_hex(d, hex);
+	check(!strcmp(hex, million_a), impl, "million 'a' one shot",
+		1000000);
+	bt_sha1_init(&c);
+	for (i = 0; i < 1000; i++)
+		bt_sha1_update(&c, a, 1000);
+	bt_sha1_out(&c, d);
+	to_hex(d, hex);
+	check(!strcmp(hex, million_a), impl, "million 'a' in 1000s",
+		1000000);
+	free(a);
+}
+
+#define MAXLEN 1100
+
+static void
+test_against_bearssl(const char *impl, const uint8_t *buf)
+{
+	uint8_t ref[20], d[20], mid_ref[20];
+	struct bt_sha1 c;
+	size_t len, cut;
+	int mode;
+
+	for (len = 0; len <= MAXLEN; len++) {
+		ref_sha1(buf, len, ref);
+
+		bt_sha1(buf, len, d);
+		check(!memcmp(d, ref, 20), impl, "one shot", len);
+
+		for (mode = 0; mode < 4; mode++) {
+			bt_sha1_init(&c);
+			feed_pieces(&c, buf, len, mode);
+			bt_sha1_out(&c, d);
+			check(!memcmp(d, ref, 20), impl, "pieces", len);
+		}
+
+		/* Snapshot mid-stream, then carry on. */
+		cut = len ? rng() % (len + 1) : 0;
+		bt_sha1_init(&c);
+		feed_pieces(&c, buf, cut, 3);
+		bt_sha1_out(&c, d);
+		ref_sha1(buf, cut, mid_ref);
+		check(!memcmp(d, mid_ref, 20), impl, "mid-stream out", cut);
+		bt_sha1_out(&c, d);
+		check(!memcmp(d, mid_ref, 20), impl, "mid-stream out twice",
+			cut);
+		feed_pieces(&c, buf + cut, len - cut, 2);
+		bt_sha1_out(&c, d);
+		check(!memcmp(d, ref, 20), impl, "out then continue", len);
+	}
+}
+
+/* Unaligned source, large multi-block updates and a switch of
+ * implementation in the middle of one context. */
+static void
+test_large(const char *impl, const char *other)
+{
+	size_t n = (1u << 20) + 77, off;
+	uint8_t *big = malloc(n + 1), ref[20], d[20];
+	struct bt_sha1 c;
+
+	if (!big) {
+		check(0, impl, "malloc", n);
+		return;
+	}
+	for (off = 0; off <= n; off++)
+		big[off] = (uint8_t)rng();
+	ref_sha1(big + 1, n, ref);
+	bt_sha1(big + 1, n, d);
+	check(!memcmp(d, ref, 20), impl, "large unaligned one shot", n);
+
+	bt_sha1_init(&c);
+	bt_sha1_update(&c, big + 1, 12345);
+	if (other)
+		bt_sha1_set_impl(other);
+	bt_sha1_update(&c, big + 1 + 12345, n - 12345);
+	bt_sha1_set_impl(impl);
+	bt_sha1_out(&c, d);
+	check(!memcmp(d, ref, 20), impl, "switch impl mid-stream", n);
+	free(big);
+}
+
+int
+main(void)
+{
+	static const char *const names[] = { "sha-ni", "bearssl" };
+	uint8_t buf[MAXLEN];
+	const char *have_other;
+	size_t i;
+	int tested = 0, ni;
+
+	for (i = 0; i < sizeof buf; i++)
+		buf[i] = (uint8_t)rng();
+
+	check(bt_sha1_set_impl("nonsense") == -1, "-", "unknown name", 0);
+	check(bt_sha1_set_impl(NULL) == -1, "-", "NULL name", 0);
+	check(bt_sha1_set_impl("auto") == 0, "-", "auto", 0);
+	check(!strcmp(bt_sha1_impl(), "sha-ni") ||
+		!strcmp(bt_sha1_impl(), "bearssl"), "-", "impl name", 0);
+
+	ni = bt_sha1_set_impl("sha-ni") == 0;
+	if (!ni)
+		printf("sha1: sha-ni not available on this machine; "
+			"checking the portable path only\n");
+	check(!ni || !strcmp(bt_sha1_impl(), "sha-ni"), "-",
+		"select sha-ni", 0);
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (bt_sha1_set_impl(names[i]) != 0)
+			continue;
+		check(!strcmp(bt_sha1_impl(), names[i]), names[i],
+			"bt_sha1_impl after set", 0);
+		have_other = NULL;
+		if (ni)
+			have_other = names[1 - i];
+		test_vectors(names[i]);
+		test_against_bearssl(names[i], buf);
+		test_large(names[i], have_other);
+		tested++;
+	}
+	check(tested >= 1, "-", "at least one implementation", 0);
+	bt_sha1_set_impl("auto");
+
+	printf("sha1: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
