@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Build bt and run every test: the whole suite on a release build, again
+# under AddressSanitizer + UndefinedBehaviorSanitizer, then each fuzz
+# target for a bounded time.  Ends with one line "tests: N passed, M failed".
+# FUZZ_SECONDS (default 20) sets the time per fuzz target; 0 skips fuzzing.
+set -u
+cd "$(dirname "$0")/.."
+fuzz_seconds=${FUZZ_SECONDS:-20}
+passed=0
+failed=0
+
+count() {	# count <testlog.json>: add meson's results to the totals
+	local ok bad
+	ok=$(grep -c '"result": "OK"' "$1" || true)
+	bad=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$1" || true)
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+}
+
+suite() {	# suite <builddir> <meson setup args...>
+	local dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >/dev/null || { failed=$((failed + 1)); echo "setup of $dir failed"; return; }
+	fi
+	if ! ninja -C "$dir" >/dev/null; then
+		ninja -C "$dir" | tail -30
+		failed=$((failed + 1))
+		echo "build in $dir failed"
+		return
+	fi
+	meson test -C "$dir" --print-errorlogs --num-processes 2 || true
+	count "$dir/meson-logs/testlog.json"
+}
+
+echo "== release build"
+suite build
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	suite build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+if [ "$fuzz_seconds" != 0 ] && command -v clang >/dev/null && [ -x scripts/run-fuzz.sh ]; then
+	echo "== fuzzing, ${fuzz_seconds}s per target"
+	if [ ! -f build-fuzz/build.ninja ]; then
+		CC=clang meson setup build-fuzz -Dfuzz=true -Dbuildtype=debugoptimized \
+			-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+	fi
+	if ninja -C build-fuzz >/dev/null && out=$(scripts/run-fuzz.sh build-fuzz "$fuzz_seconds"); then
+		echo "$out"
+		passed=$((passed + $(printf '%s\n' "$out" | grep -c '^fuzz.*ok')))
+	else
+		echo "${out:-fuzz build failed}"
+		failed=$((failed + 1))
+	fi
+fi
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
