@@ -8,15 +8,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define CHUNK (4u << 20)	/* bytes read and hashed per step */
+#define MAP_MIN (256u << 10)	/* smaller file spans are read, not mapped */
 #define MAX_THREADS 64
 #define MAX_WALK_DEPTH 128
 
@@ -306,51 +310,162 @@ file_at(const struct bt_mktree *t, int64_t pos)
 	return lo;
 }
 
-/* Fill w->buf with n bytes of the data starting at pos. */
-static int
-read_span(struct worker *w, int64_t pos, size_t n)
-{
-	const struct bt_mktree *t = w->j->t;
-	size_t fi = file_at(t, pos), got = 0;
+/* Cuts a stream of data into pieces and hashes them: whole pieces that lie
+ * in one buffer are hashed in one call (two at a time when possible),
+ * pieces split across buffers go through a running context. */
+struct feeder {
+	struct hjob *j;
+	size_t piece;		/* the piece being hashed */
+	int64_t pos;		/* stream position */
+	int64_t piece_end;	/* where that piece ends */
+	int partial;		/* c holds part of the piece */
+	struct bt_sha1 c;
+};
 
-	while (got < n) {
-		if (fi >= t->n) {
-			job_fail(w->j, BT_E_IO, 0, t->f[t->n - 1].disk, "files changed while hashing");
-			return -1;
-		}
-		const struct bt_mkfile *f = &t->f[fi];
-		int64_t in_file = f->offset + f->length - (pos + (int64_t)got);
-		if (in_file <= 0) {
-			fi++;
+/* Two whole pieces of equal length. */
+static void
+hash_two(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *oa, uint8_t *ob)
+{
+	bt_sha1(a, n, oa);
+	bt_sha1(b, n, ob);
+}
+
+static void
+feeder_next(struct feeder *f)
+{
+	f->piece++;
+	f->partial = 0;
+	f->piece_end = f->pos + f->j->plen;
+	if (f->piece_end > f->j->t->total)
+		f->piece_end = f->j->t->total;
+}
+
+static void
+feed(struct feeder *f, const uint8_t *p, size_t n)
+{
+	struct hjob *j = f->j;
+	while (n) {
+		size_t left = (size_t)(f->piece_end - f->pos);
+		if (!f->partial && n >= 2 * left && (int64_t)left == j->plen &&
+		    f->piece_end + j->plen <= j->t->total) {
+			hash_two(p, p + left, left, j->out + 20 * f->piece,
+				j->out + 20 * (f->piece + 1));
+			f->pos += (int64_t)(2 * left);
+			f->piece++;
+			feeder_next(f);
+			p += 2 * left;
+			n -= 2 * left;
 			continue;
 		}
-		if (w->fd < 0 || w->fd_file != fi) {
-			if (w->fd >= 0)
-				close(w->fd);
-			w->fd = open(f->disk, O_RDONLY | O_CLOEXEC);
-			if (w->fd < 0) {
-				job_fail(w->j, BT_E_IO, errno, f->disk, "cannot open");
-				return -1;
-			}
-			w->fd_file = fi;
-			posix_fadvise(w->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		if (!f->partial && n >= left) {
+			bt_sha1(p, left, j->out + 20 * f->piece);
+			f->pos += (int64_t)left;
+			feeder_next(f);
+			p += left;
+			n -= left;
+			continue;
 		}
-		size_t want = n - got;
-		if ((int64_t)want > in_file)
-			want = (size_t)in_file;
-		off_t at = (off_t)(pos + (int64_t)got - f->offset);
-		ssize_t r = pread(w->fd, w->buf + got, want, at);
+		size_t take = n < left ? n : left;
+		if (!f->partial)
+			bt_sha1_init(&f->c);
+		f->partial = 1;
+		bt_sha1_update(&f->c, p, take);
+		f->pos += (int64_t)take;
+		p += take;
+		n -= take;
+		if (f->pos == f->piece_end) {
+			bt_sha1_out(&f->c, j->out + 20 * f->piece);
+			feeder_next(f);
+		}
+	}
+}
+
+/* A file truncated while it is mapped raises SIGBUS on access: the worker
+ * that touched it jumps back and reports the file instead of crashing. */
+static _Thread_local sigjmp_buf *bus_jmp;
+
+static void
+on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	if (bus_jmp)
+		siglongjmp(*bus_jmp, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int
+open_file(struct worker *w, size_t fi)
+{
+	const struct bt_mkfile *f = &w->j->t->f[fi];
+	if (w->fd >= 0 && w->fd_file == fi)
+		return 0;
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = open(f->disk, O_RDONLY | O_CLOEXEC);
+	if (w->fd < 0) {
+		job_fail(w->j, BT_E_IO, errno, f->disk, "cannot open");
+		return -1;
+	}
+	w->fd_file = fi;
+	posix_fadvise(w->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return 0;
+}
+
+/* Feed n bytes of file fi from offset off through a mapping (no copy). */
+static int
+feed_mapped(struct worker *w, struct feeder *f, size_t fi, int64_t off, size_t n)
+{
+	static long page;
+	sigjmp_buf jb;
+	uint8_t *volatile map = NULL;
+	volatile size_t maplen = 0;
+
+	if (!page)
+		page = sysconf(_SC_PAGESIZE);
+	int64_t base = off - off % page;
+	if (sigsetjmp(jb, 0)) {
+		bus_jmp = NULL;
+		if (map)
+			munmap(map, maplen);
+		job_fail(w->j, BT_E_IO, 0, w->j->t->f[fi].disk, "file shrank while hashing");
+		return -1;
+	}
+	maplen = n + (size_t)(off - base);
+	map = mmap(NULL, maplen, PROT_READ, MAP_SHARED | MAP_POPULATE, w->fd, (off_t)base);
+	if (map == MAP_FAILED) {
+		map = NULL;
+		return 1;	/* not mappable: the caller reads instead */
+	}
+	bus_jmp = &jb;
+	feed(f, map + (off - base), n);
+	bus_jmp = NULL;
+	munmap(map, maplen);
+	return 0;
+}
+
+/* Feed n bytes of file fi from offset off by reading into the buffer. */
+static int
+feed_read(struct worker *w, struct feeder *f, size_t fi, int64_t off, size_t n)
+{
+	const char *path = w->j->t->f[fi].disk;
+	while (n) {
+		size_t want = n < CHUNK ? n : CHUNK;
+		ssize_t r = pread(w->fd, w->buf, want, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			job_fail(w->j, BT_E_IO, errno, f->disk, "read error");
+			job_fail(w->j, BT_E_IO, errno, path, "read error");
 			return -1;
 		}
 		if (r == 0) {
-			job_fail(w->j, BT_E_IO, 0, f->disk, "file shrank while hashing");
+			job_fail(w->j, BT_E_IO, 0, path, "file shrank while hashing");
 			return -1;
 		}
-		got += (size_t)r;
+		feed(f, w->buf, (size_t)r);
+		off += r;
+		n -= (size_t)r;
 	}
 	return 0;
 }
@@ -359,38 +474,38 @@ static void
 hash_batch(struct worker *w, size_t first, size_t last)
 {
 	struct hjob *j = w->j;
-	int64_t pos = (int64_t)first * j->plen;
+	const struct bt_mktree *t = j->t;
+	struct feeder f = { .j = j, .piece = first, .pos = (int64_t)first * j->plen };
 	int64_t end = (int64_t)last * j->plen;
-	size_t piece = first;
-	int64_t piece_end = pos + j->plen;
-	struct bt_sha1 c;
 
-	if (end > j->t->total)
-		end = j->t->total;
-	if (piece_end > end)
-		piece_end = end;
-	bt_sha1_init(&c);
-	while (pos < end) {
-		size_t n = (size_t)(end - pos < CHUNK ? end - pos : CHUNK);
-		if (atomic_load(&j->failed) || read_span(w, pos, n) < 0)
+	if (end > t->total)
+		end = t->total;
+	f.piece_end = f.pos + j->plen < t->total ? f.pos + j->plen : t->total;
+	size_t fi = file_at(t, f.pos);
+	while (f.pos < end) {
+		if (atomic_load(&j->failed))
 			return;
-		size_t q = 0;
-		while (q < n) {
-			size_t take = (size_t)(piece_end - (pos + (int64_t)q));
-			if (take > n - q)
-				take = n - q;
-			bt_sha1_update(&c, w->buf + q, take);
-			q += take;
-			if (pos + (int64_t)q == piece_end) {
-				bt_sha1_out(&c, j->out + 20 * piece);
-				piece++;
-				bt_sha1_init(&c);
-				piece_end += j->plen;
-				if (piece_end > end)
-					piece_end = end;
-			}
+		if (fi >= t->n) {
+			job_fail(j, BT_E_IO, 0, t->f[t->n - 1].disk, "files changed while hashing");
+			return;
 		}
-		pos += (int64_t)n;
+		const struct bt_mkfile *mf = &t->f[fi];
+		int64_t in_file = mf->offset + mf->length - f.pos;
+		if (in_file <= 0) {
+			fi++;
+			continue;
+		}
+		size_t n = (size_t)(end - f.pos < in_file ? end - f.pos : in_file);
+		if (n > CHUNK)
+			n = CHUNK;
+		int64_t off = f.pos - mf->offset;
+		if (open_file(w, fi) < 0)
+			return;
+		int rc = n >= MAP_MIN ? feed_mapped(w, &f, fi, off, n) : 1;
+		if (rc > 0)
+			rc = feed_read(w, &f, fi, off, n);
+		if (rc < 0)
+			return;
 	}
 	atomic_fetch_add(&j->done, last - first);
 }
@@ -479,6 +594,12 @@ bt_mk_hash(const struct bt_mktree *t, int64_t piece_len, unsigned threads,
 			goto out;
 		}
 	}
+	struct sigaction sa, old_sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old_sa);
 	for (k = 1; k < threads; k++) {
 		if (pthread_create(&w[k].tid, NULL, worker_run, &w[k]) != 0)
 			break;	/* fewer threads is still correct */
@@ -487,6 +608,7 @@ bt_mk_hash(const struct bt_mktree *t, int64_t piece_len, unsigned threads,
 	worker_run(&w[0]);
 	for (k = 1; k < started; k++)
 		pthread_join(w[k].tid, NULL);
+	sigaction(SIGBUS, &old_sa, NULL);
 	if (atomic_load(&j.failed))
 		rc = err ? err->code : BT_E_IO;
 	else if (progress)

@@ -5,9 +5,11 @@
  * each level, depth first, names starting with '.' skipped at every level,
  * symbolic links followed (loops refused).
  *
- * Hashing runs on several threads: each claims a batch of whole pieces,
- * reads it with large pread()s straight into its own buffer and hashes it
- * there, so the data is copied once (kernel to buffer) and never again. */
+ * Hashing runs on several threads: each claims a batch of whole pieces and
+ * hashes the files' bytes where they are: large spans through a read-only
+ * mapping of the page cache (no copy at all), small files through pread()
+ * into the thread's buffer.  While hashing, SIGBUS is caught (a file
+ * truncated under a mapping is reported, not a crash) and then restored. */
 #ifndef BT_MAKEMETA_H
 #define BT_MAKEMETA_H
 
