@@ -428,7 +428,7 @@ free_trk(struct trk *t)
 static uint32_t
 grow_cap(uint32_t cap)
 {
-	return cap < 4 ? cap + 2 : cap + cap / 2;
+	return cap < 16 ? cap + 2 : cap + cap / 4;
 }
 
 /* Make room for one more IPv4 record; t may move. */
