@@ -11,6 +11,10 @@
  *              and only multiples of 64 go in) and read the new chaining
  *              value back with br_sha1_state().
  *
+ * bt_sha1_x2() on sha-ni runs the whole blocks of its two messages through
+ * blocks_sha_ni_x2(), which interleaves the two dependency chains, and
+ * finishes each message with the ordinary update/out code.
+ *
  * The selection is an atomic index: 0 means "not decided yet"; the first
  * user runs cpuid and installs its finding with a compare-and-swap, so a
  * concurrent bt_sha1_set_impl() is never overwritten by a late detection. */
@@ -164,6 +168,101 @@ blocks_sha_ni(uint32_t h[5], const uint8_t *blocks, size_t nblocks)
 	h[4] = (uint32_t)_mm_extract_epi32(e, 3);
 }
 
+/*
+ * Two independent messages, one block of each per iteration, with the
+ * instructions of the two streams alternating.  On its own a stream is a
+ * chain of dependent sha1nexte/sha1rnds4 pairs and the CPU waits out
+ * their latency; the other stream's pair fills the wait.  Register names
+ * end in a or b for the stream; the schedule registers are ma0..ma3 and
+ * mb0..mb3, picked by digit in the macros below.
+ */
+#define X2_QUAD(f, i) do { \
+	__m128i xa_ = _mm_sha1nexte_epu32(preva, ma##i); \
+	__m128i xb_ = _mm_sha1nexte_epu32(prevb, mb##i); \
+	preva = abcda; \
+	prevb = abcdb; \
+	abcda = _mm_sha1rnds4_epu32(abcda, xa_, (f)); \
+	abcdb = _mm_sha1rnds4_epu32(abcdb, xb_, (f)); \
+} while (0)
+
+#define X2_SQUAD(f, i, j, k, l) do { \
+	NI_SCHED(ma##i, ma##j, ma##k, ma##l); \
+	NI_SCHED(mb##i, mb##j, mb##k, mb##l); \
+	X2_QUAD(f, i); \
+} while (0)
+
+#define X2_LOAD(i) do { \
+	ma##i = _mm_shuffle_epi8(_mm_loadu_si128( \
+		(const __m128i *)(a + 16 * (i))), bswap); \
+	mb##i = _mm_shuffle_epi8(_mm_loadu_si128( \
+		(const __m128i *)(b + 16 * (i))), bswap); \
+} while (0)
+
+__attribute__((target("sha,sse4.1")))
+static void
+blocks_sha_ni_x2(uint32_t ha[5], uint32_t hb[5], const uint8_t *a,
+	const uint8_t *b, size_t nblocks)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0001020304050607LL,
+		0x08090a0b0c0d0e0fLL);
+	__m128i abcda, ea, abcda0, preva, ma0, ma1, ma2, ma3;
+	__m128i abcdb, eb, abcdb0, prevb, mb0, mb1, mb2, mb3;
+
+	abcda = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)ha), 0x1b);
+	abcdb = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)hb), 0x1b);
+	ea = _mm_set_epi32((int)ha[4], 0, 0, 0);
+	eb = _mm_set_epi32((int)hb[4], 0, 0, 0);
+
+	for (; nblocks > 0; nblocks--, a += 64, b += 64) {
+		abcda0 = abcda;
+		abcdb0 = abcdb;
+		X2_LOAD(0);
+		X2_LOAD(1);
+		X2_LOAD(2);
+		X2_LOAD(3);
+
+		/* rounds 0-3: E comes from the chaining value */
+		preva = abcda;
+		prevb = abcdb;
+		abcda = _mm_sha1rnds4_epu32(abcda, _mm_add_epi32(ea, ma0), 0);
+		abcdb = _mm_sha1rnds4_epu32(abcdb, _mm_add_epi32(eb, mb0), 0);
+		X2_QUAD(0, 1);				/* 4-7 */
+		X2_QUAD(0, 2);				/* 8-11 */
+		X2_QUAD(0, 3);				/* 12-15 */
+		X2_SQUAD(0, 0, 1, 2, 3);		/* 16-19 */
+		X2_SQUAD(1, 1, 2, 3, 0);		/* 20-23 */
+		X2_SQUAD(1, 2, 3, 0, 1);
+		X2_SQUAD(1, 3, 0, 1, 2);
+		X2_SQUAD(1, 0, 1, 2, 3);
+		X2_SQUAD(1, 1, 2, 3, 0);		/* 36-39 */
+		X2_SQUAD(2, 2, 3, 0, 1);		/* 40-43 */
+		X2_SQUAD(2, 3, 0, 1, 2);
+		X2_SQUAD(2, 0, 1, 2, 3);
+		X2_SQUAD(2, 1, 2, 3, 0);
+		X2_SQUAD(2, 2, 3, 0, 1);		/* 56-59 */
+		X2_SQUAD(3, 3, 0, 1, 2);		/* 60-63 */
+		X2_SQUAD(3, 0, 1, 2, 3);
+		X2_SQUAD(3, 1, 2, 3, 0);
+		X2_SQUAD(3, 2, 3, 0, 1);
+		X2_SQUAD(3, 3, 0, 1, 2);		/* 76-79 */
+
+		/* ea/eb still hold the E of the chaining value: the
+		 * feed-forward, as in blocks_sha_ni(). */
+		ea = _mm_sha1nexte_epu32(preva, ea);
+		eb = _mm_sha1nexte_epu32(prevb, eb);
+		abcda = _mm_add_epi32(abcda, abcda0);
+		abcdb = _mm_add_epi32(abcdb, abcdb0);
+	}
+
+	_mm_storeu_si128((__m128i *)ha, _mm_shuffle_epi32(abcda, 0x1b));
+	_mm_storeu_si128((__m128i *)hb, _mm_shuffle_epi32(abcdb, 0x1b));
+	ha[4] = (uint32_t)_mm_extract_epi32(ea, 3);
+	hb[4] = (uint32_t)_mm_extract_epi32(eb, 3);
+}
+
+#undef X2_QUAD
+#undef X2_SQUAD
+#undef X2_LOAD
 #undef NI_SCHED
 #undef NI_QUAD
 #undef NI_SQUAD
@@ -342,4 +441,31 @@ bt_sha1(const void *p, size_t n, uint8_t out[20])
 	bt_sha1_init(&c);
 	bt_sha1_update(&c, p, n);
 	bt_sha1_out(&c, out);
+}
+
+void
+bt_sha1_x2(const void *a, const void *b, size_t n, uint8_t out_a[20],
+	uint8_t out_b[20])
+{
+	const uint8_t *pa = a, *pb = b;
+	struct bt_sha1 ca, cb;
+
+	bt_sha1_init(&ca);
+	bt_sha1_init(&cb);
+#ifdef BT_SHA1_HAVE_NI
+	if (n >= 64 && impl_current() == IMPL_SHA_NI) {
+		size_t whole = n & ~(size_t)63;
+
+		blocks_sha_ni_x2(ca.h, cb.h, pa, pb, whole / 64);
+		ca.count = cb.count = whole;
+		pa += whole;
+		pb += whole;
+		n -= whole;
+	}
+#endif
+	/* The tails (and everything, on the portable path) one at a time. */
+	bt_sha1_update(&ca, pa, n);
+	bt_sha1_update(&cb, pb, n);
+	bt_sha1_out(&ca, out_a);
+	bt_sha1_out(&cb, out_b);
 }

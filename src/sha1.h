@@ -36,6 +36,15 @@ void bt_sha1_out(const struct bt_sha1 *c, uint8_t out[20]);
 /* Digest of the n bytes at p in one call (p may be NULL when n is 0). */
 void bt_sha1(const void *p, size_t n, uint8_t out[20]);
 
+/* Hash two independent messages of the same length n at once (n may be any
+ * size; a and b may be NULL when n is 0).  Same results as two bt_sha1()
+ * calls; faster where the CPU allows (interleaved SHA-NI: the whole blocks
+ * of both messages go through one 2-way block function, the tails and
+ * padding through the single-stream code), plain two calls otherwise,
+ * including when "bearssl" has been selected. */
+void bt_sha1_x2(const void *a, const void *b, size_t n, uint8_t out_a[20],
+	uint8_t out_b[20]);
+
 /* Name of the block function currently used: "sha-ni" or "bearssl".
  * The first call (of this or any hashing function) does the detection. */
 const char *bt_sha1_impl(void);

@@ -1,6 +1,7 @@
 /* test_sha1.c - SHA-1 module: known vectors, and every implementation
  * checked against BearSSL's own br_sha1_* over many lengths and ways of
- * splitting the input. */
+ * splitting the input; bt_sha1_x2 checked against two bt_sha1 calls and
+ * BearSSL. */
 #define _POSIX_C_SOURCE 200809L
 #include "sha1.h"
 
@@ -207,6 +208,66 @@ test_large(const char *impl, const char *other)
 	free(big);
 }
 
+/* bt_sha1_x2(a, b, len) against bt_sha1 and BearSSL on each message. */
+static void
+check_x2(const char *impl, const uint8_t *a, const uint8_t *b, size_t len)
+{
+	uint8_t da[20], db[20], ra[20], rb[20], sa[20], sb[20];
+
+	memset(da, 0x55, sizeof da);
+	memset(db, 0xaa, sizeof db);
+	bt_sha1_x2(a, b, len, da, db);
+	ref_sha1(a, len, ra);
+	ref_sha1(b, len, rb);
+	bt_sha1(a, len, sa);
+	bt_sha1(b, len, sb);
+	check(!memcmp(da, ra, 20) && !memcmp(db, rb, 20), impl,
+		"x2 vs bearssl", len);
+	check(!memcmp(da, sa, 20) && !memcmp(db, sb, 20), impl,
+		"x2 vs two bt_sha1", len);
+}
+
+static void
+test_x2(const char *impl)
+{
+	static const size_t big[] = { 16384, 512 * 1024, (1u << 20) + 3 };
+	size_t maxn = (1u << 20) + 3, len, i;
+	uint8_t *a = malloc(maxn + 8), *b = malloc(maxn + 8);
+	uint8_t da[20], db[20], r[20];
+
+	if (!a || !b) {
+		check(0, impl, "malloc", maxn);
+		free(a);
+		free(b);
+		return;
+	}
+	for (i = 0; i < maxn + 8; i++) {
+		a[i] = (uint8_t)rng();
+		b[i] = (uint8_t)rng();
+	}
+
+	/* Every small length; b's start moves so both aligned and
+	 * unaligned sources are seen. */
+	for (len = 0; len <= MAXLEN; len++)
+		check_x2(impl, a, b + len % 8, len);
+	for (i = 0; i < sizeof big / sizeof big[0]; i++) {
+		check_x2(impl, a, b, big[i]);
+		check_x2(impl, a + 1, b + 3, big[i]);
+	}
+
+	/* Same message twice (a == b), and NULL with n == 0. */
+	bt_sha1_x2(a, a, 4096, da, db);
+	ref_sha1(a, 4096, r);
+	check(!memcmp(da, r, 20) && !memcmp(db, r, 20), impl, "x2 a == b",
+		4096);
+	bt_sha1_x2(NULL, NULL, 0, da, db);
+	ref_sha1(NULL, 0, r);
+	check(!memcmp(da, r, 20) && !memcmp(db, r, 20), impl, "x2 NULL, 0",
+		0);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -243,6 +304,7 @@ main(void)
 		test_vectors(names[i]);
 		test_against_bearssl(names[i], buf);
 		test_large(names[i], have_other);
+		test_x2(names[i]);
 		tested++;
 	}
 	check(tested >= 1, "-", "at least one implementation", 0);
