@@ -13,12 +13,12 @@
 #include <unistd.h>
 
 static void
-usage(void)
+usage(FILE *f)
 {
-	printf("Usage: %s <trackerurl> <dir> [dir...] [params...]\n", bt_prog);
-	printf("Make a .torrent file for every file or directory in each given directory.\n\n");
-	bt_cli_opt_help(bt_mk_opts, MK_NOPTS);
-	fputs(bt_cli_announce_list_help, stdout);
+	fprintf(f, "Usage: %s <trackerurl> <dir> [dir...] [params...]\n", bt_prog);
+	fprintf(f, "Make a .torrent file for every file or directory in each given directory.\n\n");
+	bt_cli_opt_help(f, bt_mk_opts, MK_NOPTS);
+	fputs(bt_cli_announce_list_help, f);
 }
 
 static int
@@ -105,11 +105,11 @@ completedir_main(int argc, char **argv)
 	struct stat st;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage();
+		usage(stdout);
 		return BT_EXIT_OK;
 	}
 	if (argc < 3) {
-		usage();
+		usage(stderr);
 		return BT_EXIT_USAGE;
 	}
 	npos = bt_opt_parse(bt_mk_opts, MK_NOPTS, v, argc, argv, pos, err, sizeof(err));

@@ -9,11 +9,11 @@
 #include <string.h>
 
 static void
-usage(void)
+usage(FILE *f)
 {
-	printf("Usage: %s <trackerurl> <file> [file...] [params...]\n\n", bt_prog);
-	bt_cli_opt_help(bt_mk_opts, MK_NOPTS);
-	fputs(bt_cli_announce_list_help, stdout);
+	fprintf(f, "Usage: %s <trackerurl> <file> [file...] [params...]\n\n", bt_prog);
+	bt_cli_opt_help(f, bt_mk_opts, MK_NOPTS);
+	fputs(bt_cli_announce_list_help, f);
 }
 
 int
@@ -25,11 +25,11 @@ makemetafile_main(int argc, char **argv)
 	int npos, rc = BT_EXIT_OK;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage();
+		usage(stdout);
 		return BT_EXIT_OK;
 	}
 	if (argc < 3) {
-		usage();
+		usage(stderr);
 		return BT_EXIT_USAGE;
 	}
 	npos = bt_opt_parse(bt_mk_opts, MK_NOPTS, v, argc, argv, pos, err, sizeof(err));

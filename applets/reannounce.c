@@ -73,11 +73,11 @@ reannounce_main(int argc, char **argv)
 	bt_buf_init(&ann, 0);
 	bt_buf_init(&list, 0);
 	bt_cli_enc_str(&ann, announce);
-	if (c.list)
-		bt_cli_enc_tiers(&list, c.list);
+	/* No tiers (or only empty ones): no announce-list. */
+	int have_list = c.list && bt_cli_enc_tiers(&list, c.list) > 0;
 	struct bt_benc_set sets[2] = {
 		{ "announce", ann.p, ann.len },
-		{ "announce-list", c.list ? list.p : NULL, list.len },
+		{ "announce-list", have_list ? list.p : NULL, list.len },
 	};
 	for (int k = first + 1; k < argc; k++) {
 		struct bt_torrent t;

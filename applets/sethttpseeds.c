@@ -68,9 +68,8 @@ sethttpseeds_main(int argc, char **argv)
 	const char *seeds = argv[first];
 	struct bt_buf enc;
 	bt_buf_init(&enc, 0);
-	int remove = strcmp(seeds, "0") == 0;
-	if (!remove)
-		bt_cli_enc_list(&enc, seeds, '|');
+	/* "0", or a list with no URLs in it, removes the key. */
+	int remove = strcmp(seeds, "0") == 0 || bt_cli_enc_list(&enc, seeds, '|') == 0;
 	struct bt_benc_set set = { key, remove ? NULL : enc.p, enc.len };
 	for (int k = first + 1; k < argc; k++) {
 		struct bt_torrent t;

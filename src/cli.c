@@ -113,14 +113,14 @@ bt_cli_fmt_tiers(struct bt_buf *out, const struct bt_benc *d, int list)
 }
 
 void
-bt_cli_opt_help(const struct bt_opt *opts, size_t n)
+bt_cli_opt_help(FILE *f, const struct bt_opt *opts, size_t n)
 {
 	struct bt_buf b;
 	bt_buf_init(&b, 0);
 	bt_opt_help(opts, n, 80, &b);
 	if (b.err)
 		bt_die("%s", bt_strerror(b.err));
-	fwrite(b.p, 1, b.len, stdout);
+	fwrite(b.p, 1, b.len, f);
 	bt_buf_free(&b);
 }
 

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "metainfo.h"
@@ -35,8 +36,8 @@ void bt_cli_fmt_list(struct bt_buf *out, const struct bt_benc *d, int list, char
 /* Append a string token as text. */
 void bt_cli_fmt_str(struct bt_buf *out, const struct bt_benc *d, int tok);
 
-/* Print opts help (BitTornado layout, 80 columns) to stdout. */
-void bt_cli_opt_help(const struct bt_opt *opts, size_t n);
+/* Print opts help (BitTornado layout, 80 columns) to f. */
+void bt_cli_opt_help(FILE *f, const struct bt_opt *opts, size_t n);
 /* Print a bt_flag table to stdout. */
 void bt_cli_flag_help(const struct bt_flag *flags, size_t n);
 
@@ -71,10 +72,12 @@ int bt_cli_mk_one(const char *announce, const char *input, const char *out_path,
  * 0 (nothing to change) or -1 (printed why). */
 int bt_cli_edit(const struct bt_torrent *t, const struct bt_benc_set *sets, size_t n);
 /* Encode a string, an announce-list ("a,b|c") or a '|'-separated list as a
- * bencoded value into out. */
+ * bencoded value into out.  The list encoders return how many tiers or
+ * items there were (empty items dropped); an empty list should not be
+ * written at all. */
 void bt_cli_enc_str(struct bt_buf *out, const char *s);
-void bt_cli_enc_tiers(struct bt_buf *out, const char *tiers);
-void bt_cli_enc_list(struct bt_buf *out, const char *list, char sep);
+size_t bt_cli_enc_tiers(struct bt_buf *out, const char *tiers);
+size_t bt_cli_enc_list(struct bt_buf *out, const char *list, char sep);
 /* Verbose report of a torrent's current announce data (btreannounce's
  * "old announce for F: URL" / "old announce-list for F: TIERS" lines). */
 void bt_cli_print_old_announce(const struct bt_torrent *t);

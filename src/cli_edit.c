@@ -34,7 +34,7 @@ bt_cli_enc_str(struct bt_buf *out, const char *s)
 		bt_die("out of memory");
 }
 
-void
+size_t
 bt_cli_enc_tiers(struct bt_buf *out, const char *s)
 {
 	struct bt_tiers tiers;
@@ -51,12 +51,14 @@ bt_cli_enc_tiers(struct bt_buf *out, const char *s)
 		bt_bw_end(&w);
 	}
 	bt_bw_end(&w);
+	size_t n = tiers.n;
 	bt_tiers_free(&tiers);
 	if (bt_bw_finish(&w) < 0)
 		bt_die("out of memory");
+	return n;
 }
 
-void
+size_t
 bt_cli_enc_list(struct bt_buf *out, const char *s, char sep)
 {
 	struct bt_strv v;
@@ -69,9 +71,11 @@ bt_cli_enc_list(struct bt_buf *out, const char *s, char sep)
 	for (size_t k = 0; k < v.n; k++)
 		bt_bw_strs(&w, v.v[k]);
 	bt_bw_end(&w);
+	size_t n = v.n;
 	bt_strv_free(&v);
 	if (bt_bw_finish(&w) < 0)
 		bt_die("out of memory");
+	return n;
 }
 
 void

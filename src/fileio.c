@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static int write_atomic(const char *path, const void *data, size_t n);
+
 int
 bt_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 {
@@ -87,6 +89,26 @@ io:;
 
 int
 bt_file_write_atomic(const char *path, const void *data, size_t n)
+{
+	struct stat st;
+	char *real = NULL;
+
+	/* Through a symbolic link, replace the file it points to. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		real = realpath(path, NULL);
+		if (!real)
+			return BT_E_IO;
+		path = real;
+	}
+	int rc = write_atomic(path, data, n);
+	int e = errno;
+	free(real);
+	errno = e;
+	return rc;
+}
+
+static int
+write_atomic(const char *path, const void *data, size_t n)
 {
 	size_t plen = strlen(path);
 	char *tmp = malloc(plen + 16);

@@ -322,14 +322,6 @@ struct feeder {
 	struct bt_sha1 c;
 };
 
-/* Two whole pieces of equal length. */
-static void
-hash_two(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *oa, uint8_t *ob)
-{
-	bt_sha1(a, n, oa);
-	bt_sha1(b, n, ob);
-}
-
 static void
 feeder_next(struct feeder *f)
 {
@@ -348,7 +340,7 @@ feed(struct feeder *f, const uint8_t *p, size_t n)
 		size_t left = (size_t)(f->piece_end - f->pos);
 		if (!f->partial && n >= 2 * left && (int64_t)left == j->plen &&
 		    f->piece_end + j->plen <= j->t->total) {
-			hash_two(p, p + left, left, j->out + 20 * f->piece,
+			bt_sha1_x2(p, p + left, left, j->out + 20 * f->piece,
 				j->out + 20 * (f->piece + 1));
 			f->pos += (int64_t)(2 * left);
 			f->piece++;

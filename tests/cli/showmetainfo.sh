@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# showmetainfo.sh - `bt showmetainfo`: exact output, several files, the
+# true info hash, broken torrents.
+NAME=showmetainfo
+. "$(dirname "$0")/lib.sh"
+
+SH() { "$BT" showmetainfo "$@"; }
+MK() { "$BT" makemetafile "$@" --no_date 1 --created_by '' >/dev/null; }
+HEADER='bt showmetainfo 20130326 - decode BitTorrent metainfo files'
+
+# ---- no arguments
+expect_exit 2 SH
+printf '%s\n\n%s\n\n' "$HEADER" 'bt showmetainfo file1.torrent file2.torrent file3.torrent ...' >want
+expect_file_eq "no arguments: header and example line" "$OUT" want
+ln -s "$BT" btshowmetainfo.py
+expect_exit 2 ./btshowmetainfo.py
+printf '%s\n\n%s\n\n' 'btshowmetainfo 20130326 - decode BitTorrent metainfo files' \
+	'btshowmetainfo file1.torrent file2.torrent file3.torrent ...' >want
+expect_file_eq "legacy name: header and example use btshowmetainfo" "$OUT" want
+
+# ---- single file, exact text
+"$PY" -c 'open("hello.bin", "wb").write(bytes(k * 13 & 255 for k in range(100000)))'
+MK http://t/announce hello.bin --piece_size_pow2 15
+h1=$(tq hello.bin.torrent ih)
+cat >want <<EOF
+$HEADER
+
+metainfo file.: hello.bin.torrent
+info hash.....: $h1
+file name.....: hello.bin
+file size.....: 100000 (3 * 32768 + 1696)
+announce url..: http://t/announce
+EOF
+expect_exit 0 SH hello.bin.torrent
+expect_file_eq "single-file output" "$OUT" want
+expect_eq "nothing on stderr" "$(cat "$ERR")" ""
+# Only the base name of the .torrent is shown.
+mkdir sub && cp hello.bin.torrent sub/
+expect_exit 0 SH "$T/sub/hello.bin.torrent"
+expect_file_eq "metainfo file shows the base name" "$OUT" want
+
+# ---- multi file, exact text; q is total div piece length, not the count
+mkdir tree tree/sub
+"$PY" -c '
+open("tree/a", "wb").write(b"a" * 1000)
+open("tree/sub/b", "wb").write(b"b" * 20000)
+open("tree/sub/e", "wb").write(b"")
+'
+MK http://t/announce tree --piece_size_pow2 14
+h2=$(tq tree.torrent ih)
+cat >want <<EOF
+$HEADER
+
+metainfo file.: tree.torrent
+info hash.....: $h2
+directory name: tree
+files.........: 
+   a (1000)
+   sub/b (20000)
+   sub/e (0)
+archive size..: 21000 (1 * 16384 + 4616)
+announce url..: http://t/announce
+EOF
+expect_exit 0 SH tree.torrent
+expect_file_eq "multi-file output" "$OUT" want
+
+truncate -s 32768 even
+MK http://t/announce even --piece_size_pow2 14
+expect_exit 0 SH even.torrent
+expect_grep "file size.....: 32768 (2 * 16384 + 0)" "$OUT"
+
+# ---- several files in one run, no separator
+expect_exit 0 SH hello.bin.torrent tree.torrent
+# want holds tree's block; put hello's first.
+{
+	printf '%s\n\n' "$HEADER"
+	printf 'metainfo file.: hello.bin.torrent\ninfo hash.....: %s\n' "$h1"
+	printf 'file name.....: hello.bin\nfile size.....: 100000 (3 * 32768 + 1696)\n'
+	printf 'announce url..: http://t/announce\n'
+	sed 1,2d want
+} >want2
+expect_file_eq "two files, one header, no separator" "$OUT" want2
+
+# ---- announce-list, http seeds, comment (in that order, after announce)
+MK http://t/announce hello.bin --piece_size_pow2 15 --target full.torrent \
+	--announce-list 'http://a/1,http://a/2|http://b/1' --httpseeds 'http://s/1|http://s/2' \
+	--comment 'some words'
+expect_exit 0 SH full.torrent
+cat >want <<EOF
+announce url..: http://t/announce
+announce-list.: http://a/1,http://a/2|http://b/1
+http seeds....: http://s/1|http://s/2
+comment.......: some words
+EOF
+expect_file_eq "announce-list/http seeds/comment lines" <(sed -n '7,10p' "$OUT") want
+expect_eq "hash unchanged by top-level keys" "$(sed -n 's/^info hash.....: //p' "$OUT")" "$h1"
+
+# Our additions come after BitTornado's lines.
+"$BT" makemetafile http://t/announce hello.bin --target extra.torrent --private 1 \
+	--webseeds 'http://w/1' --created_by 'maker 2' >/dev/null
+expect_exit 0 SH extra.torrent
+expect_grep "private.......: yes" "$OUT"
+expect_grep "created by....: maker 2" "$OUT"
+expect_egrep '^creation date.: [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC$' "$OUT"
+expect_grep "web seeds.....: http://w/1" "$OUT"
+
+# ---- no announce key
+bwrite noann.torrent 'obj = load("hello.bin.torrent"); del obj["announce"]'
+expect_exit 0 SH noann.torrent
+expect_grep "***WARNING*** - no announce key" "$OUT"
+expect_nogrep "announce url..:" "$OUT"
+expect_eq "no announce: same info hash" "$(sed -n 's/^info hash.....: //p' "$OUT")" "$h1"
+
+# ---- unknown keys everywhere; the hash is SHA-1 of the raw info bytes
+bwrite unknown.torrent '
+obj = load("tree.torrent")
+obj["publisher"] = "someone"
+obj["zzz"] = {"nested": [1, 2, {"x": "y"}]}
+obj["info"]["source"] = "SRC"
+obj["info"]["name.utf-8"] = "tree"
+obj["info"]["x-extra"] = [1, "two", {"three": 3}]
+for f in obj["info"]["files"]:
+    f["md5sum"] = "0" * 32
+    f["sha1"] = "\x01" * 20
+    f["x-custom"] = {"k": -5}
+'
+hu=$(tq unknown.torrent ih)
+check "unknown info keys change the hash" [ "$hu" != "$h2" ]
+expect_exit 0 SH unknown.torrent
+expect_eq "hash = SHA-1 of the raw info bytes" "$(sed -n 's/^info hash.....: //p' "$OUT")" "$hu"
+expect_grep "   sub/b (20000)" "$OUT"
+expect_grep "archive size..: 21000 (1 * 16384 + 4616)" "$OUT"
+
+# ---- broken torrents: one line on stderr with the name and "at byte", exit 1
+head -c 150 tree.torrent >truncated.torrent
+echo 'this is not bencoded' >notbenc.torrent
+bwrite dotdot.torrent 'obj = load("tree.torrent"); obj["info"]["files"][1]["path"] = ["..", "b"]'
+bwrite dup.torrent 'obj = load("tree.torrent"); obj["info"]["files"][2]["path"] = ["sub", "b"]'
+bwrite neg.torrent 'obj = load("tree.torrent"); obj["info"]["files"][2]["length"] = -1'
+bwrite negsingle.torrent 'obj = load("hello.bin.torrent"); obj["info"]["length"] = -100000'
+bwrite fewpieces.torrent 'obj = load("hello.bin.torrent"); obj["info"]["pieces"] = obj["info"]["pieces"][:60]'
+bwrite manypieces.torrent 'obj = load("tree.torrent"); obj["info"]["pieces"] = obj["info"]["pieces"] * 2'
+bwrite badpieces.torrent 'obj = load("hello.bin.torrent"); obj["info"]["pieces"] = obj["info"]["pieces"][:-1]'
+bwrite slashname.torrent 'obj = load("hello.bin.torrent"); obj["info"]["name"] = "a/b"'
+bwrite noinfo.torrent 'obj = load("hello.bin.torrent"); del obj["info"]'
+bwrite zeroplen.torrent 'obj = load("hello.bin.torrent"); obj["info"]["piece length"] = 0'
+bwrite unsorted.torrent 'obj = b"d4:infod6:lengthi1e4:name1:x12:piece lengthi16384e6:pieces20:" + b"x" * 20 + b"e8:announce3:urle"'
+: >empty.torrent
+for b in truncated notbenc dotdot dup neg negsingle fewpieces manypieces badpieces \
+	slashname noinfo zeroplen unsorted empty; do
+	expect_exit 1 SH "$b.torrent"
+	expect_eq "$b: one line on stderr" "$(wc -l <"$ERR")" 1
+	expect_grep "$b.torrent" "$ERR"
+	expect_grep "at byte" "$ERR"
+	expect_nogrep "metainfo file.: $b.torrent" "$OUT"
+done
+run SH dup.torrent
+expect_grep "duplicate" "$ERR"
+run SH dotdot.torrent
+expect_grep ".." "$ERR"
+
+# Good files around a broken one are still shown.
+expect_exit 1 SH hello.bin.torrent dup.torrent tree.torrent notbenc.torrent
+expect_grep "metainfo file.: hello.bin.torrent" "$OUT"
+expect_grep "metainfo file.: tree.torrent" "$OUT"
+expect_eq "two broken: two lines on stderr" "$(wc -l <"$ERR")" 2
+expect_exit 1 SH nosuch.torrent hello.bin.torrent
+expect_grep nosuch.torrent "$ERR"
+expect_grep "metainfo file.: hello.bin.torrent" "$OUT"
+
+finish
