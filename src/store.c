@@ -1,12 +1,10 @@
 /* store.c - see store.h */
 #include "store.h"
 #include "err.h"
+#include "siphash.h"
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 /* Flag byte 0 of a record. */
 #define F_CRYPTO_OK	0x01u
@@ -46,7 +44,7 @@ struct trk {
 struct bt_store {
 	struct trk **tab;
 	size_t tcap, tn;	/* slots (power of two), torrents */
-	uint64_t k0, k1;	/* SipHash key */
+	struct bt_sipkey key;	/* for both tables */
 	uint64_t rng;
 	size_t rs4, rs6;	/* record sizes */
 	struct bt_store_opts o;
@@ -62,44 +60,6 @@ struct view {
 };
 
 /* ---- hashing ---- */
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND do { \
-	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
-	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
-	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
-	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
-} while (0)
-
-/* SipHash-2-4 of p[0..n). */
-static uint64_t
-siphash(uint64_t k0, uint64_t k1, const uint8_t *p, size_t n)
-{
-	uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
-	uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
-	uint64_t b = (uint64_t)n << 56, m;
-	size_t i;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&m, p + i, 8);
-		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
-		v0 ^= m;
-	}
-	for (size_t k = 0; i + k < n; k++)
-		b |= (uint64_t)p[i + k] << (8 * k);
-	v3 ^= b;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
 
 static uint64_t
 rnd(struct bt_store *s)
@@ -121,7 +81,7 @@ rec_at(const struct view *v, uint32_t i)
 static uint32_t
 idx_home(const struct view *v, const uint8_t *addr, uint32_t icap)
 {
-	return (uint32_t)siphash(v->s->k0, v->s->k1, addr, v->alen) & (icap - 1);
+	return (uint32_t)bt_siphash(&v->s->key, addr, v->alen) & (icap - 1);
 }
 
 static void
@@ -346,7 +306,7 @@ insert_peer(struct view *v, const uint8_t *addr, int seed, const uint8_t *peer_i
 static struct trk **
 tab_slot(const struct bt_store *s, const uint8_t *hash)
 {
-	size_t m = s->tcap - 1, h = (size_t)siphash(s->k0, s->k1, hash, 20) & m;
+	size_t m = s->tcap - 1, h = (size_t)bt_siphash(&s->key, hash, 20) & m;
 	while (s->tab[h] && memcmp(s->tab[h]->hash, hash, 20) != 0)
 		h = (h + 1) & m;
 	return &s->tab[h];
@@ -491,7 +451,6 @@ struct bt_store *
 bt_store_new(const struct bt_store_opts *o)
 {
 	struct bt_store *s = calloc(1, sizeof(*s));
-	uint64_t seed[3] = { 0, 0, 0 };
 
 	if (!s)
 		return NULL;
@@ -499,17 +458,8 @@ bt_store_new(const struct bt_store_opts *o)
 		s->o = *o;
 	s->rs4 = 8 + (s->o.keep_ids ? 20 : 0);
 	s->rs6 = 20 + (s->o.keep_ids ? 20 : 0);
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (read(fd, seed, sizeof(seed)) != (ssize_t)sizeof(seed))
-			seed[0] = 0;
-		close(fd);
-	}
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->k0 = seed[0] ^ (uint64_t)ts.tv_nsec;
-	s->k1 = seed[1] ^ (uint64_t)(uintptr_t)s;
-	s->rng = seed[2] | 1;
+	bt_sipkey_random(&s->key);
+	s->rng = (s->key.k0 ^ s->key.k1) | 1;
 	if (tab_grow(s) < 0) {
 		free(s);
 		return NULL;
@@ -768,7 +718,7 @@ tab_remove(struct bt_store *s, struct trk **slot)
 		j = (j + 1) & m;
 		if (!s->tab[j])
 			return;
-		size_t home = (size_t)siphash(s->k0, s->k1, s->tab[j]->hash, 20) & m;
+		size_t home = (size_t)bt_siphash(&s->key, s->tab[j]->hash, 20) & m;
 		if (((j - home) & m) >= ((j - h) & m)) {
 			s->tab[h] = s->tab[j];
 			s->tab[j] = NULL;
