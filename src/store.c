@@ -604,7 +604,8 @@ bt_store_announce(struct bt_store *s, const struct bt_store_req *r, uint8_t *out
 		f = rec[v.alen] & (uint8_t)~(F_CRYPTO_OK | F_CRYPTO_REQ);
 		f |= (r->flags & BT_PEER_CRYPTO_OK ? F_CRYPTO_OK : 0) |
 			(r->flags & BT_PEER_CRYPTO_REQ ? F_CRYPTO_REQ : 0) |
-			(r->flags & BT_PEER_REACHABLE ? F_REACHABLE : 0) | F_ALIVE;
+			(r->flags & BT_PEER_REACHABLE ? F_REACHABLE : 0) |
+			(r->restored ? 0 : F_ALIVE);
 		rec[v.alen] = f;
 		if (s->o.keep_ids && r->peer_id)
 			memcpy(rec + v.alen + 2, r->peer_id, 20);
@@ -625,7 +626,7 @@ bt_store_announce(struct bt_store *s, const struct bt_store_req *r, uint8_t *out
 			return err;
 		self = insert_peer(&v, r->addr, r->seed, r->peer_id);
 		uint8_t *rec = rec_at(&v, (uint32_t)self);
-		rec[v.alen] |= F_ALIVE |
+		rec[v.alen] |= (r->restored ? 0 : F_ALIVE) |
 			(r->flags & BT_PEER_CRYPTO_OK ? F_CRYPTO_OK : 0) |
 			(r->flags & BT_PEER_CRYPTO_REQ ? F_CRYPTO_REQ : 0) |
 			(r->flags & BT_PEER_REACHABLE ? F_REACHABLE : 0);

@@ -61,6 +61,8 @@ struct bt_store_req {
 	uint32_t key;
 	unsigned numwant;		/* peers wanted in out */
 	int no_create;			/* unknown torrent: do not create it */
+	int restored;			/* from saved state: gone at the next
+					 * sweep unless it announces again */
 };
 
 struct bt_store_reply {

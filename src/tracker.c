@@ -136,6 +136,19 @@ bt_tracker_allowed(const struct bt_tracker *t, const uint8_t *info_hash)
 	return bsearch(&key, t->allowed, t->nallowed, sizeof(key), cmp_allowed);
 }
 
+const struct bt_allowed *
+bt_tracker_allowed_list(const struct bt_tracker *t, size_t *n)
+{
+	*n = t->nallowed;
+	return t->allowed;
+}
+
+const struct bt_tracker_cfg *
+bt_tracker_cfg(const struct bt_tracker *t)
+{
+	return &t->c;
+}
+
 /* ---- replies ---- */
 
 static void

@@ -59,6 +59,10 @@ struct bt_allowed {
 int bt_tracker_set_allowed(struct bt_tracker *t, const struct bt_allowed *a, size_t n);
 const struct bt_allowed *bt_tracker_allowed(const struct bt_tracker *t,
 	const uint8_t *info_hash);
+/* The whole allowed set, sorted by info hash. */
+const struct bt_allowed *bt_tracker_allowed_list(const struct bt_tracker *t, size_t *n);
+/* The configuration in force. */
+const struct bt_tracker_cfg *bt_tracker_cfg(const struct bt_tracker *t);
 
 /* An HTTP request, after the head is parsed. */
 struct bt_tracker_req {
