@@ -1,12 +1,1033 @@
-//applet: track - the tracker (bttrack)
+//applet: track - a BitTorrent tracker over HTTP and UDP (bttrack)
+//usage: track --port 6969 --dfile dstate [--option value...]
 #include "applets.h"
+#include "benc.h"
+#include "cli.h"
+#include "err.h"
+#include "fileio.h"
+#include "http.h"
 #include "msg.h"
+#include "net.h"
+#include "reactor.h"
+#include "str.h"
+#include "tracker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+	O_PORT, O_DFILE, O_BIND, O_IPV6_ENABLED, O_IPV6_BINDS_V4, O_SOCKET_TIMEOUT,
+	O_SAVE_DFILE_INTERVAL, O_TIMEOUT_DOWNLOADERS_INTERVAL, O_REANNOUNCE_INTERVAL,
+	O_RESPONSE_SIZE, O_TIMEOUT_CHECK_INTERVAL, O_NAT_CHECK, O_LOG_NAT_CHECKS,
+	O_MIN_TIME_BETWEEN_LOG_FLUSHES, O_MIN_TIME_BETWEEN_CACHE_REFRESHES, O_ALLOWED_DIR,
+	O_ALLOWED_LIST, O_ALLOWED_CONTROLS, O_MULTITRACKER_ENABLED, O_MULTITRACKER_ALLOWED,
+	O_MULTITRACKER_REANNOUNCE_INTERVAL, O_MULTITRACKER_MAXPEERS, O_AGGREGATE_FORWARD,
+	O_AGGREGATOR, O_HUPMONITOR, O_HTTP_TIMEOUT, O_PARSE_DIR_INTERVAL, O_SHOW_INFOPAGE,
+	O_INFOPAGE_REDIRECT, O_SHOW_NAMES, O_FAVICON, O_ALLOWED_IPS, O_BANNED_IPS,
+	O_ONLY_LOCAL_OVERRIDE_IP, O_LOGFILE, O_ALLOW_GET, O_KEEP_DEAD, O_SCRAPE_ALLOWED,
+	O_DEDICATED_SEED_ID, O_COMPACT_REQD,
+	/* ours */
+	O_MIN_INTERVAL, O_UDP, O_MAX_CONNECTIONS, O_STATS,
+	NOPT
+};
+
+static const struct bt_opt opts[NOPT] = {
+	[O_PORT] = { "port", BT_OPT_INT, "80", "port to listen on (TCP for HTTP, UDP for BEP 15)" },
+	[O_DFILE] = { "dfile", BT_OPT_REQ, NULL, "file to keep the tracker's state in across restarts" },
+	[O_BIND] = { "bind", BT_OPT_STR, "", "comma-separated addresses to listen on (default: all)" },
+	[O_IPV6_ENABLED] = { "ipv6_enabled", BT_OPT_INT, "0", "1 also listens on IPv6 and serves peers6" },
+	[O_IPV6_BINDS_V4] = { "ipv6_binds_v4", BT_OPT_INT, "1", "with a single IPv6 bind address, 1 lets it take IPv4 too" },
+	[O_SOCKET_TIMEOUT] = { "socket_timeout", BT_OPT_INT, "15", "seconds before an idle HTTP connection is closed" },
+	[O_SAVE_DFILE_INTERVAL] = { "save_dfile_interval", BT_OPT_INT, "300", "seconds between saves of the state file" },
+	[O_TIMEOUT_DOWNLOADERS_INTERVAL] = { "timeout_downloaders_interval", BT_OPT_INT, "2700", "seconds between expiry sweeps; a peer silent for a whole period is dropped" },
+	[O_REANNOUNCE_INTERVAL] = { "reannounce_interval", BT_OPT_INT, "1800", "seconds clients are told to wait between announces" },
+	[O_RESPONSE_SIZE] = { "response_size", BT_OPT_INT, "50", "most peers given in one reply" },
+	[O_TIMEOUT_CHECK_INTERVAL] = { "timeout_check_interval", BT_OPT_INT, "5", "seconds between checks for idle connections" },
+	[O_NAT_CHECK] = { "nat_check", BT_OPT_INT, "3", "how many times to try connecting back to a peer before taking it as unreachable (0 = do not check)" },
+	[O_LOG_NAT_CHECKS] = { "log_nat_checks", BT_OPT_INT, "0", "1 logs the result of every NAT check" },
+	[O_MIN_TIME_BETWEEN_LOG_FLUSHES] = { "min_time_between_log_flushes", BT_OPT_FLOAT, "3.0", "least seconds between flushes of the log" },
+	[O_MIN_TIME_BETWEEN_CACHE_REFRESHES] = { "min_time_between_cache_refreshes", BT_OPT_FLOAT, "600.0", "accepted for compatibility; peers are picked fresh from the store every time" },
+	[O_ALLOWED_DIR] = { "allowed_dir", BT_OPT_STR, "", "serve only the torrents whose .torrent files are in this directory" },
+	[O_ALLOWED_LIST] = { "allowed_list", BT_OPT_STR, "", "serve only the info hashes (40 hex digits a line) in this file" },
+	[O_ALLOWED_CONTROLS] = { "allowed_controls", BT_OPT_INT, "0", "1 honours 'failure reason' and 'warning message' keys in allowed torrents (not supported yet)" },
+	[O_MULTITRACKER_ENABLED] = { "multitracker_enabled", BT_OPT_INT, "0", "1 shares peers with the other trackers of allowed torrents (not supported yet)" },
+	[O_MULTITRACKER_ALLOWED] = { "multitracker_allowed", BT_OPT_STR, "autodetect", "whether other trackers may announce here: none, autodetect or all (not supported yet)" },
+	[O_MULTITRACKER_REANNOUNCE_INTERVAL] = { "multitracker_reannounce_interval", BT_OPT_INT, "120", "seconds between announces to other trackers (not supported yet)" },
+	[O_MULTITRACKER_MAXPEERS] = { "multitracker_maxpeers", BT_OPT_INT, "20", "peers asked of other trackers (not supported yet)" },
+	[O_AGGREGATE_FORWARD] = { "aggregate_forward", BT_OPT_STR, "", "URL[,password] to forward announces to (not supported yet)" },
+	[O_AGGREGATOR] = { "aggregator", BT_OPT_STR, "0", "1 or a password: act as an aggregator (not supported yet)" },
+	[O_HUPMONITOR] = { "hupmonitor", BT_OPT_INT, "0", "1 reopens the log file on SIGHUP" },
+	[O_HTTP_TIMEOUT] = { "http_timeout", BT_OPT_INT, "60", "seconds to wait for other trackers (not supported yet)" },
+	[O_PARSE_DIR_INTERVAL] = { "parse_dir_interval", BT_OPT_INT, "60", "seconds between rescans of allowed_dir, allowed_list and the IP lists" },
+	[O_SHOW_INFOPAGE] = { "show_infopage", BT_OPT_INT, "1", "1 serves a page of statistics at /" },
+	[O_INFOPAGE_REDIRECT] = { "infopage_redirect", BT_OPT_STR, "", "send requests for / to this URL instead" },
+	[O_SHOW_NAMES] = { "show_names", BT_OPT_INT, "1", "1 shows torrent names (from allowed_dir) on the info page and in scrapes" },
+	[O_FAVICON] = { "favicon", BT_OPT_STR, "", "file to serve as /favicon.ico" },
+	[O_ALLOWED_IPS] = { "allowed_ips", BT_OPT_STR, "", "only serve clients from the networks in this file (a.b.c.d/len a line)" },
+	[O_BANNED_IPS] = { "banned_ips", BT_OPT_STR, "", "refuse clients from the address ranges in this file (x:y:first-last a line)" },
+	[O_ONLY_LOCAL_OVERRIDE_IP] = { "only_local_override_ip", BT_OPT_INT, "2", "who may give another address with ip= or proxy headers: 0 anyone, 1 only clients on local networks, 2 the same as 1 when NAT checks are off, else 0" },
+	[O_LOGFILE] = { "logfile", BT_OPT_STR, "", "file to append the access log to (default: standard output)" },
+	[O_ALLOW_GET] = { "allow_get", BT_OPT_INT, "0", "1 lets clients download the .torrent files of allowed_dir from /file" },
+	[O_KEEP_DEAD] = { "keep_dead", BT_OPT_INT, "0", "1 keeps torrents that have no peers left" },
+	[O_SCRAPE_ALLOWED] = { "scrape_allowed", BT_OPT_STR, "full", "scrape access: none, specific or full" },
+	[O_DEDICATED_SEED_ID] = { "dedicated_seed_id", BT_OPT_STR, "", "code that marks announces from a dedicated seed (not supported yet)" },
+	[O_COMPACT_REQD] = { "compact_reqd", BT_OPT_INT, "1", "1 refuses clients that do not ask for compact replies" },
+	[O_MIN_INTERVAL] = { "min_interval", BT_OPT_INT, "0", "seconds sent as 'min interval' (0 = half of reannounce_interval)" },
+	[O_UDP] = { "udp", BT_OPT_INT, "1", "1 also answers the UDP tracker protocol (BEP 15) on the same port" },
+	[O_MAX_CONNECTIONS] = { "max_connections", BT_OPT_INT, "10000", "most HTTP connections open at once" },
+	[O_STATS] = { "stats", BT_OPT_INT, "1", "1 serves statistics for monitoring (Prometheus text) at /stats" },
+};
+
+#define IN_MAX (16u << 10)	/* largest request head */
+#define MAX_LISTEN 16
+#define NAT_MAX 64		/* NAT checks running at once */
+#define NAT_QUEUE 4096
+
+struct conn {
+	int fd;
+	size_t slot;		/* in G.conns */
+	struct sockaddr_storage peer;
+	struct bt_buf in, out;
+	size_t out_off;
+	uint64_t last;
+	int close_after;
+};
+
+struct natcheck {
+	int fd;
+	uint8_t hash[20], id[20];
+	struct sockaddr_storage addr;
+	uint8_t buf[68];
+	size_t got, sent;
+	uint64_t timer;
+};
+
+static struct {
+	union bt_optv v[NOPT];
+	struct bt_loop *loop;
+	struct bt_tracker *t;
+	int lfd[MAX_LISTEN], ufd[MAX_LISTEN];
+	size_t nlfd, nufd;
+	int accept_paused;
+	struct conn **conns;
+	size_t nconns, capconns;
+	FILE *log;
+	const char *logpath;
+	struct bt_buf body;
+	uint8_t *favicon;
+	size_t favicon_len;
+	struct natcheck *nat[NAT_MAX];
+	size_t nnat;
+	struct {
+		uint8_t hash[20], id[20];
+		struct sockaddr_storage addr;
+	} natq[NAT_QUEUE];
+	size_t natq_head, natq_len;
+	time_t started;
+	int stopping;
+} G;
+
+static const char alas[] = "your file may exist elsewhere in the universe\nbut alas, not here\n";
+
+/* ---- logging ---- */
+
+static void
+utc_stamp(char *out, size_t cap, time_t t)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, cap, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+static int
+open_log(const char *what)
+{
+	char ts[64];
+	if (!G.logpath) {
+		G.log = stdout;
+		return 0;
+	}
+	FILE *f = fopen(G.logpath, "a");
+	if (!f) {
+		bt_pwarn("cannot open log file %s", G.logpath);
+		return -1;
+	}
+	if (G.log && G.log != stdout)
+		fclose(G.log);
+	G.log = f;
+	utc_stamp(ts, sizeof(ts), time(NULL));
+	fprintf(G.log, "# %s: %s\n", what, ts);
+	fflush(G.log);
+	return 0;
+}
+
+static void
+header_or_dash(const struct bt_http_req *h, const char *name, const char **p, int *n)
+{
+	const struct bt_http_hdr *x = h ? bt_http_header(h, name) : NULL;
+	if (x) {
+		*p = x->value;
+		*n = (int)x->value_len;
+	} else {
+		*p = "-";
+		*n = 1;
+	}
+}
+
+static void
+access_log(const struct conn *c, const struct bt_http_req *h, int status, size_t len, int gz)
+{
+	char ip[BT_ADDR_STRLEN], when[64];
+	struct tm tm;
+	time_t now = bt_loop_wall(G.loop);
+	const char *ref, *ua;
+	int rl, ul;
+
+	if (bt_addr_format(&c->peer, ip, sizeof(ip), BT_ADDR_NOPORT) < 0)
+		strcpy(ip, "?");
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S", &tm);
+	header_or_dash(h, "Referer", &ref, &rl);
+	header_or_dash(h, "User-Agent", &ua, &ul);
+	if (h)
+		fprintf(G.log, "%s %s - [%s] \"%.*s %.*s HTTP/1.%d\" %d %zu \"%.*s\" \"%.*s\"\n",
+			ip, gz ? "gzip" : "-", when, (int)h->method_len, h->method,
+			(int)h->path_len, h->path, h->minor, status, len, rl, ref, ul, ua);
+	else
+		fprintf(G.log, "%s - - [%s] \"-\" %d %zu \"-\" \"-\"\n", ip, when, status, len);
+}
+
+/* ---- connections ---- */
+
+static void conn_close(struct conn *c);
+static void conn_event(struct bt_loop *loop, int fd, unsigned ev, void *ud);
+
+static void
+accept_resume(void)
+{
+	if (G.accept_paused && G.nconns < (size_t)G.v[O_MAX_CONNECTIONS].i) {
+		for (size_t k = 0; k < G.nlfd; k++)
+			bt_io_set(G.loop, G.lfd[k], BT_EV_READ);
+		G.accept_paused = 0;
+	}
+}
+
+static void
+accept_pause(void)
+{
+	for (size_t k = 0; k < G.nlfd; k++)
+		bt_io_set(G.loop, G.lfd[k], 0);
+	G.accept_paused = 1;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	bt_io_del(G.loop, c->fd);
+	close(c->fd);
+	G.conns[c->slot] = G.conns[--G.nconns];
+	G.conns[c->slot]->slot = c->slot;
+	bt_buf_free(&c->in);
+	bt_buf_free(&c->out);
+	free(c);
+	accept_resume();
+}
+
+/* Send what is queued; returns -1 if the connection was closed. */
+static int
+conn_flush(struct conn *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				bt_io_set(G.loop, c->fd, BT_EV_WRITE);
+				return 0;
+			}
+			conn_close(c);
+			return -1;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->out.len = 0;
+	c->out_off = 0;
+	if (c->out.cap > 64u << 10)
+		bt_buf_free(&c->out);
+	if (c->close_after) {
+		conn_close(c);
+		return -1;
+	}
+	bt_io_set(G.loop, c->fd, BT_EV_READ);
+	return 0;
+}
+
+static void
+reply(struct conn *c, const struct bt_http_req *h, int status, const char *reason,
+	const char *ctype, int no_cache, const struct bt_http_hdr *extra, size_t nextra,
+	const void *body, size_t len, int close_after)
+{
+	struct bt_http_hdr hdr[6];
+	size_t nh = 0;
+	int head = h && h->meth == BT_HTTP_HEAD;
+
+	if (ctype)
+		hdr[nh++] = (struct bt_http_hdr){ "Content-Type", 12, ctype, strlen(ctype) };
+	if (no_cache)
+		hdr[nh++] = (struct bt_http_hdr)BT_HTTP_HDR("Pragma", "no-cache");
+	for (size_t k = 0; k < nextra && nh < 6; k++)
+		hdr[nh++] = extra[k];
+	if (h && !bt_http_keep_alive(h))
+		close_after = 1;
+	struct bt_http_resp r = {
+		.minor = h ? h->minor : 0, .status = status, .reason = reason,
+		.hdr = hdr, .nhdr = nh, .body = body ? body : "", .body_len = len,
+		.flags = (head ? BT_HTTP_RESP_HEAD : 0) |
+			(close_after && h && h->minor ? BT_HTTP_RESP_CLOSE : 0) |
+			(!close_after && h && !h->minor ? BT_HTTP_RESP_KEEPALIVE : 0) |
+			(h && h->simple ? BT_HTTP_RESP_SIMPLE : 0),
+	};
+	bt_http_resp_write(&c->out, &r);
+	if (close_after)
+		c->close_after = 1;
+	access_log(c, h, status, len, 0);
+}
+
+static void
+not_found(struct conn *c, const struct bt_http_req *h)
+{
+	reply(c, h, 404, NULL, "text/plain", 1, NULL, 0, alas, sizeof(alas) - 1, 0);
+}
+
+static int
+path_eq(const struct bt_http_req *h, const char *p)
+{
+	size_t n = h->query ? h->path_len - h->query_len - 1 : h->path_len;
+	return n == strlen(p) && memcmp(h->path, p, n) == 0;
+}
+
+static void nat_start(const uint8_t *hash, const uint8_t *id, const struct sockaddr_storage *a);
+
+static void
+serve_file(struct conn *c, const struct bt_http_req *h)
+{
+	struct bt_http_query it;
+	const char *k, *v;
+	size_t kl, vl;
+	uint8_t hash[21];
+	int have = 0;
+
+	if (!G.v[O_ALLOW_GET].i) {
+		static const char msg[] = "get function is not available with this tracker.";
+		reply(c, h, 400, "Not Authorized", "text/plain", 1, NULL, 0, msg, sizeof(msg) - 1, 0);
+		return;
+	}
+	bt_http_query_init(&it, h->query, h->query ? h->query_len : 0);
+	while (bt_http_query_next(&it, &k, &kl, &v, &vl))
+		if (kl == 9 && !memcmp(k, "info_hash", 9) && v &&
+		    bt_http_decode(v, vl, hash, sizeof(hash), BT_HTTP_PLUS) == 20)
+			have = 1;
+	const struct bt_allowed *a = have ? bt_tracker_allowed(G.t, hash) : NULL;
+	uint8_t *data;
+	size_t len;
+	if (!a || !a->path || bt_file_read(a->path, BT_CLI_MAX_TORRENT, &data, &len) < 0) {
+		not_found(c, h);
+		return;
+	}
+	const char *base = strrchr(a->path, '/');
+	char disp[300];
+	snprintf(disp, sizeof(disp), "attachment; filename=%s", base ? base + 1 : a->path);
+	for (char *p = disp; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '_';
+	struct bt_http_hdr x = { "Content-Disposition", 19, disp, strlen(disp) };
+	reply(c, h, 200, NULL, "application/x-bittorrent", 0, &x, 1, data, len, 0);
+	free(data);
+}
+
+static void infopage(struct conn *c, const struct bt_http_req *h);
+static void statspage(struct conn *c, const struct bt_http_req *h);
+static int ip_refused(const struct sockaddr_storage *a);
+
+static void
+handle(struct conn *c, const struct bt_http_req *h)
+{
+	if (h->meth != BT_HTTP_GET && h->meth != BT_HTTP_HEAD) {
+		static const char msg[] = "only GET and HEAD are served here\n";
+		struct bt_http_hdr allow = BT_HTTP_HDR("Allow", "GET, HEAD");
+		reply(c, h, 405, NULL, "text/plain", 0, &allow, 1, msg, sizeof(msg) - 1, 1);
+		return;
+	}
+	if (ip_refused(&c->peer)) {
+		static const char msg[] = "d14:failure reason39:your IP is not allowed on this tracker.e";
+		reply(c, h, 400, "Not Authorized", "text/plain", 1, NULL, 0, msg, sizeof(msg) - 1, 0);
+		return;
+	}
+	struct bt_tracker_req tr = { .http = h, .peer = &c->peer, .now = bt_loop_wall(G.loop) };
+	struct bt_tracker_resp resp;
+	G.body.len = 0;
+	G.body.err = 0;
+	bt_tracker_http(G.t, &tr, &resp, &G.body);
+	if (G.body.err) {
+		static const char msg[] = "d14:failure reason13:out of memorye";
+		reply(c, h, 500, NULL, "text/plain", 1, NULL, 0, msg, sizeof(msg) - 1, 1);
+		return;
+	}
+	if (resp.status) {
+		reply(c, h, resp.status, resp.reason, resp.ctype, resp.no_cache, resp.hdr, resp.nhdr,
+			G.body.p, G.body.len, 0);
+		if (resp.check_peer)
+			nat_start(resp.check_hash, resp.check_id, &resp.check_addr);
+		return;
+	}
+	if (path_eq(h, "/") || path_eq(h, "/index.html")) {
+		infopage(c, h);
+	} else if (path_eq(h, "/favicon.ico") && G.favicon) {
+		reply(c, h, 200, NULL, "image/x-icon", 0, NULL, 0, G.favicon, G.favicon_len, 0);
+	} else if (path_eq(h, "/file")) {
+		serve_file(c, h);
+	} else if (path_eq(h, "/stats") && G.v[O_STATS].i) {
+		statspage(c, h);
+	} else {
+		not_found(c, h);
+	}
+}
+
+static void
+bad_request(struct conn *c, int status)
+{
+	static const char msg[] = "malformed request\n";
+	reply(c, NULL, status, NULL, "text/plain", 0, NULL, 0, msg, sizeof(msg) - 1, 1);
+}
+
+/* Answer every complete request in the input (pipelining). */
+static void
+conn_process(struct conn *c)
+{
+	struct bt_http_req h;
+	size_t done = 0;
+
+	while (done < c->in.len && !c->close_after) {
+		int rc = bt_http_parse_request((const char *)c->in.p + done, c->in.len - done, &h,
+			BT_HTTP_HDR_MAX);
+		if (rc == BT_E_PARTIAL) {
+			if (c->in.len - done >= IN_MAX)
+				bad_request(c, 431);
+			break;
+		}
+		if (rc < 0) {
+			bad_request(c, rc == BT_E_UNSUPPORTED ? 505 : rc == BT_E_LIMIT ? 431 : 400);
+			break;
+		}
+		handle(c, &h);
+		done += (size_t)rc;
+	}
+	bt_buf_consume(&c->in, done);
+	if (c->in.len == 0)
+		bt_buf_free(&c->in);
+}
+
+static void
+conn_event(struct bt_loop *loop, int fd, unsigned ev, void *ud)
+{
+	struct conn *c = ud;
+	(void)fd;
+	c->last = bt_loop_now_ms(loop);
+	if (ev & BT_EV_WRITE) {
+		if (conn_flush(c) < 0)
+			return;
+	}
+	if (!(ev & (BT_EV_READ | BT_EV_ERR | BT_EV_HUP)) || c->close_after)
+		return;
+	for (int rounds = 0; rounds < 8; rounds++) {
+		uint8_t *p = bt_buf_reserve(&c->in, 4096);
+		if (!p) {
+			conn_close(c);
+			return;
+		}
+		ssize_t n = recv(c->fd, p, 4096, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			conn_close(c);
+			return;
+		}
+		bt_buf_commit(&c->in, (size_t)n);
+		if ((size_t)n < 4096)
+			break;
+	}
+	conn_process(c);
+	if (c->out.len)
+		conn_flush(c);
+}
+
+static void
+on_accept(struct bt_loop *loop, int lfd, unsigned ev, void *ud)
+{
+	(void)ev;
+	(void)ud;
+	for (int k = 0; k < 64; k++) {
+		struct sockaddr_storage peer;
+		if (G.nconns >= (size_t)G.v[O_MAX_CONNECTIONS].i) {
+			accept_pause();
+			return;
+		}
+		int fd = bt_net_accept(lfd, &peer);
+		if (fd == BT_E_LIMIT) {
+			accept_pause();
+			return;
+		}
+		if (fd < 0)
+			return;
+		struct conn *c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			return;
+		}
+		c->fd = fd;
+		c->peer = peer;
+		c->last = bt_loop_now_ms(loop);
+		bt_buf_init(&c->in, IN_MAX + 4096);
+		bt_buf_init(&c->out, 0);
+		if (G.nconns == G.capconns) {
+			size_t nc = G.capconns ? G.capconns * 2 : 256;
+			struct conn **n = realloc(G.conns, nc * sizeof(*n));
+			if (!n) {
+				close(fd);
+				free(c);
+				return;
+			}
+			G.conns = n;
+			G.capconns = nc;
+		}
+		if (bt_io_add(loop, fd, BT_EV_READ, conn_event, c) < 0) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->slot = G.nconns;
+		G.conns[G.nconns++] = c;
+	}
+}
+
+static uint64_t
+idle_sweep(struct bt_loop *loop, uint64_t id, void *ud)
+{
+	uint64_t now = bt_loop_now_ms(loop), limit = (uint64_t)G.v[O_SOCKET_TIMEOUT].i * 1000;
+	(void)id;
+	(void)ud;
+	for (size_t k = G.nconns; k-- > 0;)
+		if (now - G.conns[k]->last > limit)
+			conn_close(G.conns[k]);
+	return (uint64_t)G.v[O_TIMEOUT_CHECK_INTERVAL].i * 1000;
+}
+
+/* ---- UDP ---- */
+
+static void
+on_udp(struct bt_loop *loop, int fd, unsigned ev, void *ud)
+{
+	uint8_t in[2048], out[BT_TRACKER_UDP_MAX];
+	(void)ev;
+	(void)ud;
+	for (int k = 0; k < 64; k++) {
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+		if (n < 0)
+			return;
+		struct sockaddr_storage norm = from;
+		bt_addr_normalize(&norm);
+		if (ip_refused(&norm))
+			continue;
+		size_t m = bt_tracker_udp(G.t, in, (size_t)n, &from, bt_loop_wall(loop), out, sizeof(out));
+		if (m)
+			sendto(fd, out, m, MSG_NOSIGNAL, (struct sockaddr *)&from, fl);
+	}
+}
+
+/* ---- NAT check: connect back and expect the peer's handshake ---- */
+
+static void nat_next(void);
+
+static void
+nat_log(const struct natcheck *n, int code)
+{
+	char ip[BT_ADDR_STRLEN], when[64], id[64];
+	struct tm tm;
+	time_t now = bt_loop_wall(G.loop);
+	size_t j = 0;
+
+	if (!G.v[O_LOG_NAT_CHECKS].i)
+		return;
+	bt_addr_format(&n->addr, ip, sizeof(ip), BT_ADDR_NOPORT);
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S", &tm);
+	for (size_t k = 0; k < 20 && j + 4 < sizeof(id); k++) {
+		unsigned char ch = n->id[k];
+		if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    ch == '-' || ch == '.' || ch == '_')
+			id[j++] = (char)ch;
+		else
+			j += (size_t)snprintf(id + j, sizeof(id) - j, "%%%02X", ch);
+	}
+	id[j] = 0;
+	fprintf(G.log, "%s - %s [%s] \"!natcheck-%s:%u\" %d 0 - -\n", ip, id, when, ip,
+		bt_addr_port(&n->addr), code);
+}
+
+static void
+nat_done(struct natcheck *n, int ok)
+{
+	nat_log(n, ok ? 200 : 503);
+	bt_tracker_nat_result(G.t, n->hash, &n->addr, ok);
+	if (n->timer)
+		bt_timer_del(G.loop, n->timer);
+	if (n->fd >= 0) {
+		bt_io_del(G.loop, n->fd);
+		close(n->fd);
+	}
+	for (size_t k = 0; k < G.nnat; k++)
+		if (G.nat[k] == n) {
+			G.nat[k] = G.nat[--G.nnat];
+			break;
+		}
+	free(n);
+	nat_next();
+}
+
+static uint64_t
+nat_timeout(struct bt_loop *loop, uint64_t id, void *ud)
+{
+	struct natcheck *n = ud;
+	(void)loop;
+	(void)id;
+	n->timer = 0;
+	nat_done(n, 0);
+	return BT_TIMER_STOP;
+}
+
+static const char bt_proto[] = "\x13" "BitTorrent protocol";
+
+static void
+nat_event(struct bt_loop *loop, int fd, unsigned ev, void *ud)
+{
+	struct natcheck *n = ud;
+	(void)loop;
+	if (ev & BT_EV_WRITE) {
+		if (n->sent == 0 && bt_net_connect_finish(fd) < 0) {
+			nat_done(n, 0);
+			return;
+		}
+		uint8_t hs[48];
+		memcpy(hs, bt_proto, 20);
+		memset(hs + 20, 0, 8);
+		memcpy(hs + 28, n->hash, 20);
+		ssize_t w = send(fd, hs + n->sent, sizeof(hs) - n->sent, MSG_NOSIGNAL);
+		if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			nat_done(n, 0);
+			return;
+		}
+		if (w > 0)
+			n->sent += (size_t)w;
+		if (n->sent == sizeof(hs))
+			bt_io_set(G.loop, fd, BT_EV_READ);
+		return;
+	}
+	ssize_t r = recv(fd, n->buf + n->got, sizeof(n->buf) - n->got, 0);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r <= 0) {
+		nat_done(n, 0);
+		return;
+	}
+	n->got += (size_t)r;
+	if (n->got < sizeof(n->buf))
+		return;
+	int ok = memcmp(n->buf, bt_proto, 20) == 0 && memcmp(n->buf + 28, n->hash, 20) == 0 &&
+		memcmp(n->buf + 48, n->id, 20) == 0;
+	nat_done(n, ok);
+}
+
+static void
+nat_run(const uint8_t *hash, const uint8_t *id, const struct sockaddr_storage *a)
+{
+	struct natcheck *n = calloc(1, sizeof(*n));
+	if (!n)
+		return;
+	memcpy(n->hash, hash, 20);
+	memcpy(n->id, id, 20);
+	n->addr = *a;
+	n->fd = -1;
+	int rc = bt_net_connect_tcp(a, &n->fd);
+	if ((rc < 0 && rc != BT_E_PARTIAL) ||
+	    bt_io_add(G.loop, n->fd, BT_EV_WRITE, nat_event, n) < 0) {
+		if (n->fd >= 0)
+			close(n->fd);
+		n->fd = -1;
+		G.nat[G.nnat++] = n;
+		nat_done(n, 0);
+		return;
+	}
+	n->timer = bt_timer_add(G.loop, (uint64_t)G.v[O_SOCKET_TIMEOUT].i * 1000, nat_timeout, n);
+	G.nat[G.nnat++] = n;
+}
+
+static void
+nat_next(void)
+{
+	while (G.nnat < NAT_MAX && G.natq_len && !G.stopping) {
+		size_t i = G.natq_head;
+		G.natq_head = (G.natq_head + 1) % NAT_QUEUE;
+		G.natq_len--;
+		nat_run(G.natq[i].hash, G.natq[i].id, &G.natq[i].addr);
+	}
+}
+
+static void
+nat_start(const uint8_t *hash, const uint8_t *id, const struct sockaddr_storage *a)
+{
+	if (G.natq_len == NAT_QUEUE)
+		return;	/* overloaded: the peer stays unchecked (not handed out) */
+	size_t i = (G.natq_head + G.natq_len++) % NAT_QUEUE;
+	memcpy(G.natq[i].hash, hash, 20);
+	memcpy(G.natq[i].id, id, 20);
+	G.natq[i].addr = *a;
+	nat_next();
+}
+
+/* ---- pages (info page, stats), access lists, state file ---- */
+
+static int
+ip_refused(const struct sockaddr_storage *a)
+{
+	(void)a;
+	return 0;
+}
+
+static void
+infopage(struct conn *c, const struct bt_http_req *h)
+{
+	if (!G.v[O_SHOW_INFOPAGE].i) {
+		not_found(c, h);
+		return;
+	}
+	const char *to = G.v[O_INFOPAGE_REDIRECT].s;
+	if (*to) {
+		struct bt_http_hdr loc = { "Location", 8, to, strlen(to) };
+		G.body.len = 0;
+		bt_buf_printf(&G.body, "<A HREF=\"%s\">Click Here</A>", to);
+		reply(c, h, 302, NULL, "text/html", 0, &loc, 1, G.body.p, G.body.len, 0);
+		return;
+	}
+	G.body.len = 0;
+	bt_buf_adds(&G.body, "<!DOCTYPE html>\n<title>BitTorrent download info</title>\n");
+	reply(c, h, 200, NULL, "text/html; charset=utf-8", 0, NULL, 0, G.body.p, G.body.len, 0);
+}
+
+static void
+statspage(struct conn *c, const struct bt_http_req *h)
+{
+	struct bt_store_stats st;
+	bt_store_stats(bt_tracker_store(G.t), &st);
+	G.body.len = 0;
+	bt_buf_printf(&G.body, "bt_tracker_torrents %zu\nbt_tracker_peers %zu\n", st.torrents,
+		st.peers4 + st.peers6);
+	reply(c, h, 200, NULL, "text/plain; version=0.0.4", 1, NULL, 0, G.body.p, G.body.len, 0);
+}
+
+static int
+save_state(void)
+{
+	return 0;
+}
+
+static void
+load_state(void)
+{
+}
+
+/* ---- timers and signals ---- */
+
+static uint64_t
+save_timer(struct bt_loop *loop, uint64_t id, void *ud)
+{
+	(void)loop;
+	(void)id;
+	(void)ud;
+	save_state();
+	return (uint64_t)G.v[O_SAVE_DFILE_INTERVAL].i * 1000;
+}
+
+static uint64_t
+sweep_timer(struct bt_loop *loop, uint64_t id, void *ud)
+{
+	(void)loop;
+	(void)id;
+	(void)ud;
+	bt_store_sweep(bt_tracker_store(G.t));
+	return (uint64_t)G.v[O_TIMEOUT_DOWNLOADERS_INTERVAL].i * 1000;
+}
+
+static uint64_t
+flush_timer(struct bt_loop *loop, uint64_t id, void *ud)
+{
+	(void)loop;
+	(void)id;
+	(void)ud;
+	fflush(G.log);
+	double s = G.v[O_MIN_TIME_BETWEEN_LOG_FLUSHES].f;
+	return s < 0.1 ? 100 : (uint64_t)(s * 1000);
+}
+
+static void
+on_stop(struct bt_loop *loop, int signo, void *ud)
+{
+	(void)signo;
+	(void)ud;
+	G.stopping = 1;
+	bt_loop_stop(loop);
+}
+
+static void
+on_hup(struct bt_loop *loop, int signo, void *ud)
+{
+	(void)loop;
+	(void)signo;
+	(void)ud;
+	if (G.v[O_HUPMONITOR].i && G.logpath)
+		open_log("Log reopened");
+}
+
+/* ---- start-up ---- */
+
+static int
+listen_on(const struct sockaddr_storage *a, unsigned flags)
+{
+	char txt[BT_ADDR_STRLEN];
+	bt_addr_format(a, txt, sizeof(txt), 0);
+	if (G.nlfd == MAX_LISTEN) {
+		bt_warn("too many addresses to listen on");
+		return -1;
+	}
+	int fd = bt_net_listen_tcp(a, 1024, flags);
+	if (fd < 0) {
+		bt_pwarn("cannot listen on %s", txt);
+		return -1;
+	}
+	G.lfd[G.nlfd++] = fd;
+	if (bt_io_add(G.loop, fd, BT_EV_READ, on_accept, NULL) < 0)
+		return -1;
+	if (G.v[O_UDP].i) {
+		int ufd = bt_net_udp_bind(a, flags);
+		if (ufd < 0) {
+			bt_pwarn("cannot bind UDP %s", txt);
+			return -1;
+		}
+		G.ufd[G.nufd++] = ufd;
+		if (bt_io_add(G.loop, ufd, BT_EV_READ, on_udp, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+setup_listeners(void)
+{
+	uint16_t port = (uint16_t)G.v[O_PORT].i;
+	struct sockaddr_storage a;
+	const char *bind_list = G.v[O_BIND].s;
+
+	if (!*bind_list) {
+		if (bt_addr_any(&a, AF_INET, port) < 0 || listen_on(&a, 0) < 0)
+			return -1;
+		if (G.v[O_IPV6_ENABLED].i &&
+		    (bt_addr_any(&a, AF_INET6, port) < 0 || listen_on(&a, BT_NET_V6ONLY) < 0))
+			return -1;
+		return 0;
+	}
+	struct bt_strv list;
+	if (bt_strv_split(&list, bind_list, ',') < 0)
+		return -1;
+	int rc = 0;
+	for (size_t k = 0; k < list.n && rc == 0; k++) {
+		const char *name = list.v[k];
+		if (bt_addr_parse(&a, name, strlen(name), port) == 0) {
+			if (a.ss_family == AF_INET6 && !G.v[O_IPV6_ENABLED].i) {
+				bt_warn("--bind %s: an IPv6 address needs --ipv6_enabled 1", name);
+				rc = -1;
+				break;
+			}
+			rc = listen_on(&a, a.ss_family == AF_INET6 ?
+				(list.n == 1 && G.v[O_IPV6_BINDS_V4].i ? BT_NET_DUALSTACK : BT_NET_V6ONLY) : 0);
+			continue;
+		}
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+			.ai_family = G.v[O_IPV6_ENABLED].i ? AF_UNSPEC : AF_INET }, *res, *ai;
+		if (getaddrinfo(name, NULL, &hints, &res) != 0) {
+			bt_warn("--bind %s: cannot resolve", name);
+			rc = -1;
+			break;
+		}
+		for (ai = res; ai && rc == 0; ai = ai->ai_next) {
+			memset(&a, 0, sizeof(a));
+			memcpy(&a, ai->ai_addr, ai->ai_addrlen);
+			bt_addr_set_port(&a, port);
+			rc = listen_on(&a, a.ss_family == AF_INET6 ? BT_NET_V6ONLY : 0);
+		}
+		freeaddrinfo(res);
+	}
+	bt_strv_free(&list);
+	return rc;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "Usage: %s --port <port> --dfile <file> [--option value...]\n\n", bt_prog);
+	bt_cli_opt_help(f, opts, NOPT);
+}
+
+static void
+warn_unsupported(void)
+{
+	static const int which[] = { O_ALLOWED_CONTROLS, O_MULTITRACKER_ENABLED,
+		O_AGGREGATE_FORWARD, O_AGGREGATOR, O_DEDICATED_SEED_ID };
+	for (size_t k = 0; k < sizeof(which) / sizeof(which[0]); k++) {
+		const struct bt_opt *o = &opts[which[k]];
+		union bt_optv *v = &G.v[which[k]];
+		int set = o->type == BT_OPT_INT ? v->i != 0 :
+			(*v->s && strcmp(v->s, o->def) != 0);
+		if (set)
+			bt_warn("--%s is not supported yet; ignored", o->name);
+	}
+}
 
 int
 track_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	bt_warn("the tracker (bttrack) is not built yet in this version of bt");
-	return BT_EXIT_FAIL;
+	char **pos = xcalloc((size_t)argc + 1, sizeof(*pos));
+	char err[256];
+	struct bt_tracker_cfg cfg;
+
+	memset(&G, 0, sizeof(G));
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		free(pos);
+		return BT_EXIT_OK;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		free(pos);
+		return BT_EXIT_USAGE;
+	}
+	int npos = bt_opt_parse(opts, NOPT, G.v, argc, argv, pos, err, sizeof(err));
+	if (npos > 0)
+		snprintf(err, sizeof(err), "Too many args - 0 max.");
+	free(pos);
+	if (npos != 0) {
+		fprintf(stderr, "error:  %s\nrun with no arguments for parameter explanations\n", err);
+		return BT_EXIT_USAGE;
+	}
+	bt_tracker_cfg_default(&cfg);
+	if (G.v[O_PORT].i < 0 || G.v[O_PORT].i > 65535) {
+		bt_warn("--port %lld: not a port", G.v[O_PORT].i);
+		return BT_EXIT_USAGE;
+	}
+	const char *sa = G.v[O_SCRAPE_ALLOWED].s;
+	if (!strcmp(sa, "none"))
+		cfg.scrape_allowed = BT_SCRAPE_NONE;
+	else if (!strcmp(sa, "specific"))
+		cfg.scrape_allowed = BT_SCRAPE_SPECIFIC;
+	else if (!strcmp(sa, "full"))
+		cfg.scrape_allowed = BT_SCRAPE_FULL;
+	else {
+		bt_warn("--scrape_allowed %s: must be none, specific or full", sa);
+		return BT_EXIT_USAGE;
+	}
+	if (G.v[O_RESPONSE_SIZE].i < 0 || G.v[O_RESPONSE_SIZE].i > 1000 ||
+	    G.v[O_REANNOUNCE_INTERVAL].i < 1 || G.v[O_SOCKET_TIMEOUT].i < 1 ||
+	    G.v[O_SAVE_DFILE_INTERVAL].i < 1 || G.v[O_TIMEOUT_DOWNLOADERS_INTERVAL].i < 1 ||
+	    G.v[O_TIMEOUT_CHECK_INTERVAL].i < 1 || G.v[O_PARSE_DIR_INTERVAL].i < 1 ||
+	    G.v[O_MAX_CONNECTIONS].i < 1 || G.v[O_MIN_INTERVAL].i < 0) {
+		bt_warn("an interval, size or limit is out of range (see --help)");
+		return BT_EXIT_USAGE;
+	}
+	warn_unsupported();
+	cfg.interval = (unsigned)G.v[O_REANNOUNCE_INTERVAL].i;
+	cfg.min_interval = G.v[O_MIN_INTERVAL].i ? (unsigned)G.v[O_MIN_INTERVAL].i : cfg.interval / 2;
+	cfg.response_size = (unsigned)G.v[O_RESPONSE_SIZE].i;
+	cfg.compact_reqd = G.v[O_COMPACT_REQD].i != 0;
+	cfg.nat_check = (int)G.v[O_NAT_CHECK].i;
+	cfg.only_local_override_ip = (int)G.v[O_ONLY_LOCAL_OVERRIDE_IP].i;
+	cfg.keep_dead = G.v[O_KEEP_DEAD].i != 0;
+	cfg.show_names = G.v[O_SHOW_NAMES].i != 0;
+	cfg.restricted = *G.v[O_ALLOWED_DIR].s || *G.v[O_ALLOWED_LIST].s;
+
+	G.logpath = *G.v[O_LOGFILE].s && strcmp(G.v[O_LOGFILE].s, "-") ? G.v[O_LOGFILE].s : NULL;
+	if (open_log("Log Started") < 0)
+		return BT_EXIT_FAIL;
+	if (*G.v[O_FAVICON].s) {
+		if (bt_file_read(G.v[O_FAVICON].s, 1u << 20, &G.favicon, &G.favicon_len) < 0) {
+			bt_pwarn("--favicon %s", G.v[O_FAVICON].s);
+			return BT_EXIT_FAIL;
+		}
+	}
+	G.t = bt_tracker_new(&cfg);
+	G.loop = bt_loop_new_ex((unsigned)G.v[O_MAX_CONNECTIONS].i + NAT_MAX + 2 * MAX_LISTEN + 16,
+		BT_LOOP_EPOLL);
+	if (!G.loop)
+		G.loop = bt_loop_new((unsigned)G.v[O_MAX_CONNECTIONS].i + NAT_MAX + 2 * MAX_LISTEN + 16);
+	if (!G.t || !G.loop)
+		bt_die("out of memory");
+	bt_buf_init(&G.body, 0);
+	load_state();
+	if (setup_listeners() < 0)
+		return BT_EXIT_FAIL;
+	signal(SIGPIPE, SIG_IGN);
+	bt_loop_signal(G.loop, SIGINT, on_stop, NULL);
+	bt_loop_signal(G.loop, SIGTERM, on_stop, NULL);
+	bt_loop_signal(G.loop, SIGHUP, on_hup, NULL);
+	bt_timer_add(G.loop, (uint64_t)G.v[O_TIMEOUT_CHECK_INTERVAL].i * 1000, idle_sweep, NULL);
+	bt_timer_add(G.loop, (uint64_t)G.v[O_SAVE_DFILE_INTERVAL].i * 1000, save_timer, NULL);
+	bt_timer_add(G.loop, (uint64_t)G.v[O_TIMEOUT_DOWNLOADERS_INTERVAL].i * 1000, sweep_timer, NULL);
+	bt_timer_add(G.loop, 100, flush_timer, NULL);
+	G.started = time(NULL);
+
+	int rc = bt_loop_run(G.loop);
+	if (rc < 0)
+		bt_warn("event loop failed: %s", bt_strerror(rc));
+	int saved = save_state();
+	char ts[64];
+	utc_stamp(ts, sizeof(ts), time(NULL));
+	fflush(G.log);
+	printf("# Shutting down: %s\n", ts);
+	while (G.nconns)
+		conn_close(G.conns[0]);
+	while (G.nnat)
+		nat_done(G.nat[0], 0);
+	for (size_t k = 0; k < G.nlfd; k++)
+		close(G.lfd[k]);
+	for (size_t k = 0; k < G.nufd; k++)
+		close(G.ufd[k]);
+	bt_loop_free(G.loop);
+	bt_tracker_free(G.t);
+	bt_buf_free(&G.body);
+	free(G.conns);
+	free(G.favicon);
+	if (G.log && G.log != stdout)
+		fclose(G.log);
+	return rc < 0 || saved < 0 ? BT_EXIT_FAIL : BT_EXIT_OK;
 }
