@@ -6,6 +6,7 @@
 #include "err.h"
 #include "fileio.h"
 #include "http.h"
+#include "infopage.h"
 #include "msg.h"
 #include "net.h"
 #include "reactor.h"
@@ -732,20 +733,32 @@ infopage(struct conn *c, const struct bt_http_req *h)
 		reply(c, h, 302, NULL, "text/html", 0, &loc, 1, G.body.p, G.body.len, 0);
 		return;
 	}
+	struct bt_infopage_opts o = {
+		.version = "bt " BT_VERSION, .now = bt_loop_wall(G.loop), .start = G.started,
+		.allow_get = G.v[O_ALLOW_GET].i != 0, .favicon = G.favicon ? "/favicon.ico" : NULL,
+	};
 	G.body.len = 0;
-	bt_buf_adds(&G.body, "<!DOCTYPE html>\n<title>BitTorrent download info</title>\n");
-	reply(c, h, 200, NULL, "text/html; charset=utf-8", 0, NULL, 0, G.body.p, G.body.len, 0);
+	G.body.err = 0;
+	if (bt_infopage_html(G.t, &o, &G.body) < 0) {
+		bad_request(c, 500);
+		return;
+	}
+	reply(c, h, 200, NULL, BT_INFOPAGE_HTML_CTYPE, 1, NULL, 0, G.body.p, G.body.len, 0);
 }
 
 static void
 statspage(struct conn *c, const struct bt_http_req *h)
 {
-	struct bt_store_stats st;
-	bt_store_stats(bt_tracker_store(G.t), &st);
+	struct bt_infopage_opts o = {
+		.version = "bt " BT_VERSION, .now = bt_loop_wall(G.loop), .start = G.started,
+	};
 	G.body.len = 0;
-	bt_buf_printf(&G.body, "bt_tracker_torrents %zu\nbt_tracker_peers %zu\n", st.torrents,
-		st.peers4 + st.peers6);
-	reply(c, h, 200, NULL, "text/plain; version=0.0.4", 1, NULL, 0, G.body.p, G.body.len, 0);
+	G.body.err = 0;
+	if (bt_infopage_stats(G.t, &o, &G.body) < 0) {
+		bad_request(c, 500);
+		return;
+	}
+	reply(c, h, 200, NULL, BT_INFOPAGE_STATS_CTYPE, 1, NULL, 0, G.body.p, G.body.len, 0);
 }
 
 static int

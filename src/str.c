@@ -2,6 +2,7 @@
 #include "str.h"
 #include "err.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,4 +118,49 @@ bt_tiers_free(struct bt_tiers *t)
 	free(t->t);
 	t->t = NULL;
 	t->n = 0;
+}
+
+char *
+bt_fmt_size(char *out, size_t cap, uint64_t n)
+{
+	static const char unit[] = "KMGTPE";
+	if (n < 1000) {
+		snprintf(out, cap, "%u B", (unsigned)n);
+		return out;
+	}
+	/* Unit k (1 = KiB) covers [1000 * 1024^(k-1), 1000 * 1024^k). */
+	unsigned k = 1;
+	while (k < 6 && n >= 1000ull << (10 * k))
+		k++;
+	snprintf(out, cap, "%.2f%ciB", (double)n / (double)(1ull << (10 * k)), unit[k - 1]);
+	return out;
+}
+
+char *
+bt_fmt_clock(char *out, size_t cap, int64_t secs)
+{
+	if (secs <= 0 || secs >= BT_FMT_MAX_SECS)
+		snprintf(out, cap, "<unknown>");
+	else
+		snprintf(out, cap, "%u:%02u:%02u", (unsigned)(secs / 3600),
+			(unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+	return out;
+}
+
+char *
+bt_fmt_text_time(char *out, size_t cap, int64_t secs)
+{
+	unsigned h = (unsigned)(secs / 3600), m = (unsigned)(secs / 60 % 60),
+		s = (unsigned)(secs % 60);
+	if (secs < 1)
+		snprintf(out, cap, "complete");
+	else if (secs >= BT_FMT_MAX_SECS)
+		snprintf(out, cap, "<unknown>");
+	else if (secs >= 7200)
+		snprintf(out, cap, "%u hours %02u min %02u sec", h, m, s);
+	else if (secs >= 3600)
+		snprintf(out, cap, "%u hour %02u min %02u sec", h, m, s);
+	else
+		snprintf(out, cap, "%u min %02u sec", m, s);
+	return out;
 }

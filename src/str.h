@@ -30,4 +30,25 @@ struct bt_tiers {
 int bt_tiers_parse(struct bt_tiers *out, const char *s);
 void bt_tiers_free(struct bt_tiers *t);
 
+/* Number formats shown to people (BitTornado's NumberFormats).  Each writes
+ * a NUL-terminated string into out (truncated to cap) and returns out;
+ * BT_FMT_MAX bytes are always enough. */
+#define BT_FMT_MAX 32
+
+/* A byte count: below 1000 "<n> B" ("999 B"); from there IEC units with two
+ * decimals and no space, moving to the next unit at 1000 of the current
+ * one: "0.98KiB" (1000), "117.19KiB" (120000), "0.98MiB" (1000 KiB), up to
+ * EiB. */
+char *bt_fmt_size(char *out, size_t cap, uint64_t n);
+
+/* A duration as "h:mm:ss" ("0:00:05", "27:46:40"); "<unknown>" when
+ * secs <= 0 or secs >= 60 days. */
+#define BT_FMT_MAX_SECS 5184000	/* 60 days */
+char *bt_fmt_clock(char *out, size_t cap, int64_t secs);
+
+/* A time left in words: "M min SS sec" below an hour ("0 min 05 sec"),
+ * "1 hour MM min SS sec", "N hours MM min SS sec" from two hours;
+ * "complete" when secs < 1; "<unknown>" from 60 days. */
+char *bt_fmt_text_time(char *out, size_t cap, int64_t secs);
+
 #endif
