@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 enum {
 	O_PORT, O_DFILE, O_BIND, O_IPV6_ENABLED, O_IPV6_BINDS_V4, O_SOCKET_TIMEOUT,
@@ -123,7 +124,7 @@ static struct {
 	size_t nconns, capconns;
 	FILE *log;
 	const char *logpath;
-	struct bt_buf body;
+	struct bt_buf body, gz;
 	uint8_t *favicon;
 	size_t favicon_len;
 	struct natcheck *nat[NAT_MAX];
@@ -273,12 +274,40 @@ conn_flush(struct conn *c)
 	return 0;
 }
 
+/* Compress body into G.gz; 0 when that made it smaller. */
+static int
+gzip_body(const void *body, size_t len)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	G.gz.len = 0;
+	uint8_t *out = bt_buf_reserve(&G.gz, deflateBound(&z, len));
+	if (!out) {
+		deflateEnd(&z);
+		G.gz.err = 0;
+		return -1;
+	}
+	z.next_in = (Bytef *)(uintptr_t)body;
+	z.avail_in = (uInt)len;
+	z.next_out = out;
+	z.avail_out = (uInt)deflateBound(&z, len);
+	int rc = deflate(&z, Z_FINISH);
+	size_t n = z.total_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END || n >= len)
+		return -1;
+	bt_buf_commit(&G.gz, n);
+	return 0;
+}
+
 static void
 reply(struct conn *c, const struct bt_http_req *h, int status, const char *reason,
 	const char *ctype, int no_cache, const struct bt_http_hdr *extra, size_t nextra,
 	const void *body, size_t len, int close_after)
 {
-	struct bt_http_hdr hdr[6];
+	struct bt_http_hdr hdr[7];
 	size_t nh = 0;
 	int head = h && h->meth == BT_HTTP_HEAD;
 
@@ -290,6 +319,15 @@ reply(struct conn *c, const struct bt_http_req *h, int status, const char *reaso
 		hdr[nh++] = extra[k];
 	if (h && !bt_http_keep_alive(h))
 		close_after = 1;
+	/* Large bodies (info page, full scrape, stats) go gzipped when the
+	 * client takes it and it saves bytes; announces are too small. */
+	int gz = 0;
+	if (h && len >= 1024 && bt_http_accepts_gzip(h) && gzip_body(body, len) == 0) {
+		body = G.gz.p;
+		len = G.gz.len;
+		hdr[nh++] = (struct bt_http_hdr)BT_HTTP_HDR("Content-Encoding", "gzip");
+		gz = 1;
+	}
 	struct bt_http_resp r = {
 		.minor = h ? h->minor : 0, .status = status, .reason = reason,
 		.hdr = hdr, .nhdr = nh, .body = body ? body : "", .body_len = len,
@@ -301,7 +339,7 @@ reply(struct conn *c, const struct bt_http_req *h, int status, const char *reaso
 	bt_http_resp_write(&c->out, &r);
 	if (close_after)
 		c->close_after = 1;
-	access_log(c, h, status, len, 0);
+	access_log(c, h, status, len, gz);
 }
 
 static void
@@ -1038,6 +1076,7 @@ track_main(int argc, char **argv)
 	bt_loop_free(G.loop);
 	bt_tracker_free(G.t);
 	bt_buf_free(&G.body);
+	bt_buf_free(&G.gz);
 	free(G.conns);
 	free(G.favicon);
 	if (G.log && G.log != stdout)
