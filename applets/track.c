@@ -1,12 +1,15 @@
 //applet: track - a BitTorrent tracker over HTTP and UDP (bttrack)
 //usage: track --port 6969 --dfile dstate [--option value...]
+#include "allowdir.h"
 #include "applets.h"
 #include "benc.h"
 #include "cli.h"
+#include "dfile.h"
 #include "err.h"
 #include "fileio.h"
 #include "http.h"
 #include "infopage.h"
+#include "iplist.h"
 #include "msg.h"
 #include "net.h"
 #include "reactor.h"
@@ -136,6 +139,10 @@ static struct {
 	size_t natq_head, natq_len;
 	time_t started;
 	int stopping;
+	struct bt_allowdir *adir;
+	struct bt_allowlist alist;
+	struct bt_iplist allowed_ips, banned_ips;
+	const char *alist_path, *aips_path, *bips_path;
 } G;
 
 static const char alas[] = "your file may exist elsewhere in the universe\nbut alas, not here\n";
@@ -752,8 +759,71 @@ nat_start(const uint8_t *hash, const uint8_t *id, const struct sockaddr_storage 
 static int
 ip_refused(const struct sockaddr_storage *a)
 {
-	(void)a;
-	return 0;
+	return (G.aips_path && !bt_iplist_contains(&G.allowed_ips, a)) ||
+		(G.bips_path && bt_iplist_contains(&G.banned_ips, a));
+}
+
+static void
+warn_allowdir(void *ud, const struct bt_allowdir_warning *w)
+{
+	(void)ud;
+	if (w->kind == BT_ALLOWDIR_DUPLICATE)
+		bt_warn("**warning** %s is a duplicate torrent for %s", w->path, w->other);
+	else if (w->kind == BT_ALLOWDIR_ERRORS)
+		bt_warn("**warning** %s has errors (%s)", w->path, w->what ? w->what : "unreadable");
+	else
+		bt_warn("**warning** %s: %s", w->path, w->what ? w->what : "skipped");
+}
+
+static void
+warn_line(void *ud, unsigned long line, const char *text, size_t len, const char *why)
+{
+	bt_warn("*** WARNING *** %s line %lu: %s:  %.*s", (const char *)ud, line, why,
+		(int)(len > 200 ? 200 : len), text);
+}
+
+/* Re-read allowed_dir / allowed_list and the IP lists when they changed. */
+static void
+rescan_lists(void)
+{
+	int changed = 0, rc;
+	if (G.adir) {
+		if (bt_allowdir_scan(G.adir, &changed) < 0)
+			bt_pwarn("**warning** cannot read --allowed_dir %s", G.v[O_ALLOWED_DIR].s);
+		if (changed) {
+			size_t n;
+			const struct bt_allowed *a = bt_allowdir_list(G.adir, &n);
+			if (bt_tracker_set_allowed(G.t, a, n) < 0)
+				bt_warn("**warning** out of memory updating allowed torrents");
+		}
+	} else if (G.alist_path) {
+		rc = bt_allowlist_reload(&G.alist, G.alist_path, warn_line, (void *)G.alist_path);
+		if (rc < 0)
+			bt_warn("**warning** cannot read --allowed_list %s: %s", G.alist_path,
+				rc == BT_E_IO ? strerror(errno) : bt_strerror(rc));
+		if (rc > 0) {
+			struct bt_allowed *a = bt_allowlist_entries(&G.alist);
+			if ((a || G.alist.n == 0) && bt_tracker_set_allowed(G.t, a, G.alist.n) < 0)
+				bt_warn("**warning** out of memory updating allowed torrents");
+			free(a);
+		}
+	}
+	if (G.aips_path && (rc = bt_iplist_reload(&G.allowed_ips, BT_IPLIST_ALLOWED, G.aips_path,
+		warn_line, (void *)G.aips_path)) < 0)
+		bt_warn("**warning** cannot read --allowed_ips %s: %s", G.aips_path, bt_strerror(rc));
+	if (G.bips_path && (rc = bt_iplist_reload(&G.banned_ips, BT_IPLIST_BANNED, G.bips_path,
+		warn_line, (void *)G.bips_path)) < 0)
+		bt_warn("**warning** cannot read --banned_ips %s: %s", G.bips_path, bt_strerror(rc));
+}
+
+static uint64_t
+rescan_timer(struct bt_loop *loop, uint64_t id, void *ud)
+{
+	(void)loop;
+	(void)id;
+	(void)ud;
+	rescan_lists();
+	return (uint64_t)G.v[O_PARSE_DIR_INTERVAL].i * 1000;
 }
 
 static void
@@ -799,15 +869,84 @@ statspage(struct conn *c, const struct bt_http_req *h)
 	reply(c, h, 200, NULL, BT_INFOPAGE_STATS_CTYPE, 1, NULL, 0, G.body.p, G.body.len, 0);
 }
 
+/* Write the state file atomically: a crash leaves the previous one. */
 static int
 save_state(void)
 {
+	struct bt_buf b;
+	int rc = 0;
+	bt_buf_init(&b, 0);
+	if (bt_dfile_encode(bt_tracker_store(G.t), &b) < 0 || b.err) {
+		bt_warn("cannot encode the state: out of memory");
+		rc = -1;
+	} else if (bt_file_write_atomic(G.v[O_DFILE].s, b.p, b.len) < 0) {
+		bt_pwarn("cannot write state file %s", G.v[O_DFILE].s);
+		rc = -1;
+	}
+	bt_buf_free(&b);
+	return rc;
+}
+
+static int
+keep_addr(void *ud, const struct sockaddr_storage *a)
+{
+	(void)ud;
+	return !ip_refused(a);
+}
+
+struct drop_list {
+	uint8_t (*h)[20];
+	size_t n, cap;
+};
+
+static int
+collect_unallowed(void *ud, const struct bt_store_torrent_info *ti)
+{
+	struct drop_list *d = ud;
+	if (bt_tracker_allowed(G.t, ti->info_hash))
+		return 0;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->h = xrealloc(d->h, d->cap * 20);
+	}
+	memcpy(d->h[d->n++], ti->info_hash, 20);
 	return 0;
 }
 
+/* Restore the saved state; a corrupt file is moved aside and we start
+ * clean rather than die. */
 static void
 load_state(void)
 {
+	const char *path = G.v[O_DFILE].s;
+	uint8_t *buf;
+	size_t len;
+	struct bt_dfile_err e;
+	int rc = bt_file_read(path, BT_DFILE_MAX_BYTES, &buf, &len);
+
+	if (rc == BT_E_IO && errno == ENOENT)
+		return;
+	if (rc == 0)
+		rc = bt_dfile_load_filtered(bt_tracker_store(G.t), buf, len, keep_addr, NULL, &e);
+	else
+		snprintf(e.what, sizeof(e.what), "%s", rc == BT_E_IO ? strerror(errno) : bt_strerror(rc));
+	free(buf);
+	if (rc < 0) {
+		char aside[4096];
+		snprintf(aside, sizeof(aside), "%s.corrupt", path);
+		bt_warn("**warning** statefile %s corrupt; resetting (%s at byte %zu; kept as %s)",
+			path, e.what, rc == BT_E_IO ? 0 : e.off, aside);
+		if (rename(path, aside) < 0)
+			bt_pwarn("cannot move %s aside", path);
+		return;	/* the whole file is checked before anything is loaded */
+	}
+	if (bt_tracker_cfg(G.t)->restricted) {
+		struct drop_list d = { 0 };
+		bt_store_each_torrent(bt_tracker_store(G.t), collect_unallowed, &d);
+		for (size_t k = 0; k < d.n; k++)
+			bt_store_drop(bt_tracker_store(G.t), d.h[k]);
+		free(d.h);
+	}
 }
 
 /* ---- timers and signals ---- */
@@ -1044,6 +1183,25 @@ track_main(int argc, char **argv)
 	if (!G.t || !G.loop)
 		bt_die("out of memory");
 	bt_buf_init(&G.body, 0);
+	bt_buf_init(&G.gz, 0);
+	bt_allowlist_init(&G.alist);
+	bt_iplist_init(&G.allowed_ips);
+	bt_iplist_init(&G.banned_ips);
+	if (*G.v[O_ALLOWED_DIR].s && *G.v[O_ALLOWED_LIST].s) {
+		bt_warn("**warning** allowed_dir and allowed_list options cannot be used together");
+		bt_warn("**warning** disregarding allowed_dir");
+	} else if (*G.v[O_ALLOWED_DIR].s) {
+		struct bt_allowdir_opts ao = { .warn = warn_allowdir };
+		if (!(G.adir = bt_allowdir_new(G.v[O_ALLOWED_DIR].s, &ao)))
+			bt_die("out of memory");
+	}
+	if (*G.v[O_ALLOWED_LIST].s)
+		G.alist_path = G.v[O_ALLOWED_LIST].s;
+	if (*G.v[O_ALLOWED_IPS].s)
+		G.aips_path = G.v[O_ALLOWED_IPS].s;
+	if (*G.v[O_BANNED_IPS].s)
+		G.bips_path = G.v[O_BANNED_IPS].s;
+	rescan_lists();
 	load_state();
 	if (setup_listeners() < 0)
 		return BT_EXIT_FAIL;
@@ -1055,6 +1213,7 @@ track_main(int argc, char **argv)
 	bt_timer_add(G.loop, (uint64_t)G.v[O_SAVE_DFILE_INTERVAL].i * 1000, save_timer, NULL);
 	bt_timer_add(G.loop, (uint64_t)G.v[O_TIMEOUT_DOWNLOADERS_INTERVAL].i * 1000, sweep_timer, NULL);
 	bt_timer_add(G.loop, 100, flush_timer, NULL);
+	bt_timer_add(G.loop, (uint64_t)G.v[O_PARSE_DIR_INTERVAL].i * 1000, rescan_timer, NULL);
 	G.started = time(NULL);
 
 	int rc = bt_loop_run(G.loop);
@@ -1077,6 +1236,10 @@ track_main(int argc, char **argv)
 	bt_tracker_free(G.t);
 	bt_buf_free(&G.body);
 	bt_buf_free(&G.gz);
+	bt_allowdir_free(G.adir);
+	bt_allowlist_free(&G.alist);
+	bt_iplist_free(&G.allowed_ips);
+	bt_iplist_free(&G.banned_ips);
 	free(G.conns);
 	free(G.favicon);
 	if (G.log && G.log != stdout)
