@@ -104,6 +104,7 @@ struct conn {
 	struct bt_buf in, out;
 	size_t out_off;
 	uint64_t last;
+	uint64_t head_start;	/* when the unanswered request began, 0 = none */
 	int close_after;
 };
 
@@ -481,6 +482,8 @@ conn_process(struct conn *c)
 	bt_buf_consume(&c->in, done);
 	if (c->in.len == 0)
 		bt_buf_free(&c->in);
+	else if (done)
+		c->head_start = c->last;	/* a pipelined request has begun */
 }
 
 static void
@@ -510,6 +513,8 @@ conn_event(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 			conn_close(c);
 			return;
 		}
+		if (c->in.len == 0)
+			c->head_start = c->last;
 		bt_buf_commit(&c->in, (size_t)n);
 		if ((size_t)n < 4096)
 			break;
@@ -574,9 +579,13 @@ idle_sweep(struct bt_loop *loop, uint64_t id, void *ud)
 	uint64_t now = bt_loop_now_ms(loop), limit = (uint64_t)G.v[O_SOCKET_TIMEOUT].i * 1000;
 	(void)id;
 	(void)ud;
-	for (size_t k = G.nconns; k-- > 0;)
-		if (now - G.conns[k]->last > limit)
-			conn_close(G.conns[k]);
+	/* Idle connections go, and so do clients that trickle a request
+	 * head in slower than the same limit. */
+	for (size_t k = G.nconns; k-- > 0;) {
+		struct conn *x = G.conns[k];
+		if (now - x->last > limit || (x->in.len && now - x->head_start > limit))
+			conn_close(x);
+	}
 	return (uint64_t)G.v[O_TIMEOUT_CHECK_INTERVAL].i * 1000;
 }
 
