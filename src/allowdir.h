@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fileio.h"
+
 #include "tracker.h"	/* struct bt_allowed */
 
 #define BT_ALLOWDIR_MAX_FILES	1000000u	/* .torrent files (and directories) */
@@ -86,10 +88,7 @@ struct bt_allowlist {
 	uint8_t (*hash)[20];	/* sorted, no repeats */
 	size_t n;
 	/* the file as last read by bt_allowlist_reload() */
-	int stamped;
-	int64_t mtime_s, size;
-	long mtime_ns;
-	uint64_t dev, ino;
+	struct bt_file_stamp stamp;
 };
 
 void bt_allowlist_init(struct bt_allowlist *l);

@@ -164,3 +164,22 @@ fail_nofd:
 	errno = e;
 	return BT_E_IO;
 }
+
+int
+bt_file_stamp_changed(const struct bt_file_stamp *s, const struct stat *st)
+{
+	return !s->set || s->mtime_s != (int64_t)st->st_mtim.tv_sec ||
+		s->mtime_ns != st->st_mtim.tv_nsec || s->size != (int64_t)st->st_size ||
+		s->dev != (uint64_t)st->st_dev || s->ino != (uint64_t)st->st_ino;
+}
+
+void
+bt_file_stamp_set(struct bt_file_stamp *s, const struct stat *st)
+{
+	s->set = 1;
+	s->mtime_s = (int64_t)st->st_mtim.tv_sec;
+	s->mtime_ns = st->st_mtim.tv_nsec;
+	s->size = (int64_t)st->st_size;
+	s->dev = (uint64_t)st->st_dev;
+	s->ino = (uint64_t)st->st_ino;
+}

@@ -18,4 +18,18 @@ int bt_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
  * (errno kept); on failure path is untouched and no temporary is left. */
 int bt_file_write_atomic(const char *path, const void *p, size_t n);
 
+/* What tells whether a file changed since it was last read: modification
+ * time, size and identity (device, inode). */
+struct bt_file_stamp {
+	int set;
+	int64_t mtime_s, size;
+	long mtime_ns;
+	uint64_t dev, ino;
+};
+
+struct stat;
+/* 1 if st differs from the stamp (or the stamp is unset), else 0. */
+int bt_file_stamp_changed(const struct bt_file_stamp *s, const struct stat *st);
+void bt_file_stamp_set(struct bt_file_stamp *s, const struct stat *st);
+
 #endif

@@ -236,9 +236,7 @@ bt_iplist_reload(struct bt_iplist *l, int format, const char *path,
 
 	if (stat(path, &st) < 0)
 		return BT_E_IO;
-	if (l->stamped && l->mtime_s == (int64_t)st.st_mtim.tv_sec &&
-	    l->mtime_ns == st.st_mtim.tv_nsec && l->size == (int64_t)st.st_size &&
-	    l->dev == (uint64_t)st.st_dev && l->ino == (uint64_t)st.st_ino)
+	if (!bt_file_stamp_changed(&l->stamp, &st))
 		return 0;
 	if ((r = bt_file_read(path, BT_IPLIST_MAX_SIZE, &buf, &len)) < 0)
 		return r;
@@ -246,12 +244,7 @@ bt_iplist_reload(struct bt_iplist *l, int format, const char *path,
 	free(buf);
 	if (k < 0)
 		return (int)k;
-	l->stamped = 1;
-	l->mtime_s = (int64_t)st.st_mtim.tv_sec;
-	l->mtime_ns = st.st_mtim.tv_nsec;
-	l->size = (int64_t)st.st_size;
-	l->dev = (uint64_t)st.st_dev;
-	l->ino = (uint64_t)st.st_ino;
+	bt_file_stamp_set(&l->stamp, &st);
 	return 1;
 }
 

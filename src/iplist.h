@@ -22,6 +22,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "fileio.h"
 #include <sys/socket.h>
 
 #define BT_IPLIST_MAX_SIZE	((size_t)64 << 20)	/* bytes of a list file */
@@ -39,10 +41,7 @@ struct bt_iplist {
 	struct bt_iprange *r;	/* sorted, disjoint, not adjacent */
 	size_t n;
 	/* the file as last read by bt_iplist_reload() */
-	int stamped;
-	int64_t mtime_s, size;
-	long mtime_ns;
-	uint64_t dev, ino;
+	struct bt_file_stamp stamp;
 };
 
 /* A line that could not be parsed: its number (from 1), its text without
