@@ -87,7 +87,7 @@ scan_int(const uint8_t *p, size_t n, size_t i, uint8_t term, int strict,
 	while (i < n && p[i] >= '0' && p[i] <= '9') {
 		uint64_t dgt = p[i] - '0';
 		if (v > (lim - dgt) / 10) {
-			*code = BT_BENC_BAD_INT;
+			*code = term == ':' ? BT_BENC_BAD_LENGTH : BT_BENC_BAD_INT;
 			return (size_t)-1;
 		}
 		v = v * 10 + dgt;
@@ -130,13 +130,75 @@ key_cmp(const uint8_t *buf, const struct bt_btok *a, const struct bt_btok *b)
 	return la < lb ? -1 : la > lb;
 }
 
+/* Key token a before key token b: by bytes, then by position. */
+static int
+key_lt(const uint8_t *buf, const struct bt_btok *tok, uint32_t a, uint32_t b)
+{
+	int c = key_cmp(buf, &tok[a], &tok[b]);
+	return c ? c < 0 : a < b;
+}
+
+static void
+key_sift(const uint8_t *buf, const struct bt_btok *tok, uint32_t *h, size_t i, size_t n)
+{
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			return;
+		if (c + 1 < n && key_lt(buf, tok, h[c], h[c + 1]))
+			c++;
+		if (!key_lt(buf, tok, h[i], h[c]))
+			return;
+		uint32_t t = h[i];
+		h[i] = h[c];
+		h[c] = t;
+		i = c;
+	}
+}
+
+/* Lenient mode takes keys in any order, so a key may repeat one that is
+ * not just before it.  A dictionary whose keys were not ascending is checked
+ * when it closes: its keys sorted (heapsort), equal neighbours are
+ * duplicates.  *off gets the position of the earliest repeated key, or
+ * SIZE_MAX when there is none.  -1 when out of memory. */
+static int
+find_dup_key(const struct bt_benc *d, uint32_t dict, size_t *off)
+{
+	const struct bt_btok *tok = d->tok;
+	size_t n = 0, m = 0;
+	uint32_t k, *h;
+
+	*off = SIZE_MAX;
+	for (k = dict + 1; k < d->ntok; k = tok[k + 1].next)
+		n++;
+	h = malloc((n ? n : 1) * sizeof(*h));
+	if (!h)
+		return -1;
+	for (k = dict + 1; k < d->ntok; k = tok[k + 1].next)
+		h[m++] = k;
+	for (size_t i = n / 2; i-- > 0;)
+		key_sift(d->buf, tok, h, i, n);
+	for (size_t end = n; end > 1; end--) {
+		uint32_t t = h[0];
+		h[0] = h[end - 1];
+		h[end - 1] = t;
+		key_sift(d->buf, tok, h, 0, end - 1);
+	}
+	for (size_t i = 1; i < n; i++) {
+		if (key_cmp(d->buf, &tok[h[i - 1]], &tok[h[i]]) == 0 && tok[h[i]].off < *off)
+			*off = tok[h[i]].off;
+	}
+	free(h);
+	return 0;
+}
+
 int
 bt_benc_parse(struct bt_benc *d, const uint8_t *p, size_t n,
 	const struct bt_benc_lim *lim, struct bt_benc_err *err)
 {
 	struct {
 		uint32_t tok, lastkey;
-		uint8_t dict, want_value;
+		uint8_t dict, want_value, unsorted;
 	} st[STACK_MAX];
 	unsigned depth = 0, maxdepth = lim->depth;
 	size_t i = 0;
@@ -165,6 +227,13 @@ bt_benc_parse(struct bt_benc *d, const uint8_t *p, size_t n,
 				return fail(err, BT_BENC_EXPECTED_VALUE, i);
 			if (st[depth - 1].want_value)
 				return fail(err, BT_BENC_MISSING_VALUE, i);
+			if (st[depth - 1].unsorted) {
+				size_t dup;
+				if (find_dup_key(d, st[depth - 1].tok, &dup) < 0)
+					return fail(err, BT_BENC_NOMEM, i);
+				if (dup != SIZE_MAX)
+					return fail(err, BT_BENC_KEY_DUP, dup);
+			}
 			struct bt_btok *t = &d->tok[st[depth - 1].tok];
 			i++;
 			t->len = (uint32_t)(i - t->off);
@@ -224,6 +293,8 @@ bt_benc_parse(struct bt_benc *d, const uint8_t *p, size_t n,
 						return fail(err, BT_BENC_KEY_DUP, t->off);
 					if (cmp > 0 && lim->strict)
 						return fail(err, BT_BENC_KEY_ORDER, t->off);
+					if (cmp > 0)
+						st[depth - 1].unsorted = 1;
 				}
 				st[depth - 1].lastkey = ti;
 				st[depth - 1].want_value = 1;
@@ -237,6 +308,7 @@ bt_benc_parse(struct bt_benc *d, const uint8_t *p, size_t n,
 			st[depth].lastkey = UINT32_MAX;
 			st[depth].dict = c == 'd';
 			st[depth].want_value = 0;
+			st[depth].unsorted = 0;
 			depth++;
 			i++;
 			continue;
@@ -341,6 +413,8 @@ bt_bw_init(struct bt_bw *w, struct bt_buf *out)
 static int
 bw_value_ok(struct bt_bw *w)
 {
+	if (!w->err && w->out->err)
+		w->err = w->out->err;	/* the buffer failed: stop here too */
 	if (w->err)
 		return 0;
 	if (w->depth && w->st[w->depth - 1].dict) {
@@ -406,6 +480,9 @@ bw_strhdr(struct bt_bw *w, size_t n)
 void
 bt_bw_keyn(struct bt_bw *w, const void *key, size_t n)
 {
+	/* After a buffer failure the previous key may not be in it. */
+	if (!w->err && w->out->err)
+		w->err = w->out->err;
 	if (w->err)
 		return;
 	if (!w->depth || !w->st[w->depth - 1].dict || w->st[w->depth - 1].want_value) {

@@ -139,7 +139,8 @@ walk_dir(struct walk *w, const char *disk, const char *rel, const struct stat *d
 		rc = mkfail(w->err, BT_E_IO, errno, disk, "cannot read directory");
 		goto out;
 	}
-	qsort(names, n, sizeof(*names), cmp_name);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_name);
 	for (size_t k = 0; k < n && !rc; k++) {
 		char *cdisk = join(disk, names[k]);
 		char *crel = join(rel, names[k]);
@@ -417,7 +418,7 @@ feed_mapped(struct worker *w, struct feeder *f, size_t fi, int64_t off, size_t n
 	if (!page)
 		page = sysconf(_SC_PAGESIZE);
 	int64_t base = off - off % page;
-	if (sigsetjmp(jb, 0)) {
+	if (sigsetjmp(jb, 1)) {	/* 1: the jump must unblock SIGBUS again */
 		bus_jmp = NULL;
 		if (map)
 			munmap(map, maplen);

@@ -171,6 +171,8 @@ parse_files(struct bt_meta *m, int files, struct bt_meta_err *err)
 		mf->offset = m->total;
 		if (mf->length > INT64_MAX / 4 - m->total) {
 			free(path);
+			free(mf->path);	/* not counted in nfiles yet */
+			mf->path = NULL;
 			return bad(err, BT_E_LIMIT, off_of(m, len_tok), "total size too large");
 		}
 		m->total += mf->length;
