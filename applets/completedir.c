@@ -99,7 +99,7 @@ int
 completedir_main(int argc, char **argv)
 {
 	union bt_optv v[MK_NOPTS];
-	char **pos = xcalloc((size_t)argc + 1, sizeof(*pos));
+	char **pos;
 	char err[256];
 	int npos, rc = BT_EXIT_OK;
 	struct stat st;
@@ -112,6 +112,7 @@ completedir_main(int argc, char **argv)
 		usage(stderr);
 		return BT_EXIT_USAGE;
 	}
+	pos = xcalloc((size_t)argc + 1, sizeof(*pos));
 	npos = bt_opt_parse(bt_mk_opts, MK_NOPTS, v, argc, argv, pos, err, sizeof(err));
 	if (npos >= 0 && npos < 2)
 		snprintf(err, sizeof(err), "Must supply at least 2 args.");

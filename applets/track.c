@@ -1231,8 +1231,8 @@ track_main(int argc, char **argv)
 	int saved = save_state();
 	char ts[64];
 	utc_stamp(ts, sizeof(ts), time(NULL));
+	fprintf(G.log, "# Shutting down: %s\n", ts);
 	fflush(G.log);
-	printf("# Shutting down: %s\n", ts);
 	while (G.nconns)
 		conn_close(G.conns[0]);
 	while (G.nnat)

@@ -132,6 +132,8 @@ const struct bt_allowed *
 bt_tracker_allowed(const struct bt_tracker *t, const uint8_t *info_hash)
 {
 	struct bt_allowed key;
+	if (!t->nallowed)
+		return NULL;
 	memcpy(key.info_hash, info_hash, 20);
 	return bsearch(&key, t->allowed, t->nallowed, sizeof(key), cmp_allowed);
 }
@@ -464,12 +466,13 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 	bt_buf_printf(body, "10:incompletei%ue8:intervali%ue12:min intervali%ue",
 		rep.incomplete, t->c.interval, t->c.min_interval);
 	if (a.compact) {
-		if (alen == 6) {
-			bt_buf_printf(body, "5:peers%zu:", rep.npeers * 6);
-			bt_buf_add(body, t->peers, rep.npeers * rep.rec_len);
-		} else {
-			bt_buf_printf(body, "5:peers0:6:peers6%zu:", rep.npeers * 18);
-			bt_buf_add(body, t->peers, rep.npeers * rep.rec_len);
+		bt_buf_printf(body, alen == 6 ? "5:peers%zu:" : "5:peers0:6:peers6%zu:",
+			rep.npeers * alen);
+		if (rep.rec_len == alen) {
+			bt_buf_add(body, t->peers, rep.npeers * alen);
+		} else {	/* records carry peer ids: take the addresses only */
+			for (size_t k = 0; k < rep.npeers; k++)
+				bt_buf_add(body, t->peers + k * rep.rec_len, alen);
 		}
 	} else {
 		bt_buf_adds(body, "5:peersl");
@@ -664,13 +667,16 @@ wr64(uint8_t *p, uint64_t v)
 	wr32(p + 4, (uint32_t)v);
 }
 
-/* A connection id bound to the sender's address and a time slot: nothing
- * is stored, nothing can be guessed without the key. */
+/* A connection id bound to the sender's IP address (not its port: clients
+ * such as libtorrent share one id among all their sockets) and a time
+ * slot: nothing is stored, nothing can be guessed without the key. */
 static uint64_t
 udp_conn_id(const struct bt_tracker *t, const struct sockaddr_storage *from, uint64_t slot)
 {
 	uint8_t m[18 + 8];
-	size_t n = bt_addr_pack(m, from);
+	struct sockaddr_storage ip = *from;
+	bt_addr_set_port(&ip, 0);
+	size_t n = bt_addr_pack(m, &ip);
 	for (int i = 0; i < 8; i++)
 		m[n + (size_t)i] = (uint8_t)(slot >> (8 * i));
 	return bt_siphash(&t->udp_key, m, n + 8);
