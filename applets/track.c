@@ -63,13 +63,13 @@ static const struct bt_opt opts[NOPT] = {
 	[O_MIN_TIME_BETWEEN_CACHE_REFRESHES] = { "min_time_between_cache_refreshes", BT_OPT_FLOAT, "600.0", "accepted for compatibility; peers are picked fresh from the store every time" },
 	[O_ALLOWED_DIR] = { "allowed_dir", BT_OPT_STR, "", "serve only the torrents whose .torrent files are in this directory" },
 	[O_ALLOWED_LIST] = { "allowed_list", BT_OPT_STR, "", "serve only the info hashes (40 hex digits a line) in this file" },
-	[O_ALLOWED_CONTROLS] = { "allowed_controls", BT_OPT_INT, "0", "1 honours 'failure reason' and 'warning message' keys in allowed torrents (not supported yet)" },
+	[O_ALLOWED_CONTROLS] = { "allowed_controls", BT_OPT_INT, "0", "1 honours 'failure reason' and 'warning message' keys in allowed torrents" },
 	[O_MULTITRACKER_ENABLED] = { "multitracker_enabled", BT_OPT_INT, "0", "1 shares peers with the other trackers of allowed torrents (not supported yet)" },
 	[O_MULTITRACKER_ALLOWED] = { "multitracker_allowed", BT_OPT_STR, "autodetect", "whether other trackers may announce here: none, autodetect or all (not supported yet)" },
 	[O_MULTITRACKER_REANNOUNCE_INTERVAL] = { "multitracker_reannounce_interval", BT_OPT_INT, "120", "seconds between announces to other trackers (not supported yet)" },
 	[O_MULTITRACKER_MAXPEERS] = { "multitracker_maxpeers", BT_OPT_INT, "20", "peers asked of other trackers (not supported yet)" },
 	[O_AGGREGATE_FORWARD] = { "aggregate_forward", BT_OPT_STR, "", "URL[,password] to forward announces to (not supported yet)" },
-	[O_AGGREGATOR] = { "aggregator", BT_OPT_STR, "0", "1 or a password: act as an aggregator (not supported yet)" },
+	[O_AGGREGATOR] = { "aggregator", BT_OPT_STR, "0", "1 or a password: act as an aggregator (announces are recorded and answered with response: OK; a password must come as password=)" },
 	[O_HUPMONITOR] = { "hupmonitor", BT_OPT_INT, "0", "1 reopens the log file on SIGHUP" },
 	[O_HTTP_TIMEOUT] = { "http_timeout", BT_OPT_INT, "60", "seconds to wait for other trackers (not supported yet)" },
 	[O_PARSE_DIR_INTERVAL] = { "parse_dir_interval", BT_OPT_INT, "60", "seconds between rescans of allowed_dir, allowed_list and the IP lists" },
@@ -84,7 +84,7 @@ static const struct bt_opt opts[NOPT] = {
 	[O_ALLOW_GET] = { "allow_get", BT_OPT_INT, "0", "1 lets clients download the .torrent files of allowed_dir from /file" },
 	[O_KEEP_DEAD] = { "keep_dead", BT_OPT_INT, "0", "1 keeps torrents that have no peers left" },
 	[O_SCRAPE_ALLOWED] = { "scrape_allowed", BT_OPT_STR, "full", "scrape access: none, specific or full" },
-	[O_DEDICATED_SEED_ID] = { "dedicated_seed_id", BT_OPT_STR, "", "code that marks announces from a dedicated seed (not supported yet)" },
+	[O_DEDICATED_SEED_ID] = { "dedicated_seed_id", BT_OPT_STR, "", "code that marks announces from a dedicated seed (seed_id=); check_seeded=1 then asks whether one serves the torrent" },
 	[O_COMPACT_REQD] = { "compact_reqd", BT_OPT_INT, "1", "1 refuses clients that do not ask for compact replies" },
 	[O_MIN_INTERVAL] = { "min_interval", BT_OPT_INT, "0", "seconds sent as 'min interval' (0 = half of reannounce_interval)" },
 	[O_UDP] = { "udp", BT_OPT_INT, "1", "1 also answers the UDP tracker protocol (BEP 15) on the same port" },
@@ -1102,8 +1102,7 @@ usage(FILE *f)
 static void
 warn_unsupported(void)
 {
-	static const int which[] = { O_ALLOWED_CONTROLS, O_MULTITRACKER_ENABLED,
-		O_AGGREGATE_FORWARD, O_AGGREGATOR, O_DEDICATED_SEED_ID };
+	static const int which[] = { O_MULTITRACKER_ENABLED, O_AGGREGATE_FORWARD };
 	for (size_t k = 0; k < sizeof(which) / sizeof(which[0]); k++) {
 		const struct bt_opt *o = &opts[which[k]];
 		union bt_optv *v = &G.v[which[k]];
@@ -1174,6 +1173,9 @@ track_main(int argc, char **argv)
 	cfg.keep_dead = G.v[O_KEEP_DEAD].i != 0;
 	cfg.show_names = G.v[O_SHOW_NAMES].i != 0;
 	cfg.restricted = *G.v[O_ALLOWED_DIR].s || *G.v[O_ALLOWED_LIST].s;
+	cfg.allowed_controls = G.v[O_ALLOWED_CONTROLS].i != 0;
+	cfg.aggregator = G.v[O_AGGREGATOR].s;
+	cfg.dedicated_seed_id = G.v[O_DEDICATED_SEED_ID].s;
 
 	G.logpath = *G.v[O_LOGFILE].s && strcmp(G.v[O_LOGFILE].s, "-") ? G.v[O_LOGFILE].s : NULL;
 	if (open_log("Log Started") < 0)

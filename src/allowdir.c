@@ -28,6 +28,7 @@ struct entry {
 	int ok;			/* parsed as a torrent */
 	uint8_t hash[20];
 	char *name;
+	char *failure, *warning;	/* the torrent's own control keys */
 	int64_t total;
 	unsigned nfiles;
 	uint8_t is_dup;		/* a duplicate at the last scan */
@@ -74,6 +75,8 @@ entry_free(struct entry *e)
 {
 	free(e->path);
 	free(e->name);
+	free(e->failure);
+	free(e->warning);
 }
 
 void
@@ -391,6 +394,12 @@ parse_entry(struct bt_allowdir *d, struct entry *e)
 		memcpy(e->hash, m.info_hash, 20);
 		e->total = m.total;
 		e->nfiles = m.nfiles > UINT32_MAX ? UINT32_MAX : (unsigned)m.nfiles;
+		int fr = bt_benc_dict_get(&m.doc, 0, "failure reason");
+		int wm = bt_benc_dict_get(&m.doc, 0, "warning message");
+		if (fr >= 0)
+			e->failure = bt_meta_strdup(&m, fr);
+		if (wm >= 0)
+			e->warning = bt_meta_strdup(&m, wm);
 		if (m.name && !(e->name = strdup(m.name)))
 			r = BT_E_NOMEM;
 		else
@@ -436,7 +445,8 @@ list_equal(const struct bt_allowed *a, size_t na, const struct bt_allowed *b, si
 	for (size_t i = 0; i < na; i++) {
 		if (memcmp(a[i].info_hash, b[i].info_hash, 20) || a[i].size != b[i].size ||
 		    a[i].nfiles != b[i].nfiles || !str_eq(a[i].name, b[i].name) ||
-		    !str_eq(a[i].path, b[i].path))
+		    !str_eq(a[i].path, b[i].path) || !str_eq(a[i].failure, b[i].failure) ||
+		    !str_eq(a[i].warning, b[i].warning))
 			return 0;
 	}
 	return 1;
@@ -515,6 +525,8 @@ bt_allowdir_scan(struct bt_allowdir *d, int *changed)
 		a->size = ne[i].total;
 		a->nfiles = ne[i].nfiles;
 		a->path = ne[i].path;
+		a->failure = ne[i].failure;
+		a->warning = ne[i].warning;
 	}
 	/* Nothing can fail from here: report duplicates and commit. */
 	for (i = 1; i < nh; i++) {

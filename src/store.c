@@ -518,7 +518,7 @@ counts(const struct trk *t, uint32_t *complete, uint32_t *incomplete)
 /* Copy up to want handable peers out of the list, skipping `self`. */
 static size_t
 pick(struct bt_store *s, struct view *v, int seed, unsigned flags, long self,
-	unsigned want, uint8_t *out)
+	unsigned want, uint8_t *out, uint8_t *crypto_out)
 {
 	uint32_t cand = seed ? *v->n - *v->nseeds : *v->n;
 	size_t got = 0, outlen = v->alen + (s->o.keep_ids ? 20 : 0);
@@ -536,6 +536,8 @@ pick(struct bt_store *s, struct view *v, int seed, unsigned flags, long self,
 			memcpy(out + got * outlen, r, v->alen);
 			if (s->o.keep_ids)
 				memcpy(out + got * outlen + v->alen, r + v->alen + 2, 20);
+			if (crypto_out)
+				crypto_out[got] = (f & F_CRYPTO_REQ) != 0;
 			got++;
 		}
 		if (++i == cand)
@@ -645,7 +647,7 @@ bt_store_announce(struct bt_store *s, const struct bt_store_req *r, uint8_t *out
 	}
 reply:
 	if (r->event != BT_STORE_EV_STOPPED)
-		rep->npeers = pick(s, &v, r->seed, r->flags, self, r->numwant, out);
+		rep->npeers = pick(s, &v, r->seed, r->flags, self, r->numwant, out, r->crypto_out);
 reply_counts:
 	counts(t, &rep->complete, &rep->incomplete);
 	rep->downloaded = t->downloaded;

@@ -63,6 +63,8 @@ struct bt_store_req {
 	int no_create;			/* unknown torrent: do not create it */
 	int restored;			/* from saved state: gone at the next
 					 * sweep unless it announces again */
+	uint8_t *crypto_out;		/* if set: one byte per peer given,
+					 * 1 when that peer requires crypto */
 };
 
 struct bt_store_reply {

@@ -22,6 +22,9 @@ struct bt_tracker {
 	size_t nallowed;
 	struct bt_tracker_counters n;
 	uint8_t *peers;			/* reply scratch: response_size records */
+	uint8_t *cflags;		/* and their crypto flags */
+	uint8_t (*seeded)[20];		/* torrents a dedicated seed serves, sorted */
+	size_t nseeded, capseeded;
 };
 
 void
@@ -55,7 +58,8 @@ bt_tracker_new(const struct bt_tracker_cfg *c)
 	struct bt_store_opts so = { .keep_ids = !c->compact_reqd, .keep_dead = c->keep_dead };
 	t->store = bt_store_new(&so);
 	t->peers = malloc((size_t)t->c.response_size * (18 + 20));
-	if (!t->store || !t->peers) {
+	t->cflags = malloc(t->c.response_size);
+	if (!t->store || !t->peers || !t->cflags) {
 		bt_tracker_free(t);
 		return NULL;
 	}
@@ -69,6 +73,8 @@ free_allowed(struct bt_allowed *a, size_t n)
 	for (size_t k = 0; k < n; k++) {
 		free(a[k].name);
 		free(a[k].path);
+		free(a[k].failure);
+		free(a[k].warning);
 	}
 	free(a);
 }
@@ -81,6 +87,8 @@ bt_tracker_free(struct bt_tracker *t)
 	bt_store_free(t->store);
 	free_allowed(t->allowed, t->nallowed);
 	free(t->peers);
+	free(t->cflags);
+	free(t->seeded);
 	free(t);
 }
 
@@ -94,6 +102,12 @@ const struct bt_tracker_counters *
 bt_tracker_counters(const struct bt_tracker *t)
 {
 	return &t->n;
+}
+
+static int
+cmp_hash20(const void *a, const void *b)
+{
+	return memcmp(a, b, 20);
 }
 
 static int
@@ -113,7 +127,10 @@ bt_tracker_set_allowed(struct bt_tracker *t, const struct bt_allowed *a, size_t 
 		na[k] = a[k];
 		na[k].name = a[k].name ? strdup(a[k].name) : NULL;
 		na[k].path = a[k].path ? strdup(a[k].path) : NULL;
-		if ((a[k].name && !na[k].name) || (a[k].path && !na[k].path)) {
+		na[k].failure = a[k].failure ? strdup(a[k].failure) : NULL;
+		na[k].warning = a[k].warning ? strdup(a[k].warning) : NULL;
+		if ((a[k].name && !na[k].name) || (a[k].path && !na[k].path) ||
+		    (a[k].failure && !na[k].failure) || (a[k].warning && !na[k].warning)) {
 			free_allowed(na, k + 1);
 			return BT_E_NOMEM;
 		}
@@ -190,7 +207,8 @@ static const char not_authorized[] =
 
 struct ann {
 	uint8_t hash[20], id[20];
-	int has_hash, has_id, has_port, has_left, has_key, has_ip;
+	int has_hash, has_id, has_port, has_left, has_key, has_ip, check_seeded;
+	char seed_id[64], password[64];
 	long port;
 	int64_t left;
 	int event, compact, no_peer_id, crypto_ok, crypto_req;
@@ -304,6 +322,12 @@ parse_announce(const struct bt_tracker *t, const char *q, size_t qlen, struct an
 				return "bad key";
 			a->key = fnv(tmp, (size_t)n);
 			a->has_key = 1;
+		} else if (is_key(k, kl, "seed_id") || is_key(k, kl, "password")) {
+			char *dst = k[0] == 's' ? a->seed_id : a->password;
+			n = bt_http_decode(v ? v : "", vl, (uint8_t *)dst, 63, BT_HTTP_PLUS);
+			dst[n > 0 ? n : 0] = 0;
+		} else if (is_key(k, kl, "check_seeded")) {
+			a->check_seeded = parse_num(v, vl, &x) == 0 && x != 0;
 		} else if (is_key(k, kl, "ip")) {
 			n = bt_http_decode(v ? v : "", vl, (uint8_t *)a->ip, sizeof(a->ip) - 1,
 				BT_HTTP_PLUS);
@@ -397,6 +421,40 @@ put_ip_text(struct bt_buf *b, const uint8_t *rec, size_t alen)
 	benc_str(b, txt, strlen(txt));
 }
 
+static int
+is_seeded(const struct bt_tracker *t, const uint8_t *hash)
+{
+	return t->nseeded && bsearch(hash, t->seeded, t->nseeded, 20, cmp_hash20) != NULL;
+}
+
+static void
+mark_seeded(struct bt_tracker *t, const uint8_t *hash)
+{
+	size_t i = 0;
+	if (is_seeded(t, hash))
+		return;
+	if (t->nseeded == t->capseeded) {
+		size_t nc = t->capseeded ? t->capseeded * 2 : 16;
+		uint8_t (*ns)[20] = realloc(t->seeded, nc * 20);
+		if (!ns)
+			return;
+		t->seeded = ns;
+		t->capseeded = nc;
+	}
+	while (i < t->nseeded && memcmp(t->seeded[i], hash, 20) < 0)
+		i++;
+	memmove(t->seeded[i + 1], t->seeded[i], (t->nseeded - i) * 20);
+	memcpy(t->seeded[i], hash, 20);
+	t->nseeded++;
+}
+
+static int
+aggregator_on(const struct bt_tracker *t)
+{
+	const char *g = t->c.aggregator;
+	return g && *g && strcmp(g, "0") != 0;
+}
+
 static void
 announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker_resp *resp,
 	struct bt_buf *body)
@@ -412,12 +470,19 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 		garbage(t, resp, body, bad);
 		return;
 	}
-	if (t->c.restricted && !bt_tracker_allowed(t, a.hash)) {
+	const struct bt_allowed *al = bt_tracker_allowed(t, a.hash);
+	int agg = aggregator_on(t);
+	if ((t->c.restricted && !al) ||
+	    (agg && strcmp(t->c.aggregator, "1") != 0 && strcmp(a.password, t->c.aggregator) != 0)) {
 		t->n.denied++;
 		failure(t, resp, body, 200, "Not Authorized", not_authorized);
 		return;
 	}
-	if (!a.compact && t->c.compact_reqd) {
+	if (t->c.allowed_controls && al && al->failure) {
+		failure(t, resp, body, 200, "Not Authorized", al->failure);
+		return;
+	}
+	if (!a.compact && t->c.compact_reqd && !agg) {
 		failure(t, resp, body, 400, "Bad Request", "your client is outdated, please upgrade");
 		return;
 	}
@@ -436,14 +501,22 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 		.numwant = (unsigned)(a.numwant < 0 || (unsigned long)a.numwant > t->c.response_size
 			? t->c.response_size : (unsigned long)a.numwant),
 	};
-	if (a.crypto_ok || a.crypto_req)
+	if (a.crypto_ok || a.crypto_req) {
 		sr.flags |= BT_PEER_CRYPTO_OK;
+		sr.crypto_out = t->cflags;
+	}
 	if (a.crypto_req)
 		sr.flags |= BT_PEER_CRYPTO_REQ;
-	/* Hand a peer out at once when it cannot be checked or need not be. */
+	/* Hand a peer out at once when it cannot be checked or need not be
+	 * (an aggregator does no NAT checks). */
 	int local = bt_addr_is_local(&addr);
-	if (a.port != 0 && (local || t->c.nat_check == 0))
+	if (a.port != 0 && (local || t->c.nat_check == 0 || agg))
 		sr.flags |= BT_PEER_REACHABLE;
+	if (agg)
+		sr.numwant = 0;
+	if (t->c.dedicated_seed_id && *t->c.dedicated_seed_id && a.left == 0 &&
+	    strcmp(a.seed_id, t->c.dedicated_seed_id) == 0)
+		mark_seeded(t, a.hash);
 
 	struct bt_store_reply rep;
 	if (bt_store_announce(t->store, &sr, t->peers, &rep) < 0) {
@@ -460,8 +533,16 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 	resp->status = 200;
 	resp->ctype = "text/plain";
 	resp->no_cache = 1;
-	bt_buf_printf(body, "d8:completei%ue10:downloadedi%ue11:external ip",
-		rep.complete, rep.downloaded);
+	if (agg) {
+		bt_buf_adds(body, "d8:response2:OKe");
+		return;
+	}
+	bt_buf_printf(body, "d8:completei%ue", rep.complete);
+	if (sr.crypto_out) {
+		bt_buf_adds(body, "12:crypto_flags");
+		benc_str(body, t->cflags, rep.npeers);
+	}
+	bt_buf_printf(body, "10:downloadedi%ue11:external ip", rep.downloaded);
 	benc_str(body, compact, alen - 2);
 	bt_buf_printf(body, "10:incompletei%ue8:intervali%ue12:min intervali%ue",
 		rep.incomplete, t->c.interval, t->c.min_interval);
@@ -488,6 +569,12 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 			bt_buf_addc(body, 'e');
 		}
 		bt_buf_addc(body, 'e');
+	}
+	if (a.check_seeded)
+		bt_buf_printf(body, "6:seededi%de", is_seeded(t, a.hash));
+	if (t->c.allowed_controls && al && al->warning) {
+		bt_buf_adds(body, "15:warning message");
+		benc_str(body, al->warning, strlen(al->warning));
 	}
 	bt_buf_addc(body, 'e');
 }

@@ -35,6 +35,9 @@ struct bt_tracker_cfg {
 	int restricted;			/* only torrents in the allowed set */
 	int show_names;			/* names in scrape and info page */
 	unsigned udp_key_period;	/* seconds a UDP connection id lives */
+	int allowed_controls;		/* honour the allowed torrents' control keys */
+	const char *aggregator;		/* NULL/"0": off; "1": on; else its password */
+	const char *dedicated_seed_id;	/* NULL/"": off */
 };
 
 /* Defaults as bttrack has them. */
@@ -54,6 +57,8 @@ struct bt_allowed {
 	int64_t size;
 	unsigned nfiles;
 	char *path;		/* the .torrent file, for /file; may be NULL */
+	char *failure;		/* allowed_controls: the torrent's `failure reason` */
+	char *warning;		/* and `warning message`; both may be NULL */
 };
 /* Replace the allowed set (the entries are copied). */
 int bt_tracker_set_allowed(struct bt_tracker *t, const struct bt_allowed *a, size_t n);
