@@ -13,6 +13,7 @@
 #include "msg.h"
 #include "net.h"
 #include "reactor.h"
+#include "siphash.h"
 #include "str.h"
 #include "tracker.h"
 
@@ -976,7 +977,7 @@ sweep_timer(struct bt_loop *loop, uint64_t id, void *ud)
 	(void)loop;
 	(void)id;
 	(void)ud;
-	bt_store_sweep(bt_tracker_store(G.t));
+	bt_tracker_sweep(G.t);
 	return (uint64_t)G.v[O_TIMEOUT_DOWNLOADERS_INTERVAL].i * 1000;
 }
 
@@ -1176,6 +1177,29 @@ track_main(int argc, char **argv)
 	cfg.allowed_controls = G.v[O_ALLOWED_CONTROLS].i != 0;
 	cfg.aggregator = G.v[O_AGGREGATOR].s;
 	cfg.dedicated_seed_id = G.v[O_DEDICATED_SEED_ID].s;
+	const char *ma = G.v[O_MULTITRACKER_ALLOWED].s;
+	if (!strcmp(ma, "none"))
+		cfg.multitracker_allowed = BT_T2T_NONE;
+	else if (!strcmp(ma, "autodetect"))
+		cfg.multitracker_allowed = BT_T2T_AUTODETECT;
+	else if (!strcmp(ma, "all"))
+		cfg.multitracker_allowed = BT_T2T_ALL;
+	else {
+		bt_warn("--multitracker_allowed %s: must be none, autodetect or all", ma);
+		return BT_EXIT_USAGE;
+	}
+	/* Our peer id towards other trackers; an announce carrying it is our
+	 * own coming back round a loop. */
+	{
+		struct bt_sipkey k;
+		bt_sipkey_random(&k);
+		static const char az[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+		memcpy(cfg.tracker_id, "-BT" "T2T-", 8);
+		for (int i = 8; i < 20; i++) {
+			cfg.tracker_id[i] = (uint8_t)az[(k.k0 ^ (k.k1 >> (i * 3))) % 62];
+			k.k0 = k.k0 * 6364136223846793005ULL + 1442695040888963407ULL;
+		}
+	}
 
 	G.logpath = *G.v[O_LOGFILE].s && strcmp(G.v[O_LOGFILE].s, "-") ? G.v[O_LOGFILE].s : NULL;
 	if (open_log("Log Started") < 0)

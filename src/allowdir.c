@@ -29,6 +29,9 @@ struct entry {
 	uint8_t hash[20];
 	char *name;
 	char *failure, *warning;	/* the torrent's own control keys */
+	char **trackers;		/* its announce-list URLs */
+	size_t ntrackers;
+	int multitracker;
 	int64_t total;
 	unsigned nfiles;
 	uint8_t is_dup;		/* a duplicate at the last scan */
@@ -70,6 +73,30 @@ bt_allowdir_new(const char *dir, const struct bt_allowdir_opts *o)
 	return d;
 }
 
+/* Every URL of the torrent's announce-list, for tracker-to-tracker polls
+ * (at most 64). */
+static int
+keep_trackers(struct entry *e, const struct bt_meta *m)
+{
+	const struct bt_benc *d = &m->doc;
+	int al = m->announce_list;
+	e->multitracker = 1;
+	for (int tier = bt_benc_first(d, al); tier >= 0; tier = bt_benc_next(d, al, tier))
+		for (int u = bt_benc_first(d, tier); u >= 0; u = bt_benc_next(d, tier, u)) {
+			if (e->ntrackers == 64)
+				return 0;
+			char *s = bt_meta_strdup(m, u);
+			char **nt = s ? realloc(e->trackers, (e->ntrackers + 1) * sizeof(*nt)) : NULL;
+			if (!nt) {
+				free(s);
+				return BT_E_NOMEM;
+			}
+			e->trackers = nt;
+			e->trackers[e->ntrackers++] = s;
+		}
+	return 0;
+}
+
 static void
 entry_free(struct entry *e)
 {
@@ -77,6 +104,11 @@ entry_free(struct entry *e)
 	free(e->name);
 	free(e->failure);
 	free(e->warning);
+	for (size_t k = 0; k < e->ntrackers; k++)
+		free(e->trackers[k]);
+	free(e->trackers);
+	e->trackers = NULL;
+	e->ntrackers = 0;
 }
 
 void
@@ -400,6 +432,8 @@ parse_entry(struct bt_allowdir *d, struct entry *e)
 			e->failure = bt_meta_strdup(&m, fr);
 		if (wm >= 0)
 			e->warning = bt_meta_strdup(&m, wm);
+		if (m.announce_list >= 0 && keep_trackers(e, &m) < 0)
+			r = BT_E_NOMEM;
 		if (m.name && !(e->name = strdup(m.name)))
 			r = BT_E_NOMEM;
 		else
@@ -438,6 +472,17 @@ str_eq(const char *a, const char *b)
 }
 
 static int
+strv_equal(char **a, size_t na, char **b, size_t nb)
+{
+	if (na != nb)
+		return 0;
+	for (size_t k = 0; k < na; k++)
+		if (strcmp(a[k], b[k]) != 0)
+			return 0;
+	return 1;
+}
+
+static int
 list_equal(const struct bt_allowed *a, size_t na, const struct bt_allowed *b, size_t nb)
 {
 	if (na != nb)
@@ -446,7 +491,8 @@ list_equal(const struct bt_allowed *a, size_t na, const struct bt_allowed *b, si
 		if (memcmp(a[i].info_hash, b[i].info_hash, 20) || a[i].size != b[i].size ||
 		    a[i].nfiles != b[i].nfiles || !str_eq(a[i].name, b[i].name) ||
 		    !str_eq(a[i].path, b[i].path) || !str_eq(a[i].failure, b[i].failure) ||
-		    !str_eq(a[i].warning, b[i].warning))
+		    !str_eq(a[i].warning, b[i].warning) || a[i].multitracker != b[i].multitracker ||
+		    !strv_equal(a[i].trackers, a[i].ntrackers, b[i].trackers, b[i].ntrackers))
 			return 0;
 	}
 	return 1;
@@ -527,6 +573,9 @@ bt_allowdir_scan(struct bt_allowdir *d, int *changed)
 		a->path = ne[i].path;
 		a->failure = ne[i].failure;
 		a->warning = ne[i].warning;
+		a->trackers = ne[i].trackers;
+		a->ntrackers = ne[i].ntrackers;
+		a->multitracker = ne[i].multitracker;
 	}
 	/* Nothing can fail from here: report duplicates and commit. */
 	for (i = 1; i < nh; i++) {

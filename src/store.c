@@ -654,6 +654,29 @@ reply_counts:
 	return 0;
 }
 
+size_t
+bt_store_sample(struct bt_store *s, const uint8_t *info_hash, size_t addr_len,
+	int seed, unsigned flags, const uint8_t *skip, unsigned want, uint8_t *out)
+{
+	struct trk *t = *tab_slot(s, info_hash);
+	struct view v;
+	if (!t)
+		return 0;
+	if (addr_len == 18) {
+		if (view6(s, t, &v, 0) < 0)
+			return 0;
+	} else {
+		view4(s, t, &v);
+	}
+	long self = skip ? find_peer(&v, skip) : -1;
+	size_t n = pick(s, &v, seed, flags, self, want, out, NULL);
+	/* pick() writes peer ids after the addresses when ids are kept. */
+	if (s->o.keep_ids)
+		for (size_t k = 1; k < n; k++)
+			memmove(out + k * v.alen, out + k * (v.alen + 20), v.alen);
+	return n;
+}
+
 int
 bt_store_counts(const struct bt_store *s, const uint8_t *info_hash,
 	uint32_t *complete, uint32_t *incomplete, uint32_t *downloaded)

@@ -86,6 +86,12 @@ struct bt_store_reply {
 int bt_store_announce(struct bt_store *s, const struct bt_store_req *r, uint8_t *out,
 	struct bt_store_reply *rep);
 
+/* Up to want peers of one family of a torrent into out (compact
+ * addresses only), without recording anyone; `skip` (an address of
+ * addr_len bytes, or NULL) is left out.  Returns the count. */
+size_t bt_store_sample(struct bt_store *s, const uint8_t *info_hash, size_t addr_len,
+	int seed, unsigned flags, const uint8_t *skip, unsigned want, uint8_t *out);
+
 /* Counts for scrape: 0, or BT_E_NOENT. */
 int bt_store_counts(const struct bt_store *s, const uint8_t *info_hash,
 	uint32_t *complete, uint32_t *incomplete, uint32_t *downloaded);

@@ -17,11 +17,13 @@
 struct bt_tracker {
 	struct bt_tracker_cfg c;
 	struct bt_store *store;
+	struct bt_store *t2t;		/* peers learned from other trackers */
 	struct bt_sipkey udp_key;
 	struct bt_allowed *allowed;	/* sorted by info hash */
 	size_t nallowed;
 	struct bt_tracker_counters n;
 	uint8_t *peers;			/* reply scratch: response_size records */
+	uint8_t *peers2;		/* and addresses from other trackers */
 	uint8_t *cflags;		/* and their crypto flags */
 	uint8_t (*seeded)[20];		/* torrents a dedicated seed serves, sorted */
 	size_t nseeded, capseeded;
@@ -57,9 +59,11 @@ bt_tracker_new(const struct bt_tracker_cfg *c)
 		t->c.udp_key_period = 120;
 	struct bt_store_opts so = { .keep_ids = !c->compact_reqd, .keep_dead = c->keep_dead };
 	t->store = bt_store_new(&so);
+	t->t2t = bt_store_new(NULL);
 	t->peers = malloc((size_t)t->c.response_size * (18 + 20));
+	t->peers2 = malloc((size_t)t->c.response_size * 18);
 	t->cflags = malloc(t->c.response_size);
-	if (!t->store || !t->peers || !t->cflags) {
+	if (!t->store || !t->t2t || !t->peers || !t->peers2 || !t->cflags) {
 		bt_tracker_free(t);
 		return NULL;
 	}
@@ -75,6 +79,9 @@ free_allowed(struct bt_allowed *a, size_t n)
 		free(a[k].path);
 		free(a[k].failure);
 		free(a[k].warning);
+		for (size_t u = 0; u < a[k].ntrackers; u++)
+			free(a[k].trackers[u]);
+		free(a[k].trackers);
 	}
 	free(a);
 }
@@ -85,8 +92,10 @@ bt_tracker_free(struct bt_tracker *t)
 	if (!t)
 		return;
 	bt_store_free(t->store);
+	bt_store_free(t->t2t);
 	free_allowed(t->allowed, t->nallowed);
 	free(t->peers);
+	free(t->peers2);
 	free(t->cflags);
 	free(t->seeded);
 	free(t);
@@ -129,8 +138,20 @@ bt_tracker_set_allowed(struct bt_tracker *t, const struct bt_allowed *a, size_t 
 		na[k].path = a[k].path ? strdup(a[k].path) : NULL;
 		na[k].failure = a[k].failure ? strdup(a[k].failure) : NULL;
 		na[k].warning = a[k].warning ? strdup(a[k].warning) : NULL;
-		if ((a[k].name && !na[k].name) || (a[k].path && !na[k].path) ||
-		    (a[k].failure && !na[k].failure) || (a[k].warning && !na[k].warning)) {
+		na[k].trackers = NULL;
+		na[k].ntrackers = 0;
+		int bad = (a[k].name && !na[k].name) || (a[k].path && !na[k].path) ||
+			(a[k].failure && !na[k].failure) || (a[k].warning && !na[k].warning);
+		if (!bad && a[k].ntrackers) {
+			na[k].trackers = calloc(a[k].ntrackers, sizeof(char *));
+			bad = !na[k].trackers;
+			for (size_t u = 0; !bad && u < a[k].ntrackers; u++) {
+				if (!(na[k].trackers[u] = strdup(a[k].trackers[u])))
+					bad = 1;
+				na[k].ntrackers = u + 1;
+			}
+		}
+		if (bad) {
 			free_allowed(na, k + 1);
 			return BT_E_NOMEM;
 		}
@@ -207,7 +228,7 @@ static const char not_authorized[] =
 
 struct ann {
 	uint8_t hash[20], id[20];
-	int has_hash, has_id, has_port, has_left, has_key, has_ip, check_seeded;
+	int has_hash, has_id, has_port, has_left, has_key, has_ip, check_seeded, is_t2t;
 	char seed_id[64], password[64];
 	long port;
 	int64_t left;
@@ -326,6 +347,8 @@ parse_announce(const struct bt_tracker *t, const char *q, size_t qlen, struct an
 			char *dst = k[0] == 's' ? a->seed_id : a->password;
 			n = bt_http_decode(v ? v : "", vl, (uint8_t *)dst, 63, BT_HTTP_PLUS);
 			dst[n > 0 ? n : 0] = 0;
+		} else if (is_key(k, kl, "tracker")) {
+			a->is_t2t = 1;
 		} else if (is_key(k, kl, "check_seeded")) {
 			a->check_seeded = parse_num(v, vl, &x) == 0 && x != 0;
 		} else if (is_key(k, kl, "ip")) {
@@ -482,6 +505,19 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 		failure(t, resp, body, 200, "Not Authorized", al->failure);
 		return;
 	}
+	if (a.is_t2t) {
+		if (!memcmp(a.id, t->c.tracker_id, 20) || t->c.multitracker_allowed == BT_T2T_NONE) {
+			failure(t, resp, body, 200, "Not Authorized", "disallowed");
+			return;
+		}
+		if (t->c.multitracker_allowed == BT_T2T_AUTODETECT && !(al && al->multitracker)) {
+			failure(t, resp, body, 200, "Not Authorized",
+				"Requested download is not authorized for multitracker use.");
+			return;
+		}
+	} else {
+		resp->forward = 1;
+	}
 	if (!a.compact && t->c.compact_reqd && !agg) {
 		failure(t, resp, body, 400, "Bad Request", "your client is outdated, please upgrade");
 		return;
@@ -519,9 +555,24 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 		mark_seeded(t, a.hash);
 
 	struct bt_store_reply rep;
-	if (bt_store_announce(t->store, &sr, t->peers, &rep) < 0) {
+	size_t extra = 0;
+	if (a.is_t2t) {
+		/* Another tracker asks: answer from our own peers, record nothing. */
+		memset(&rep, 0, sizeof(rep));
+		rep.rec_len = alen;
+		bt_store_counts(t->store, a.hash, &rep.complete, &rep.incomplete, &rep.downloaded);
+		rep.npeers = bt_store_sample(t->store, a.hash, alen, 0, sr.flags, NULL,
+			sr.numwant, t->peers);
+		if (sr.crypto_out)
+			memset(t->cflags, 0, rep.npeers);
+	} else if (bt_store_announce(t->store, &sr, t->peers, &rep) < 0) {
 		failure(t, resp, body, 500, "Internal Server Error", "out of memory");
 		return;
+	} else if (rep.npeers < sr.numwant && a.event != BT_STORE_EV_STOPPED) {
+		extra = bt_store_sample(t->t2t, a.hash, alen, a.left == 0, sr.flags, compact,
+			sr.numwant - (unsigned)rep.npeers, t->peers2);
+		if (sr.crypto_out)
+			memset(t->cflags + rep.npeers, 0, extra);
 	}
 	if (rep.is_new && a.port != 0 && !(sr.flags & BT_PEER_REACHABLE)) {
 		resp->check_peer = 1;
@@ -540,7 +591,7 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 	bt_buf_printf(body, "d8:completei%ue", rep.complete);
 	if (sr.crypto_out) {
 		bt_buf_adds(body, "12:crypto_flags");
-		benc_str(body, t->cflags, rep.npeers);
+		benc_str(body, t->cflags, rep.npeers + extra);
 	}
 	bt_buf_printf(body, "10:downloadedi%ue11:external ip", rep.downloaded);
 	benc_str(body, compact, alen - 2);
@@ -548,13 +599,14 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 		rep.incomplete, t->c.interval, t->c.min_interval);
 	if (a.compact) {
 		bt_buf_printf(body, alen == 6 ? "5:peers%zu:" : "5:peers0:6:peers6%zu:",
-			rep.npeers * alen);
+			(rep.npeers + extra) * alen);
 		if (rep.rec_len == alen) {
 			bt_buf_add(body, t->peers, rep.npeers * alen);
 		} else {	/* records carry peer ids: take the addresses only */
 			for (size_t k = 0; k < rep.npeers; k++)
 				bt_buf_add(body, t->peers + k * rep.rec_len, alen);
 		}
+		bt_buf_add(body, t->peers2, extra * alen);
 	} else {
 		bt_buf_adds(body, "5:peersl");
 		for (size_t k = 0; k < rep.npeers; k++) {
@@ -565,6 +617,13 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 				bt_buf_adds(body, "7:peer id");
 				benc_str(body, p + alen, 20);
 			}
+			bt_buf_printf(body, "4:porti%ue", (unsigned)(p[alen - 2] << 8 | p[alen - 1]));
+			bt_buf_addc(body, 'e');
+		}
+		for (size_t k = 0; k < extra; k++) {	/* from other trackers: no ids */
+			const uint8_t *p = t->peers2 + k * alen;
+			bt_buf_adds(body, "d2:ip");
+			put_ip_text(body, p, alen);
 			bt_buf_printf(body, "4:porti%ue", (unsigned)(p[alen - 2] << 8 | p[alen - 1]));
 			bt_buf_addc(body, 'e');
 		}
@@ -709,6 +768,58 @@ bt_tracker_http(struct bt_tracker *t, const struct bt_tracker_req *r,
 	    path_is(h, "/tracker.php/scrape"))
 		scrape(t, r, resp, body);
 	return body->err;
+}
+
+void
+bt_tracker_t2t_add(struct bt_tracker *t, const uint8_t *info_hash,
+	const uint8_t *peers, size_t n, size_t addr_len)
+{
+	struct bt_store_reply rep;
+	for (size_t k = 0; k < n; k++) {
+		struct bt_store_req r = {
+			.info_hash = info_hash, .addr = peers + k * addr_len, .addr_len = addr_len,
+			.flags = BT_PEER_REACHABLE,
+		};
+		if (bt_store_announce(t->t2t, &r, NULL, &rep) < 0)
+			return;
+	}
+}
+
+static void
+put_escaped(struct bt_buf *b, const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t k = 0; k < n; k++) {
+		uint8_t ch = p[k];
+		if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+			bt_buf_addc(b, ch);
+		} else {
+			bt_buf_addc(b, '%');
+			bt_buf_addc(b, (uint8_t)hex[ch >> 4]);
+			bt_buf_addc(b, (uint8_t)hex[ch & 15]);
+		}
+	}
+}
+
+int
+bt_tracker_t2t_query(const struct bt_tracker *t, const uint8_t *info_hash,
+	uint16_t port, unsigned want, struct bt_buf *out)
+{
+	bt_buf_adds(out, "info_hash=");
+	put_escaped(out, info_hash, 20);
+	bt_buf_adds(out, "&peer_id=");
+	put_escaped(out, t->c.tracker_id, 20);
+	bt_buf_printf(out, "&port=%u&uploaded=0&downloaded=0&left=1&compact=1&numwant=%u&tracker=1",
+		port, want);
+	return out->err;
+}
+
+size_t
+bt_tracker_sweep(struct bt_tracker *t)
+{
+	bt_store_sweep(t->t2t);
+	return bt_store_sweep(t->store);
 }
 
 void

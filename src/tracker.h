@@ -38,7 +38,11 @@ struct bt_tracker_cfg {
 	int allowed_controls;		/* honour the allowed torrents' control keys */
 	const char *aggregator;		/* NULL/"0": off; "1": on; else its password */
 	const char *dedicated_seed_id;	/* NULL/"": off */
+	int multitracker_allowed;	/* enum bt_t2t_allowed */
+	uint8_t tracker_id[20];		/* our peer id towards other trackers */
 };
+
+enum bt_t2t_allowed { BT_T2T_NONE, BT_T2T_AUTODETECT, BT_T2T_ALL };
 
 /* Defaults as bttrack has them. */
 void bt_tracker_cfg_default(struct bt_tracker_cfg *c);
@@ -59,6 +63,9 @@ struct bt_allowed {
 	char *path;		/* the .torrent file, for /file; may be NULL */
 	char *failure;		/* allowed_controls: the torrent's `failure reason` */
 	char *warning;		/* and `warning message`; both may be NULL */
+	char **trackers;	/* every URL of its announce-list (for T2T) */
+	size_t ntrackers;
+	int multitracker;	/* it has an announce-list */
 };
 /* Replace the allowed set (the entries are copied). */
 int bt_tracker_set_allowed(struct bt_tracker *t, const struct bt_allowed *a, size_t n);
@@ -85,6 +92,9 @@ struct bt_tracker_resp {
 	struct bt_http_hdr hdr[2];	/* e.g. Location, Content-Disposition */
 	size_t nhdr;
 	char hdrbuf[512];		/* storage for hdr values */
+	/* Set on announces that are not from another tracker, so that the
+	 * applet can pass them on (aggregate_forward). */
+	int forward;
 	/* Set by announces so the applet can NAT-check a new peer. */
 	int check_peer;
 	struct sockaddr_storage check_addr;
@@ -103,6 +113,20 @@ int bt_tracker_http(struct bt_tracker *t, const struct bt_tracker_req *r,
 #define BT_TRACKER_UDP_MAX 2048
 size_t bt_tracker_udp(struct bt_tracker *t, const uint8_t *pkt, size_t n,
 	const struct sockaddr_storage *from, time_t now, uint8_t *out, size_t cap);
+
+/* Tracker-to-tracker (multitracker): peers learned from another tracker
+ * for an allowed torrent.  They are kept apart from our own peers (not
+ * counted in complete/incomplete, not saved) and fill replies that our
+ * own peers leave short.  peers is compact (6 or 18 bytes each). */
+void bt_tracker_t2t_add(struct bt_tracker *t, const uint8_t *info_hash,
+	const uint8_t *peers, size_t n, size_t addr_len);
+/* The query an announce to another tracker carries (without the '?'),
+ * asking for `want` peers for us as `port`. */
+int bt_tracker_t2t_query(const struct bt_tracker *t, const uint8_t *info_hash,
+	uint16_t port, unsigned want, struct bt_buf *out);
+
+/* The expiry sweep, for our peers and those from other trackers. */
+size_t bt_tracker_sweep(struct bt_tracker *t);
 
 /* Record a NAT check's outcome. */
 void bt_tracker_nat_result(struct bt_tracker *t, const uint8_t *info_hash,
