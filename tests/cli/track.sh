@@ -7,29 +7,18 @@
 NAME=track
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-U() { "$PY" "$HERE/track_util.py" "$@"; }
-
-PIDS=()
-cleanup() {
-	local p
-	exec 2>/dev/null	# no job-control noise
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	chmod -R u+rwX "$T" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. "$HERE/track_lib.sh"
+TRACK_OPTS=()
 
 # start_tracker NAME PORT [option value...]: runs in the background with
 # its stdout/stderr in NAME.out/NAME.err; sets PID_NAME.
 start_tracker() {
 	local name=$1 port=$2
 	shift 2
-	"$BT" track --port "$port" --dfile "$T/$name.dfile" "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	local pid=$!
-	PIDS+=("$pid")
-	printf -v "PID_$name" %s "$pid"
-	if ! U wait "$port"; then
+	P=$port TRACK_OUT=$T/$name track_start --dfile "$T/$name.dfile" "$@"
+	local ok=$?
+	printf -v "PID_$name" %s "$TPID"
+	if [ "$ok" -ne 0 ]; then
 		fail "tracker $name did not start on port $port"
 		sed 's/^/    | /' "$T/$name.err" >&2
 		return 1

@@ -4,29 +4,10 @@
 NAME=track_extras
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-U() { "$PY" "$HERE/track_util.py" "$@"; }
+. "$HERE/track_lib.sh"
 
-PIDS=()
-cleanup() {
-	local p
-	exec 2>/dev/null
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-P=$(U freeport)
-start() {	# start [options...]
-	"$BT" track --port "$P" --dfile "$T/dstate" --nat_check 0 --logfile /dev/null "$@" \
-		>>"$T/track.out" 2>>"$T/track.err" &
-	TPID=$!
-	PIDS+=("$TPID")
-	U wait "$P" 127.0.0.1 5
-}
 stop() {
-	kill -TERM "$TPID"
-	wait "$TPID" 2>/dev/null
+	track_stop
 	rm -f "$T/dstate"
 }
 H=$(U hash extras)
@@ -35,7 +16,7 @@ ann() {	# ann OUTFILE PEERID PORT LEFT [more query...]
 }
 
 # ---- crypto_flags: one byte per peer, 1 where that peer requires crypto.
-start || { fail "start"; finish; }
+track_start || { fail "start"; finish; }
 ann "$T/a" -CR0001-000000000001 7001 5 "&requirecrypto=1"
 ann "$T/a" -CR0001-000000000002 7002 5 "&supportcrypto=1"
 ann "$T/a" -CR0001-000000000003 7003 5 "&supportcrypto=0&requirecrypto=0"
@@ -51,7 +32,7 @@ expect_eq "a crypto-only requester gets crypto-capable peers only" "$(U q "$T/c"
 stop
 
 # ---- dedicated seed.
-start --dedicated_seed_id s3cret || { fail "start"; finish; }
+track_start --dedicated_seed_id s3cret || { fail "start"; finish; }
 ann "$T/d" -DS0001-000000000001 7010 5 "&check_seeded=1"
 expect_eq "not seeded before the dedicated seed comes" "$(U q "$T/d" 'd["seeded"]')" 0
 ann "$T/d" -DS0001-000000000002 7011 0 "&seed_id=wrong"
@@ -63,7 +44,7 @@ expect_eq "seeded once the dedicated seed announced" "$(U q "$T/d" 'd["seeded"]'
 stop
 
 # ---- aggregator with a password.
-start --aggregator pw || { fail "start"; finish; }
+track_start --aggregator pw || { fail "start"; finish; }
 ann "$T/e" -AG0001-000000000001 7020 5 "&password=pw"
 expect_eq "aggregator answers response: OK" "$(U q "$T/e" 's(d["response"])')" OK
 ann "$T/e" -AG0001-000000000002 7021 5 "&password=nope"
@@ -92,16 +73,16 @@ patch(sys.argv[2], b'failure reason', b'this torrent is closed')
 PYEOF
 "$BT" showmetainfo "$T/allow/w.torrent" >/dev/null || fail "patched torrent unreadable"
 W=$("$BT" showmetainfo "$T/allow/w.torrent" | sed -n 's/info hash.....: //p' | sed 's/../%&/g')
-start --allowed_dir "$T/allow" --allowed_controls 1 || { fail "start"; finish; }
+track_start --allowed_dir "$T/allow" --allowed_controls 1 || { fail "start"; finish; }
 curl -s "http://127.0.0.1:$P/announce?info_hash=$W&peer_id=-AC0001-000000000001&port=7030&left=5&compact=1" >"$T/g"
 expect_eq "warning message from the allowed torrent" "$(U q "$T/g" 's(d["warning message"])')" "be nice"
 stop
 F=$("$BT" showmetainfo "$T/allow2/f.torrent" | sed -n 's/info hash.....: //p' | sed 's/../%&/g')
-start --allowed_dir "$T/allow2" --allowed_controls 1 || { fail "start"; finish; }
+track_start --allowed_dir "$T/allow2" --allowed_controls 1 || { fail "start"; finish; }
 curl -s "http://127.0.0.1:$P/announce?info_hash=$F&peer_id=-AC0001-000000000002&port=7031&left=5&compact=1" >"$T/h"
 expect_eq "failure reason from the allowed torrent" "$(U q "$T/h" 's(d["failure reason"])')" "this torrent is closed"
 stop
-start --allowed_dir "$T/allow2" || { fail "start"; finish; }
+track_start --allowed_dir "$T/allow2" || { fail "start"; finish; }
 curl -s "http://127.0.0.1:$P/announce?info_hash=$F&peer_id=-AC0001-000000000003&port=7032&left=5&compact=1" >"$T/i"
 expect_eq "without --allowed_controls the key is ignored" "$(U q "$T/i" 'int("failure reason" in d)')" 0
 stop

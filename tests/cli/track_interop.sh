@@ -7,30 +7,15 @@
 NAME=track_interop
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-U() { "$PY" "$HERE/track_util.py" "$@"; }
+. "$HERE/track_lib.sh"
 LT() { timeout 60 "$PY" "$HERE/track_lt.py" "$@"; }
-
-PIDS=()
-cleanup() {
-	local p
-	exec 2>/dev/null	# no job-control noise
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	chmod -R u+rwX "$T" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
 
 HAVE_LT=0
 "$PY" -c 'import libtorrent' 2>/dev/null && HAVE_LT=1
 
-P=$(U freeport)
 LOG=$T/track.log
-"$BT" track --port "$P" --dfile "$T/dstate" --logfile "$LOG" --min_time_between_log_flushes 0 \
-	>"$T/track.out" 2>"$T/track.err" &
-TPID=$!
-PIDS+=("$TPID")
-if ! U wait "$P"; then
+TRACK_OPTS=(--dfile "$T/dstate" --logfile "$LOG" --min_time_between_log_flushes 0)
+if ! track_start; then
 	fail "bt track did not start"
 	cat "$T/track.err" >&2
 	finish

@@ -7,31 +7,14 @@
 NAME=track_robust
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-U() { "$PY" "$HERE/track_util.py" "$@"; }
-
-PIDS=()
-cleanup() {
-	local p
-	exec 2>/dev/null	# no job-control noise
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	chmod -R u+rwX "$T" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. "$HERE/track_lib.sh"
 
 # Room for 2,000 client sockets plus the tracker's (it inherits this).
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
-P=$(U freeport)
-start() {
-	"$BT" track --port "$P" --dfile "$T/dstate" --socket_timeout 2 --timeout_check_interval 1 \
-		--logfile "$T/log" --nat_check 0 >>"$T/track.out" 2>>"$T/track.err" &
-	TPID=$!
-	PIDS+=("$TPID")
-	U wait "$P" 127.0.0.1 5
-}
-if ! start; then
+TRACK_OPTS=(--dfile "$T/dstate" --socket_timeout 2 --timeout_check_interval 1
+	--logfile "$T/log" --nat_check 0)
+if ! track_start; then
 	fail "bt track did not start"
 	cat "$T/track.err" >&2
 	finish
@@ -266,7 +249,7 @@ expect_egrep '^replies [1-9][0-9]*$' "$T/load.out"
 expect_eq "tracker gone after SIGKILL" "$(U status "$P")" 0
 started=0
 for _ in 1 2 3 4 5; do
-	if start; then started=1; break; fi
+	if track_start; then started=1; break; fi
 	kill -9 "$TPID" 2>/dev/null
 	sleep 0.5
 done

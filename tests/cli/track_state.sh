@@ -6,31 +6,14 @@
 NAME=track_state
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-U() { "$PY" "$HERE/track_util.py" "$@"; }
+. "$HERE/track_lib.sh"
 
-PIDS=()
-cleanup() {
-	local p
-	exec 2>/dev/null
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-P=$(U freeport)
-start() {
-	"$BT" track --port "$P" --dfile "$T/dstate" --save_dfile_interval 1 --nat_check 0 \
-		--logfile /dev/null >>"$T/track.out" 2>>"$T/track.err" &
-	TPID=$!
-	PIDS+=("$TPID")
-	U wait "$P" 127.0.0.1 5
-}
+TRACK_OPTS+=(--save_dfile_interval 1)
 torrents_in() {	# number of torrents in a state file, or "bad"
 	U q "$1" 'len(d["torrents"])' 2>/dev/null || echo bad
 }
 
-start || { fail "bt track did not start"; finish; }
+track_start || { fail "bt track did not start"; finish; }
 
 # ---- SIGKILL while announces pour in and the state is saved every second.
 U load "$P" 4 >"$T/load.out" 2>&1 &
@@ -46,7 +29,7 @@ n=$(torrents_in "$T/dstate")
 expect_eq "the state file after SIGKILL is complete bencode with all 50 torrents" "$n" 50
 
 # ---- restart: the state comes back and announces resume.
-start || { fail "restart failed"; finish; }
+track_start || { fail "restart failed"; finish; }
 expect_nogrep "corrupt" "$T/track.err"
 curl -s "http://127.0.0.1:$P/scrape" >"$T/scrape"
 expect_eq "full scrape after restart lists the 50 torrents" "$(U q "$T/scrape" 'len(d["files"])')" 50
@@ -60,24 +43,21 @@ expect_eq "an announce after restart gets restored peers" \
 # ---- completed counts survive; SIGTERM saves at once.
 C=$(U hash completed-test)
 curl -s "http://127.0.0.1:$P/announce?info_hash=$C&peer_id=-RS0001-000000000002&port=7002&left=0&compact=1&event=completed" >/dev/null
-kill -TERM "$TPID"
-wait "$TPID"
+track_stop
 expect_eq "SIGTERM exits 0" "$?" 0
-start || { fail "second restart failed"; finish; }
+track_start || { fail "second restart failed"; finish; }
 curl -s "http://127.0.0.1:$P/scrape?info_hash=$C" >"$T/scrape2"
 expect_eq "completed count restored" "$(U q "$T/scrape2" 'list(d["files"].values())[0]["downloaded"]')" 1
-kill -TERM "$TPID"
-wait "$TPID"
+track_stop
 
 # ---- a truncated state file is reported, kept aside, and the tracker starts clean.
 head -c 100 "$T/dstate" >"$T/cut" && mv "$T/cut" "$T/dstate"
 : >"$T/track.err"
-start || { fail "start with a corrupt state failed"; finish; }
+track_start || { fail "start with a corrupt state failed"; finish; }
 expect_grep "statefile" "$T/track.err"
 expect_grep "corrupt" "$T/track.err"
 check "the corrupt file is kept as dstate.corrupt" [ -s "$T/dstate.corrupt" ]
 expect_eq "and the tracker serves" "$(U status "$P" /stats)" 200
-kill -TERM "$TPID"
-wait "$TPID"
+track_stop
 check "a clean state file is written again" [ "$(torrents_in "$T/dstate")" != bad ]
 finish
