@@ -8,6 +8,7 @@
 #include "err.h"
 #include "fileio.h"
 #include "http.h"
+#include "httpc.h"
 #include "infopage.h"
 #include "iplist.h"
 #include "msg.h"
@@ -65,14 +66,14 @@ static const struct bt_opt opts[NOPT] = {
 	[O_ALLOWED_DIR] = { "allowed_dir", BT_OPT_STR, "", "serve only the torrents whose .torrent files are in this directory" },
 	[O_ALLOWED_LIST] = { "allowed_list", BT_OPT_STR, "", "serve only the info hashes (40 hex digits a line) in this file" },
 	[O_ALLOWED_CONTROLS] = { "allowed_controls", BT_OPT_INT, "0", "1 honours 'failure reason' and 'warning message' keys in allowed torrents" },
-	[O_MULTITRACKER_ENABLED] = { "multitracker_enabled", BT_OPT_INT, "0", "1 shares peers with the other trackers of allowed torrents (not supported yet)" },
-	[O_MULTITRACKER_ALLOWED] = { "multitracker_allowed", BT_OPT_STR, "autodetect", "whether other trackers may announce here: none, autodetect or all (not supported yet)" },
-	[O_MULTITRACKER_REANNOUNCE_INTERVAL] = { "multitracker_reannounce_interval", BT_OPT_INT, "120", "seconds between announces to other trackers (not supported yet)" },
-	[O_MULTITRACKER_MAXPEERS] = { "multitracker_maxpeers", BT_OPT_INT, "20", "peers asked of other trackers (not supported yet)" },
-	[O_AGGREGATE_FORWARD] = { "aggregate_forward", BT_OPT_STR, "", "URL[,password] to forward announces to (not supported yet)" },
+	[O_MULTITRACKER_ENABLED] = { "multitracker_enabled", BT_OPT_INT, "0", "1 asks the other trackers in allowed torrents' announce-lists for peers (needs allowed_dir)" },
+	[O_MULTITRACKER_ALLOWED] = { "multitracker_allowed", BT_OPT_STR, "autodetect", "whether other trackers may announce here: none, autodetect (only for allowed torrents with an announce-list) or all" },
+	[O_MULTITRACKER_REANNOUNCE_INTERVAL] = { "multitracker_reannounce_interval", BT_OPT_INT, "120", "seconds between rounds of asking other trackers" },
+	[O_MULTITRACKER_MAXPEERS] = { "multitracker_maxpeers", BT_OPT_INT, "20", "peers asked of another tracker at a time" },
+	[O_AGGREGATE_FORWARD] = { "aggregate_forward", BT_OPT_STR, "", "URL[,password]: pass every announce on to this tracker (an aggregator)" },
 	[O_AGGREGATOR] = { "aggregator", BT_OPT_STR, "0", "1 or a password: act as an aggregator (announces are recorded and answered with response: OK; a password must come as password=)" },
 	[O_HUPMONITOR] = { "hupmonitor", BT_OPT_INT, "0", "1 reopens the log file on SIGHUP" },
-	[O_HTTP_TIMEOUT] = { "http_timeout", BT_OPT_INT, "60", "seconds to wait for other trackers (not supported yet)" },
+	[O_HTTP_TIMEOUT] = { "http_timeout", BT_OPT_INT, "60", "seconds to wait for another tracker's answer" },
 	[O_PARSE_DIR_INTERVAL] = { "parse_dir_interval", BT_OPT_INT, "60", "seconds between rescans of allowed_dir, allowed_list and the IP lists" },
 	[O_SHOW_INFOPAGE] = { "show_infopage", BT_OPT_INT, "1", "1 serves a page of statistics at /" },
 	[O_INFOPAGE_REDIRECT] = { "infopage_redirect", BT_OPT_STR, "", "send requests for / to this URL instead" },
@@ -97,6 +98,14 @@ static const struct bt_opt opts[NOPT] = {
 #define MAX_LISTEN 16
 #define NAT_MAX 64		/* NAT checks running at once */
 #define NAT_QUEUE 4096
+#define OUT_MAX 64		/* requests to other trackers at once */
+
+/* An announce we send: a T2T poll, or a forwarded announce. */
+struct out_req {
+	struct bt_httpc *h;
+	uint8_t hash[20];
+	uint64_t pair;		/* T2T: hash of (torrent, tracker URL), else 0 */
+};
 
 struct conn {
 	int fd;
@@ -145,6 +154,12 @@ static struct {
 	struct bt_allowlist alist;
 	struct bt_iplist allowed_ips, banned_ips;
 	const char *alist_path, *aips_path, *bips_path;
+	struct out_req *out[OUT_MAX];	/* requests to other trackers */
+	size_t nout;
+	char *fwd_url, *fwd_pw;		/* aggregate_forward */
+	uint64_t *refused;		/* (torrent, tracker) pairs that said no */
+	size_t nrefused;
+	size_t t2t_next;		/* where the last poll round stopped */
 } G;
 
 static const char alas[] = "your file may exist elsewhere in the universe\nbut alas, not here\n";
@@ -404,6 +419,7 @@ serve_file(struct conn *c, const struct bt_http_req *h)
 }
 
 static void infopage(struct conn *c, const struct bt_http_req *h);
+static void forward_announce(const struct bt_http_req *h);
 static void statspage(struct conn *c, const struct bt_http_req *h);
 static int ip_refused(const struct sockaddr_storage *a);
 
@@ -436,6 +452,8 @@ handle(struct conn *c, const struct bt_http_req *h)
 			G.body.p, G.body.len, 0);
 		if (resp.check_peer)
 			nat_start(resp.check_hash, resp.check_id, &resp.check_addr);
+		if (resp.forward && resp.status == 200 && G.fwd_url)
+			forward_announce(h);
 		return;
 	}
 	if (path_eq(h, "/") || path_eq(h, "/index.html")) {
@@ -762,6 +780,172 @@ nat_start(const uint8_t *hash, const uint8_t *id, const struct sockaddr_storage 
 	memcpy(G.natq[i].id, id, 20);
 	G.natq[i].addr = *a;
 	nat_next();
+}
+
+/* ---- requests to other trackers: T2T polls and aggregate_forward ---- */
+
+static uint64_t
+pair_key(const uint8_t *hash, const char *url)
+{
+	struct bt_sipkey k = { 0x7432747432747432ULL, 0 };
+	uint8_t buf[20 + 512];
+	size_t n = strlen(url);
+	if (n > 512)
+		n = 512;
+	memcpy(buf, hash, 20);
+	memcpy(buf + 20, url, n);
+	return bt_siphash(&k, buf, 20 + n) | 1;
+}
+
+static int
+refused(uint64_t pair)
+{
+	for (size_t k = 0; k < G.nrefused; k++)
+		if (G.refused[k] == pair)
+			return 1;
+	return 0;
+}
+
+static void
+out_done(struct out_req *o)
+{
+	for (size_t k = 0; k < G.nout; k++)
+		if (G.out[k] == o) {
+			G.out[k] = G.out[--G.nout];
+			break;
+		}
+	free(o);
+}
+
+/* Peers from another tracker's reply: compact strings or dictionaries. */
+static void
+t2t_reply(struct bt_loop *loop, const struct bt_httpc_result *r, void *ud)
+{
+	struct out_req *o = ud;
+	struct bt_benc d = { 0 };
+	(void)loop;
+	if (r->status == 200 &&
+	    bt_benc_parse(&d, r->body, r->body_len, &bt_benc_lim_lenient, NULL) == 0 &&
+	    bt_benc_type(&d, 0) == BT_BENC_DICT) {
+		const uint8_t *p;
+		size_t n;
+		int fr = bt_benc_dict_get(&d, 0, "failure reason");
+		int pe = bt_benc_dict_get(&d, 0, "peers");
+		int p6 = bt_benc_dict_get(&d, 0, "peers6");
+		if (fr >= 0 && G.nrefused < 100000) {
+			/* It will not have us: stop asking it about this torrent. */
+			G.refused = xrealloc(G.refused, (G.nrefused + 1) * sizeof(*G.refused));
+			G.refused[G.nrefused++] = o->pair;
+		}
+		if (bt_benc_str(&d, pe, &p, &n) == 0)
+			bt_tracker_t2t_add(G.t, o->hash, p, n / 6, 6);
+		if (bt_benc_str(&d, p6, &p, &n) == 0)
+			bt_tracker_t2t_add(G.t, o->hash, p, n / 18, 18);
+		if (bt_benc_type(&d, pe) == BT_BENC_LIST) {
+			for (int j = bt_benc_first(&d, pe); j >= 0; j = bt_benc_next(&d, pe, j)) {
+				int ip = bt_benc_dict_get(&d, j, "ip"), po = bt_benc_dict_get(&d, j, "port");
+				int64_t port;
+				struct sockaddr_storage a;
+				uint8_t cp[18];
+				if (bt_benc_str(&d, ip, &p, &n) == 0 && bt_benc_int(&d, po, &port) == 0 &&
+				    port > 0 && port < 65536 && bt_addr_parse(&a, (const char *)p, n,
+				    (uint16_t)port) == 0) {
+					size_t alen = bt_addr_pack(cp, &a);
+					bt_tracker_t2t_add(G.t, o->hash, cp, 1, alen);
+				}
+			}
+		}
+	}
+	bt_benc_free(&d);
+	out_done(o);
+}
+
+static void
+forward_reply(struct bt_loop *loop, const struct bt_httpc_result *r, void *ud)
+{
+	(void)loop;
+	(void)r;
+	out_done(ud);
+}
+
+/* Start GET url?query; returns 0, or -1 when at the limit or failing. */
+static int
+out_start(const char *url, const char *query, size_t qlen, const uint8_t *hash,
+	uint64_t pair, bt_httpc_fn *fn)
+{
+	struct bt_buf u;
+	struct bt_httpc_opts o;
+	if (G.nout >= OUT_MAX || G.stopping)
+		return -1;
+	struct out_req *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	if (hash)
+		memcpy(r->hash, hash, 20);
+	r->pair = pair;
+	bt_buf_init(&u, BT_URL_MAX);
+	bt_buf_adds(&u, url);
+	bt_buf_addc(&u, strchr(url, '?') ? '&' : '?');
+	bt_buf_add(&u, query, qlen);
+	bt_httpc_opts_init(&o);
+	o.user_agent = "bt/" BT_VERSION;
+	o.timeout_ms = (uint32_t)G.v[O_HTTP_TIMEOUT].i * 1000;
+	o.max_body = 256u << 10;
+	if (!bt_buf_cstr(&u) || bt_httpc_get(G.loop, (char *)u.p, &o, fn, r, &r->h) < 0) {
+		bt_buf_free(&u);
+		free(r);
+		return -1;
+	}
+	bt_buf_free(&u);
+	G.out[G.nout++] = r;
+	return 0;
+}
+
+static void
+forward_announce(const struct bt_http_req *h)
+{
+	struct bt_buf q;
+	bt_buf_init(&q, BT_URL_MAX);
+	bt_buf_add(&q, h->query, h->query_len);
+	if (G.fwd_pw) {
+		bt_buf_adds(&q, "&password=");
+		bt_buf_adds(&q, G.fwd_pw);
+	}
+	if (!q.err)
+		out_start(G.fwd_url, (const char *)q.p, q.len, NULL, 0, forward_reply);
+	bt_buf_free(&q);
+}
+
+/* Ask the other trackers of allowed torrents for peers (bounded per round;
+ * the next round carries on where this one stopped). */
+static uint64_t
+t2t_timer(struct bt_loop *loop, uint64_t id, void *ud)
+{
+	size_t n, seen = 0;
+	const struct bt_allowed *a = bt_tracker_allowed_list(G.t, &n);
+	struct bt_buf q;
+	(void)loop;
+	(void)id;
+	(void)ud;
+	bt_buf_init(&q, 0);
+	for (size_t k = 0; k < n && G.nout < OUT_MAX; k++) {
+		const struct bt_allowed *e = &a[(G.t2t_next + k) % n];
+		seen = k + 1;
+		for (size_t u = 0; u < e->ntrackers && G.nout < OUT_MAX; u++) {
+			const char *url = e->trackers[u];
+			uint64_t pair = pair_key(e->info_hash, url);
+			if (strncmp(url, "http://", 7) != 0 || refused(pair))
+				continue;
+			q.len = 0;
+			bt_tracker_t2t_query(G.t, e->info_hash, (uint16_t)G.v[O_PORT].i,
+				(unsigned)G.v[O_MULTITRACKER_MAXPEERS].i, &q);
+			if (!q.err)
+				out_start(url, (const char *)q.p, q.len, e->info_hash, pair, t2t_reply);
+		}
+	}
+	G.t2t_next = n ? (G.t2t_next + seen) % n : 0;
+	bt_buf_free(&q);
+	return (uint64_t)G.v[O_MULTITRACKER_REANNOUNCE_INTERVAL].i * 1000;
 }
 
 /* ---- pages (info page, stats), access lists, state file ---- */
@@ -1101,17 +1285,10 @@ usage(FILE *f)
 }
 
 static void
-warn_unsupported(void)
+warn_inconsistent(void)
 {
-	static const int which[] = { O_MULTITRACKER_ENABLED, O_AGGREGATE_FORWARD };
-	for (size_t k = 0; k < sizeof(which) / sizeof(which[0]); k++) {
-		const struct bt_opt *o = &opts[which[k]];
-		union bt_optv *v = &G.v[which[k]];
-		int set = o->type == BT_OPT_INT ? v->i != 0 :
-			(*v->s && strcmp(v->s, o->def) != 0);
-		if (set)
-			bt_warn("--%s is not supported yet; ignored", o->name);
-	}
+	if (G.v[O_MULTITRACKER_ENABLED].i && !*G.v[O_ALLOWED_DIR].s)
+		bt_warn("--multitracker_enabled needs --allowed_dir (the torrents' announce-lists); ignored");
 }
 
 int
@@ -1164,7 +1341,7 @@ track_main(int argc, char **argv)
 		bt_warn("an interval, size or limit is out of range (see --help)");
 		return BT_EXIT_USAGE;
 	}
-	warn_unsupported();
+	warn_inconsistent();
 	cfg.interval = (unsigned)G.v[O_REANNOUNCE_INTERVAL].i;
 	cfg.min_interval = G.v[O_MIN_INTERVAL].i ? (unsigned)G.v[O_MIN_INTERVAL].i : cfg.interval / 2;
 	cfg.response_size = (unsigned)G.v[O_RESPONSE_SIZE].i;
@@ -1249,6 +1426,20 @@ track_main(int argc, char **argv)
 	bt_timer_add(G.loop, (uint64_t)G.v[O_TIMEOUT_DOWNLOADERS_INTERVAL].i * 1000, sweep_timer, NULL);
 	bt_timer_add(G.loop, 100, flush_timer, NULL);
 	bt_timer_add(G.loop, (uint64_t)G.v[O_PARSE_DIR_INTERVAL].i * 1000, rescan_timer, NULL);
+	if (G.v[O_MULTITRACKER_ENABLED].i && G.adir)
+		bt_timer_add(G.loop, 1000, t2t_timer, NULL);
+	if (*G.v[O_AGGREGATE_FORWARD].s) {
+		G.fwd_url = xstrdup(G.v[O_AGGREGATE_FORWARD].s);
+		char *comma = strchr(G.fwd_url, ',');
+		if (comma) {
+			*comma = 0;
+			G.fwd_pw = comma + 1;
+		}
+		if (strncmp(G.fwd_url, "http://", 7) != 0) {
+			bt_warn("--aggregate_forward %s: only http:// URLs are supported", G.fwd_url);
+			return BT_EXIT_USAGE;
+		}
+	}
 	G.started = time(NULL);
 
 	int rc = bt_loop_run(G.loop);
@@ -1263,6 +1454,12 @@ track_main(int argc, char **argv)
 		conn_close(G.conns[0]);
 	while (G.nnat)
 		nat_done(G.nat[0], 0);
+	while (G.nout) {
+		bt_httpc_cancel(G.out[0]->h);
+		out_done(G.out[0]);
+	}
+	free(G.fwd_url);
+	free(G.refused);
 	for (size_t k = 0; k < G.nlfd; k++)
 		close(G.lfd[k]);
 	for (size_t k = 0; k < G.nufd; k++)
