@@ -645,6 +645,11 @@ bt_store_announce(struct bt_store *s, const struct bt_store_req *r, uint8_t *out
 			rec_at(&v, (uint32_t)self)[v.alen] |= F_KEYED;
 		}
 	}
+	if (self >= 0) {
+		const uint8_t *rec = rec_at(&v, (uint32_t)self);
+		rep->reachable = (rec[v.alen] & F_REACHABLE) != 0;
+		rep->nat_failures = rec[v.alen + 1];
+	}
 reply:
 	if (r->event != BT_STORE_EV_STOPPED)
 		rep->npeers = pick(s, &v, r->seed, r->flags, self, r->numwant, out, r->crypto_out);

@@ -73,6 +73,8 @@ struct bt_store_reply {
 	size_t rec_len;			/* bytes per record in out: addr_len (+20 with ids) */
 	int denied;			/* key mismatch: nothing changed */
 	int is_new;			/* the peer was not known before */
+	int reachable;			/* it may be handed out */
+	unsigned nat_failures;		/* failed NAT checks so far */
 };
 
 /* Record the announce and write up to numwant peers of the requester's

@@ -574,7 +574,11 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 		if (sr.crypto_out)
 			memset(t->cflags + rep.npeers, 0, extra);
 	}
-	if (rep.is_new && a.port != 0 && !(sr.flags & BT_PEER_REACHABLE)) {
+	/* New peers are checked; unreachable ones again on later announces
+	 * until they have failed nat_check times (BitTornado's rule). */
+	if (!a.is_t2t && a.port != 0 && !(sr.flags & BT_PEER_REACHABLE) && !rep.reachable &&
+	    a.event != BT_STORE_EV_STOPPED && !rep.denied &&
+	    (rep.is_new || rep.nat_failures < (unsigned)t->c.nat_check)) {
 		resp->check_peer = 1;
 		resp->check_addr = addr;
 		memcpy(resp->check_hash, a.hash, 20);
