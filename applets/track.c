@@ -116,6 +116,7 @@ struct conn {
 	uint64_t last;
 	uint64_t head_start;	/* when the unanswered request began, 0 = none */
 	int close_after;
+	int watched;		/* registered with the loop */
 };
 
 struct natcheck {
@@ -209,6 +210,8 @@ header_or_dash(const struct bt_http_req *h, const char *name, const char **p, in
 	}
 }
 
+static char when_cache[64];
+
 static void
 access_log(const struct conn *c, const struct bt_http_req *h, int status, size_t len, int gz)
 {
@@ -218,10 +221,15 @@ access_log(const struct conn *c, const struct bt_http_req *h, int status, size_t
 	const char *ref, *ua;
 	int rl, ul;
 
+	static time_t when_t = -1;
 	if (bt_addr_format(&c->peer, ip, sizeof(ip), BT_ADDR_NOPORT) < 0)
 		strcpy(ip, "?");
-	localtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S", &tm);
+	if (now != when_t) {	/* once a second, not once a request */
+		localtime_r(&now, &tm);
+		strftime(when_cache, sizeof(when_cache), "%d/%b/%Y:%H:%M:%S", &tm);
+		when_t = now;
+	}
+	strcpy(when, when_cache);
 	header_or_dash(h, "Referer", &ref, &rl);
 	header_or_dash(h, "User-Agent", &ua, &ul);
 	if (h)
@@ -255,10 +263,23 @@ accept_pause(void)
 	G.accept_paused = 1;
 }
 
+/* Watch the connection for ev, registering it the first time. */
+static int
+conn_watch(struct conn *c, unsigned ev)
+{
+	if (c->watched)
+		return bt_io_set(G.loop, c->fd, ev);
+	if (bt_io_add(G.loop, c->fd, ev, conn_event, c) < 0)
+		return -1;
+	c->watched = 1;
+	return 0;
+}
+
 static void
 conn_close(struct conn *c)
 {
-	bt_io_del(G.loop, c->fd);
+	if (c->watched)
+		bt_io_del(G.loop, c->fd);
 	close(c->fd);
 	G.conns[c->slot] = G.conns[--G.nconns];
 	G.conns[c->slot]->slot = c->slot;
@@ -278,7 +299,10 @@ conn_flush(struct conn *c)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				bt_io_set(G.loop, c->fd, BT_EV_WRITE);
+				if (conn_watch(c, BT_EV_WRITE) < 0) {
+					conn_close(c);
+					return -1;
+				}
 				return 0;
 			}
 			conn_close(c);
@@ -294,7 +318,10 @@ conn_flush(struct conn *c)
 		conn_close(c);
 		return -1;
 	}
-	bt_io_set(G.loop, c->fd, BT_EV_READ);
+	if (conn_watch(c, BT_EV_READ) < 0) {
+		conn_close(c);
+		return -1;
+	}
 	return 0;
 }
 
@@ -505,23 +532,21 @@ conn_process(struct conn *c)
 		c->head_start = c->last;	/* a pipelined request has begun */
 }
 
-static void
-conn_event(struct bt_loop *loop, int fd, unsigned ev, void *ud)
+/* Handle events; returns -1 if the connection was closed. */
+static int
+conn_input(struct conn *c, unsigned ev)
 {
-	struct conn *c = ud;
-	(void)fd;
-	c->last = bt_loop_now_ms(loop);
 	if (ev & BT_EV_WRITE) {
 		if (conn_flush(c) < 0)
-			return;
+			return -1;
 	}
 	if (!(ev & (BT_EV_READ | BT_EV_ERR | BT_EV_HUP)) || c->close_after)
-		return;
+		return 0;
 	for (int rounds = 0; rounds < 8; rounds++) {
 		uint8_t *p = bt_buf_reserve(&c->in, 4096);
 		if (!p) {
 			conn_close(c);
-			return;
+			return -1;
 		}
 		ssize_t n = recv(c->fd, p, 4096, 0);
 		if (n < 0 && errno == EINTR)
@@ -530,7 +555,7 @@ conn_event(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 			break;
 		if (n <= 0) {
 			conn_close(c);
-			return;
+			return -1;
 		}
 		if (c->in.len == 0)
 			c->head_start = c->last;
@@ -540,7 +565,17 @@ conn_event(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 	}
 	conn_process(c);
 	if (c->out.len)
-		conn_flush(c);
+		return conn_flush(c);
+	return 0;
+}
+
+static void
+conn_event(struct bt_loop *loop, int fd, unsigned ev, void *ud)
+{
+	struct conn *c = ud;
+	(void)fd;
+	c->last = bt_loop_now_ms(loop);
+	conn_input(c, ev);
 }
 
 static void
@@ -582,13 +617,15 @@ on_accept(struct bt_loop *loop, int lfd, unsigned ev, void *ud)
 			G.conns = n;
 			G.capconns = nc;
 		}
-		if (bt_io_add(loop, fd, BT_EV_READ, conn_event, c) < 0) {
-			close(fd);
-			free(c);
-			continue;
-		}
 		c->slot = G.nconns;
 		G.conns[G.nconns++] = c;
+		/* A client usually sends its request with the handshake, so try
+		 * it at once: a one-request connection is then answered and
+		 * closed without ever being registered with the loop.
+		 * (TCP_DEFER_ACCEPT would do more, but hides idle connections
+		 * from socket_timeout.) */
+		if (conn_input(c, BT_EV_READ) == 0 && !c->watched && conn_watch(c, BT_EV_READ) < 0)
+			conn_close(c);
 	}
 }
 
