@@ -567,8 +567,8 @@ cmp_set(const void *a, const void *b)
 static int
 key_vs(const struct bt_benc *d, int k, const char *key)
 {
-	const uint8_t *p;
-	size_t n, kl = strlen(key);
+	const uint8_t *p = NULL;
+	size_t n = 0, kl = strlen(key);
 	bt_benc_str(d, k, &p, &n);
 	int c = memcmp(p, key, n < kl ? n : kl);
 	return c ? c : (n < kl ? -1 : n > kl);
