@@ -210,26 +210,31 @@ header_or_dash(const struct bt_http_req *h, const char *name, const char **p, in
 	}
 }
 
-static char when_cache[64];
+/* "DD/Mon/YYYY:HH:MM:SS" in local time, formatted once a second. */
+static const char *
+log_stamp(void)
+{
+	static char buf[64];
+	static time_t at = -1;
+	time_t now = bt_loop_wall(G.loop);
+	struct tm tm;
+	if (now != at) {
+		localtime_r(&now, &tm);
+		strftime(buf, sizeof(buf), "%d/%b/%Y:%H:%M:%S", &tm);
+		at = now;
+	}
+	return buf;
+}
 
 static void
 access_log(const struct conn *c, const struct bt_http_req *h, int status, size_t len, int gz)
 {
-	char ip[BT_ADDR_STRLEN], when[64];
-	struct tm tm;
-	time_t now = bt_loop_wall(G.loop);
-	const char *ref, *ua;
+	char ip[BT_ADDR_STRLEN];
+	const char *ref, *ua, *when = log_stamp();
 	int rl, ul;
 
-	static time_t when_t = -1;
 	if (bt_addr_format(&c->peer, ip, sizeof(ip), BT_ADDR_NOPORT) < 0)
 		strcpy(ip, "?");
-	if (now != when_t) {	/* once a second, not once a request */
-		localtime_r(&now, &tm);
-		strftime(when_cache, sizeof(when_cache), "%d/%b/%Y:%H:%M:%S", &tm);
-		when_t = now;
-	}
-	strcpy(when, when_cache);
 	header_or_dash(h, "Referer", &ref, &rl);
 	header_or_dash(h, "User-Agent", &ua, &ul);
 	if (h)
@@ -676,27 +681,18 @@ static void nat_next(void);
 static void
 nat_log(const struct natcheck *n, int code)
 {
-	char ip[BT_ADDR_STRLEN], when[64], id[64];
-	struct tm tm;
-	time_t now = bt_loop_wall(G.loop);
-	size_t j = 0;
+	char ip[BT_ADDR_STRLEN];
+	struct bt_buf id;
 
 	if (!G.v[O_LOG_NAT_CHECKS].i)
 		return;
 	bt_addr_format(&n->addr, ip, sizeof(ip), BT_ADDR_NOPORT);
-	localtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S", &tm);
-	for (size_t k = 0; k < 20 && j + 4 < sizeof(id); k++) {
-		unsigned char ch = n->id[k];
-		if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    ch == '-' || ch == '.' || ch == '_')
-			id[j++] = (char)ch;
-		else
-			j += (size_t)snprintf(id + j, sizeof(id) - j, "%%%02X", ch);
-	}
-	id[j] = 0;
-	fprintf(G.log, "%s - %s [%s] \"!natcheck-%s:%u\" %d 0 - -\n", ip, id, when, ip,
-		bt_addr_port(&n->addr), code);
+	bt_buf_init(&id, 0);
+	bt_http_encode(&id, n->id, 20);
+	if (bt_buf_cstr(&id))
+		fprintf(G.log, "%s - %s [%s] \"!natcheck-%s:%u\" %d 0 - -\n", ip, (char *)id.p,
+			log_stamp(), ip, bt_addr_port(&n->addr), code);
+	bt_buf_free(&id);
 }
 
 static void
@@ -1125,25 +1121,6 @@ keep_addr(void *ud, const struct sockaddr_storage *a)
 	return !ip_refused(a);
 }
 
-struct drop_list {
-	uint8_t (*h)[20];
-	size_t n, cap;
-};
-
-static int
-collect_unallowed(void *ud, const struct bt_store_torrent_info *ti)
-{
-	struct drop_list *d = ud;
-	if (bt_tracker_allowed(G.t, ti->info_hash))
-		return 0;
-	if (d->n == d->cap) {
-		d->cap = d->cap ? d->cap * 2 : 64;
-		d->h = xrealloc(d->h, d->cap * 20);
-	}
-	memcpy(d->h[d->n++], ti->info_hash, 20);
-	return 0;
-}
-
 /* Restore the saved state; a corrupt file is moved aside and we start
  * clean rather than die. */
 static void
@@ -1171,13 +1148,7 @@ load_state(void)
 			bt_pwarn("cannot move %s aside", path);
 		return;	/* the whole file is checked before anything is loaded */
 	}
-	if (bt_tracker_cfg(G.t)->restricted) {
-		struct drop_list d = { 0 };
-		bt_store_each_torrent(bt_tracker_store(G.t), collect_unallowed, &d);
-		for (size_t k = 0; k < d.n; k++)
-			bt_store_drop(bt_tracker_store(G.t), d.h[k]);
-		free(d.h);
-	}
+	bt_tracker_prune(G.t);
 }
 
 /* ---- timers and signals ---- */

@@ -520,3 +520,20 @@ bt_http_resp_write(struct bt_buf *b, const struct bt_http_resp *r)
 		bt_buf_add(b, r->body, r->body_len);
 	return b->err;
 }
+
+void
+bt_http_encode(struct bt_buf *b, const void *data, size_t n)
+{
+	static const char dig[] = "0123456789ABCDEF";
+	const uint8_t *p = data;
+	for (size_t k = 0; k < n; k++) {
+		uint8_t c = p[k];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~') {
+			bt_buf_addc(b, c);
+		} else {
+			char e[3] = { '%', dig[c >> 4], dig[c & 15] };
+			bt_buf_add(b, e, 3);
+		}
+	}
+}

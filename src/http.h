@@ -96,6 +96,10 @@ int bt_http_decode_inplace(char *s, size_t len, unsigned flags);
 int bt_http_decode(const char *in, size_t len, uint8_t *out, size_t cap,
 	unsigned flags);
 
+/* Append p[0..n) percent-encoded for a query value: RFC 3986's
+ * unreserved characters stay, every other byte becomes %XX. */
+void bt_http_encode(struct bt_buf *b, const void *p, size_t n);
+
 /* Query-string iteration over "k=v&k2=v2": raw, undecoded spans into the
  * query.  Empty items ("a=1&&b=2") are skipped; "k" without '=' gives val
  * NULL and vlen 0; "k=" gives an empty, non-NULL val; the value runs to

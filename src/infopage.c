@@ -1,5 +1,6 @@
 /* infopage.c - see infopage.h */
 #include "infopage.h"
+#include "http.h"
 #include "err.h"
 #include "str.h"
 
@@ -68,24 +69,6 @@ html_text(struct bt_buf *b, const char *s)
 		} else {
 			bt_buf_adds(b, "\xef\xbf\xbd");
 			p++;
-		}
-	}
-}
-
-/* Percent-encode bytes for a query value: only RFC 3986's unreserved
- * characters stay as they are. */
-static void
-url_escape(struct bt_buf *b, const uint8_t *p, size_t n)
-{
-	static const char dig[] = "0123456789ABCDEF";
-	for (size_t k = 0; k < n; k++) {
-		uint8_t c = p[k];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~') {
-			bt_buf_addc(b, c);
-		} else {
-			char e[3] = { '%', dig[c >> 4], dig[c & 15] };
-			bt_buf_add(b, e, 3);
 		}
 	}
 }
@@ -311,7 +294,7 @@ row_html(struct bt_buf *b, const struct row *x, int names, int allow_get)
 		bt_buf_adds(b, "<td class=\"name\">");
 		if (allow_get) {
 			bt_buf_adds(b, "<a href=\"/file?info_hash=");
-			url_escape(b, x->hash, 20);
+			bt_http_encode(b, x->hash, 20);
 			bt_buf_adds(b, "\">");
 		}
 		if (x->al->name)

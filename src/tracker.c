@@ -114,9 +114,31 @@ bt_tracker_counters(const struct bt_tracker *t)
 }
 
 static int
-cmp_hash20(const void *a, const void *b)
+cmp_hash(const void *a, const void *b)
 {
 	return memcmp(a, b, 20);
+}
+
+/* Info hashes of the store's torrents, gathered by bt_store_each_torrent. */
+struct full {
+	uint8_t *h;
+	size_t n, cap;
+};
+
+static int
+collect(void *ud, const struct bt_store_torrent_info *ti)
+{
+	struct full *f = ud;
+	if (f->n == f->cap) {
+		size_t nc = f->cap ? f->cap * 2 : 1024;
+		uint8_t *nh = realloc(f->h, nc * 20);
+		if (!nh)
+			return 1;
+		f->h = nh;
+		f->cap = nc;
+	}
+	memcpy(f->h + 20 * f->n++, ti->info_hash, 20);
+	return 0;
 }
 
 static int
@@ -174,6 +196,19 @@ bt_tracker_allowed(const struct bt_tracker *t, const uint8_t *info_hash)
 		return NULL;
 	memcpy(key.info_hash, info_hash, 20);
 	return bsearch(&key, t->allowed, t->nallowed, sizeof(key), cmp_allowed);
+}
+
+void
+bt_tracker_prune(struct bt_tracker *t)
+{
+	struct full f = { 0 };
+	if (!t->c.restricted)
+		return;
+	bt_store_each_torrent(t->store, collect, &f);
+	for (size_t k = 0; k < f.n; k++)
+		if (!bt_tracker_allowed(t, f.h + 20 * k))
+			bt_store_drop(t->store, f.h + 20 * k);
+	free(f.h);
 }
 
 const struct bt_allowed *
@@ -447,7 +482,7 @@ put_ip_text(struct bt_buf *b, const uint8_t *rec, size_t alen)
 static int
 is_seeded(const struct bt_tracker *t, const uint8_t *hash)
 {
-	return t->nseeded && bsearch(hash, t->seeded, t->nseeded, 20, cmp_hash20) != NULL;
+	return t->nseeded && bsearch(hash, t->seeded, t->nseeded, 20, cmp_hash) != NULL;
 }
 
 static void
@@ -644,11 +679,6 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 
 /* ---- scrape ---- */
 
-static int
-cmp_hash(const void *a, const void *b)
-{
-	return memcmp(a, b, 20);
-}
 
 static void
 scrape_entry(struct bt_tracker *t, struct bt_buf *body, const uint8_t *h,
@@ -662,27 +692,6 @@ scrape_entry(struct bt_tracker *t, struct bt_buf *body, const uint8_t *h,
 		benc_str(body, al->name, strlen(al->name));
 	}
 	bt_buf_addc(body, 'e');
-}
-
-struct full {
-	uint8_t *h;
-	size_t n, cap;
-};
-
-static int
-collect(void *ud, const struct bt_store_torrent_info *ti)
-{
-	struct full *f = ud;
-	if (f->n == f->cap) {
-		size_t nc = f->cap ? f->cap * 2 : 1024;
-		uint8_t *nh = realloc(f->h, nc * 20);
-		if (!nh)
-			return 1;
-		f->h = nh;
-		f->cap = nc;
-	}
-	memcpy(f->h + 20 * f->n++, ti->info_hash, 20);
-	return 0;
 }
 
 static void
@@ -789,31 +798,14 @@ bt_tracker_t2t_add(struct bt_tracker *t, const uint8_t *info_hash,
 	}
 }
 
-static void
-put_escaped(struct bt_buf *b, const uint8_t *p, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (size_t k = 0; k < n; k++) {
-		uint8_t ch = p[k];
-		if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-			bt_buf_addc(b, ch);
-		} else {
-			bt_buf_addc(b, '%');
-			bt_buf_addc(b, (uint8_t)hex[ch >> 4]);
-			bt_buf_addc(b, (uint8_t)hex[ch & 15]);
-		}
-	}
-}
-
 int
 bt_tracker_t2t_query(const struct bt_tracker *t, const uint8_t *info_hash,
 	uint16_t port, unsigned want, struct bt_buf *out)
 {
 	bt_buf_adds(out, "info_hash=");
-	put_escaped(out, info_hash, 20);
+	bt_http_encode(out, info_hash, 20);
 	bt_buf_adds(out, "&peer_id=");
-	put_escaped(out, t->c.tracker_id, 20);
+	bt_http_encode(out, t->c.tracker_id, 20);
 	bt_buf_printf(out, "&port=%u&uploaded=0&downloaded=0&left=1&compact=1&numwant=%u&tracker=1",
 		port, want);
 	return out->err;

@@ -71,6 +71,9 @@ struct bt_allowed {
 int bt_tracker_set_allowed(struct bt_tracker *t, const struct bt_allowed *a, size_t n);
 const struct bt_allowed *bt_tracker_allowed(const struct bt_tracker *t,
 	const uint8_t *info_hash);
+/* When restricted, forget the torrents not in the allowed set (after
+ * restoring saved state). */
+void bt_tracker_prune(struct bt_tracker *t);
 /* The whole allowed set, sorted by info hash. */
 const struct bt_allowed *bt_tracker_allowed_list(const struct bt_tracker *t, size_t *n);
 /* The configuration in force. */
