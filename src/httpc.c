@@ -645,6 +645,10 @@ start(struct bt_httpc *h)
 	bt_buf_adds(&h->req, "\r\n");
 	if (h->ua[0])
 		bt_buf_printf(&h->req, "User-Agent: %s\r\n", h->ua);
+	if (h->o.range)
+		bt_buf_printf(&h->req, "Range: bytes=%llu-%llu\r\n",
+			(unsigned long long)h->o.range_first,
+			(unsigned long long)h->o.range_last);
 	bt_buf_adds(&h->req, "Connection: close\r\n\r\n");
 	if (h->req.err)
 		return h->req.err;
@@ -985,6 +989,8 @@ bt_httpc_get(struct bt_loop *loop, const char *url, const struct bt_httpc_opts *
 		h->o.max_redirects = BT_HTTPC_REDIRECTS_MAX;
 	bt_buf_init(&h->body, h->o.max_body);
 	rc = BT_E_INVAL;
+	if (h->o.range && h->o.range_first > h->o.range_last)
+		goto fail;
 	if (h->o.family != AF_UNSPEC && h->o.family != AF_INET &&
 		h->o.family != AF_INET6)
 		goto fail;

@@ -113,6 +113,8 @@ struct bt_httpc_opts {
 	size_t max_body;	/* 0: 1 MiB */
 	unsigned max_redirects;	/* redirects followed; default 5, at most 20 */
 	int family;		/* AF_UNSPEC (default), AF_INET or AF_INET6 */
+	int range;		/* 1: send "Range: bytes=range_first-range_last" */
+	uint64_t range_first, range_last;	/* inclusive, as HTTP has it */
 };
 
 #define BT_HTTPC_TIMEOUT_MS	30000u

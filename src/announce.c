@@ -1,0 +1,2 @@
+/* announce.c - see announce.h */
+#include "announce.h"

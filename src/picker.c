@@ -1,0 +1,2 @@
+/* picker.c - see picker.h */
+#include "picker.h"

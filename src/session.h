@@ -1,0 +1,157 @@
+/* session.h - one torrent being downloaded and seeded, on a reactor.
+ *
+ * The engine behind `bt download` and `bt launchmany`: many sessions may
+ * share one loop and one listening socket (peerlisten.h).  A session owns
+ * its storage, picker, peer connections, announcer and web seeds; it keeps
+ * no global state.  Its life:
+ *
+ *   bt_session_new -> bt_session_start: check the data (fast resume, or
+ *   hash what is on disk), announce, connect, download, seed ...
+ *   bt_session_stop: announce stopped, write the resume record, close
+ *   peers; cb->closed when done -> bt_session_free.
+ *
+ * A fatal error (a disk that fills up, files that vanish) stops the
+ * session: state BT_SESSION_FAILED, cb->message('F', ...), the resume
+ * record still written, so nothing verified is lost.
+ *
+ * Nothing here prints or exits; what the user should see goes through
+ * cb->message with BitTornado's texts. */
+#ifndef BT_SESSION_H
+#define BT_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct bt_loop;
+struct bt_meta;
+struct bt_session;
+
+enum bt_session_state {
+	BT_SESSION_IDLE,	/* made, not started */
+	BT_SESSION_CHECKING,	/* hashing existing data */
+	BT_SESSION_DOWNLOADING,
+	BT_SESSION_SEEDING,
+	BT_SESSION_STOPPING,	/* stopped event on its way */
+	BT_SESSION_STOPPED,
+	BT_SESSION_FAILED,
+};
+
+struct bt_session_opts {
+	/* Data: the storage root (storage.h: the file for a single-file
+	 * torrent, the directory for a multi-file one). */
+	const char *root;
+	const int8_t *prio;		/* per file, NULL: all normal */
+	const char *resume_path;	/* fast-resume record, NULL: none */
+	int check_hashes;		/* 1: hash existing data without a
+					 * usable resume record; 0: trust it */
+	/* Identity. */
+	uint8_t peer_id[20];
+	uint16_t port;			/* our listening port, for trackers */
+	const char *ip;			/* --ip for trackers */
+	const char *seed_id;		/* --dedicated_seed_id */
+	const char *user_agent;		/* trackers and web seeds */
+	/* Limits (BitTornado's option names; 0 = BitTornado's default
+	 * where noted, else "no limit"). */
+	unsigned max_uploads;		/* 0: 7 */
+	unsigned max_connections;	/* 0: none */
+	unsigned max_initiate;		/* 0: 40 */
+	unsigned min_peers;		/* 0: 20; fewer -> ask trackers */
+	uint32_t keepalive_ms;		/* 0: 120 s */
+	uint32_t timeout_ms;		/* idle peer; 0: 300 s */
+	uint32_t snub_ms;		/* 0: 30 s */
+	uint32_t round_robin_ms;	/* 0: 30 s */
+	uint32_t http_timeout_ms;	/* 0: 60 s */
+	uint32_t max_message;		/* 0: 8 MiB */
+	uint32_t max_slice;		/* largest request served; 0: 128 KiB */
+	uint32_t rarest_first_cutoff;	/* 0: 2 */
+	uint64_t max_upload_rate;	/* bytes/s, 0: unlimited */
+	uint64_t max_download_rate;	/* bytes/s, 0: unlimited */
+	int super_seeder;		/* BEP 16 */
+	int security;			/* 1: one connection per IP */
+	int auto_kick;			/* kick/ban peers sending bad data */
+	int breakup_seed_bitfield;
+	int ipv6;			/* connect to IPv6 peers too */
+	int no_trackers;		/* ignore announce/announce-list (tests) */
+	int no_webseeds;		/* ignore url-list/httpseeds */
+	uint64_t seed;			/* randomness; 0: from the clock */
+};
+
+/* Fill o with the defaults above (every limit at BitTornado's value). */
+void bt_session_opts_init(struct bt_session_opts *o);
+
+struct bt_session_cb {
+	/* kind: 'F' fatal (the session has failed), 'E' error (shown to
+	 * the user, the session goes on), 'W' warning, 'I' information.
+	 * Texts are BitTornado's where it had one. */
+	void (*message)(void *ud, int kind, const char *text);
+	/* Every wanted piece is verified (not called when complete at
+	 * start). */
+	void (*finished)(void *ud);
+	/* bt_session_stop has finished: stopped announced (or given up),
+	 * resume written, peers closed. */
+	void (*closed)(void *ud);
+};
+
+/* A session for m (which, and whose buffer, must outlive it).  Nothing
+ * happens before bt_session_start.  Returns 0 or BT_E_INVAL (unsafe
+ * paths, bad options), BT_E_NOMEM. */
+int bt_session_new(struct bt_session **out, struct bt_loop *loop,
+	const struct bt_meta *m, const struct bt_session_opts *o,
+	const struct bt_session_cb *cb, void *ud);
+void bt_session_free(struct bt_session *s);
+/* Create files, check data (in slices on the loop), then announce and
+ * go.  Returns 0 or a code from storage (BT_E_IO, BT_E_INVAL). */
+int bt_session_start(struct bt_session *s);
+/* Graceful stop (see top). */
+void bt_session_stop(struct bt_session *s);
+
+const uint8_t *bt_session_info_hash(const struct bt_session *s);
+enum bt_session_state bt_session_state(const struct bt_session *s);
+
+/* An incoming connection whose handshake named this torrent: fd (non-
+ * blocking, now owned by the session), the peer's address, and the bytes
+ * read so far (the 68-byte handshake, maybe more). */
+void bt_session_accept(struct bt_session *s, int fd,
+	const struct sockaddr_storage *addr, const uint8_t *data, size_t n);
+/* Peers to try (from a tracker or the user). */
+void bt_session_add_peers(struct bt_session *s, const struct sockaddr_storage *p,
+	size_t n);
+
+struct bt_session_stats {
+	enum bt_session_state state;
+	uint32_t checked, check_total;		/* pieces, while checking */
+	uint64_t total;				/* torrent bytes */
+	uint64_t wanted;			/* bytes of wanted pieces */
+	uint64_t have;				/* verified bytes */
+	uint64_t left;				/* wanted bytes not yet had */
+	uint64_t uploaded, downloaded;		/* payload this session */
+	double up_rate, down_rate;		/* bytes/s */
+	double eta;				/* seconds, -1 unknown */
+	unsigned peers, seeds;			/* connected */
+	unsigned seen_recently;			/* seeds closed in the last hour */
+	unsigned webseeds;			/* working web seeds */
+	double copies;				/* distributed copies */
+	double peers_done;			/* mean completion of peers, 0..1 */
+	double swarm_rate;			/* estimate from HAVEs, bytes/s */
+	uint32_t pieces, pieces_have, active, hash_fails;
+	int endgame;
+	int complete_at_start;
+};
+void bt_session_stats(const struct bt_session *s, struct bt_session_stats *st);
+
+/* One row of the peer table (--spew). */
+struct bt_session_peer {
+	struct sockaddr_storage addr;
+	char client[32];
+	int incoming;
+	int am_choking, am_interested, peer_choking, peer_interested, snubbed;
+	double up_rate, down_rate;
+	double done;			/* 0..1 */
+	uint64_t uploaded, downloaded;
+};
+/* Fill up to max rows; returns the number of peers. */
+size_t bt_session_peers(const struct bt_session *s, struct bt_session_peer *out,
+	size_t max);
+
+#endif

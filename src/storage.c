@@ -1,0 +1,2 @@
+/* storage.c - see storage.h */
+#include "storage.h"

@@ -1,0 +1,134 @@
+/* storage.h - a torrent's data on disk: pieces mapped onto files.
+ *
+ * The torrent's bytes are the concatenation of its files (BEP 3); piece i
+ * covers [i * piece_len, min((i + 1) * piece_len, total)).  Storage maps
+ * piece ranges onto file ranges and reads and writes them in place with
+ * pread/pwrite (no piece shuffling: the layout on disk is the final one
+ * from the first byte written).
+ *
+ * Safety: every file is opened by walking its path one component at a
+ * time from the save root with openat(O_NOFOLLOW) and mkdirat, so no path
+ * from a torrent can reach outside the root, not through "..", not
+ * through an absolute path, not through a symlink planted in the tree.
+ * Paths are checked before anything is created (bt_storage_open creates
+ * nothing; bt_storage_create makes the directories and files).
+ *
+ * Files with priority -1 (skipped) are not created; a write that falls in
+ * a skipped file is dropped (its bytes are still counted as written), a
+ * read from it fails with BT_E_NOENT.  Padding files (BEP 47) are never
+ * created: they read as zeros and writes to them are dropped.
+ *
+ * Nothing here prints or exits; errors are negative BT_E_* codes and the
+ * failing file's index is kept for the message (bt_storage_last_file). */
+#ifndef BT_STORAGE_H
+#define BT_STORAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bitfield.h"
+#include "metainfo.h"
+
+struct bt_storage;
+
+/* File priorities, as BitTornado's --priority has them. */
+#define BT_PRIO_SKIP	(-1)
+#define BT_PRIO_HIGH	0
+#define BT_PRIO_NORMAL	1
+#define BT_PRIO_LOW	2
+
+/* Most files held open at once (an LRU of descriptors), default. */
+#define BT_STORAGE_FILES_OPEN	50
+
+struct bt_storage_opts {
+	/* Where the data goes: for a single-file torrent the file's own
+	 * path, for a multi-file torrent the directory that holds the
+	 * torrent's paths (the caller has applied BitTornado's saveas
+	 * rules). */
+	const char *root;
+	const int8_t *prio;	/* one per file, NULL: all BT_PRIO_NORMAL */
+	unsigned max_open;	/* 0: BT_STORAGE_FILES_OPEN */
+	int sparse;		/* 1: extend new files to full size with
+				 * ftruncate (holes), 0: grow as written */
+};
+
+/* Build the mapping for m (which must outlive the storage) and check
+ * every path.  Nothing is created.  Returns 0, BT_E_INVAL (a path that
+ * is unsafe or too long, bad options), BT_E_NOMEM. */
+int bt_storage_open(struct bt_storage **out, const struct bt_meta *m,
+	const struct bt_storage_opts *o);
+void bt_storage_close(struct bt_storage *st);
+
+/* Make the directories and (empty or sparse) files of every file not
+ * skipped; existing files are kept, a file longer than it should be is
+ * cut to size.  BT_E_IO (errno kept), BT_E_INVAL (a symlink or a
+ * non-regular file or directory in the way). */
+int bt_storage_create(struct bt_storage *st);
+
+/* Change one file's priority; a file leaving BT_PRIO_SKIP is created.
+ * 0, BT_E_INVAL, BT_E_IO. */
+int bt_storage_set_prio(struct bt_storage *st, size_t file, int prio);
+int bt_storage_prio(const struct bt_storage *st, size_t file);
+/* A piece's priority: the best (lowest) of the files it touches that are
+ * not skipped, or BT_PRIO_SKIP when all of them are skipped. */
+int bt_storage_piece_prio(const struct bt_storage *st, uint32_t piece);
+
+/* Bytes in piece (the last one may be short). */
+uint32_t bt_storage_piece_size(const struct bt_storage *st, uint32_t piece);
+
+/* Read or write len bytes at offset begin inside piece.  The range must
+ * lie inside the piece (BT_E_INVAL otherwise).  Returns 0 or BT_E_IO
+ * (errno kept: ENOSPC for a full disk), BT_E_NOENT (read from a skipped
+ * file). */
+int bt_storage_read(struct bt_storage *st, uint32_t piece, uint32_t begin,
+	void *buf, uint32_t len);
+int bt_storage_write(struct bt_storage *st, uint32_t piece, uint32_t begin,
+	const void *buf, uint32_t len);
+
+/* Hash the whole piece from disk and compare with the torrent's hash.
+ * 1 match, 0 mismatch, or an error of bt_storage_read. */
+int bt_storage_verify(struct bt_storage *st, uint32_t piece);
+
+/* Flush written data to disk (fdatasync on every file written since the
+ * last sync).  0 or BT_E_IO. */
+int bt_storage_sync(struct bt_storage *st);
+
+/* ---- checking and fast resume ---- */
+
+/* Progress of a check: called every so often with pieces done so far;
+ * a non-zero return stops the check with that value. */
+typedef int bt_storage_progress_fn(void *ud, uint32_t done, uint32_t total);
+
+/* Hash every piece whose bytes exist on disk (a missing or short file,
+ * or a hole, makes its pieces missing without reading them) and set the
+ * bits of those that match in have (sized npieces; cleared first).
+ * Pieces all of whose files are skipped are not checked.  Returns the
+ * number of good pieces, or a negative code. */
+int64_t bt_storage_check(struct bt_storage *st, struct bt_bitfield *have,
+	bt_storage_progress_fn *fn, void *ud);
+
+/* Fast resume.  The resume record is a bencoded dictionary
+ *   { "version": 1, "info hash": <20>, "pieces": <bitfield bytes>,
+ *     "files": [ [size, mtime_sec, mtime_nsec], ... ] }
+ * for the files as they stand on disk when it is written (a missing
+ * file is [-1, 0, 0]).  Writing it: bt_storage_resume_write into b.
+ * Loading it: bt_storage_resume_load takes the record and sets in have
+ * (cleared first) the pieces it lists as complete whose files all still
+ * have the recorded size and modification time; every piece that touches
+ * a file whose size or time changed (and that is not skipped) is set in
+ * recheck instead (cleared first), for the caller to hash with
+ * bt_storage_verify.  A file's time is taken when the record is written,
+ * so a record written after a sync describes the data exactly.  Returns 0
+ * or BT_E_PARSE (not a record for this torrent: the caller then runs a
+ * full bt_storage_check), BT_E_NOMEM. */
+int bt_storage_resume_write(struct bt_storage *st, const struct bt_bitfield *have,
+	struct bt_buf *b);
+int bt_storage_resume_load(struct bt_storage *st, const uint8_t *rec, size_t n,
+	struct bt_bitfield *have, struct bt_bitfield *recheck);
+
+/* The index of the file the last failed call was about, or -1. */
+long bt_storage_last_file(const struct bt_storage *st);
+/* Its path relative to the root ("" for a single-file torrent). */
+const char *bt_storage_file_path(const struct bt_storage *st, size_t file);
+
+#endif

@@ -1,0 +1,2 @@
+/* webseed.c - see webseed.h */
+#include "webseed.h"
