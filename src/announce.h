@@ -78,24 +78,37 @@ struct bt_ann_reply {
  * [numwant], key, [trackerid], [seed_id], supportcrypto=0). */
 void bt_ann_http_url(struct bt_buf *b, const char *announce_url,
 	const struct bt_ann_req *r);
-/* Parse an HTTP announce reply body.  Peers (compact IPv4 `peers`,
- * dictionary-list `peers`, compact IPv6 `peers6`) are added to
- * r->peers up to peers_cap; entries with a bad address or port 0 are
- * skipped.  Returns 0 (failure[] set when the tracker refused), or
- * BT_E_PARSE with *why set (static text: "not a dictionary", ...). */
+/* Parse an HTTP announce reply body.  The caller sets r->peers and
+ * r->peers_cap (NULL/0: peers are not kept); every other field is set
+ * here.  Peers (compact IPv4 `peers`, dictionary-list `peers` with
+ * numeric `ip`s, compact IPv6 `peers6`) are stored from r->peers[0] up
+ * to peers_cap and counted in npeers; entries with a bad address
+ * (unspecified, multicast, broadcast) or port 0 are skipped, as are
+ * dictionary peers with host names.  IPv4-mapped addresses become IPv4.
+ * Texts are truncated to the buffers, control bytes shown as '?'; a
+ * tracker id that does not fit is dropped.  Returns 0 (failure[] set
+ * when the tracker refused: then no peers), or BT_E_PARSE / BT_E_NOMEM
+ * with *why set (static text: "not a dictionary", ...). */
 int bt_ann_http_parse(const uint8_t *body, size_t n, struct bt_ann_reply *r,
 	const char **why);
 
-/* UDP (BEP 15).  Builders write into out (room for 98 + 2 + URL data
- * bytes: BT_ANN_UDP_MAX) and return the length. */
+/* UDP (BEP 15).  Builders write into out (room for BT_ANN_UDP_MAX bytes)
+ * and return the length.  The announce carries url_path (the path and
+ * query of the udp:// URL; NULL or "" for none) as BEP 41 URLData options
+ * of <= 255 bytes each, cut at BT_ANN_UDP_PATH_MAX bytes; the IP field
+ * is r->ip when that is a dotted IPv4 address, else 0. */
 #define BT_ANN_UDP_MAX		1024
+#define BT_ANN_UDP_PATH_MAX	900
 size_t bt_ann_udp_connect(uint8_t *out, uint32_t tid);
 size_t bt_ann_udp_announce(uint8_t *out, uint64_t conn_id, uint32_t tid,
 	const struct bt_ann_req *r, const char *url_path);
 /* Parse a reply for transaction tid: returns the action (0 connect: sets
- * *conn_id; 1 announce: fills r; 3 error: r->failure), or BT_E_PARSE
- * (short, wrong transaction, unknown action).  Compact peers are IPv4 for
- * an IPv4 tracker and IPv6 for an IPv6 tracker (v6 true). */
+ * *conn_id; 1 announce: fills r, interval, leechers as incomplete and
+ * seeders as complete; 3 error: r->failure, also for the little-endian
+ * action some trackers send), or BT_E_PARSE (short, wrong transaction,
+ * unknown action).  Compact peers are IPv4 for an IPv4 tracker and IPv6
+ * for an IPv6 tracker (v6 true), kept as bt_ann_http_parse keeps them.
+ * conn_id and r may be NULL. */
 int bt_ann_udp_parse(const uint8_t *p, size_t n, uint32_t tid, int v6,
 	uint64_t *conn_id, struct bt_ann_reply *r);
 
@@ -109,6 +122,9 @@ struct bt_ann_stats {
 	int numwant;		/* -1: default */
 };
 
+/* The callbacks may call bt_announcer_completed, _more_peers and _stop
+ * (not bt_announcer_free, except from stopped); stats must not call
+ * into the announcer at all. */
 struct bt_announcer_cb {
 	/* Fill the counters for the next announce. */
 	void (*stats)(void *ud, struct bt_ann_stats *s);
@@ -117,8 +133,11 @@ struct bt_announcer_cb {
 	/* A message for the user: kind 'E' (could not reach or refused:
 	 * text is BitTornado's "rejected by tracker - ...", "Problem
 	 * connecting to tracker - ...", "bad data from tracker - ..."), 'W'
-	 * ("warning from tracker - ..."), 'I' (a successful announce:
-	 * text is the URL). */
+	 * ("warning from tracker - ...", and once, URLs skipped because
+	 * their scheme is not http, https or udp or they are malformed),
+	 * 'I' (a successful announce: text is the URL).  Refusals and bad
+	 * data are told at once; a tracker that cannot be reached only when
+	 * no tracker of the round answered. */
 	void (*message)(void *ud, int kind, const char *text);
 	/* bt_announcer_stop finished (stopped sent or given up). */
 	void (*stopped)(void *ud);
@@ -138,20 +157,26 @@ struct bt_announcer_opts {
 					 * 0: from the clock */
 };
 
-/* An announcer for the trackers of m (announce-list, else announce);
- * copies what it needs, m may go.  Returns 0, BT_E_NOENT (no tracker
- * URL: trackerless torrent, fine for web-seed-only downloads) or
- * BT_E_NOMEM. */
+/* An announcer for the trackers of m (announce-list, else announce, also
+ * when announce-list has no usable URL); copies what it needs, m may go.
+ * At most 256 URLs are kept, duplicates once.  Returns 0, BT_E_NOENT (no
+ * usable tracker URL: trackerless torrent, fine for web-seed-only
+ * downloads), BT_E_INVAL (NULL arguments) or BT_E_NOMEM. */
 int bt_announcer_new(struct bt_announcer **out, struct bt_loop *loop,
 	const struct bt_meta *m, const struct bt_announcer_opts *o,
 	const struct bt_announcer_cb *cb, void *ud);
 /* Frees at once (no stopped event; pending requests are cancelled). */
 void bt_announcer_free(struct bt_announcer *a);
-/* First announce (event started). */
+/* First announce (event started), on the next loop pass.  0 or
+ * BT_E_NOMEM.  Each tracker gets started on its first announce; a round
+ * that fails is retried after 60 s, doubling up to 30 min (at most the
+ * last interval); a reply's interval is kept within 30 s .. 2 days
+ * (1800 s when absent). */
 int bt_announcer_start(struct bt_announcer *a);
 /* The download just finished: announce completed now. */
 void bt_announcer_completed(struct bt_announcer *a);
-/* Ask for more peers soon (respecting min interval). */
+/* Ask for more peers soon: not before min interval (at least 30 s) after
+ * the last announce, and not while announces are failing. */
 void bt_announcer_more_peers(struct bt_announcer *a);
 /* Announce stopped to the current tracker; cb->stopped runs when it is
  * answered, failed or after stop_timeout_ms (also at once if no announce
@@ -162,5 +187,7 @@ int64_t bt_announcer_next_in(const struct bt_announcer *a);
 /* Peers the last good reply reported: seeders, leechers (-1 unknown). */
 void bt_announcer_swarm(const struct bt_announcer *a, int64_t *seeders,
 	int64_t *leechers);
+/* URL of the tracker that answered last, or NULL. */
+const char *bt_announcer_tracker(const struct bt_announcer *a);
 
 #endif

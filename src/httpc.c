@@ -4,6 +4,7 @@
 #include "reactor.h"
 #include "resolve.h"
 #include "net.h"
+#include "tls.h"
 #include "err.h"
 
 #include <arpa/inet.h>
@@ -546,6 +547,12 @@ struct bt_httpc {
 	uint64_t body_left;
 	struct bt_httpc_chunked ck;
 	struct bt_buf body;
+	struct bt_tls *tls;		/* https only, kept across redirects */
+	const struct bt_tls_anchors *ta;	/* cached, not ours */
+	char *ca_file;			/* opts' ca_file, copied */
+	const char *tls_why;		/* static text for BT_E_TLS */
+	int tls_code;			/* BearSSL's error code */
+	int fail;			/* failure for the timer to report */
 	size_t hlen;
 	char head[BT_HTTPC_HEAD_MAX];
 };
@@ -580,6 +587,8 @@ release(struct bt_httpc *h)
 		bt_timer_del(h->loop, h->timer);
 	bt_buf_free(&h->req);
 	bt_buf_free(&h->body);
+	bt_tls_free(h->tls);
+	free(h->ca_file);
 	free(h->url);
 	free(h);
 }
@@ -610,6 +619,10 @@ finish(struct bt_httpc *h, int status, int sys_errno)
 	}
 	r.url = h->url;
 	r.redirects = h->redirects;
+	if (status == BT_E_TLS) {
+		r.tls_error = h->tls_why ? h->tls_why : "TLS error";
+		r.tls_code = h->tls_code;
+	}
 	h->in_cb = 1;
 	h->cb(h->loop, &r, h->ud);
 	release(h);
@@ -652,6 +665,22 @@ start(struct bt_httpc *h)
 	bt_buf_adds(&h->req, "Connection: close\r\n\r\n");
 	if (h->req.err)
 		return h->req.err;
+
+	if (h->u.https) {
+		const char *why = NULL;
+
+		rc = bt_tls_anchors_get(h->ca_file, &h->ta, &why);
+		if (rc < 0) {
+			if (rc == BT_E_NOMEM)
+				return rc;
+			h->tls_why = why ? why : "no CA certificates";
+			h->tls_code = 0;
+			return BT_E_TLS;
+		}
+	} else if (h->tls) {
+		bt_tls_free(h->tls);	/* redirected to http */
+		h->tls = NULL;
+	}
 
 	rc = bt_resolve(h->loop, h->u.host, h->u.port, h->o.family, on_resolved, h,
 		&h->res);
@@ -768,8 +797,6 @@ redirect(struct bt_httpc *h)
 	h->url = url;
 	h->redirects++;
 	rc = bt_url_parse(url, &h->u);
-	if (rc == 0 && h->u.https)
-		rc = BT_E_UNSUPPORTED;
 	if (rc == 0)
 		rc = start(h);
 	if (rc < 0)
@@ -904,6 +931,123 @@ do_read(struct bt_httpc *h)
 	}
 }
 
+/* ---- https: the same steps over TLS records ---- */
+
+static int
+tls_fail(struct bt_httpc *h, int rc)
+{
+	if (rc == BT_E_IO)
+		return finish(h, BT_E_IO, errno);
+	if (rc != BT_E_TLS)
+		return finish(h, rc, 0);
+	h->tls_why = bt_tls_why(h->tls);
+	h->tls_code = bt_tls_code(h->tls);
+	return finish(h, BT_E_TLS, 0);
+}
+
+/* Plaintext p[0..n) from the engine: consumed, or finished (1). */
+static int
+tls_data(struct bt_httpc *h, const uint8_t *p, size_t n)
+{
+	if (h->state == ST_HEAD) {
+		size_t m = sizeof(h->head) - h->hlen;
+		const char *nl;
+
+		if (m > n)
+			m = n;
+		memcpy(h->head + h->hlen, p, m);
+		bt_tls_consume(h->tls, m);
+		nl = memchr(h->head + h->hlen, '\n', m);
+		h->hlen += m;
+		if (nl && head_step(h))
+			return 1;
+		if (h->state == ST_HEAD && h->hlen >= sizeof(h->head))
+			return finish(h, BT_E_LIMIT, 0);
+		return 0;
+	}
+	if (body_feed(h, p, n))
+		return 1;	/* h (and the engine) may be gone */
+	bt_tls_consume(h->tls, n);
+	return 0;
+}
+
+static void
+tls_io(struct bt_httpc *h)
+{
+	unsigned w, ev = 0;
+
+	for (int it = 0; it < READS_PER_EVENT; it++) {
+		int rc = bt_tls_pump(h->tls, h->fd), got = 0;
+
+		if (rc < 0) {
+			tls_fail(h, rc);
+			return;
+		}
+		if (h->state == ST_SEND) {
+			rc = bt_tls_write(h->tls, h->req.p + h->req_off,
+				h->req.len - h->req_off);
+			if (rc > 0) {
+				h->req_off += (size_t)rc;
+				if (h->req_off == h->req.len) {
+					bt_tls_flush(h->tls);
+					h->state = ST_HEAD;
+				}
+				continue;
+			}
+			if (rc != BT_E_PARTIAL) {
+				tls_fail(h, rc);
+				return;
+			}
+			break;
+		}
+		for (;;) {
+			const uint8_t *p;
+
+			rc = bt_tls_peek(h->tls, &p);
+			if (rc == BT_E_PARTIAL)
+				break;
+			if (rc < 0) {
+				tls_fail(h, rc);
+				return;
+			}
+			if (rc == 0) {
+				/* close_notify, or the socket ended after the
+				 * handshake: a close-delimited body is taken
+				 * either way (tracker replies and pieces are
+				 * checked above us). */
+				on_eof(h);
+				return;
+			}
+			if (tls_data(h, p, (size_t)rc))
+				return;
+			got = 1;
+		}
+		if (!got)
+			break;
+	}
+	w = bt_tls_want(h->tls);
+	if (w & BT_TLS_WANT_READ)
+		ev |= BT_EV_READ;
+	if (w & BT_TLS_WANT_WRITE)
+		ev |= BT_EV_WRITE;
+	if (bt_io_set(h->loop, h->fd, ev) < 0)
+		finish(h, BT_E_IO, errno);
+}
+
+/* Connected: start the handshake.  1 if finished (failed). */
+static int
+tls_begin(struct bt_httpc *h)
+{
+	int rc;
+
+	if (!h->tls && bt_tls_new(&h->tls) < 0)
+		return finish(h, BT_E_NOMEM, 0);
+	rc = bt_tls_start(h->tls, h->ta, h->u.host);
+	if (rc < 0)
+		return tls_fail(h, rc);
+	return 0;
+}
+
 static void
 on_io(struct bt_loop *loop, int fd, unsigned revents, void *ud)
 {
@@ -922,6 +1066,12 @@ on_io(struct bt_loop *loop, int fd, unsigned revents, void *ud)
 			return;
 		}
 		h->state = ST_SEND;
+		if (h->u.https && tls_begin(h))
+			return;
+	}
+	if (h->u.https) {
+		tls_io(h);
+		return;
 	}
 	if (h->state == ST_SEND) {
 		while (h->req_off < h->req.len) {
@@ -953,7 +1103,7 @@ on_timeout(struct bt_loop *loop, uint64_t id, void *ud)
 	(void)loop;
 	(void)id;
 	h->timer = 0;
-	finish(h, BT_E_IO, ETIMEDOUT);
+	finish(h, h->fail ? h->fail : BT_E_IO, ETIMEDOUT);
 	return BT_TIMER_STOP;
 }
 
@@ -1006,9 +1156,18 @@ bt_httpc_get(struct bt_loop *loop, const char *url, const struct bt_httpc_opts *
 		memcpy(h->ua, h->o.user_agent, n + 1);
 	}
 	h->o.user_agent = NULL;	/* not kept: the copy is in h->ua */
+	if (h->o.ca_file && *h->o.ca_file) {
+		n = strnlen(h->o.ca_file, BT_TLS_PATH_MAX);
+		if (n >= BT_TLS_PATH_MAX)
+			goto fail;
+		rc = BT_E_NOMEM;
+		h->ca_file = malloc(n + 1);
+		if (!h->ca_file)
+			goto fail;
+		memcpy(h->ca_file, h->o.ca_file, n + 1);
+	}
+	h->o.ca_file = NULL;	/* the copy is in h->ca_file */
 	rc = bt_url_parse(url, &h->u);
-	if (rc == 0 && h->u.https)
-		rc = BT_E_UNSUPPORTED;
 	if (rc < 0)
 		goto fail;
 	rc = BT_E_NOMEM;
@@ -1019,6 +1178,14 @@ bt_httpc_get(struct bt_loop *loop, const char *url, const struct bt_httpc_opts *
 	if (!h->timer)
 		goto fail;
 	rc = start(h);
+	if (rc == BT_E_TLS) {
+		/* No usable CA bundle: report it through the callback, which
+		 * must not run from here, so from a timer due at once. */
+		bt_timer_del(loop, h->timer);
+		h->fail = BT_E_TLS;
+		h->timer = bt_timer_add(loop, 0, on_timeout, h);
+		rc = h->timer ? 0 : BT_E_NOMEM;
+	}
 	if (rc < 0)
 		goto fail;
 	if (handle)

@@ -6,9 +6,19 @@
  * User-Agent (if given) and "Connection: close"; no Accept-Encoding, so
  * bodies come unencoded.  The body is read by Content-Length, chunked
  * transfer-coding, or until the server closes.  Redirects (301, 302, 303,
- * 307, 308 with a Location) are followed to http URLs, relative Locations
- * included.  Only http:// for now: https:// is BT_E_UNSUPPORTED (TLS will
- * come through the same API).
+ * 307, 308 with a Location) are followed, relative Locations included,
+ * between http and https both ways.
+ *
+ * https:// runs the same request over TLS 1.2 (tls.h, BearSSL): the
+ * server's chain is validated against the CA bundle (opts ca_file, else
+ * $SSL_CERT_FILE, else /etc/ssl/certs/ca-certificates.crt; loaded once
+ * per process and cached) and its certificate must name the URL's host
+ * (a dNSName of subjectAltName or the CN; for an IP-literal host, an
+ * iPAddress entry).
+ * A TLS connection costs bt_tls_size() bytes (about 40 KiB), allocated
+ * when it connects and freed with the request; http costs nothing more.
+ * A close-delimited body is accepted when the socket ends without a
+ * close_notify, as browsers do.
  *
  * Nothing here prints or exits; errors are negative BT_E_* codes (err.h). */
 #ifndef BT_HTTPC_H
@@ -115,6 +125,8 @@ struct bt_httpc_opts {
 	int family;		/* AF_UNSPEC (default), AF_INET or AF_INET6 */
 	int range;		/* 1: send "Range: bytes=range_first-range_last" */
 	uint64_t range_first, range_last;	/* inclusive, as HTTP has it */
+	const char *ca_file;	/* PEM CA bundle for https (copied); NULL or
+				 * "": $SSL_CERT_FILE, else the system's */
 };
 
 #define BT_HTTPC_TIMEOUT_MS	30000u
@@ -132,15 +144,22 @@ struct bt_httpc_result {
 	 * timeout: sys_errno ETIMEDOUT), BT_E_NOENT (name not found),
 	 * BT_E_LIMIT (head or body too large, too many redirects),
 	 * BT_E_PARSE / BT_E_UNSUPPORTED (bad head, see
-	 * bt_httpc_parse_head; redirect to a bad or https URL), BT_E_PROTO
-	 * (body cut short, 101 Switching Protocols, bad chunk),
-	 * BT_E_NOMEM. */
+	 * bt_httpc_parse_head; redirect to a bad URL or another scheme),
+	 * BT_E_PROTO (body cut short, 101 Switching Protocols, bad chunk),
+	 * BT_E_TLS (https failed: see tls_error), BT_E_NOMEM. */
 	int status;
 	int sys_errno;		/* errno for BT_E_IO, else 0 */
 	const uint8_t *body;	/* valid during the callback only */
 	size_t body_len;
 	const char *url;	/* the last URL asked for (after redirects) */
 	unsigned redirects;	/* redirects followed */
+	/* For BT_E_TLS (else NULL and 0): a short static text, e.g.
+	 * "certificate not trusted", "host name mismatch", "certificate
+	 * expired or not yet valid", "handshake failed", "CA bundle not
+	 * found", "no certificates in CA bundle"; and BearSSL's BR_ERR_*
+	 * code when the engine gave one. */
+	const char *tls_error;
+	int tls_code;
 };
 
 /* Called exactly once per request unless cancelled; the handle is freed
@@ -150,10 +169,11 @@ typedef void bt_httpc_fn(struct bt_loop *loop, const struct bt_httpc_result *r,
 
 /* Start a GET of url (o NULL: defaults).  Returns 0 and sets *handle (may
  * be NULL), or with no callback: BT_E_INVAL (NULL arguments, control bytes
- * in the User-Agent, or a User-Agent over BT_HTTPC_UA_MAX), any
- * bt_url_parse() error (https:// is BT_E_UNSUPPORTED), BT_E_NOMEM, or the
- * error of bt_resolve() / bt_timer_add().  The callback never runs from
- * inside bt_httpc_get(). */
+ * in the User-Agent, a User-Agent over BT_HTTPC_UA_MAX, a ca_file path of
+ * BT_TLS_PATH_MAX bytes or more), any bt_url_parse() error, BT_E_NOMEM,
+ * or the error of bt_resolve() / bt_timer_add().  A missing or empty CA
+ * bundle is reported through the callback (BT_E_TLS).  The callback never
+ * runs from inside bt_httpc_get(). */
 int bt_httpc_get(struct bt_loop *loop, const char *url,
 	const struct bt_httpc_opts *o, bt_httpc_fn *cb, void *ud,
 	struct bt_httpc **handle);

@@ -12,10 +12,21 @@
  * through an absolute path, not through a symlink planted in the tree.
  * Paths are checked before anything is created (bt_storage_open creates
  * nothing; bt_storage_create makes the directories and files).
+ * Symlinks in the user's part of the path (above the root) are followed;
+ * the root itself (a multi-file torrent's directory, a single-file
+ * torrent's file) and everything below it must not be one: such a path
+ * fails with BT_E_INVAL, as does a non-regular file where a file belongs.
  *
- * Files with priority -1 (skipped) are not created; a write that falls in
- * a skipped file is dropped (its bytes are still counted as written), a
- * read from it fails with BT_E_NOENT.  Padding files (BEP 47) are never
+ * Descriptors: at most max_open files, plus the root's directory and one
+ * cached directory below it.  A file evicted from the LRU while written
+ * since the last sync is fdatasync'ed first.
+ *
+ * Files with priority -1 (skipped) are not created by bt_storage_create.
+ * A write to a piece that lies only in skipped files is dropped; a write
+ * to a piece shared with a wanted file is written whole, creating the
+ * skipped file on demand, so that the piece can be verified (as
+ * Transmission does).  A read from a skipped file that does not exist
+ * fails with BT_E_NOENT.  Padding files (BEP 47) are never
  * created: they read as zeros and writes to them are dropped.
  *
  * Nothing here prints or exits; errors are negative BT_E_* codes and the
@@ -70,7 +81,9 @@ int bt_storage_create(struct bt_storage *st);
 int bt_storage_set_prio(struct bt_storage *st, size_t file, int prio);
 int bt_storage_prio(const struct bt_storage *st, size_t file);
 /* A piece's priority: the best (lowest) of the files it touches that are
- * not skipped, or BT_PRIO_SKIP when all of them are skipped. */
+ * not skipped, or BT_PRIO_SKIP when all of them are skipped (padding
+ * files do not count; a piece of padding only is BT_PRIO_NORMAL), or
+ * BT_PRIO_SKIP for a piece out of range. */
 int bt_storage_piece_prio(const struct bt_storage *st, uint32_t piece);
 
 /* Bytes in piece (the last one may be short). */
@@ -78,19 +91,24 @@ uint32_t bt_storage_piece_size(const struct bt_storage *st, uint32_t piece);
 
 /* Read or write len bytes at offset begin inside piece.  The range must
  * lie inside the piece (BT_E_INVAL otherwise).  Returns 0 or BT_E_IO
- * (errno kept: ENOSPC for a full disk), BT_E_NOENT (read from a skipped
- * file). */
+ * (errno kept: ENOSPC for a full disk), BT_E_INVAL (a symlink or
+ * non-regular file in the way), BT_E_NOENT (a read from a skipped file,
+ * a missing file, or past the end of a file that is still short: such
+ * bytes were never written, they do not read as zeros).  Writes create
+ * what is missing (and, with sparse, extend a short file to its size). */
 int bt_storage_read(struct bt_storage *st, uint32_t piece, uint32_t begin,
 	void *buf, uint32_t len);
 int bt_storage_write(struct bt_storage *st, uint32_t piece, uint32_t begin,
 	const void *buf, uint32_t len);
 
 /* Hash the whole piece from disk and compare with the torrent's hash.
- * 1 match, 0 mismatch, or an error of bt_storage_read. */
+ * 1 match, 0 mismatch (also when some of its bytes are not there: the
+ * BT_E_NOENT cases of bt_storage_read), or another error of
+ * bt_storage_read.  Reads in 64 KiB steps (no piece-sized buffer). */
 int bt_storage_verify(struct bt_storage *st, uint32_t piece);
 
 /* Flush written data to disk (fdatasync on every file written since the
- * last sync).  0 or BT_E_IO. */
+ * last sync).  0 or BT_E_IO.  bt_storage_close does not sync. */
 int bt_storage_sync(struct bt_storage *st);
 
 /* ---- checking and fast resume ---- */
@@ -99,19 +117,32 @@ int bt_storage_sync(struct bt_storage *st);
  * a non-zero return stops the check with that value. */
 typedef int bt_storage_progress_fn(void *ud, uint32_t done, uint32_t total);
 
-/* Hash every piece whose bytes exist on disk (a missing or short file,
- * or a hole, makes its pieces missing without reading them) and set the
- * bits of those that match in have (sized npieces; cleared first).
- * Pieces all of whose files are skipped are not checked.  Returns the
- * number of good pieces, or a negative code. */
+/* Hash every piece whose bytes exist on disk and set the bits of those
+ * that match in have (sized npieces; cleared first).  Without reading: a
+ * piece touching a missing or short file, or a skipped one, is missing;
+ * a piece lying wholly in holes of sparse files (SEEK_DATA/SEEK_HOLE) and
+ * padding is compared with the hash of a zero piece (holes read as
+ * zeros).  Two pieces are hashed at once (bt_sha1_x2) when pieces are at
+ * most 4 MiB: a 2 * piece_len buffer lives for the check.  fn is called
+ * every 64 pieces (every 64 MiB for large pieces).  Returns the number of
+ * good pieces, the callback's non-zero value, or a negative code
+ * (BT_E_INVAL: a symlink in the tree; BT_E_IO: a read error). */
 int64_t bt_storage_check(struct bt_storage *st, struct bt_bitfield *have,
 	bt_storage_progress_fn *fn, void *ud);
+/* The same for pieces [from, to) only, for checking in slices on a loop:
+ * sets the bits of the good ones, clears the others in the range, and
+ * returns how many are good.  The check buffer is freed when `to` is the
+ * last piece (or by bt_storage_close). */
+int64_t bt_storage_check_range(struct bt_storage *st, struct bt_bitfield *have,
+	uint32_t from, uint32_t to);
 
 /* Fast resume.  The resume record is a bencoded dictionary
  *   { "version": 1, "info hash": <20>, "pieces": <bitfield bytes>,
  *     "files": [ [size, mtime_sec, mtime_nsec], ... ] }
  * for the files as they stand on disk when it is written (a missing
- * file is [-1, 0, 0]).  Writing it: bt_storage_resume_write into b.
+ * file, a padding file, or anything but a regular file is [-1, 0, 0];
+ * sizes and times from fstat/fstatat(AT_SYMLINK_NOFOLLOW), st_mtim).
+ * Writing it: bt_storage_resume_write into b.
  * Loading it: bt_storage_resume_load takes the record and sets in have
  * (cleared first) the pieces it lists as complete whose files all still
  * have the recorded size and modification time; every piece that touches
@@ -120,7 +151,9 @@ int64_t bt_storage_check(struct bt_storage *st, struct bt_bitfield *have,
  * bt_storage_verify.  A file's time is taken when the record is written,
  * so a record written after a sync describes the data exactly.  Returns 0
  * or BT_E_PARSE (not a record for this torrent: the caller then runs a
- * full bt_storage_check), BT_E_NOMEM. */
+ * full bt_storage_check), BT_E_NOMEM.  A complete piece touching a
+ * changed file that is skipped is dropped from have, not rechecked.
+ * Both bitfields must be sized npieces (BT_E_INVAL). */
 int bt_storage_resume_write(struct bt_storage *st, const struct bt_bitfield *have,
 	struct bt_buf *b);
 int bt_storage_resume_load(struct bt_storage *st, const uint8_t *rec, size_t n,
@@ -128,7 +161,8 @@ int bt_storage_resume_load(struct bt_storage *st, const uint8_t *rec, size_t n,
 
 /* The index of the file the last failed call was about, or -1. */
 long bt_storage_last_file(const struct bt_storage *st);
-/* Its path relative to the root ("" for a single-file torrent). */
+/* Its path relative to the root ("" for a single-file torrent), NULL
+ * when file is out of range. */
 const char *bt_storage_file_path(const struct bt_storage *st, size_t file);
 
 #endif

@@ -2,7 +2,8 @@
  * cancel, limits) and httpc.c (URL parser, response-head parser, chunked
  * decoder, and the client against a loopback server on the same loop:
  * Content-Length, chunked and close-delimited bodies, redirects, 404,
- * limits, timeout, refused port, malformed heads, cancel). */
+ * limits, timeout, refused port, malformed heads, cancel; https is in
+ * test_tls). */
 #define _GNU_SOURCE
 #include "httpc.h"
 #include "resolve.h"
@@ -613,6 +614,7 @@ server_stop(void)
 struct cres {
 	int called, status, sys_errno;
 	unsigned redirects;
+	const char *tls_error;
 	char url[512];
 	struct bt_buf body;
 	struct bt_httpc *cancel_other;	/* cancel this from the callback */
@@ -629,6 +631,7 @@ on_http(struct bt_loop *l, const struct bt_httpc_result *r, void *ud)
 	c->status = r->status;
 	c->sys_errno = r->sys_errno;
 	c->redirects = r->redirects;
+	c->tls_error = r->tls_error;
 	snprintf(c->url, sizeof(c->url), "%s", r->url);
 	bt_buf_add(&c->body, r->body, r->body_len);
 	if (c->cancel_other) {
@@ -748,10 +751,17 @@ test_client(void)
 	CHECK_INT(c.redirects, ==, BT_HTTPC_REDIRECTS);
 	CHECK_INT(nrequests, ==, BT_HTTPC_REDIRECTS + 1);
 	cres_free(&c);
+	/* To https (test_tls has the real thing): with no CA bundle, the
+	 * failure comes after the redirect. */
 	url_of(url, sizeof(url), "/tohttps");
-	get(&c, url, NULL);
-	CHECK_INT(c.status, ==, BT_E_UNSUPPORTED);
+	o.ca_file = "/nonexistent/ca.pem";
+	get(&c, url, &o);
+	CHECK_INT(c.status, ==, BT_E_TLS);
+	CHECK_STR(c.tls_error, "CA bundle not found");
+	CHECK_INT(c.redirects, ==, 1);
+	CHECK_STR(c.url, "https://127.0.0.1/");
 	cres_free(&c);
+	o.ca_file = NULL;
 
 	url_of(url, sizeof(url), "/404");
 	get(&c, url, NULL);
@@ -865,9 +875,16 @@ test_client(void)
 	}
 
 	/* Synchronous errors. */
-	CHECK_INT(bt_httpc_get(loop, "https://127.0.0.1/", NULL, on_http, &c, &h), ==,
-		BT_E_UNSUPPORTED);
-	CHECK(h == NULL);
+	{
+		char longp[5000];
+		memset(longp, 'a', sizeof(longp) - 1);
+		longp[sizeof(longp) - 1] = 0;
+		o.ca_file = longp;
+		CHECK_INT(bt_httpc_get(loop, "https://127.0.0.1/", &o, on_http, &c, &h), ==,
+			BT_E_INVAL);
+		CHECK(h == NULL);
+		o.ca_file = NULL;
+	}
 	CHECK_INT(bt_httpc_get(loop, "ftp://x/", NULL, on_http, &c, &h), ==,
 		BT_E_UNSUPPORTED);
 	CHECK_INT(bt_httpc_get(loop, "http://u@x/", NULL, on_http, &c, &h), ==,

