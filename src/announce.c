@@ -382,7 +382,8 @@ bt_ann_udp_parse(const uint8_t *p, size_t n, uint32_t tid, int v6, uint64_t *con
 			r->interval = get32(p + 8) > INT32_MAX ? -1 : (int64_t)get32(p + 8);
 			r->incomplete = get32(p + 12) > INT32_MAX ? -1 : (int64_t)get32(p + 12);
 			r->complete = get32(p + 16) > INT32_MAX ? -1 : (int64_t)get32(p + 16);
-			add_compact(r, p + 20, n - 20, v6 ? BT_ADDR_COMPACT6 : BT_ADDR_COMPACT4);
+			add_compact(r, p + 20, n - 20,
+				v6 ? BT_ADDR_COMPACT6 : BT_ADDR_COMPACT4);
 		}
 		return 1;
 	case 3:
@@ -599,11 +600,13 @@ collect(struct bt_announcer *a, const struct bt_meta *m)
 	first[0] = 0;
 	if (bt_benc_type(d, m->announce_list) == BT_BENC_LIST) {
 		int al = m->announce_list;
-		for (int tier = bt_benc_first(d, al); tier >= 0; tier = bt_benc_next(d, al, tier)) {
+		for (int tier = bt_benc_first(d, al); tier >= 0;
+		     tier = bt_benc_next(d, al, tier)) {
 			size_t before = a->ntrk;
 			if (bt_benc_type(d, tier) != BT_BENC_LIST)
 				continue;
-			for (int u = bt_benc_first(d, tier); u >= 0; u = bt_benc_next(d, tier, u))
+			for (int u = bt_benc_first(d, tier); u >= 0;
+			     u = bt_benc_next(d, tier, u))
 				if ((rc = add_url(a, d, u, &nskip, first, sizeof(first))) < 0)
 					return rc;
 			if (a->ntrk > before)
@@ -640,7 +643,8 @@ count_urls(const struct bt_meta *m)
 
 	if (bt_benc_type(d, m->announce_list) == BT_BENC_LIST) {
 		int al = m->announce_list;
-		for (int tier = bt_benc_first(d, al); tier >= 0; tier = bt_benc_next(d, al, tier))
+		for (int tier = bt_benc_first(d, al); tier >= 0;
+		     tier = bt_benc_next(d, al, tier))
 			if (bt_benc_type(d, tier) == BT_BENC_LIST)
 				n += (size_t)bt_benc_count(d, tier);
 	}
@@ -965,7 +969,11 @@ on_http(struct bt_loop *loop, const struct bt_httpc_result *res, void *ud)
 	(void)loop;
 	a->http = NULL;	/* freed by httpc when we return */
 	if (res->status < 0) {
-		conn_text(msg, sizeof(msg), res->status, res->sys_errno);
+		if (res->status == BT_E_TLS && res->tls_error)
+			snprintf(msg, sizeof(msg), "Problem connecting to tracker - TLS: %s",
+				res->tls_error);
+		else
+			conn_text(msg, sizeof(msg), res->status, res->sys_errno);
 		attempt_failed(a, 0, msg);
 		return;
 	}
@@ -1028,8 +1036,8 @@ http_start(struct bt_announcer *a)
 
 static uint64_t on_udp_timer(struct bt_loop *loop, uint64_t id, void *ud);
 
-/* Send upkt (again) and arm the retransmit timer.  0, or -1 when the
- * attempt has failed (and been handled). */
+/* Send upkt (again) and arm the retransmit timer.  0, or the errno of a
+ * send that failed (the caller decides). */
 static int
 udp_xmit(struct bt_announcer *a)
 {
@@ -1041,12 +1049,8 @@ udp_xmit(struct bt_announcer *a)
 		n = sendto(a->ufd[a->ucur], a->upkt, a->uplen, 0,
 			(const struct sockaddr *)&a->uaddr, bt_addr_len(&a->uaddr));
 	while (n < 0 && errno == EINTR);
-	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) {
-		char msg[sizeof(a->lasterr)];
-		conn_text(msg, sizeof(msg), BT_E_IO, errno);
-		attempt_failed(a, 0, msg);
-		return -1;
-	}
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
+		return errno ? errno : EIO;
 	/* BEP 15's 15 * 2^n s, with the first step shrunk so that a few
 	 * tries fit in the attempt's time. */
 	base = a->http_timeout_ms / 4;
@@ -1062,6 +1066,16 @@ udp_xmit(struct bt_announcer *a)
 		delay = a->udeadline - now;
 	a->tm_udp = bt_timer_add(a->loop, delay, on_udp_timer, a);
 	return 0;
+}
+
+/* A send failed: the attempt has. */
+static void
+udp_failed(struct bt_announcer *a, int err)
+{
+	char msg[sizeof(a->lasterr)];
+
+	conn_text(msg, sizeof(msg), BT_E_IO, err);
+	attempt_failed(a, 0, msg);
 }
 
 static int
@@ -1094,6 +1108,7 @@ static uint64_t
 on_udp_timer(struct bt_loop *loop, uint64_t id, void *ud)
 {
 	struct bt_announcer *a = ud;
+	int rc;
 
 	(void)id;
 	a->tm_udp = 0;
@@ -1103,9 +1118,11 @@ on_udp_timer(struct bt_loop *loop, uint64_t id, void *ud)
 	}
 	a->un++;
 	if (a->uphase == 2 && !conn_valid(a, a->cur))
-		udp_send_connect(a);	/* the connection id ran out */
+		rc = udp_send_connect(a);	/* the connection id ran out */
 	else
-		udp_xmit(a);
+		rc = udp_xmit(a);
+	if (rc)
+		udp_failed(a, rc);
 	return BT_TIMER_STOP;
 }
 
@@ -1127,7 +1144,8 @@ udp_packet(struct bt_announcer *a, const uint8_t *p, size_t n)
 		bt_timer_del(a->loop, a->tm_udp);
 		a->tm_udp = 0;
 		a->un = 0;
-		udp_send_announce(a);
+		if ((rc = udp_send_announce(a)) != 0)
+			udp_failed(a, rc);
 	} else if (rc == 1 && a->uphase == 2) {
 		attempt_reply(a, &r);
 	} else if (rc == 3) {
@@ -1190,29 +1208,31 @@ on_resolved(struct bt_loop *loop, int rc, const struct sockaddr_storage *addr, s
 	struct bt_announcer *a = ud;
 	char msg[sizeof(a->lasterr)];
 	uint64_t timeout = a->http_timeout_ms;
+	int err = 0;
 
-	(void)n;
 	a->res = NULL;
 	if (rc < 0) {
 		conn_text(msg, sizeof(msg), rc, 0);
 		attempt_failed(a, 0, msg);
 		return;
 	}
-	if ((rc = udp_socket(a, addr[0].ss_family)) < 0) {
-		conn_text(msg, sizeof(msg), rc, errno);
-		attempt_failed(a, 0, msg);
-		return;
-	}
-	a->ucur = rc;
-	a->uaddr = addr[0];
 	if (a->stopping && a->stop_timeout_ms < timeout)
 		timeout = a->stop_timeout_ms;
 	a->udeadline = bt_loop_now_ms(loop) + timeout;
-	a->un = 0;
-	if (conn_valid(a, a->cur))
-		udp_send_announce(a);
-	else
-		udp_send_connect(a);
+	/* The first address we can send to (no IPv6 route: the next). */
+	for (size_t k = 0; k < n; k++) {
+		if ((rc = udp_socket(a, addr[k].ss_family)) < 0) {
+			err = rc == BT_E_IO ? errno : EAFNOSUPPORT;
+			continue;
+		}
+		a->ucur = rc;
+		a->uaddr = addr[k];
+		a->un = 0;
+		err = conn_valid(a, a->cur) ? udp_send_announce(a) : udp_send_connect(a);
+		if (err == 0)
+			return;
+	}
+	udp_failed(a, err ? err : EIO);
 }
 
 static int

@@ -891,6 +891,19 @@ test_http_errors(void)
 	bt_announcer_free(a);
 	o.http_timeout_ms = 2000;
 
+	/* https to a server that drops the connection: a TLS failure is a
+	 * connection problem. */
+	s.mode = M_CLOSE;
+	s.nconn = 0;
+	snprintf(url2, sizeof(url2), "https://127.0.0.1:%u/announce", (unsigned)s.port);
+	CHECK_INT(ann_new(&a, url2, NULL, &o, &h), ==, 0);
+	bt_announcer_start(a);
+	run_until(&h.nerr, 1, 3000);
+	CHECK_INT(h.nerr, ==, 1);
+	CHECK(strncmp(last_msg(&h, 'E'), "Problem connecting to tracker - ", 32) == 0);
+	CHECK_INT(s.nconn, ==, 1);
+	bt_announcer_free(a);
+
 	/* A refusal in the first tier, an answer in the second: the refusal
 	 * is told, and the round goes on. */
 	s.mode = M_FAIL;
