@@ -71,6 +71,8 @@ struct peer {
 	uint8_t peer_id[20];
 	char client[32];
 	struct bt_bitfield has;
+	int64_t offered;	/* super-seeding: the piece offered, -1 none */
+	unsigned offers;	/* pieces offered so far */
 	/* Leftover of a partial message between reads. */
 	uint8_t *in;
 	size_t in_len, in_cap;
@@ -130,6 +132,7 @@ struct bt_session {
 	struct contrib *contrib;
 	size_t ncontrib, contrib_cap;
 
+	uint16_t *seen;		/* super-seeding: HAVEs seen per piece */
 	uint8_t *scratch;
 	size_t scratch_len;	/* >= the largest message accepted + 68 */
 	struct bt_pw_limits lim;
@@ -140,6 +143,7 @@ struct bt_session {
 	uint64_t uploaded, downloaded, dl_tick, ul_tick;
 	double up_rate, down_rate, eta_rate;
 	double ul_budget, dl_budget;
+	size_t ul_rr;		/* where the next upload turn starts */
 	uint64_t wanted_bytes, have_bytes;
 	uint32_t hash_fails;
 	uint64_t swarm_have_tick;
@@ -285,7 +289,9 @@ peer_kill(struct peer *p, const char *why)
 	struct bt_session *s = p->s;
 
 	if (getenv("BT_DEBUG_PEERS"))
-		fprintf(stderr, "peer %u kill: %s (state %d)\n", p->serial, why, p->state);
+		fprintf(stderr, "[%c] peer %u (%c, %s) kill: %s (state %d)\n",
+			s->o.peer_id[19], p->serial, p->peer_id[19] ? p->peer_id[19] : '?',
+			p->incoming ? "in" : "out", why, p->state);
 	if (p->dead)
 		return;
 	p->dead = 1;
@@ -377,6 +383,39 @@ send_extended_handshake(struct peer *p)
 	bt_buf_free(&b);
 }
 
+/* BEP 16: offer p the piece seen least (by the HAVEs of every peer) that
+ * is not on offer to another peer; ties at random. */
+static void
+superseed_offer(struct peer *p)
+{
+	struct bt_session *s = p->s;
+	uint32_t n = s->have.n, best = n, start, bestc = UINT32_MAX;
+
+	if (!s->seen || !n)
+		return;
+	start = (uint32_t)(rnd(s) % n);
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t i = (start + k) % n;
+		if (s->seen[i] >= bestc || bt_bitfield_test(&p->has, i))
+			continue;
+		int taken = 0;
+		for (size_t j = 0; j < s->nconns && !taken; j++)
+			taken = s->conns[j] != p && !s->conns[j]->dead &&
+				s->conns[j]->offered == (int64_t)i;
+		if (taken)
+			continue;
+		best = i;
+		bestc = s->seen[i];
+		if (bestc == 0)
+			break;
+	}
+	if (best == n)
+		return;
+	p->offered = best;
+	p->offers++;
+	bt_pw_write_have(&p->out, best);
+}
+
 /* After the handshake: what we have. */
 static void
 send_have_state(struct peer *p)
@@ -386,11 +425,43 @@ send_have_state(struct peer *p)
 	const uint8_t *bits;
 
 	/* BEP 6: the bitfield (or have all / have none) comes first. */
+	if (s->o.super_seeder && s->state == BT_SESSION_SEEDING) {
+		/* BEP 16: show nothing, then offer one piece at a time. */
+		if (p->fast)
+			bt_pw_write_have_none(&p->out);
+		if (p->ltep)
+			send_extended_handshake(p);
+		superseed_offer(p);
+		return;
+	}
 	if (s->have.have == 0) {
 		if (p->fast)
 			bt_pw_write_have_none(&p->out);
 	} else if (p->fast && bt_bitfield_complete(&s->have)) {
 		bt_pw_write_have_all(&p->out);
+	} else if (s->o.breakup_seed_bitfield && bt_bitfield_complete(&s->have) &&
+		s->have.n > 4) {
+		/* BitTornado: a seed's bitfield with 2-4 of the first 32 pieces
+		 * left out, sent as HAVEs after it, so that a watcher on the
+		 * wire cannot tell seeds at a glance. */
+		uint32_t hole[4], nh = 2 + (uint32_t)(rnd(s) % 3), lim = s->have.n < 32 ?
+			s->have.n : 32;
+		uint8_t *b;
+		bits = bt_bitfield_to_wire(&s->have, &n);
+		b = bt_buf_reserve(&p->out, n + 5);
+		if (!b)
+			return;
+		bt_pw_write_bitfield(&p->out, bits, n);
+		b = p->out.p + p->out.len - n;	/* the bits just written */
+		for (uint32_t k = 0; k < nh; k++) {
+			hole[k] = (uint32_t)(rnd(s) % lim);
+			b[hole[k] / 8] &= (uint8_t)~(0x80u >> (hole[k] % 8));
+		}
+		if (p->ltep)
+			send_extended_handshake(p);
+		for (uint32_t k = 0; k < nh; k++)
+			bt_pw_write_have(&p->out, hole[k]);
+		return;
 	} else {
 		bits = bt_bitfield_to_wire(&s->have, &n);
 		bt_pw_write_bitfield(&p->out, bits, n);
@@ -477,6 +548,7 @@ peer_new(struct bt_session *s, int fd, const struct sockaddr_storage *addr,
 	p->serial = ++s->next_serial;
 	p->born_ms = p->last_recv_ms = p->last_send_ms = now_ms(s);
 	p->reqq = 250;
+	p->offered = -1;
 	bt_buf_init(&p->out, 0);
 	/* New connections go in at a random place biased to the front. */
 	size_t at = s->nconns ? (size_t)(rnd(s) % (s->nconns + 1)) : 0;
@@ -571,7 +643,8 @@ handle_request(struct peer *p, const struct bt_pw_msg *m)
 	if (m->length > s->o.max_slice || m->begin > psize ||
 		m->length > psize - m->begin)
 		return -1;
-	if (!bt_bitfield_test(&s->have, m->index)) {
+	if (!bt_bitfield_test(&s->have, m->index) ||
+		(s->seen && p->offered != (int64_t)m->index)) {
 		if (p->fast)
 			bt_pw_write_reject(&p->out, m->index, m->begin, m->length);
 		return 0;
@@ -644,6 +717,12 @@ handle_msg(struct peer *p, const struct bt_pw_msg *m)
 			rechoke(s);
 		return 0;
 	case BT_PW_HAVE:
+		if (s->seen && s->seen[m->index] < UINT16_MAX)
+			s->seen[m->index]++;
+		if (s->seen && p->offered == (int64_t)m->index) {
+			p->offered = -1;
+			superseed_offer(p);
+		}
 		if (bt_bitfield_set(&p->has, m->index) == 1) {
 			bt_picker_peer_have(s->pk, m->index);
 			s->swarm_have_tick += bt_storage_piece_size(s->st, m->index);
@@ -977,11 +1056,27 @@ broadcast_have(struct bt_session *s, uint32_t piece)
 
 static void write_resume(struct bt_session *s);
 
+/* Super-seeding starts once we are a seed: peers met before are
+ * dropped (they saw our bitfield), and reconnect to be offered pieces. */
+static void
+superseed_start(struct bt_session *s)
+{
+	if (!s->o.super_seeder || s->seen)
+		return;
+	s->seen = calloc(s->have.n ? s->have.n : 1, sizeof(*s->seen));
+	if (!s->seen)
+		return;
+	for (size_t i = 0; i < s->nconns; i++)
+		peer_kill(s->conns[i], "super-seeding");
+	say(s, 'I', "        ** SUPER-SEED OPERATION ACTIVE **");
+}
+
 static void
 became_seed(struct bt_session *s)
 {
 	s->state = BT_SESSION_SEEDING;
 	write_resume(s);
+	superseed_start(s);
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct peer *p = s->conns[i];
 		if (!live(p))
@@ -1136,8 +1231,38 @@ pump_once(struct peer *p, int *sentp)
 		if (s->o.max_upload_rate)
 			s->ul_budget -= b.len;
 		sent = 1;
+		if (s->o.max_upload_rate)
+			break;	/* one block a turn: the tick shares the budget */
 	}
 	*sentp = sent;
+}
+
+/* Under an upload limit the budget is shared round-robin, one block per
+ * peer per turn, starting one peer further on each tick (BitTornado's
+ * RateLimiter does the same with upload_unit_size slices). */
+static void
+share_upload(struct bt_session *s)
+{
+	size_t n = s->nconns;
+	int progress = 1;
+
+	if (!n)
+		return;
+	s->ul_rr = (s->ul_rr + 1) % n;
+	for (int turn = 0; turn < 64 && progress && s->ul_budget > 0; turn++) {
+		progress = 0;
+		for (size_t k = 0; k < n && s->ul_budget > 0; k++) {
+			struct peer *p = s->conns[(s->ul_rr + k) % n];
+			int sent = 0;
+			if (p->dead || !p->nup || p->am_choking)
+				continue;
+			pump_once(p, &sent);
+			if (sent) {
+				progress = 1;
+				peer_flush(p);
+			}
+		}
+	}
 }
 
 /* ---- choker ---- */
@@ -1467,8 +1592,6 @@ tick_cb(struct bt_loop *loop, uint64_t id, void *ud)
 			p->snubbed = 0;	/* give it another chance */
 			p->last_block_ms = now;
 		}
-		if (s->o.max_upload_rate && p->nup)
-			pump_upload(p);
 		if (!p->dead && !p->nrq && !p->peer_choking)
 			fill_requests(p);
 		else if (!p->dead && s->o.max_download_rate)
@@ -1481,6 +1604,8 @@ tick_cb(struct bt_loop *loop, uint64_t id, void *ud)
 	} else if (now - s->last_rechoke_ms >= RECHOKE_MS) {
 		rechoke(s);
 	}
+	if (s->o.max_upload_rate)
+		share_upload(s);
 	connect_some(s);
 	kick_webseeds(s);
 	if (s->ann && live_count(s) < s->o.min_peers &&
@@ -1883,6 +2008,8 @@ start_cb(struct bt_loop *loop, uint64_t id, void *ud)
 			s->have_bytes += bt_storage_piece_size(s->st, i);
 	}
 	s->complete_at_start = bt_picker_wanted(s->pk) == 0;
+	if (s->complete_at_start)
+		superseed_start(s);
 	s->state = s->complete_at_start ? BT_SESSION_SEEDING : BT_SESSION_DOWNLOADING;
 	s->last_rotate_ms = s->last_rechoke_ms = s->last_resume_ms = now_ms(s);
 	s->last_more_ms = now_ms(s);
@@ -2021,6 +2148,7 @@ bt_session_free(struct bt_session *s)
 	free(s->pending);
 	free(s->contrib);
 	free(s->scratch);
+	free(s->seen);
 	free(s->prio);
 	free(s->root);
 	free(s->resume_path);

@@ -25,6 +25,9 @@
 #include "sha1.h"
 
 static char tmp[256];
+/* Options for the next node_start. */
+static int next_super;
+static uint64_t next_up_rate;
 
 struct tfile {
 	const char *path;
@@ -37,7 +40,7 @@ static const struct tfile files[] = {
 	{ "dir/empty", 0 },
 	{ "dir/sub/c.bin", 20000 },
 	{ "dir/sub/d.bin", 5 },
-	{ "z.bin", 300001 },
+	{ "z.bin", 1500001 },
 };
 #define NFILES (sizeof(files) / sizeof(files[0]))
 #define PLEN 32768
@@ -244,6 +247,10 @@ node_start(struct node *n, struct bt_loop *loop, const char *name, int idx)
 	o.peer_id[19] = (uint8_t)('a' + idx);
 	o.no_trackers = 1;
 	o.seed = (uint64_t)idx + 1;
+	o.super_seeder = next_super;
+	o.max_upload_rate = next_up_rate;
+	next_super = 0;
+	next_up_rate = 0;
 	if (bt_session_new(&n->s, loop, &meta, &o, &cbs, n) < 0)
 		return -1;
 	return bt_session_start(n->s);
@@ -328,7 +335,9 @@ test_swarm(struct bt_loop *loop)
 	struct bt_session_stats st;
 	int traded = 0;
 
-	/* n[0] is the seed (its data from the first test). */
+	/* n[0] is the seed (its data from the first test), slow enough
+	 * that the leechers must trade with each other. */
+	next_up_rate = 200000;
 	CHECK_INT(node_start(&n[0], loop, "seed", 0), ==, 0);
 	for (int i = 1; i < 4; i++) {
 		char name[16];
@@ -354,9 +363,39 @@ test_swarm(struct bt_loop *loop)
 		bt_session_stats(n[i].s, &st);
 		if (st.uploaded > 0)
 			traded++;
+		if (getenv("TEST_VERBOSE"))
+			fprintf(stderr, "sw%d: up %llu down %llu peers %u seeds %u\n", i,
+				(unsigned long long)st.uploaded,
+				(unsigned long long)st.downloaded, st.peers, st.seeds);
 	}
-	CHECK_INT(traded, >=, 1);
+	CHECK_INT(traded, ==, 3);	/* every leecher uploaded something */
 	for (int i = 0; i < 4; i++)
+		node_stop(loop, &n[i]);
+}
+
+static void
+test_superseed(struct bt_loop *loop)
+{
+	struct node n[3];
+
+	next_super = 1;
+	CHECK_INT(node_start(&n[0], loop, "seed", 0), ==, 0);
+	CHECK_INT(node_start(&n[1], loop, "ss1", 21), ==, 0);
+	CHECK_INT(node_start(&n[2], loop, "ss2", 22), ==, 0);
+	for (int i = 0; i < 20; i++)
+		bt_loop_run_once(loop, 10);
+	for (int i = 1; i < 3; i++) {
+		struct sockaddr_storage a[2];
+		bt_addr_parse(&a[0], "127.0.0.1", 9, bt_peerlisten_port(n[0].l));
+		bt_addr_parse(&a[1], "127.0.0.1", 9, bt_peerlisten_port(n[3 - i].l));
+		bt_session_add_peers(n[i].s, a, 2);
+	}
+	run_until(loop, n + 1, 2, 30);
+	for (int i = 1; i < 3; i++) {
+		CHECK(n[i].finished);
+		CHECK(check_data(n[i].root));
+	}
+	for (int i = 0; i < 3; i++)
 		node_stop(loop, &n[i]);
 }
 
@@ -376,6 +415,7 @@ main(void)
 	loop = bt_loop_new(1024);
 	test_one_leecher(loop);
 	test_swarm(loop);
+	test_superseed(loop);
 	bt_loop_free(loop);
 	bt_meta_free(&meta);
 	bt_buf_free(&torrent);
