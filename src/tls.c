@@ -56,7 +56,14 @@ dn_sink(void *ctx, const void *p, size_t n)
 static void
 der_sink(void *ctx, const void *p, size_t n)
 {
-	br_x509_decoder_push(ctx, p, n);
+	br_x509_decoder_context *dc = ctx;
+
+	/* BearSSL 0.6's decoder must not be pushed more bytes once it has
+	 * failed or finished: its machine runs on and crashes (found by
+	 * fuzz_tls).  Bytes after that point are of no use anyway. */
+	if (dc->err != 0 || dc->decoded)
+		return;
+	br_x509_decoder_push(dc, p, n);
 }
 
 static void
