@@ -61,8 +61,6 @@ s = lt.session({
 p = lt.add_torrent_params()
 p.ti = lt.torrent_info(torrent)
 p.save_path = path
-if mode == "seed":
-    p.flags |= lt.torrent_flags.seed_mode
 h = s.add_torrent(p)
 if mode == "seed":
     ready = sys.argv[4]
