@@ -68,7 +68,7 @@ struct peer {
 	uint32_t serial;
 	uint8_t state, incoming, dead, fast, ltep, sent_hs;
 	uint8_t am_choking, am_interested, peer_choking, peer_interested;
-	uint8_t snubbed, seed, got_msg, pref, refill;
+	uint8_t snubbed, seed, got_bf, pref, refill;
 	uint8_t peer_id[20];
 	char client[32];
 	struct bt_bitfield has;
@@ -687,14 +687,14 @@ static int
 handle_msg(struct peer *p, const struct bt_pw_msg *m)
 {
 	struct bt_session *s = p->s;
-	int first = !p->got_msg;
+	int first = !p->got_bf;
 	int i;
 
 	/* The bitfield must come before other messages; extended and port
 	 * messages and keep-alives do not count (some clients send their
 	 * extended handshake first). */
-	if (m->id != BT_PW_EXTENDED && m->id != BT_PW_PORT && m->id != BT_PW_KEEPALIVE)
-		p->got_msg = 1;
+	if (m->id == BT_PW_BITFIELD || m->id == BT_PW_HAVE_ALL || m->id == BT_PW_HAVE_NONE)
+		p->got_bf = 1;
 	switch (m->id) {
 	case BT_PW_KEEPALIVE:
 		return 0;
@@ -739,13 +739,17 @@ handle_msg(struct peer *p, const struct bt_pw_msg *m)
 	case BT_PW_HAVE_ALL:
 	case BT_PW_HAVE_NONE:
 	case BT_PW_BITFIELD:
+		/* BEP 3 wants it first, but some clients (aria2) follow a
+		 * have none with a bitfield: take the latest as the truth. */
 		if (!first)
-			return -1;
+			bt_picker_peer_bitfield(s->pk, &p->has, -1);
 		if (m->id == BT_PW_BITFIELD) {
 			if (bt_bitfield_from_wire(&p->has, m->payload, m->payload_len) < 0)
 				return -1;
 		} else if (m->id == BT_PW_HAVE_ALL) {
 			bt_bitfield_set_all(&p->has);
+		} else {
+			bt_bitfield_clear_all(&p->has);
 		}
 		bt_picker_peer_bitfield(s->pk, &p->has, +1);
 		update_interest(p);
@@ -817,8 +821,13 @@ parse_msgs(struct peer *p, const uint8_t *buf, size_t len)
 			break;
 		if (rc < 0 && getenv("BT_DEBUG_PEERS"))
 			fprintf(stderr, "peer %u: %s\n", p->serial, m.why);
-		if (rc < 0 || handle_msg(p, &m) < 0)
+		if (rc < 0)
 			return -1;
+		if (handle_msg(p, &m) < 0) {
+			if (getenv("BT_DEBUG_PEERS"))
+				fprintf(stderr, "peer %u: refused message %d\n", p->serial, m.id);
+			return -1;
+		}
 		off += (size_t)rc;
 	}
 	return (ssize_t)off;
@@ -1667,8 +1676,8 @@ tick_cb(struct bt_loop *loop, uint64_t id, void *ud)
 		share_upload(s);
 	connect_some(s);
 	kick_webseeds(s);
-	if (s->ann && live_count(s) < s->o.min_peers &&
-		now - s->last_more_ms >= 60000) {
+	if (s->ann && live_count(s) < s->o.min_peers && s->state == BT_SESSION_DOWNLOADING &&
+		now - s->last_more_ms >= (live_count(s) ? 60000u : 30000u)) {
 		s->last_more_ms = now;
 		bt_announcer_more_peers(s->ann);
 	}
@@ -2042,7 +2051,10 @@ check_data(struct bt_session *s)
 		}
 		bt_bitfield_fini(&recheck);
 	}
-	good = bt_storage_check(s->st, &s->have, check_progress, s);
+	if (!s->o.check_hashes)
+		good = bt_storage_present(s->st, &s->have);	/* trusted */
+	else
+		good = bt_storage_check(s->st, &s->have, check_progress, s);
 	return good < 0 ? (int)good : 0;
 }
 

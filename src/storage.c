@@ -918,6 +918,22 @@ mark(struct bt_bitfield *have, uint32_t piece, int good, int64_t *count)
 }
 
 int64_t
+bt_storage_present(struct bt_storage *st, struct bt_bitfield *have)
+{
+	int64_t count = 0;
+
+	if (have->n != st->npieces)
+		return fail(st, -1, BT_E_INVAL);
+	for (uint32_t p = 0; p < st->npieces; p++) {
+		int s = piece_state(st, p, bt_storage_piece_size(st, p));
+		if (s < 0)
+			return s;
+		mark(have, p, s == PS_DATA, &count);
+	}
+	return count;
+}
+
+int64_t
 bt_storage_check_range(struct bt_storage *st, struct bt_bitfield *have, uint32_t from,
 	uint32_t to)
 {

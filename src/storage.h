@@ -136,6 +136,11 @@ int64_t bt_storage_check(struct bt_storage *st, struct bt_bitfield *have,
 int64_t bt_storage_check_range(struct bt_storage *st, struct bt_bitfield *have,
 	uint32_t from, uint32_t to);
 
+/* Without hashing (--check_hashes 0): set in have (cleared first) every
+ * piece whose bytes are all on disk (files long enough, no holes).
+ * Returns the count, or a negative code. */
+int64_t bt_storage_present(struct bt_storage *st, struct bt_bitfield *have);
+
 /* Fast resume.  The resume record is a bencoded dictionary
  *   { "version": 1, "info hash": <20>, "pieces": <bitfield bytes>,
  *     "files": [ [size, mtime_sec, mtime_nsec], ... ] }

@@ -9,8 +9,8 @@ BT_REAL=$(readlink -f "$BT")
 # legacy name | exit status with no arguments | text expected in stdout+stderr
 table='btcompletedir|2|Usage: btcompletedir <trackerurl> <dir> [dir...]
 btcopyannounce|2|Usage: btcopyannounce <source.torrent> <file1.torrent>
-btdownloadcurses|1|not built yet
-btdownloadheadless|1|not built yet
+btdownloadcurses|2|--max_uploads <arg>
+btdownloadheadless|2|Arguments are:
 btlaunchmany|1|not built yet
 btlaunchmanycurses|1|not built yet
 btmakemetafile|2|Usage: btmakemetafile <trackerurl> <file> [file...]
@@ -62,9 +62,9 @@ while IFS='|' read -r legacy code text; do
 done <<EOF
 $table
 EOF
-# The downloader names say which tool is missing; not-built output is an error.
-run links/btdownloadheadless
-expect_grep "downloader" "$ERR"
+# launchmany says it is missing; not-built output is an error.
+run links/btlaunchmany
+expect_grep "multi-torrent downloader" "$ERR"
 expect_eq "not built yet goes to stderr only" "$(wc -c <"$OUT")" 0
 run links/bttrack.py --help
 expect_grep "--dfile <arg>" "$OUT"
