@@ -291,10 +291,7 @@ peer_kill(struct peer *p, const char *why)
 {
 	struct bt_session *s = p->s;
 
-	if (getenv("BT_DEBUG_PEERS"))
-		fprintf(stderr, "[%c] peer %u (%c, %s) kill: %s (state %d)\n",
-			s->o.peer_id[19], p->serial, p->peer_id[19] ? p->peer_id[19] : '?',
-			p->incoming ? "in" : "out", why, p->state);
+	(void)why;	/* kept for reading the code and for debuggers */
 	if (p->dead)
 		return;
 	p->dead = 1;
@@ -819,15 +816,10 @@ parse_msgs(struct peer *p, const uint8_t *buf, size_t len)
 		int rc = bt_pw_parse(buf + off, len - off, &p->s->lim, &m);
 		if (rc == BT_E_PARTIAL)
 			break;
-		if (rc < 0 && getenv("BT_DEBUG_PEERS"))
-			fprintf(stderr, "peer %u: %s\n", p->serial, m.why);
 		if (rc < 0)
 			return -1;
-		if (handle_msg(p, &m) < 0) {
-			if (getenv("BT_DEBUG_PEERS"))
-				fprintf(stderr, "peer %u: refused message %d\n", p->serial, m.id);
+		if (handle_msg(p, &m) < 0)
 			return -1;
-		}
 		off += (size_t)rc;
 	}
 	return (ssize_t)off;
