@@ -48,9 +48,6 @@
 
 /* ---- small helpers ---- */
 
-
-
-
 /* Copy text from the network for display: at most cap - 1 bytes, control
  * bytes (NUL included) made '?', always NUL-terminated. */
 static void

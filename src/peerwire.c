@@ -7,8 +7,6 @@
 
 #include <string.h>
 
-
-
 /* ---- handshake ---- */
 
 void
