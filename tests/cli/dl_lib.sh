@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # variables for the scripts that source this
 # dl_lib.sh - helpers shared by the `bt download` test scripts (download*.sh).
 #
 # Usage, at the top of a script:
@@ -28,8 +28,9 @@
 #   dl_wait NAME TEXT SECS    until $T/NAME.out holds TEXT; fails early when
 #                             the process has ended
 #   dl_done NAME SECS         dl_wait NAME "Download Succeeded!" SECS
-#   dl_stop NAME [SECS]       SIGTERM, wait up to SECS (10); SIGKILL after
-#                             that; DLRC is its exit status (137: killed)
+#   dl_stop NAME [SECS] [SIG] SIGTERM (or SIG), wait up to SECS (10);
+#                             SIGKILL after that; DLRC is its exit status
+#                             (137: killed)
 #   dl_kill NAME              SIGKILL and reap
 #   dl_alive NAME             the process is still running
 #   dl_tail NAME              show the end of its output on stderr
@@ -117,7 +118,7 @@ dl_wait() {
 dl_done() { dl_wait "$1" "Download Succeeded!" "$2"; }
 dl_stop() {
 	local name=$1 secs=${2:-10} pid=${DLPID[$1]}
-	kill -TERM "$pid" 2>/dev/null
+	kill "-${3:-TERM}" "$pid" 2>/dev/null
 	for _ in $(seq $((secs * 10))); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1

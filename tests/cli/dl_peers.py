@@ -49,9 +49,10 @@ python3-libtorrent.
                             DIR (DIR/name is the file or directory): prints
                             "good N", "total M", "left BYTES" (of the bad
                             pieces) and "bad i j ..."
-  resume FILE TORRENT DIR   the pieces a BitTornado resume record (FILE)
-                            claims: "claimed N" and "claimed_bad K" (claimed
-                            pieces whose data in DIR is wrong)
+  resume FILE TORRENT DIR   the pieces a resume record (FILE: bt's, or
+                            BitTornado's "resume data") claims: "claimed N",
+                            "claimed_bad K" (claimed pieces whose data in
+                            DIR is wrong), "claimed_left BYTES" (the rest)
 """
 import hashlib
 import os
@@ -582,6 +583,8 @@ def resume(path, torrent, d):
     ok = good_pieces(tor, d)
     print("claimed", len(claimed))
     print("claimed_bad", sum(1 for i in claimed if not ok[i]))
+    print("claimed_left", tor.total - sum(min(tor.plen, tor.total - i * tor.plen)
+                                          for i in claimed))
     return 0
 
 

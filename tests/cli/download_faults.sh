@@ -169,6 +169,22 @@ else
 		expect_eq "disk full: pieces in the resume record that are bad on disk" \
 			"$(field claimed_bad "$T/full.resume")" 0
 		echo "download_faults: disk full after ${n:-?} verified pieces"
+		# With room again (a copy of the files, times kept), the download
+		# resumes from the record: at most the rest is missing.
+		want=$(field claimed_left "$T/full.resume")
+		dl_start full2 m.torrent "$T/full.copy/multi"
+		ann_wait "${DLPORT[full2]}" '[a-z-]*' 15
+		got=$(ann_field "${DLPORT[full2]}" first 4)
+		if [ -n "$got" ] && [ "$got" -le "$want" ]; then pass; else
+			fail "disk full, then resumed: left=${got:-?}, the record lacks only $want"
+			dl_tail full2
+		fi
+		if dl_done full2 30; then pass; else
+			fail "disk full, then resumed: the download did not finish"
+			dl_tail full2
+		fi
+		same_tree "disk full, then resumed" "$DATA/multi" "$T/full.copy/multi"
+		dl_stop full2
 	fi
 fi
 dl_stop seed

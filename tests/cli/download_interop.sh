@@ -23,6 +23,12 @@ if [ $HAVE_LT = 1 ]; then
 	# ================= from a libtorrent seed, v1 and hybrid torrents
 	for kind in v1 hybrid; do
 		DLP make "$T/lt$kind" "$T/lt$kind.torrent" "$ANN" "$kind" >/dev/null
+		if [ "$kind" = v1 ]; then
+			# Same files in the same order, same piece size: the same info.
+			SRC=$T/ltv1/multi mktor "$T/mk.torrent"
+			expect_eq "libtorrent's v1 torrent has bt makemetafile's info hash" \
+				"$(tq "$T/ltv1.torrent" ih)" "$(tq "$T/mk.torrent" ih)"
+		fi
 		if lt_seed "lt$kind" "$T/lt$kind.torrent" "$T/lt$kind"; then pass; else
 			fail "$kind: the libtorrent seed is not ready"
 			cat "$T/lt$kind.lt.out" >&2
