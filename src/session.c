@@ -18,7 +18,6 @@
 #include "session.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +72,6 @@ struct peer {
 	char client[32];
 	struct bt_bitfield has;
 	int64_t offered;	/* super-seeding: the piece offered, -1 none */
-	unsigned offers;	/* pieces offered so far */
 	/* Leftover of a partial message between reads. */
 	uint8_t *in;
 	size_t in_len, in_cap;
@@ -151,7 +149,7 @@ struct bt_session {
 	uint32_t hash_fails;
 	uint64_t swarm_have_tick;
 	double swarm_rate;
-	int complete_at_start, finished_sent, dirty_reap, failed;
+	int complete_at_start, finished_sent, failed;
 	uint64_t rng;
 };
 
@@ -350,8 +348,6 @@ peer_flush(struct peer *p)
 		peer_kill(p, "send failed");
 		return;
 	}
-	if (p->out_off > 0 && p->out_off == p->out.len)
-		p->out.len = p->out_off = 0;
 	bt_io_set(p->s->loop, p->fd, BT_EV_READ |
 		(p->out.len > p->out_off ? BT_EV_WRITE : 0));
 }
@@ -412,7 +408,6 @@ superseed_offer(struct peer *p)
 	if (best == n)
 		return;
 	p->offered = best;
-	p->offers++;
 	bt_pw_write_have(&p->out, best);
 }
 
@@ -470,7 +465,7 @@ send_have_state(struct peer *p)
 		send_extended_handshake(p);
 }
 
-static int
+static void
 client_name(struct peer *p)
 {
 	const uint8_t *id = p->peer_id;
@@ -484,7 +479,6 @@ client_name(struct peer *p)
 	} else {
 		snprintf(p->client, sizeof(p->client), "unknown");
 	}
-	return 0;
 }
 
 /* The 68-byte handshake has arrived in p->in. */
@@ -628,8 +622,8 @@ remove_request(struct peer *p, unsigned i)
 	p->nrq--;
 }
 
-static void got_block(struct bt_session *s, struct peer *from, struct bt_webseed *ws,
-	uint32_t piece, uint32_t begin, const uint8_t *data, uint32_t len);
+static void got_block(struct bt_session *s, struct peer *from, uint32_t piece,
+	uint32_t begin, const uint8_t *data, uint32_t len);
 
 static int
 handle_request(struct peer *p, const struct bt_pw_msg *m)
@@ -767,7 +761,7 @@ handle_msg(struct peer *p, const struct bt_pw_msg *m)
 		p->snubbed = 0;
 		p->dl_tick += m->length;
 		p->downloaded += m->length;
-		got_block(s, p, NULL, m->index, m->begin, m->payload, m->length);
+		got_block(s, p, m->index, m->begin, m->payload, m->length);
 		p->refill = 1;	/* more requests once the batch is parsed */
 		return 0;
 	case BT_PW_REJECT:
@@ -1048,10 +1042,6 @@ broadcast_have(struct bt_session *s, uint32_t piece)
 		if (!live(p))
 			continue;
 		bt_pw_write_have(&p->out, piece);
-		if (bt_bitfield_complete(&s->have) && p->seed) {
-			peer_kill(p, "both seeds");
-			continue;
-		}
 		if (p->am_interested && !p->nrq)
 			update_interest(p);
 		peer_flush(p);
@@ -1156,9 +1146,7 @@ run_add(struct bt_session *s, uint32_t piece, uint32_t begin, const uint8_t *dat
 	if (s->run_len && (s->run_piece != piece || s->run_begin + s->run_len != begin ||
 		s->run_len + len > s->wcap))
 		if (run_flush(s) < 0)
-			return -1;
-	if (len > s->wcap)
-		return bt_storage_write(s->st, piece, begin, data, len) < 0 ? -1 : 0;
+			return -1;	/* reported by run_flush */
 	if (!s->run_len) {
 		s->run_piece = piece;
 		s->run_begin = begin;
@@ -1208,24 +1196,18 @@ piece_done(struct bt_session *s, uint32_t piece)
 }
 
 static void
-got_block(struct bt_session *s, struct peer *from, struct bt_webseed *ws,
-	uint32_t piece, uint32_t begin, const uint8_t *data, uint32_t len)
+got_block(struct bt_session *s, struct peer *from, uint32_t piece, uint32_t begin,
+	const uint8_t *data, uint32_t len)
 {
 	int r;
 
-	(void)ws;
 	r = bt_picker_received(s->pk, piece, begin, len);
 	s->downloaded += len;
 	s->dl_tick += len;
 	if (r < 0)
 		return;	/* a duplicate in endgame */
-	if (run_add(s, piece, begin, data, len) < 0) {
-		if (!s->failed) {
-			bt_picker_failed(s->pk, piece);
-			session_fail(s, BT_E_IO, "IO Error");
-		}
+	if (run_add(s, piece, begin, data, len) < 0)
 		return;
-	}
 	if (from)
 		contrib_add(s, piece, from);
 	if (bt_picker_endgame(s->pk))
@@ -1268,8 +1250,6 @@ pump_once(struct peer *p, int *sentp)
 			break;
 		p->up_head = (p->up_head + 1) % UPQ_MAX;
 		p->nup--;
-		if (p->out_off && p->out_off == p->out.len)
-			p->out.len = p->out_off = 0;
 		bt_pw_write_piece_header(&p->out, b.piece, b.begin, b.len);
 		dst = bt_buf_reserve(&p->out, b.len);
 		if (!dst) {
@@ -1530,7 +1510,7 @@ bt_session_accept(struct bt_session *s, int fd, const struct sockaddr_storage *a
 
 	if ((s->state != BT_SESSION_DOWNLOADING && s->state != BT_SESSION_SEEDING) ||
 		banned(s, addr) || live_count(s) >= conn_limit(s) ||
-		(s->o.security && known(s, addr) && !bt_addr_is_local(addr)) ||
+		(s->o.security && known(s, addr)) ||
 		n > BT_PW_HANDSHAKE_LEN) {
 		close(fd);
 		return;
@@ -1762,7 +1742,7 @@ ws_block(void *ud, struct bt_webseed *ws, const struct bt_block *b, const uint8_
 	}
 	c = contrib_get(s, b->piece, 0);
 	peers_helped = c && c->n;
-	got_block(s, NULL, ws, b->piece, b->begin, data, b->len);
+	got_block(s, NULL, b->piece, b->begin, data, b->len);
 	if (s->hash_fails != fails) {
 		/* The piece this block finished failed: if no peer helped
 		 * with it, the seed is to blame. */
@@ -2005,16 +1985,6 @@ fail:
 	return rc;
 }
 
-static int
-check_progress(void *ud, uint32_t done, uint32_t total)
-{
-	struct bt_session *s = ud;
-	(void)s;
-	(void)done;
-	(void)total;
-	return 0;
-}
-
 /* Decide what we have: the resume record if it fits, else hash. */
 static int
 check_data(struct bt_session *s)
@@ -2046,7 +2016,7 @@ check_data(struct bt_session *s)
 	if (!s->o.check_hashes)
 		good = bt_storage_present(s->st, &s->have);	/* trusted */
 	else
-		good = bt_storage_check(s->st, &s->have, check_progress, s);
+		good = bt_storage_check(s->st, &s->have, NULL, NULL);
 	return good < 0 ? (int)good : 0;
 }
 
