@@ -139,7 +139,8 @@ struct bt_session {
 	struct bt_pw_limits lim;
 	uint8_t bf_reserved[8];
 
-	uint64_t tick_timer, reap_timer, stop_timer;
+	uint64_t tick_timer, reap_timer;
+	uint64_t once_timer;	/* one shot: the start, or the closed callback */
 	uint64_t last_rechoke_ms, last_rotate_ms, last_resume_ms, last_more_ms;
 	uint64_t uploaded, downloaded, dl_tick, ul_tick;
 	double up_rate, down_rate, eta_rate;
@@ -411,58 +412,45 @@ superseed_offer(struct peer *p)
 	bt_pw_write_have(&p->out, best);
 }
 
-/* After the handshake: what we have. */
+/* After the handshake: what we have (BEP 6: the bitfield, or have all /
+ * have none, comes first), then our extension handshake. */
 static void
 send_have_state(struct peer *p)
 {
 	struct bt_session *s = p->s;
-	size_t n;
-	const uint8_t *bits;
+	int super = s->o.super_seeder && s->state == BT_SESSION_SEEDING;
+	int complete = bt_bitfield_complete(&s->have);
+	uint32_t hole[4], nh = 0;
 
-	/* BEP 6: the bitfield (or have all / have none) comes first. */
-	if (s->o.super_seeder && s->state == BT_SESSION_SEEDING) {
-		/* BEP 16: show nothing, then offer one piece at a time. */
+	if (super || s->have.have == 0) {
+		/* BEP 16 super-seeding shows nothing at first. */
 		if (p->fast)
 			bt_pw_write_have_none(&p->out);
-		if (p->ltep)
-			send_extended_handshake(p);
-		superseed_offer(p);
-		return;
-	}
-	if (s->have.have == 0) {
-		if (p->fast)
-			bt_pw_write_have_none(&p->out);
-	} else if (p->fast && bt_bitfield_complete(&s->have)) {
+	} else if (p->fast && complete) {
 		bt_pw_write_have_all(&p->out);
-	} else if (s->o.breakup_seed_bitfield && bt_bitfield_complete(&s->have) &&
-		s->have.n > 4) {
-		/* BitTornado: a seed's bitfield with 2-4 of the first 32 pieces
-		 * left out, sent as HAVEs after it, so that a watcher on the
-		 * wire cannot tell seeds at a glance. */
-		uint32_t hole[4], nh = 2 + (uint32_t)(rnd(s) % 3), lim = s->have.n < 32 ?
-			s->have.n : 32;
-		uint8_t *b;
-		bits = bt_bitfield_to_wire(&s->have, &n);
-		b = bt_buf_reserve(&p->out, n + 5);
-		if (!b)
-			return;
-		bt_pw_write_bitfield(&p->out, bits, n);
-		b = p->out.p + p->out.len - n;	/* the bits just written */
-		for (uint32_t k = 0; k < nh; k++) {
-			hole[k] = (uint32_t)(rnd(s) % lim);
-			b[hole[k] / 8] &= (uint8_t)~(0x80u >> (hole[k] % 8));
-		}
-		if (p->ltep)
-			send_extended_handshake(p);
-		for (uint32_t k = 0; k < nh; k++)
-			bt_pw_write_have(&p->out, hole[k]);
-		return;
 	} else {
-		bits = bt_bitfield_to_wire(&s->have, &n);
+		size_t n;
+		const uint8_t *bits = bt_bitfield_to_wire(&s->have, &n);
 		bt_pw_write_bitfield(&p->out, bits, n);
+		if (s->o.breakup_seed_bitfield && complete && s->have.n > 4 && !p->out.err) {
+			/* BitTornado: a seed's bitfield with 2-4 of the first 32
+			 * pieces left out, sent as HAVEs after it, so that a
+			 * watcher on the wire cannot tell seeds at a glance. */
+			uint8_t *sent = p->out.p + p->out.len - n;
+			uint32_t lim = s->have.n < 32 ? s->have.n : 32;
+			nh = 2 + (uint32_t)(rnd(s) % 3);
+			for (uint32_t k = 0; k < nh; k++) {
+				hole[k] = (uint32_t)(rnd(s) % lim);
+				sent[hole[k] / 8] &= (uint8_t)~(0x80u >> (hole[k] % 8));
+			}
+		}
 	}
 	if (p->ltep)
 		send_extended_handshake(p);
+	if (super)
+		superseed_offer(p);
+	for (uint32_t k = 0; k < nh; k++)
+		bt_pw_write_have(&p->out, hole[k]);
 }
 
 static void
@@ -637,13 +625,8 @@ handle_request(struct peer *p, const struct bt_pw_msg *m)
 	if (m->length > s->o.max_slice || m->begin > psize ||
 		m->length > psize - m->begin)
 		return -1;
-	if (!bt_bitfield_test(&s->have, m->index) ||
+	if (!bt_bitfield_test(&s->have, m->index) || p->am_choking || p->nup == UPQ_MAX ||
 		(s->seen && p->offered != (int64_t)m->index)) {
-		if (p->fast)
-			bt_pw_write_reject(&p->out, m->index, m->begin, m->length);
-		return 0;
-	}
-	if (p->am_choking || p->nup == UPQ_MAX) {
 		if (p->fast)
 			bt_pw_write_reject(&p->out, m->index, m->begin, m->length);
 		return 0;
@@ -681,9 +664,7 @@ handle_msg(struct peer *p, const struct bt_pw_msg *m)
 	int first = !p->got_bf;
 	int i;
 
-	/* The bitfield must come before other messages; extended and port
-	 * messages and keep-alives do not count (some clients send their
-	 * extended handshake first). */
+	/* Whether a bitfield (or have all / have none) was seen yet. */
 	if (m->id == BT_PW_BITFIELD || m->id == BT_PW_HAVE_ALL || m->id == BT_PW_HAVE_NONE)
 		p->got_bf = 1;
 	switch (m->id) {
@@ -701,9 +682,8 @@ handle_msg(struct peer *p, const struct bt_pw_msg *m)
 		return 0;
 	case BT_PW_INTERESTED:
 		p->peer_interested = 1;
-		if (!p->am_choking)
-			return 0;
-		rechoke(s);
+		if (p->am_choking)
+			rechoke(s);
 		return 0;
 	case BT_PW_NOT_INTERESTED:
 		p->peer_interested = 0;
@@ -1340,8 +1320,7 @@ static int
 by_rate_desc(const void *a, const void *b)
 {
 	const struct peer *x = *(struct peer *const *)a, *y = *(struct peer *const *)b;
-	double rx = x->s->state == BT_SESSION_SEEDING ? x->ul_rate : x->dl_rate;
-	double ry = y->s->state == BT_SESSION_SEEDING ? y->ul_rate : y->dl_rate;
+	double rx = choke_rate(x->s, x), ry = choke_rate(y->s, y);
 	return rx < ry ? 1 : rx > ry ? -1 : 0;
 }
 
@@ -1632,9 +1611,7 @@ tick_cb(struct bt_loop *loop, uint64_t id, void *ud)
 			p->snubbed = 0;	/* give it another chance */
 			p->last_block_ms = now;
 		}
-		if (!p->dead && !p->nrq && !p->peer_choking)
-			fill_requests(p);
-		else if (!p->dead && s->o.max_download_rate)
+		if (!p->dead && ((!p->nrq && !p->peer_choking) || s->o.max_download_rate))
 			fill_requests(p);
 	}
 	if (now - s->last_rotate_ms >= s->o.round_robin_ms) {
@@ -1654,13 +1631,8 @@ tick_cb(struct bt_loop *loop, uint64_t id, void *ud)
 		bt_announcer_more_peers(s->ann);
 	}
 	if (s->resume_path && now - s->last_resume_ms >= RESUME_SAVE_MS) {
-		struct bt_buf b;
 		s->last_resume_ms = now;
-		bt_storage_sync(s->st);
-		bt_buf_init(&b, 0);
-		if (bt_storage_resume_write(s->st, &s->have, &b) == 0 && !b.err)
-			bt_file_write_atomic(s->resume_path, b.p, b.len);
-		bt_buf_free(&b);
+		write_resume(s);
 	}
 	return TICK_MS;
 }
@@ -1701,7 +1673,7 @@ closed_cb(struct bt_loop *loop, uint64_t id, void *ud)
 
 	(void)loop;
 	(void)id;
-	s->stop_timer = 0;
+	s->once_timer = 0;
 	if (s->state == BT_SESSION_STOPPING)
 		s->state = BT_SESSION_STOPPED;
 	if (s->cb.closed)
@@ -1714,8 +1686,8 @@ ann_stopped(void *ud)
 {
 	struct bt_session *s = ud;
 
-	if (!s->stop_timer)
-		s->stop_timer = bt_timer_add(s->loop, 0, closed_cb, s);
+	if (!s->once_timer)
+		s->once_timer = bt_timer_add(s->loop, 0, closed_cb, s);
 }
 
 static size_t
@@ -2030,7 +2002,7 @@ start_cb(struct bt_loop *loop, uint64_t id, void *ud)
 
 	(void)loop;
 	(void)id;
-	s->stop_timer = 0;
+	s->once_timer = 0;
 	if (s->state != BT_SESSION_CHECKING)
 		return BT_TIMER_STOP;
 	rc = check_data(s);
@@ -2083,8 +2055,8 @@ bt_session_start(struct bt_session *s)
 		return BT_E_INVAL;
 	s->state = BT_SESSION_CHECKING;
 	/* Check on the next pass, so the caller can show "checking". */
-	s->stop_timer = bt_timer_add(s->loop, 0, start_cb, s);
-	return s->stop_timer ? 0 : BT_E_NOMEM;
+	s->once_timer = bt_timer_add(s->loop, 0, start_cb, s);
+	return s->once_timer ? 0 : BT_E_NOMEM;
 }
 
 static void
@@ -2121,6 +2093,21 @@ shutdown_peers(struct bt_session *s)
 	}
 }
 
+/* Close peers and web seeds, keep what was verified (resume), then tell
+ * the tracker; cb->closed follows from the announcer or the next pass. */
+static void
+wind_down(struct bt_session *s, enum bt_session_state next, int resume)
+{
+	shutdown_peers(s);
+	if (resume)
+		write_resume(s);
+	s->state = next;
+	if (s->ann)
+		bt_announcer_stop(s->ann);
+	else if (!s->once_timer)
+		s->once_timer = bt_timer_add(s->loop, 0, closed_cb, s);
+}
+
 static void
 session_fail(struct bt_session *s, int rc, const char *what)
 {
@@ -2135,13 +2122,7 @@ session_fail(struct bt_session *s, int rc, const char *what)
 			f >= 0 ? bt_storage_file_path(s->st, (size_t)f) : "");
 	else
 		say(s, 'F', "%s: %s", what, bt_strerror(rc));
-	shutdown_peers(s);
-	write_resume(s);
-	s->state = BT_SESSION_FAILED;
-	if (s->ann)
-		bt_announcer_stop(s->ann);
-	else if (!s->stop_timer)
-		s->stop_timer = bt_timer_add(s->loop, 0, closed_cb, s);
+	wind_down(s, BT_SESSION_FAILED, 1);
 }
 
 void
@@ -2150,18 +2131,12 @@ bt_session_stop(struct bt_session *s)
 	if (s->state == BT_SESSION_STOPPING || s->state == BT_SESSION_STOPPED ||
 		s->state == BT_SESSION_FAILED)
 		return;
-	if (s->stop_timer) {
-		bt_timer_del(s->loop, s->stop_timer);
-		s->stop_timer = 0;
+	if (s->once_timer) {	/* a start not yet run */
+		bt_timer_del(s->loop, s->once_timer);
+		s->once_timer = 0;
 	}
-	shutdown_peers(s);
-	if (s->state == BT_SESSION_DOWNLOADING || s->state == BT_SESSION_SEEDING)
-		write_resume(s);
-	s->state = BT_SESSION_STOPPING;
-	if (s->ann)
-		bt_announcer_stop(s->ann);
-	else
-		s->stop_timer = bt_timer_add(s->loop, 0, closed_cb, s);
+	wind_down(s, BT_SESSION_STOPPING, s->state == BT_SESSION_DOWNLOADING ||
+		s->state == BT_SESSION_SEEDING);
 }
 
 void
@@ -2179,8 +2154,8 @@ bt_session_free(struct bt_session *s)
 	free(s->ws);
 	if (s->tick_timer)
 		bt_timer_del(s->loop, s->tick_timer);
-	if (s->stop_timer)
-		bt_timer_del(s->loop, s->stop_timer);
+	if (s->once_timer)
+		bt_timer_del(s->loop, s->once_timer);
 	bt_announcer_free(s->ann);
 	bt_picker_free(s->pk);
 	bt_storage_close(s->st);
