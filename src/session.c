@@ -799,19 +799,23 @@ parse_msgs(struct peer *p, const uint8_t *buf, size_t len)
 	return (ssize_t)off;
 }
 
+/* Read and parse until the socket is drained.  A partial message stays
+ * at the front of the shared buffer between reads and is parked in p->in
+ * only when the event ends. */
 static void
 peer_read(struct peer *p)
 {
 	struct bt_session *s = p->s;
 	uint8_t *buf = s->scratch;
+	size_t have = p->in_len;
 
-	for (int rounds = 0; rounds < 16 && !p->dead; rounds++) {
-		size_t have = p->in_len;
+	if (have)
+		memcpy(buf, p->in, have);
+	for (int rounds = 0; rounds < 16; rounds++) {
+		size_t room = s->scratch_len - have;
 		ssize_t n, used;
 
-		if (have)
-			memcpy(buf, p->in, have);
-		n = recv(p->fd, buf + have, s->scratch_len - have, 0);
+		n = recv(p->fd, buf + have, room, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -828,26 +832,28 @@ peer_read(struct peer *p)
 		}
 		if (p->dead)
 			return;
-		size_t rest = have + (size_t)n - (size_t)used;
-		if (rest > p->in_cap) {
-			uint8_t *q = realloc(p->in, rest);
-			if (!q) {
-				peer_kill(p, "out of memory");
-				return;
-			}
-			p->in = q;
-			p->in_cap = rest;
-		}
-		if (rest)
-			memmove(p->in, buf + used, rest);
-		p->in_len = rest;
-		if ((size_t)n < s->scratch_len - have)
+		have += (size_t)n - (size_t)used;
+		if (have && used)
+			memmove(buf, buf + used, have);
+		if ((size_t)n < room)
 			break;	/* drained */
 	}
-	if (!p->dead && p->refill) {
+	if (have > p->in_cap) {
+		uint8_t *q = realloc(p->in, have);
+		if (!q) {
+			peer_kill(p, "out of memory");
+			return;
+		}
+		p->in = q;
+		p->in_cap = have;
+	}
+	if (have)
+		memcpy(p->in, buf, have);
+	p->in_len = have;
+	if (p->refill) {
 		p->refill = 0;
 		fill_requests(p);	/* flushes too */
-	} else if (!p->dead) {
+	} else {
 		peer_flush(p);
 	}
 }
@@ -1371,18 +1377,25 @@ rechoke(struct bt_session *s)
 /* Optimistic rotation: the first choked, interested peer moves to the
  * front of the list. */
 static void
+reverse(struct peer **a, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		struct peer *t = a[i];
+		a[i] = a[n - 1 - i];
+		a[n - 1 - i] = t;
+	}
+}
+
+static void
 rotate(struct bt_session *s)
 {
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct peer *p = s->conns[i];
 		if (live(p) && p->am_choking && p->peer_interested) {
-			struct peer **tmp = malloc(s->nconns * sizeof(*tmp));
-			if (!tmp)
-				return;
-			memcpy(tmp, s->conns + i, (s->nconns - i) * sizeof(*tmp));
-			memcpy(tmp + s->nconns - i, s->conns, i * sizeof(*tmp));
-			memcpy(s->conns, tmp, s->nconns * sizeof(*tmp));
-			free(tmp);
+			/* Rotate left by i in place: three reversals. */
+			reverse(s->conns, i);
+			reverse(s->conns + i, s->nconns - i);
+			reverse(s->conns, s->nconns);
 			return;
 		}
 	}
@@ -1410,23 +1423,22 @@ connect_some(struct bt_session *s)
 {
 	unsigned limit = conn_limit(s);
 	unsigned initiate = s->o.max_initiate;
+	size_t outgoing = 0, total = 0;
 
 	if (!s->ever_incoming)
 		initiate += initiate / 2;
-	while (s->npending && s->half_open < HALF_OPEN_MAX) {
+	for (size_t i = 0; i < s->nconns; i++)
+		if (!s->conns[i]->dead) {
+			total++;
+			if (!s->conns[i]->incoming)
+				outgoing++;
+		}
+	while (s->npending && s->half_open < HALF_OPEN_MAX && total < limit &&
+		outgoing < initiate) {
 		struct sockaddr_storage a;
 		struct peer *p;
-		size_t outgoing = 0, total = 0;
 		int fd, rc;
 
-		for (size_t i = 0; i < s->nconns; i++)
-			if (!s->conns[i]->dead) {
-				total++;
-				if (!s->conns[i]->incoming)
-					outgoing++;
-			}
-		if (total >= limit || outgoing >= initiate)
-			return;
 		a = s->pending[--s->npending];
 		if (known(s, &a) || banned(s, &a))
 			continue;
@@ -1445,10 +1457,16 @@ connect_some(struct bt_session *s)
 			peer_kill(p, "no room");
 			return;
 		}
+		total++;
+		outgoing++;
 		if (rc == 0) {
 			p->state = P_HANDSHAKE;
 			send_handshake(p);
 			peer_flush(p);
+			if (p->dead) {	/* counted live above: not any more */
+				total--;
+				outgoing--;
+			}
 		} else {
 			p->state = P_CONNECTING;
 			s->half_open++;
