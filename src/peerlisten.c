@@ -11,6 +11,7 @@
 #include "err.h"
 #include "net.h"
 #include "peerwire.h"
+#include "rand.h"
 #include "reactor.h"
 #include "session.h"
 
@@ -160,10 +161,9 @@ on_timer(struct bt_loop *loop, uint64_t id, void *ud)
 
 /* Bind every address (or the defaults) on port; 0 or the first error. */
 static int
-bind_all(struct bt_peerlisten *l, uint16_t port)
+bind_all(struct bt_peerlisten *l, const char *b, uint16_t port)
 {
 	struct sockaddr_storage a;
-	const char *b = l->o.bind;
 	int fd;
 
 	l->nfds = 0;
@@ -224,7 +224,7 @@ bt_peerlisten_new(struct bt_peerlisten **out, struct bt_loop *loop,
 		return BT_E_NOMEM;
 	l->loop = loop;
 	l->o = *o;
-	l->o.bind = NULL;
+	l->o.bind = NULL;	/* the caller's string: used only while binding */
 	l->find = find;
 	l->ud = ud;
 	if (!l->o.handshake_ms)
@@ -236,7 +236,6 @@ bt_peerlisten_new(struct bt_peerlisten **out, struct bt_loop *loop,
 		free(l);
 		return BT_E_NOMEM;
 	}
-	l->o.bind = o->bind;	/* only used while binding */
 	if (l->o.maxport < l->o.minport)
 		l->o.maxport = l->o.minport;
 	span = (unsigned)l->o.maxport - l->o.minport + 1;
@@ -245,12 +244,11 @@ bt_peerlisten_new(struct bt_peerlisten **out, struct bt_loop *loop,
 	for (unsigned t = 0; t < tries; t++) {
 		uint16_t port;
 		if (l->o.random_port) {
-			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-			port = (uint16_t)(l->o.minport + (rng >> 33) % span);
+			port = (uint16_t)(l->o.minport + bt_rand64(&rng) % span);
 		} else {
 			port = (uint16_t)(l->o.minport + t);
 		}
-		rc = bind_all(l, port);
+		rc = bind_all(l, o->bind, port);
 		if (rc == 0) {
 			l->port = port;
 			break;
@@ -259,7 +257,6 @@ bt_peerlisten_new(struct bt_peerlisten **out, struct bt_loop *loop,
 		if (rc == BT_E_PARSE)
 			break;
 	}
-	l->o.bind = NULL;
 	if (rc < 0) {
 		int e = errno;
 		free(l->pend);

@@ -36,6 +36,7 @@
 #include "net.h"
 #include "peerwire.h"
 #include "picker.h"
+#include "rand.h"
 #include "reactor.h"
 #include "sha1.h"
 #include "storage.h"
@@ -159,10 +160,7 @@ struct bt_session {
 static uint64_t
 rnd(struct bt_session *s)
 {
-	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return bt_rand64(&s->rng);
 }
 
 static uint64_t
