@@ -56,7 +56,7 @@ struct bt_picker {
 	uint64_t rng;
 
 	struct pc *pc;
-	uint8_t *want;		/* bitfield layout: not had and not skipped */
+	struct bt_bitfield want;	/* not had and not skipped; .have counts them */
 
 	uint32_t *order;
 	uint32_t nord;		/* pieces in order[] */
@@ -67,7 +67,7 @@ struct bt_picker {
 	struct act **act;
 	uint32_t nact, capact;
 
-	uint32_t nhave, nwanted;
+	uint32_t nhave;
 	uint32_t nfreew;	/* free blocks of active wanted pieces */
 	uint32_t seeds;
 	uint64_t pbytes;	/* received bytes of active pieces */
@@ -94,16 +94,6 @@ static int
 bit(const uint8_t *bits, uint32_t i)
 {
 	return (bits[i >> 3] >> (7 - (i & 7))) & 1;
-}
-
-static void
-bit_put(uint8_t *bits, uint32_t i, int v)
-{
-	uint8_t m = (uint8_t)(0x80 >> (i & 7));
-	if (v)
-		bits[i >> 3] |= m;
-	else
-		bits[i >> 3] &= (uint8_t)~m;
 }
 
 static int
@@ -375,14 +365,14 @@ scan_bits(struct bt_picker *p, const uint8_t *bits, size_t from, size_t to,
 		if (k + 8 <= to) {
 			uint64_t w, m;
 			memcpy(&w, bits + k, 8);
-			memcpy(&m, p->want + k, 8);
+			memcpy(&m, p->want.bits + k, 8);
 			if ((w & m) == 0) {
 				k += 8;
 				continue;
 			}
 		}
 		for (size_t e = k + 8 < to ? k + 8 : to; k < e; k++) {
-			unsigned v = bits[k] & p->want[k];
+			unsigned v = bits[k] & p->want.bits[k];
 			for (unsigned j = 0; v && j < 8; j++) {
 				if (!(v & (0x80u >> j)))
 					continue;
@@ -546,17 +536,12 @@ bt_picker_new(const struct bt_picker_opts *o)
 	p->cutoff = o->random_cutoff;
 	p->rng = o->seed;
 	p->pc = calloc(p->n, sizeof(*p->pc));
-	p->want = malloc(bt_bitfield_bytes(p->n) + 8);
 	p->order = malloc((size_t)p->n * sizeof(*p->order));
-	if (!p->pc || !p->want || !p->order) {
+	if (!p->pc || !p->order || bt_bitfield_init(&p->want, p->n) < 0) {
 		bt_picker_free(p);
 		return NULL;
 	}
-	size_t nb = bt_bitfield_bytes(p->n);
-	memset(p->want, 0, nb + 8);
-	memset(p->want, 0xff, nb);
-	if (p->n & 7)
-		p->want[nb - 1] = (uint8_t)(0xff << (8 - (p->n & 7)));
+	bt_bitfield_set_all(&p->want);
 
 	/* Everything normal priority, availability 0: one level, shuffled. */
 	for (uint32_t i = 0; i < p->n; i++)
@@ -575,7 +560,6 @@ bt_picker_new(const struct bt_picker_opts *o)
 	p->nord = p->n;
 	p->nordp[PRIO_NORMAL] = p->n;
 	p->hi = PRIO_STEP * PRIO_NORMAL + 1;	/* lstart[] all 0 */
-	p->nwanted = p->n;
 	return p;
 }
 
@@ -588,7 +572,7 @@ bt_picker_free(struct bt_picker *p)
 		free(p->act[k]);
 	free(p->act);
 	free(p->order);
-	free(p->want);
+	bt_bitfield_fini(&p->want);
 	free(p->pc);
 	free(p);
 }
@@ -603,10 +587,8 @@ bt_picker_have(struct bt_picker *p, uint32_t piece)
 		act_remove(p, piece);
 	if (c->fl & F_ORD)
 		ord_remove(p, piece);
-	if (c->prio >= 0) {
-		p->nwanted--;
-		bit_put(p->want, piece, 0);
-	}
+	if (c->prio >= 0)
+		bt_bitfield_clear(&p->want, piece);
 	c->fl |= F_HAVE;
 	p->nhave++;
 }
@@ -620,8 +602,7 @@ bt_picker_lost(struct bt_picker *p, uint32_t piece)
 	c->fl &= (uint8_t)~F_HAVE;
 	p->nhave--;
 	if (c->prio >= 0) {
-		p->nwanted++;
-		bit_put(p->want, piece, 1);
+		bt_bitfield_set(&p->want, piece);
 		ord_insert(p, piece);
 	}
 }
@@ -641,7 +622,7 @@ bt_picker_have_count(const struct bt_picker *p)
 uint32_t
 bt_picker_wanted(const struct bt_picker *p)
 {
-	return p->nwanted;
+	return p->want.have;
 }
 
 void
@@ -673,15 +654,13 @@ bt_picker_set_prio(struct bt_picker *p, uint32_t piece, int prio)
 		return;
 	/* Not had, and wanted <-> skipped. */
 	if (prio >= 0) {
-		p->nwanted++;
-		bit_put(p->want, piece, 1);
+		bt_bitfield_set(&p->want, piece);
 		if (c->fl & F_ACT)
 			p->nfreew += p->act[c->pos]->nfree;
 		else
 			ord_insert(p, piece);
 	} else {
-		p->nwanted--;
-		bit_put(p->want, piece, 0);
+		bt_bitfield_clear(&p->want, piece);
 		if (c->fl & F_ACT)
 			p->nfreew -= p->act[c->pos]->nfree;
 	}
@@ -767,19 +746,19 @@ int
 bt_picker_interesting(const struct bt_picker *p, const struct bt_bitfield *has)
 {
 	if (!has)
-		return p->nwanted > 0;
-	if (has->n != p->n || has->have == 0 || p->nwanted == 0)
+		return p->want.have > 0;
+	if (has->n != p->n || has->have == 0 || p->want.have == 0)
 		return 0;
 	size_t nb = bt_bitfield_bytes(p->n), k = 0;
 	for (; k + 8 <= nb; k += 8) {
 		uint64_t a, b;
 		memcpy(&a, has->bits + k, 8);
-		memcpy(&b, p->want + k, 8);
+		memcpy(&b, p->want.bits + k, 8);
 		if (a & b)
 			return 1;
 	}
 	for (; k < nb; k++)
-		if (has->bits[k] & p->want[k])
+		if (has->bits[k] & p->want.bits[k])
 			return 1;
 	return 0;
 }
@@ -789,7 +768,7 @@ bt_picker_pick(struct bt_picker *p, const struct bt_bitfield *has,
 	const struct bt_bitfield *allowed, bt_picker_outstanding_fn *outstanding,
 	void *ud, struct bt_block *out, size_t max)
 {
-	if (max == 0 || p->nwanted == 0)
+	if (max == 0 || p->want.have == 0)
 		return 0;
 	if ((has && (has->n != p->n || has->have == 0)) ||
 		(allowed && (allowed->n != p->n || allowed->have == 0)))
@@ -888,7 +867,7 @@ bt_picker_failed(struct bt_picker *p, uint32_t piece)
 int
 bt_picker_endgame(const struct bt_picker *p)
 {
-	return p->nwanted > 0 && p->nord == 0 && p->nfreew == 0;
+	return p->want.have > 0 && p->nord == 0 && p->nfreew == 0;
 }
 
 uint32_t
@@ -918,7 +897,7 @@ bt_picker_check(const struct bt_picker *p)
 	for (uint32_t i = 0; i < p->n; i++) {
 		const struct pc *c = &p->pc[i];
 		int ord = (c->fl & F_ORD) != 0, act = (c->fl & F_ACT) != 0;
-		if (c->prio < -1 || c->prio > 2 || (ord && act) || bit(p->want, i) != wanted(c))
+		if (c->prio < -1 || c->prio > 2 || (ord && act) || bt_bitfield_test(&p->want, i) != wanted(c))
 			return -4;
 		if (c->fl & F_HAVE) {
 			nhave++;
@@ -944,7 +923,7 @@ bt_picker_check(const struct bt_picker *p)
 				return -9;
 		}
 	}
-	if (nord != p->nord || nhave != p->nhave || nwanted != p->nwanted ||
+	if (nord != p->nord || nhave != p->nhave || nwanted != p->want.have ||
 		memcmp(nordp, p->nordp, sizeof(nordp)) != 0)
 		return -10;
 	for (uint32_t k = 0; k < p->nact; k++) {
