@@ -690,11 +690,10 @@ bt_webseed_new(struct bt_loop *loop, const struct bt_meta *m,
 	return ws;
 }
 
-void
-bt_webseed_free(struct bt_webseed *ws)
+/* Drop the seed for good: no timer, no request, blocks given back. */
+static void
+stop(struct bt_webseed *ws)
 {
-	if (!ws)
-		return;
 	ws->dead = 1;
 	if (ws->timer)
 		bt_timer_del(ws->loop, ws->timer);
@@ -703,6 +702,14 @@ bt_webseed_free(struct bt_webseed *ws)
 		bt_httpc_cancel(ws->req);
 	ws->req = NULL;
 	give_back(ws);
+}
+
+void
+bt_webseed_free(struct bt_webseed *ws)
+{
+	if (!ws)
+		return;
+	stop(ws);
 	free(ws->url);
 	free(ws->ua);
 	free(ws->blk);
@@ -723,15 +730,8 @@ bt_webseed_bad(struct bt_webseed *ws)
 {
 	if (!ws || ws->dead)
 		return;
-	ws->dead = 1;
 	ws->working = 0;
-	if (ws->timer)
-		bt_timer_del(ws->loop, ws->timer);
-	ws->timer = 0;
-	if (ws->req)
-		bt_httpc_cancel(ws->req);
-	ws->req = NULL;
-	give_back(ws);
+	stop(ws);
 }
 
 int
