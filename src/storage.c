@@ -999,33 +999,25 @@ int64_t
 bt_storage_check(struct bt_storage *st, struct bt_bitfield *have,
 	bt_storage_progress_fn *fn, void *ud)
 {
-	int64_t total = 0;
+	int64_t total = 0, r = 0;
 	uint32_t slice = CHECK_SLICE / st->plen;
 
 	if (have->n != st->npieces)
 		return fail(st, -1, BT_E_INVAL);
 	slice = slice > 64 ? 64 : slice < 2 ? 2 : slice & ~1u;
 	bt_bitfield_clear_all(have);
-	for (uint32_t p = 0; p < st->npieces;) {
+	for (uint32_t p = 0; p < st->npieces && r == 0;) {
 		uint32_t to = st->npieces - p < slice ? st->npieces : p + slice;
-		int64_t r = bt_storage_check_range(st, have, p, to);
-		if (r < 0) {
-			free(st->pair);
-			st->pair = NULL;
-			return r;
-		}
+		r = bt_storage_check_range(st, have, p, to);
+		if (r < 0)
+			break;
 		total += r;
 		p = to;
-		if (fn) {
-			int s = fn(ud, p, st->npieces);
-			if (s) {
-				free(st->pair);
-				st->pair = NULL;
-				return s;
-			}
-		}
+		r = fn ? fn(ud, p, st->npieces) : 0;
 	}
-	return total;
+	free(st->pair);		/* kept by check_range when stopped early */
+	st->pair = NULL;
+	return r ? r : total;
 }
 
 /* ---- fast resume ---- */
