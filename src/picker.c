@@ -14,6 +14,8 @@
  * pc[i].pos is the piece's index in order[] or in act[]. */
 #include "picker.h"
 
+#include "rand.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,14 +75,10 @@ struct bt_picker {
 	uint64_t pbytes;	/* received bytes of active pieces */
 };
 
-/* splitmix64 */
 static uint64_t
 rnd(struct bt_picker *p)
 {
-	uint64_t z = (p->rng += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return bt_rand64(&p->rng);
 }
 
 /* Uniform enough in [0, n), n > 0. */
