@@ -32,8 +32,17 @@ parse_float(const char *s, double *out)
 	return 0;
 }
 
-static int
-set_value(const struct bt_opt *o, union bt_optv *v, const char *s)
+int
+bt_opt_find(const struct bt_opt *opts, size_t n, const char *name)
+{
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(opts[k].name, name) == 0)
+			return (int)k;
+	return -1;
+}
+
+int
+bt_opt_value(const struct bt_opt *o, const char *s, union bt_optv *v)
 {
 	switch (o->type) {
 	case BT_OPT_INT:
@@ -59,7 +68,7 @@ bt_opt_parse(const struct bt_opt *opts, size_t n, union bt_optv *v,
 	}
 	for (size_t k = 0; k < n; k++) {
 		v[k].s = NULL;
-		if (opts[k].type != BT_OPT_REQ && set_value(&opts[k], &v[k], opts[k].def) < 0) {
+		if (opts[k].type != BT_OPT_REQ && bt_opt_value(&opts[k], opts[k].def, &v[k]) < 0) {
 			snprintf(err, errlen, "bad default for --%s", opts[k].name);
 			goto fail;
 		}
@@ -74,16 +83,13 @@ bt_opt_parse(const struct bt_opt *opts, size_t n, union bt_optv *v,
 			snprintf(err, errlen, "parameter passed in at end with no value");
 			goto fail;
 		}
-		size_t k;
-		for (k = 0; k < n; k++)
-			if (strcmp(opts[k].name, arg + 2) == 0)
-				break;
-		if (k == n) {
+		int k = bt_opt_find(opts, n, arg + 2);
+		if (k < 0) {
 			snprintf(err, errlen, "unknown key %s", arg);
 			goto fail;
 		}
 		const char *val = argv[++a];
-		if (set_value(&opts[k], &v[k], val) < 0) {
+		if (bt_opt_value(&opts[k], val, &v[k]) < 0) {
 			snprintf(err, errlen, "wrong format of %s - %s expected, got '%s'",
 				arg, opts[k].type == BT_OPT_INT ? "a whole number" : "a number",
 				val);

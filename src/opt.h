@@ -40,6 +40,11 @@ union bt_optv {
  * the reason in err (BitTornado's wording: "unknown key --x", ...). */
 int bt_opt_parse(const struct bt_opt *opts, size_t n, union bt_optv *v,
 	int argc, char **argv, char **pos, char *err, size_t errlen);
+/* The index of the option called name (without "--"), or -1. */
+int bt_opt_find(const struct bt_opt *opts, size_t n, const char *name);
+/* Read text s as a value of o's type into *v, as bt_opt_parse reads a
+ * value (strings are kept as the pointer s); 0, or -1 when s is not one. */
+int bt_opt_value(const struct bt_opt *o, const char *s, union bt_optv *v);
 /* Help text: "--name <arg>", the help wrapped to cols-11 columns and
  * indented 10, " (defaults to X)" unless the default is empty, a blank
  * line after each option. */

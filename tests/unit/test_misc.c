@@ -317,6 +317,27 @@ test_opt_parse(void)
 	char small[8];
 	CHECK_INT(opt_run(b9, v, pos, small, sizeof(small)), ==, -1);
 	CHECK_STR(small, "Option ");
+
+	/* Looking an option up, and reading one value the parser's way (a
+	 * configuration file's defaults are checked with it). */
+	CHECK_INT(bt_opt_find(opts, O_N, "rate"), ==, O_RATE);
+	CHECK_INT(bt_opt_find(opts, O_N, "name"), ==, O_NAME);
+	CHECK_INT(bt_opt_find(opts, O_N, "nope"), ==, -1);
+	CHECK_INT(bt_opt_find(opts, O_N, "--x"), ==, -1);
+	union bt_optv x = { .i = 11 };
+	CHECK_INT(bt_opt_value(&opts[O_X], "-42", &x), ==, 0);
+	CHECK_INT(x.i, ==, -42);
+	CHECK_INT(bt_opt_value(&opts[O_X], "4.2", &x), ==, -1);
+	CHECK_INT(bt_opt_value(&opts[O_X], "", &x), ==, -1);
+	CHECK_INT(bt_opt_value(&opts[O_X], "99999999999999999999", &x), ==, -1);
+	CHECK_INT(x.i, ==, -42);	/* left alone on failure */
+	CHECK_INT(bt_opt_value(&opts[O_RATE], "0.25", &x), ==, 0);
+	CHECK(x.f == 0.25);
+	CHECK_INT(bt_opt_value(&opts[O_RATE], "1e999", &x), ==, -1);
+	CHECK_INT(bt_opt_value(&opts[O_RATE], "fast", &x), ==, -1);
+	const char *text = "any text";
+	CHECK_INT(bt_opt_value(&opts[O_NAME], text, &x), ==, 0);
+	CHECK(x.s == text);
 }
 
 /* Checks one option's help block: the "--name <arg>" line, then lines of
