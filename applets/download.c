@@ -24,6 +24,7 @@
 #include "peerlisten.h"
 #include "reactor.h"
 #include "session.h"
+#include "siphash.h"
 #include "str.h"
 
 #include <dirent.h>
@@ -38,7 +39,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -545,34 +545,6 @@ dl_abspath(const char *path)
 	return out;
 }
 
-/* n random bytes: getrandom(), else a clock-and-pid mix (the peer id only
- * needs to differ between clients, not to be secret). */
-static void
-dl_random(uint8_t *p, size_t n)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = getrandom(p + got, n - got, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		got += (size_t)r;
-	}
-	if (got < n) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
-			((uint64_t)getpid() << 40);
-		for (; got < n; got++) {
-			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-			p[got] = (uint8_t)(x >> 56);
-		}
-	}
-}
-
 /* Our peer id, Azureus style: "-bt" + four version characters ("0.1.0"
  * -> "0100") + "-" + 12 random characters from [0-9A-Za-z]. */
 static void
@@ -580,7 +552,8 @@ dl_peer_id(uint8_t id[20])
 {
 	static const char an[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 	const char *p = BT_VERSION;
-	uint8_t rnd[12];
+	struct bt_sipkey key;
+	uint8_t rnd[sizeof(key)];
 
 	memcpy(id, "-bt", 3);
 	for (int k = 0; k < 4; k++) {
@@ -597,7 +570,8 @@ dl_peer_id(uint8_t id[20])
 			p++;
 	}
 	id[7] = '-';
-	dl_random(rnd, sizeof(rnd));
+	bt_sipkey_random(&key);
+	memcpy(rnd, &key, sizeof(rnd));
 	for (int k = 0; k < 12; k++)
 		id[8 + k] = (uint8_t)an[rnd[k] % 62];
 }
@@ -615,13 +589,13 @@ dl_state_dir(char *why, size_t cap)
 	return xfmt("%s/.BitTornado", home);
 }
 
-/* Make the state directory (0700) when it is missing; 0, or -1 with the
- * reason. */
+/* Make a directory of the state (0700) when it is missing; 0, or -1 with
+ * the reason. */
 static int
-dl_state_make(const char *state, char *why, size_t cap)
+dl_state_make(const char *dir, char *why, size_t cap)
 {
-	if (mkdir(state, 0700) < 0 && errno != EEXIST) {
-		snprintf(why, cap, "cannot make %s: %s", state, strerror(errno));
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		snprintf(why, cap, "cannot make %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -638,8 +612,7 @@ dl_resume_path(const char *state, const uint8_t hash[20], char *why, size_t cap)
 	if (dl_state_make(state, why, cap) < 0)
 		return NULL;
 	dir = xfmt("%s/datacache", state);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(why, cap, "cannot make %s: %s", dir, strerror(errno));
+	if (dl_state_make(dir, why, cap) < 0) {
 		free(dir);
 		return NULL;
 	}
@@ -689,24 +662,6 @@ dl_expire_cache(const char *state, long long days, const uint8_t keep[20])
 
 #define INI_MAX (64u << 10)
 
-static int
-valid_int(const char *s)
-{
-	char *end;
-	errno = 0;
-	(void)strtoll(s, &end, 10);
-	return end != s && !*end && !errno;
-}
-
-static int
-valid_float(const char *s)
-{
-	char *end;
-	errno = 0;
-	double x = strtod(s, &end);
-	return end != s && !*end && !errno && isfinite(x);
-}
-
 static char *
 trim(char *s)
 {
@@ -737,7 +692,6 @@ dl_ini_read(const char *path, struct bt_opt *opts, char **vals)
 	for (char *save = NULL, *p = (char *)buf, *line;
 	     (line = strtok_r(p, "\n", &save)) != NULL; p = NULL) {
 		char *s = trim(line), *sep, *key, *val;
-		size_t k;
 		if (!*s || *s == '#')
 			continue;
 		if (*s == '[') {
@@ -762,13 +716,12 @@ dl_ini_read(const char *path, struct bt_opt *opts, char **vals)
 		for (char *c = key; *c; c++)
 			if (*c >= 'A' && *c <= 'Z')
 				*c = (char)(*c - 'A' + 'a');
-		for (k = 0; k < NOPT; k++)
-			if (strcmp(opts[k].name, key) == 0)
-				break;
-		if (k == NOPT || dl_opt_not_saved(k))
+		int k = bt_opt_find(opts, NOPT, key);
+		union bt_optv x;
+		if (k < 0 || dl_opt_not_saved((size_t)k))
 			continue;
-		if ((opts[k].type == BT_OPT_INT && !valid_int(val)) ||
-		    (opts[k].type == BT_OPT_FLOAT && !valid_float(val)))
+		if (bt_opt_value(&opts[k], val, &x) < 0 ||
+		    (opts[k].type == BT_OPT_FLOAT && !isfinite(x.f)))
 			continue;	/* a bad value is ignored, as BitTornado does */
 		free(vals[k]);
 		vals[k] = xstrdup(val);
@@ -888,8 +841,7 @@ static struct {
 	int curses_name;		/* called as btdownloadcurses */
 	int ui;
 	struct bt_loop *loop;
-	struct bt_torrent t;
-	char *src;			/* the .torrent's path or URL, for messages */
+	struct bt_torrent t;		/* t.path: the .torrent's path or URL */
 	struct bt_session *s;
 	struct bt_peerlisten *pl;
 	char *root;
@@ -900,22 +852,18 @@ static struct {
 	char *errors[ERR_KEEP];		/* a ring of the last errors */
 	size_t nerr;			/* errors ever recorded */
 	char *fatal;			/* the first fatal message */
-	int finished, failed, stopping, closed, aborted, interrupted, fin_logged;
+	int finished, stopping, closed, aborted, fin_logged;
 	enum bt_session_state last_state;
-	uint64_t display_timer, deadline_timer;
 	uint64_t log_last_ms;
 	char log_last[256];
-	/* --url */
-	int fetch_done;
-	struct bt_httpc *fetch;
+	struct bt_httpc *fetch;		/* --url, while it is fetched */
 	struct bt_session_peer *spew;	/* SPEW_MAX rows */
 	int ended;			/* the final output is out */
 	/* curses */
-	int curses_on;
 	size_t spew_scroll;
 	uint64_t spew_scroll_ms;
 #if BT_HAVE_CURSES
-	SCREEN *scr;
+	SCREEN *scr;			/* while the screen is on */
 #endif
 } G;
 
@@ -1094,6 +1042,16 @@ fmt_rate(char *out, size_t cap, double bps)
 	snprintf(out, cap, G.ui == UI_CURSES ? "%.1f KB/s" : "%.1f kB/s", bps / 1024);
 }
 
+/* How far along, times scale: the check while checking, else the wanted
+ * bytes had.  The view and the log line show the same figure. */
+static double
+progress(const struct bt_session_stats *st, double scale)
+{
+	if (st->state == BT_SESSION_CHECKING)
+		return st->check_total ? scale * st->checked / st->check_total : 0;
+	return st->wanted ? scale * (double)(st->wanted - st->left) / st->wanted : scale;
+}
+
 /* Refresh the view from the session's figures. */
 static void
 view_update(const struct bt_session_stats *st)
@@ -1105,7 +1063,7 @@ view_update(const struct bt_session_stats *st)
 		return;
 	if (st->state == BT_SESSION_CHECKING) {
 		view_activity("checking existing data");
-		view_fraction(st->check_total ? (double)st->checked / st->check_total : 0);
+		view_fraction(progress(st, 1));
 		return;
 	}
 	if (st->state == BT_SESSION_FAILED) {
@@ -1134,7 +1092,7 @@ view_update(const struct bt_session_stats *st)
 				bt_fmt_text_time(w->time_est, sizeof(w->time_est), eta);
 			}
 		}
-		view_fraction(st->wanted ? (double)(st->wanted - st->left) / st->wanted : 1.0);
+		view_fraction(progress(st, 1));
 		fmt_rate(w->down, sizeof(w->down), st->down_rate);
 	}
 	fmt_rate(w->up, sizeof(w->up), st->up_rate);
@@ -1152,7 +1110,7 @@ view_update(const struct bt_session_stats *st)
 	snprintf(w->share, sizeof(w->share), "%s%s(%.1f MB up / %.1f MB down)", r,
 		cur ? "  " : "   ", (double)st->uploaded / (1 << 20),
 		(double)st->downloaded / (1 << 20));
-	if (G.finished || st->state == BT_SESSION_SEEDING || w->done)
+	if (G.finished || w->done)	/* seeding has set finished above */
 		snprintf(w->seeds, sizeof(w->seeds), "%u seen recently, plus %.3f distributed copies",
 			st->seen_recently + st->webseeds, st->copies);
 	else
@@ -1275,22 +1233,17 @@ log_status(const struct bt_session_stats *st, int force)
 	uint64_t now = bt_loop_now_ms(G.loop);
 	uint64_t every = secs_to_ms(G.v[O_DISPLAY_INTERVAL].f);
 	char line[256], eta[BT_FMT_MAX];
-	double pct;
 
 	if (every < LOG_MIN_MS)
 		every = LOG_MIN_MS;
 	if (!force && G.log_last_ms && now - G.log_last_ms < every)
 		return;
-	if (st->state == BT_SESSION_CHECKING)
-		pct = st->check_total ? 100.0 * st->checked / st->check_total : 0;
-	else
-		pct = st->wanted ? 100.0 * (double)(st->wanted - st->left) / st->wanted : 100.0;
 	if (st->state == BT_SESSION_DOWNLOADING && st->eta >= 0)
 		bt_fmt_clock(eta, sizeof(eta), (int64_t)st->eta);
 	else
 		strcpy(eta, st->state == BT_SESSION_SEEDING ? "-" : "<unknown>");
 	snprintf(line, sizeof(line), "%.1f%% %s down %.1f kB/s up %.1f kB/s peers %u seeds %u eta %s",
-		pct, state_name(st->state), st->down_rate / 1024, st->up_rate / 1024,
+		progress(st, 100), state_name(st->state), st->down_rate / 1024, st->up_rate / 1024,
 		st->peers, st->seeds + st->webseeds, eta);
 	if (!force && strcmp(line, G.log_last) == 0 && now - G.log_last_ms < LOG_IDLE_MS)
 		return;
@@ -1325,19 +1278,17 @@ curses_start(void)
 	nodelay(stdscr, TRUE);
 	keypad(stdscr, TRUE);
 	curs_set(0);
-	G.curses_on = 1;
 	return 0;
 }
 
 static void
 curses_stop(void)
 {
-	if (!G.curses_on)
+	if (!G.scr)
 		return;
 	endwin();
 	delscreen(G.scr);
 	G.scr = NULL;
-	G.curses_on = 0;
 }
 
 static void
@@ -1438,7 +1389,7 @@ static void
 curses_keys(void)
 {
 	int c;
-	while (G.curses_on && (c = getch()) != ERR) {
+	while (G.scr && (c = getch()) != ERR) {
 		if (c == 'q' || c == 'Q')
 			request_stop();
 		else if (c == 12)
@@ -1514,7 +1465,6 @@ static uint64_t
 on_deadline(struct bt_loop *loop, uint64_t id, void *ud)
 {
 	/* The stopped announce takes too long: leave anyway. */
-	G.deadline_timer = 0;
 	G.aborted = 1;
 	bt_loop_stop(loop);
 	return BT_TIMER_STOP;
@@ -1536,7 +1486,7 @@ request_stop(void)
 	refresh_display(1);
 	bt_session_stop(G.s);
 	uint64_t ms = (uint64_t)G.v[O_HTTP_TIMEOUT].i * 1000 + 5000;
-	G.deadline_timer = bt_timer_add(G.loop, ms, on_deadline, NULL);
+	bt_timer_add(G.loop, ms, on_deadline, NULL);
 }
 
 static uint64_t
@@ -1549,7 +1499,6 @@ on_stop_timer(struct bt_loop *loop, uint64_t id, void *ud)
 static void
 on_signal(struct bt_loop *loop, int signo, void *ud)
 {
-	G.interrupted = 1;
 	if (G.stopping || !G.s) {
 		G.aborted = 1;
 		bt_loop_stop(loop);
@@ -1568,7 +1517,6 @@ cb_message(void *ud, int kind, const char *text)
 	case 'F':
 		if (!G.fatal)
 			G.fatal = xstrdup(clean);
-		G.failed = 1;
 		add_error(clean);
 		log_line("error: %s", clean);
 		if (!G.view.done)
@@ -1609,13 +1557,20 @@ cb_closed(void *ud)
 	bt_loop_stop(G.loop);
 }
 
+/* --display_interval, at least 0.1 s. */
+static uint32_t
+display_ms(void)
+{
+	double iv = G.v[O_DISPLAY_INTERVAL].f;
+	return iv < 0.1 ? 100 : secs_to_ms(iv);
+}
+
 static uint64_t
 on_display(struct bt_loop *loop, uint64_t id, void *ud)
 {
 	curses_keys();
 	refresh_display(0);
-	double iv = G.v[O_DISPLAY_INTERVAL].f;
-	return iv < 0.1 ? 100 : secs_to_ms(iv);
+	return display_ms();
 }
 
 static struct bt_session *
@@ -1655,7 +1610,7 @@ parse_torrent(void)
 	if (G.t.m.info >= 0 && bt_benc_type(&G.t.m.doc, G.t.m.info) == BT_BENC_DICT)
 		warn_clean("got bad file info - %s", me.what);
 	else
-		warn_clean("%s is not a valid metafile - %s (at byte %zu)", G.src, me.what, me.off);
+		warn_clean("%s is not a valid metafile - %s (at byte %zu)", G.t.path, me.what, me.off);
 	return -1;
 }
 
@@ -1683,7 +1638,6 @@ load_file(const char *path)
 static void
 on_fetched(struct bt_loop *loop, const struct bt_httpc_result *r, void *ud)
 {
-	G.fetch_done = 1;
 	G.fetch = NULL;
 	bt_loop_stop(loop);
 	if (r->status == 200) {
@@ -1719,13 +1673,11 @@ load_url(const char *url)
 			rc == BT_E_UNSUPPORTED ? "not an http:// or https:// URL" : bt_strerror(rc));
 		return -1;
 	}
-	while (!G.fetch_done && !G.aborted)
+	while (G.fetch && !G.aborted)
 		if (bt_loop_run(G.loop) < 0)
 			break;
-	if (!G.fetch_done) {
-		bt_httpc_cancel(G.fetch);
-		G.fetch = NULL;
-	}
+	bt_httpc_cancel(G.fetch);
+	G.fetch = NULL;
 	if (!G.t.buf)
 		return -1;
 	return parse_torrent();
@@ -1773,13 +1725,11 @@ cleanup(void)
 	if (G.loop)
 		bt_loop_free(G.loop);
 	G.loop = NULL;
-	bt_meta_free(&G.t.m);
-	free(G.t.buf);
+	bt_torrent_free(&G.t);
 	free(G.root);
 	free(G.prio);
 	free(G.state_dir);
 	free(G.resume_path);
-	free(G.src);
 	free(G.fatal);
 	free(G.view.file);
 	free(G.view.dest);
@@ -1808,12 +1758,10 @@ run(const char *input, int is_url)
 	struct bt_session_opts so;
 	struct bt_peerlisten_opts lo;
 	struct bt_session_cb cb = { cb_message, cb_finished, cb_closed };
-	uint64_t seed;
+	struct bt_sipkey key;
 	int rc;
 
-	memset(&G.t.m, 0, sizeof(G.t.m));
-	G.t.m.info = -1;
-	G.src = xstrdup(input);
+	G.t.path = input;
 	signal(SIGPIPE, SIG_IGN);
 	G.loop = bt_loop_new(max_fds());
 	if (!G.loop) {
@@ -1854,8 +1802,8 @@ run(const char *input, int is_url)
 			dl_expire_cache(G.state_dir, G.v[O_EXPIRE_CACHE_DATA].i, G.t.m.info_hash);
 	}
 
-	dl_random((uint8_t *)&seed, sizeof(seed));
-	dl_listen_opts(G.v, &lo, seed);
+	bt_sipkey_random(&key);
+	dl_listen_opts(G.v, &lo, key.k0);
 	rc = bt_peerlisten_new(&G.pl, G.loop, &lo, find_session, NULL);
 	if (rc < 0) {
 		if (rc == BT_E_IO)
@@ -1875,7 +1823,7 @@ run(const char *input, int is_url)
 	dl_peer_id(so.peer_id);
 	rc = bt_session_new(&G.s, G.loop, &G.t.m, &so, &cb, NULL);
 	if (rc < 0) {
-		bt_warn("%s: %s", G.src, rc == BT_E_INVAL ? "cannot be downloaded (unsafe paths or bad options)"
+		bt_warn("%s: %s", G.t.path, rc == BT_E_INVAL ? "cannot be downloaded (unsafe paths or bad options)"
 			: bt_strerror(rc));
 		G.s = NULL;
 		return BT_EXIT_FAIL;
@@ -1917,8 +1865,7 @@ run(const char *input, int is_url)
 		view_activity("connecting to peers");
 	G.last_state = BT_SESSION_IDLE;
 	refresh_display(1);
-	G.display_timer = bt_timer_add(G.loop, G.v[O_DISPLAY_INTERVAL].f < 0.1 ? 100
-		: secs_to_ms(G.v[O_DISPLAY_INTERVAL].f), on_display, NULL);
+	bt_timer_add(G.loop, display_ms(), on_display, NULL);
 
 	while (!G.closed && !G.aborted)
 		if (bt_loop_run(G.loop) < 0)
@@ -1928,9 +1875,7 @@ run(const char *input, int is_url)
 	if (G.s) {
 		struct bt_session_stats st;
 		bt_session_stats(G.s, &st);
-		view_update(&st);
-		if (st.state == BT_SESSION_SEEDING)
-			G.finished = 1;
+		view_update(&st);	/* seeding sets G.finished */
 	}
 	if (!G.finished && !G.view.done)
 		view_failed();
@@ -1963,7 +1908,7 @@ int
 download_main(int argc, char **argv)
 {
 	char err[512];
-	char **pos;
+	char **pos = NULL, *ini = NULL;
 	int npos, rc;
 	const char *input = NULL;
 	int is_url = 0;
@@ -1980,7 +1925,6 @@ download_main(int argc, char **argv)
 	/* Defaults, then the configuration file's values. */
 	memcpy(G.opts, dl_opts, sizeof(G.opts));
 	G.state_dir = dl_state_dir(G.state_why, sizeof(G.state_why));
-	char *ini = NULL;
 	if (G.state_dir) {
 		ini = xfmt("%s/config.%s.ini", G.state_dir,
 			G.curses_name ? "downloadcurses" : "downloadheadless");
@@ -1989,17 +1933,15 @@ download_main(int argc, char **argv)
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		print_usage(stdout);
-		free(ini);
-		cleanup();
-		return BT_EXIT_OK;
+		rc = BT_EXIT_OK;
+		goto out;
 	}
 	/* Usage errors go to stderr only (BitTornado also printed its
 	 * "Download Failed!" block on stdout and exited 0). */
 	if (argc < 2) {
 		print_usage(stderr);
-		free(ini);
-		cleanup();
-		return BT_EXIT_USAGE;
+		rc = BT_EXIT_USAGE;
+		goto out;
 	}
 
 	pos = xcalloc((size_t)argc + 1, sizeof(*pos));
@@ -2014,10 +1956,8 @@ download_main(int argc, char **argv)
 		err[0] = 0;
 	if (npos < 0 || err[0]) {
 		fprintf(stderr, "error: %s\n run with no args for parameter explanations\n", err);
-		free(pos);
-		free(ini);
-		cleanup();
-		return BT_EXIT_USAGE;
+		rc = BT_EXIT_USAGE;
+		goto out;
 	}
 
 	if (npos == 1) {
@@ -2037,10 +1977,8 @@ download_main(int argc, char **argv)
 			else
 				bt_warn("%s: %s", input, strerror(e));
 			failed_block();
-			free(pos);
-			free(ini);
-			cleanup();
-			return BT_EXIT_FAIL;
+			rc = BT_EXIT_FAIL;
+			goto out;
 		}
 	} else if (G.v[O_METAFILE].s[0]) {
 		input = G.v[O_METAFILE].s;
@@ -2062,6 +2000,7 @@ download_main(int argc, char **argv)
 	rc = run(input, is_url);
 	if (!G.ended)
 		failed_block();
+out:
 	free(pos);
 	free(ini);
 	cleanup();
