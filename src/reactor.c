@@ -372,15 +372,8 @@ int
 bt_io_get(const struct bt_loop *loop, int fd)
 {
 	int s = slot_of(loop, fd);
-	unsigned ev = 0;
 
-	if (s < 0)
-		return BT_E_NOENT;
-	if (loop->pfd[s].events & POLLIN)
-		ev |= BT_EV_READ;
-	if (loop->pfd[s].events & POLLOUT)
-		ev |= BT_EV_WRITE;
-	return (int)ev;
+	return s < 0 ? BT_E_NOENT : (int)poll_to_ev(loop->pfd[s].events);
 }
 
 unsigned
