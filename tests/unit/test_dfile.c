@@ -2,6 +2,7 @@
  * peers, truncated and corrupt files, BitTornado's format. */
 #include "benc.h"
 #include "buf.h"
+#include "check.h"
 #include "dfile.h"
 #include "err.h"
 #include "net.h"
@@ -11,10 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int pass, fail;
-#define CHECK(c) do { if (c) pass++; else { fail++; \
-	fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); } } while (0)
 
 static void
 hash_of(int t, uint8_t h[20])
@@ -589,6 +586,5 @@ main(void)
 	test_corrupt();
 	test_bittornado();
 	test_filter();
-	printf("test_dfile: %d passed, %d failed\n", pass, fail);
-	return fail != 0;
+	return check_summary("test_dfile");
 }

@@ -1,5 +1,6 @@
 /* test_infopage.c - number formats, the tracker's info page and its
  * Prometheus statistics. */
+#include "check.h"
 #include "err.h"
 #include "http.h"
 #include "infopage.h"
@@ -12,100 +13,63 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int pass, fail;
-#define CHECK(c) do { if (c) pass++; else { fail++; \
-	fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); } } while (0)
-
 #define NOW 1700000000		/* 2023-11-14 22:13:20 UTC */
 
 /* ---- number formats ---- */
 
-static int
-size_is(uint64_t n, const char *want)
-{
-	char s[BT_FMT_MAX];
-	bt_fmt_size(s, sizeof(s), n);
-	if (strcmp(s, want)) {
-		fprintf(stderr, "bt_fmt_size(%llu) = \"%s\", want \"%s\"\n",
-			(unsigned long long)n, s, want);
-		return 0;
-	}
-	return 1;
-}
-
-static int
-clock_is(int64_t n, const char *want)
-{
-	char s[BT_FMT_MAX];
-	bt_fmt_clock(s, sizeof(s), n);
-	if (strcmp(s, want)) {
-		fprintf(stderr, "bt_fmt_clock(%lld) = \"%s\", want \"%s\"\n",
-			(long long)n, s, want);
-		return 0;
-	}
-	return 1;
-}
-
-static int
-text_is(int64_t n, const char *want)
-{
-	char s[BT_FMT_MAX];
-	bt_fmt_text_time(s, sizeof(s), n);
-	if (strcmp(s, want)) {
-		fprintf(stderr, "bt_fmt_text_time(%lld) = \"%s\", want \"%s\"\n",
-			(long long)n, s, want);
-		return 0;
-	}
-	return 1;
-}
+/* fn (a bt_fmt_* function) writes want for n. */
+#define FMT_IS(fn, n, want) do { \
+	char s_[BT_FMT_MAX]; \
+	CHECK_STR(fn(s_, sizeof(s_), (n)), (want)); \
+} while (0)
 
 static void
 test_formats(void)
 {
-	CHECK(size_is(0, "0 B"));
-	CHECK(size_is(1, "1 B"));
-	CHECK(size_is(999, "999 B"));
-	CHECK(size_is(1000, "0.98KiB"));
-	CHECK(size_is(1024, "1.00KiB"));
-	CHECK(size_is(120000, "117.19KiB"));
-	CHECK(size_is(1023999, "1000.00KiB"));
-	CHECK(size_is(1024000, "0.98MiB"));	/* 1000 KiB */
-	CHECK(size_is(3000000, "2.86MiB"));
-	CHECK(size_is(1048576, "1.00MiB"));
-	CHECK(size_is(1000ull << 20, "0.98GiB"));
-	CHECK(size_is(5ull << 30, "5.00GiB"));
-	CHECK(size_is(1000ull << 30, "0.98TiB"));
-	CHECK(size_is(3ull << 40, "3.00TiB"));
-	CHECK(size_is(1ull << 50, "1.00PiB"));
-	CHECK(size_is(1000ull << 50, "0.98EiB"));
-	CHECK(size_is(UINT64_MAX, "16.00EiB"));
+	FMT_IS(bt_fmt_size, 0, "0 B");
+	FMT_IS(bt_fmt_size, 1, "1 B");
+	FMT_IS(bt_fmt_size, 999, "999 B");
+	FMT_IS(bt_fmt_size, 1000, "0.98KiB");
+	FMT_IS(bt_fmt_size, 1024, "1.00KiB");
+	FMT_IS(bt_fmt_size, 120000, "117.19KiB");
+	FMT_IS(bt_fmt_size, 1023999, "1000.00KiB");
+	FMT_IS(bt_fmt_size, 1024000, "0.98MiB");	/* 1000 KiB */
+	FMT_IS(bt_fmt_size, 3000000, "2.86MiB");
+	FMT_IS(bt_fmt_size, 1048576, "1.00MiB");
+	FMT_IS(bt_fmt_size, 1000ull << 20, "0.98GiB");
+	FMT_IS(bt_fmt_size, 5ull << 30, "5.00GiB");
+	FMT_IS(bt_fmt_size, 1000ull << 30, "0.98TiB");
+	FMT_IS(bt_fmt_size, 3ull << 40, "3.00TiB");
+	FMT_IS(bt_fmt_size, 1ull << 50, "1.00PiB");
+	FMT_IS(bt_fmt_size, 1000ull << 50, "0.98EiB");
+	FMT_IS(bt_fmt_size, UINT64_MAX, "16.00EiB");
 
 	char small[5];
-	CHECK(!strcmp(bt_fmt_size(small, sizeof(small), 120000), "117."));
+	CHECK_STR(bt_fmt_size(small, sizeof(small), 120000), "117.");
 	CHECK(bt_fmt_size(small, sizeof(small), 5) == small);
 
-	CHECK(clock_is(0, "<unknown>"));
-	CHECK(clock_is(-1, "<unknown>"));
-	CHECK(clock_is(1, "0:00:01"));
-	CHECK(clock_is(59, "0:00:59"));
-	CHECK(clock_is(61, "0:01:01"));
-	CHECK(clock_is(3599, "0:59:59"));
-	CHECK(clock_is(3600, "1:00:00"));
-	CHECK(clock_is(100000, "27:46:40"));
-	CHECK(clock_is(5183999, "1439:59:59"));
-	CHECK(clock_is(5184000, "<unknown>"));
+	FMT_IS(bt_fmt_clock, 0, "<unknown>");
+	FMT_IS(bt_fmt_clock, -1, "<unknown>");
+	FMT_IS(bt_fmt_clock, 1, "0:00:01");
+	FMT_IS(bt_fmt_clock, 59, "0:00:59");
+	FMT_IS(bt_fmt_clock, 61, "0:01:01");
+	FMT_IS(bt_fmt_clock, 3599, "0:59:59");
+	FMT_IS(bt_fmt_clock, 3600, "1:00:00");
+	FMT_IS(bt_fmt_clock, 100000, "27:46:40");
+	FMT_IS(bt_fmt_clock, 5183999, "1439:59:59");
+	FMT_IS(bt_fmt_clock, 5184000, "<unknown>");
 
-	CHECK(text_is(0, "complete"));
-	CHECK(text_is(-5, "complete"));
-	CHECK(text_is(1, "0 min 01 sec"));
-	CHECK(text_is(65, "1 min 05 sec"));
-	CHECK(text_is(3599, "59 min 59 sec"));
-	CHECK(text_is(3600, "1 hour 00 min 00 sec"));
-	CHECK(text_is(7199, "1 hour 59 min 59 sec"));
-	CHECK(text_is(7200, "2 hours 00 min 00 sec"));
-	CHECK(text_is(9861, "2 hours 44 min 21 sec"));
-	CHECK(text_is(5183999, "1439 hours 59 min 59 sec"));
-	CHECK(text_is(5184000, "<unknown>"));
+	FMT_IS(bt_fmt_text_time, 0, "complete");
+	FMT_IS(bt_fmt_text_time, -5, "complete");
+	FMT_IS(bt_fmt_text_time, 1, "0 min 01 sec");
+	FMT_IS(bt_fmt_text_time, 65, "1 min 05 sec");
+	FMT_IS(bt_fmt_text_time, 3599, "59 min 59 sec");
+	FMT_IS(bt_fmt_text_time, 3600, "1 hour 00 min 00 sec");
+	FMT_IS(bt_fmt_text_time, 7199, "1 hour 59 min 59 sec");
+	FMT_IS(bt_fmt_text_time, 7200, "2 hours 00 min 00 sec");
+	FMT_IS(bt_fmt_text_time, 9861, "2 hours 44 min 21 sec");
+	FMT_IS(bt_fmt_text_time, 5183999, "1439 hours 59 min 59 sec");
+	FMT_IS(bt_fmt_text_time, 5184000, "<unknown>");
 }
 
 /* ---- helpers ---- */
@@ -118,38 +82,38 @@ hash_of(int k, uint8_t h[20])
 	h[0] = (uint8_t)k;
 }
 
+/* Setup, not a check: only a failure is counted. */
+static void
+store_announce(struct bt_tracker *t, const struct bt_store_req *r)
+{
+	uint8_t out[64];
+	struct bt_store_reply rep;
+	if (bt_store_announce(bt_tracker_store(t), r, out, &rep))
+		check_true_(0, __FILE__, __LINE__, "announce failed");
+}
+
 /* One announce from 10.0.<a>.<b>:6881. */
 static void
 announce(struct bt_tracker *t, const uint8_t h[20], int a, int seed, int event)
 {
 	uint8_t addr[6] = { 10, 0, (uint8_t)(a >> 8), (uint8_t)a, 0x1a, 0xe1 };
 	uint8_t id[20] = { 0 };
-	uint8_t out[64];
 	struct bt_store_req r = { .info_hash = h, .addr = addr, .addr_len = 6,
 		.peer_id = id, .event = event, .seed = seed,
 		.flags = BT_PEER_REACHABLE | BT_PEER_CRYPTO_OK };
-	struct bt_store_reply rep;
-	if (bt_store_announce(bt_tracker_store(t), &r, out, &rep)) {	/* setup, not a check */
-		fail++;
-		fprintf(stderr, "%s:%d: announce failed\n", __FILE__, __LINE__);
-	}
+	store_announce(t, &r);
 }
 
 static void
 announce6(struct bt_tracker *t, const uint8_t h[20], int a)
 {
 	uint8_t addr[18] = { 0x20, 0x01, 0x0d, 0xb8 };
-	uint8_t out[64];
 	addr[15] = (uint8_t)a;
 	addr[16] = 0x1a;
 	addr[17] = 0xe1;
 	struct bt_store_req r = { .info_hash = h, .addr = addr, .addr_len = 18,
 		.event = BT_STORE_EV_STARTED, .flags = BT_PEER_REACHABLE };
-	struct bt_store_reply rep;
-	if (bt_store_announce(bt_tracker_store(t), &r, out, &rep)) {	/* setup, not a check */
-		fail++;
-		fprintf(stderr, "%s:%d: announce failed\n", __FILE__, __LINE__);
-	}
+	store_announce(t, &r);
 }
 
 static struct bt_tracker *
@@ -745,6 +709,5 @@ main(void)
 	test_names_layout();
 	test_bound();
 	test_stats();
-	printf("infopage: %d passed, %d failed\n", pass, fail);
-	return fail != 0;
+	return check_summary("infopage");
 }

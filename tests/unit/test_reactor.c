@@ -8,6 +8,7 @@
 #include "reactor.h"
 #include "net.h"
 #include "err.h"
+#include "check.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -21,31 +22,6 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-static int passed, failed;
-
-#define CHECK(c) check_((c) != 0, #c, __LINE__)
-#define CHECK_INT(a, op, b) do { \
-	long long a_ = (long long)(a), b_ = (long long)(b); \
-	if (a_ op b_) { \
-		passed++; \
-	} else { \
-		failed++; \
-		fprintf(stderr, "FAIL line %d: %s %s %s (%lld vs %lld)\n", \
-			__LINE__, #a, #op, #b, a_, b_); \
-	} \
-} while (0)
-
-static void
-check_(int ok, const char *what, int line)
-{
-	if (ok) {
-		passed++;
-	} else {
-		failed++;
-		fprintf(stderr, "FAIL line %d: %s\n", line, what);
-	}
-}
 
 /* The backend under test (0 = poll, BT_LOOP_EPOLL). */
 static unsigned loop_flags;
@@ -1451,7 +1427,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	for (int b = 0; b < 2; b++) {
-		int f0 = failed;
+		int f0 = check_nfail;
 
 		loop_flags = b ? BT_LOOP_EPOLL : 0;
 		test_watch_basics();
@@ -1466,11 +1442,10 @@ main(int argc, char **argv)
 		test_stop();
 		test_idle_timeout();
 		test_sockets();
-		if (failed != f0)
+		if (check_nfail != f0)
 			fprintf(stderr, "(backend %s)\n", b ? "epoll" : "poll");
 	}
 	test_addr();
 	test_epoll_file();
-	printf("reactor: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return check_summary("reactor");
 }
