@@ -288,9 +288,9 @@ row_html(struct bt_buf *b, const struct row *x, int names, int allow_get)
 {
 	char hex[41];
 	bt_hex(hex, x->hash, 20);
+	uint64_t sz = names && x->al->size > 0 ? (uint64_t)x->al->size : 0;
 	bt_buf_printf(b, "<tr><td><code>%s</code></td>", hex);
 	if (names) {
-		uint64_t sz = x->al->size > 0 ? (uint64_t)x->al->size : 0;
 		bt_buf_adds(b, "<td class=\"name\">");
 		if (allow_get) {
 			bt_buf_adds(b, "<a href=\"/file?info_hash=");
@@ -303,15 +303,12 @@ row_html(struct bt_buf *b, const struct row *x, int names, int allow_get)
 			bt_buf_adds(b, "<span class=\"none\">no name</span>");
 		bt_buf_adds(b, allow_get ? "</a></td>" : "</td>");
 		size_cell(b, sz);
-		num_cell(b, x->complete);
-		num_cell(b, x->incomplete);
-		num_cell(b, x->downloaded);
-		size_cell(b, sat_mul(sz, x->downloaded));
-	} else {
-		num_cell(b, x->complete);
-		num_cell(b, x->incomplete);
-		num_cell(b, x->downloaded);
 	}
+	num_cell(b, x->complete);
+	num_cell(b, x->incomplete);
+	num_cell(b, x->downloaded);
+	if (names)
+		size_cell(b, sat_mul(sz, x->downloaded));
 	bt_buf_adds(b, "</tr>\n");
 }
 
@@ -437,24 +434,15 @@ label_value(struct bt_buf *b, const char *s)
 	}
 }
 
-static int
-sum_downloaded(void *ud, const struct bt_store_torrent_info *ti)
-{
-	*(uint64_t *)ud += ti->downloaded;
-	return 0;
-}
-
 int
 bt_infopage_stats(struct bt_tracker *t, const struct bt_infopage_opts *o,
 	struct bt_buf *out)
 {
 	const struct bt_tracker_counters *n = bt_tracker_counters(t);
 	struct bt_store_stats st;
-	uint64_t downloads = 0;
 	size_t nallowed;
 
 	bt_store_stats(bt_tracker_store(t), &st);
-	bt_store_each_torrent(bt_tracker_store(t), sum_downloaded, &downloads);
 	bt_tracker_allowed_list(t, &nallowed);
 	uint64_t peers = (uint64_t)st.peers4 + st.peers6;
 
@@ -478,7 +466,7 @@ bt_infopage_stats(struct bt_tracker *t, const struct bt_infopage_opts *o,
 		peers > st.seeds ? peers - st.seeds : 0);
 	metric(out, "bt_tracker_downloads_total", "counter",
 		"Finished downloads recorded for the torrents tracked now.");
-	bt_buf_printf(out, "bt_tracker_downloads_total %" PRIu64 "\n", downloads);
+	bt_buf_printf(out, "bt_tracker_downloads_total %" PRIu64 "\n", st.downloaded);
 
 	metric(out, "bt_tracker_announces_total", "counter", "Announce requests.");
 	bt_buf_printf(out, "bt_tracker_announces_total{proto=\"http\"} %" PRIu64 "\n",

@@ -546,6 +546,27 @@ pick(struct bt_store *s, struct view *v, int seed, unsigned flags, long self,
 	return got;
 }
 
+/* The flags an announce sets: what it says, and alive unless restored.
+ * (Crypto flags are replaced; reachability is only ever added here.) */
+static uint8_t
+req_flags(const struct bt_store_req *r)
+{
+	return (uint8_t)((r->flags & BT_PEER_CRYPTO_OK ? F_CRYPTO_OK : 0) |
+		(r->flags & BT_PEER_CRYPTO_REQ ? F_CRYPTO_REQ : 0) |
+		(r->flags & BT_PEER_REACHABLE ? F_REACHABLE : 0) |
+		(r->restored ? 0 : F_ALIVE));
+}
+
+/* A peer's completion counts once in `downloaded`. */
+static void
+count_download(struct trk *t, uint8_t *flags)
+{
+	if (!(*flags & F_COUNTED)) {
+		t->downloaded++;
+		*flags |= F_COUNTED;
+	}
+}
+
 int
 bt_store_announce(struct bt_store *s, const struct bt_store_req *r, uint8_t *out,
 	struct bt_store_reply *rep)
@@ -591,24 +612,14 @@ bt_store_announce(struct bt_store *s, const struct bt_store_req *r, uint8_t *out
 		if (r->seed && !(f & F_SEED)) {
 			self = make_seed(&v, (uint32_t)self);
 			rec = rec_at(&v, (uint32_t)self);
-			if (!(rec[v.alen] & F_COUNTED)) {
-				t->downloaded++;
-				rec[v.alen] |= F_COUNTED;
-			}
+			count_download(t, rec + v.alen);
 		} else if (!r->seed && (f & F_SEED)) {
 			self = make_leecher(&v, (uint32_t)self);
 			rec = rec_at(&v, (uint32_t)self);
 		}
-		if (r->event == BT_STORE_EV_COMPLETED && !(rec[v.alen] & F_COUNTED)) {
-			t->downloaded++;
-			rec[v.alen] |= F_COUNTED;
-		}
-		f = rec[v.alen] & (uint8_t)~(F_CRYPTO_OK | F_CRYPTO_REQ);
-		f |= (r->flags & BT_PEER_CRYPTO_OK ? F_CRYPTO_OK : 0) |
-			(r->flags & BT_PEER_CRYPTO_REQ ? F_CRYPTO_REQ : 0) |
-			(r->flags & BT_PEER_REACHABLE ? F_REACHABLE : 0) |
-			(r->restored ? 0 : F_ALIVE);
-		rec[v.alen] = f;
+		if (r->event == BT_STORE_EV_COMPLETED)
+			count_download(t, rec + v.alen);
+		rec[v.alen] = (rec[v.alen] & (uint8_t)~(F_CRYPTO_OK | F_CRYPTO_REQ)) | req_flags(r);
 		if (s->o.keep_ids && r->peer_id)
 			memcpy(rec + v.alen + 2, r->peer_id, 20);
 	} else {
@@ -628,14 +639,9 @@ bt_store_announce(struct bt_store *s, const struct bt_store_req *r, uint8_t *out
 			return err;
 		self = insert_peer(&v, r->addr, r->seed, r->peer_id);
 		uint8_t *rec = rec_at(&v, (uint32_t)self);
-		rec[v.alen] |= (r->restored ? 0 : F_ALIVE) |
-			(r->flags & BT_PEER_CRYPTO_OK ? F_CRYPTO_OK : 0) |
-			(r->flags & BT_PEER_CRYPTO_REQ ? F_CRYPTO_REQ : 0) |
-			(r->flags & BT_PEER_REACHABLE ? F_REACHABLE : 0);
-		if (r->event == BT_STORE_EV_COMPLETED) {
-			t->downloaded++;
-			rec[v.alen] |= F_COUNTED;
-		}
+		rec[v.alen] |= req_flags(r);
+		if (r->event == BT_STORE_EV_COMPLETED)
+			count_download(t, rec + v.alen);
 		rep->is_new = 1;
 		idx_fit(&v);	/* on failure the list is scanned instead */
 	}
@@ -886,6 +892,7 @@ bt_store_stats(const struct bt_store *s, struct bt_store_stats *st)
 		if (!t)
 			continue;
 		st->torrents++;
+		st->downloaded += t->downloaded;
 		st->peers4 += t->n;
 		st->seeds += t->nseeds;
 		st->bytes += sizeof(*t) + (size_t)t->cap * s->rs4;

@@ -136,6 +136,7 @@ int bt_store_each_peer(const struct bt_store *s, const uint8_t *info_hash,
 
 struct bt_store_stats {
 	size_t torrents, peers4, peers6, seeds, bytes;	/* bytes: heap held */
+	uint64_t downloaded;	/* the torrents' downloaded counts, summed */
 };
 void bt_store_stats(const struct bt_store *s, struct bt_store_stats *st);
 

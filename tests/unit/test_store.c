@@ -1,14 +1,11 @@
 /* test_store.c - the tracker peer store against a naive reference model. */
+#include "check.h"
 #include "err.h"
 #include "store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int pass, fail;
-#define CHECK(c) do { if (c) pass++; else { fail++; \
-	fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); } } while (0)
 
 #define NT 5		/* torrents */
 #define NA 300		/* addresses */
@@ -51,6 +48,13 @@ static int
 addr_id(const uint8_t *p)
 {
 	return p[2] << 8 | p[3];
+}
+
+static int
+sum_downloaded(void *ud, const struct bt_store_torrent_info *ti)
+{
+	*(uint64_t *)ud += ti->downloaded;
+	return 0;
 }
 
 static void
@@ -161,6 +165,9 @@ model_test(void)
 		for (int j = 0; j < NA; j++)
 			mp += model[i][j].present;
 	CHECK(st.peers4 == mp);
+	uint64_t down = 0;
+	bt_store_each_torrent(s, sum_downloaded, &down);
+	CHECK(st.downloaded == down);
 	bt_store_free(s);
 }
 
@@ -259,6 +266,5 @@ main(void)
 	model_test();
 	big_swarm();
 	keys_and_ids();
-	printf("store: %d passed, %d failed\n", pass, fail);
-	return fail != 0;
+	return check_summary("store");
 }
