@@ -13,6 +13,7 @@
 #include "iplist.h"
 #include "msg.h"
 #include "net.h"
+#include "peerwire.h"
 #include "reactor.h"
 #include "siphash.h"
 #include "str.h"
@@ -123,7 +124,7 @@ struct natcheck {
 	int fd;
 	uint8_t hash[20], id[20];
 	struct sockaddr_storage addr;
-	uint8_t buf[68];
+	uint8_t buf[BT_PW_HANDSHAKE_LEN];	/* the peer's handshake */
 	size_t got, sent;
 	uint64_t timer;
 };
@@ -404,13 +405,6 @@ not_found(struct conn *c, const struct bt_http_req *h)
 	reply(c, h, 404, NULL, "text/plain", 1, NULL, 0, alas, sizeof(alas) - 1, 0);
 }
 
-static int
-path_eq(const struct bt_http_req *h, const char *p)
-{
-	size_t n = h->query ? h->path_len - h->query_len - 1 : h->path_len;
-	return n == strlen(p) && memcmp(h->path, p, n) == 0;
-}
-
 static void nat_start(const uint8_t *hash, const uint8_t *id, const struct sockaddr_storage *a);
 
 static void
@@ -488,13 +482,13 @@ handle(struct conn *c, const struct bt_http_req *h)
 			forward_announce(h);
 		return;
 	}
-	if (path_eq(h, "/") || path_eq(h, "/index.html")) {
+	if (bt_http_path_is(h, "/") || bt_http_path_is(h, "/index.html")) {
 		infopage(c, h);
-	} else if (path_eq(h, "/favicon.ico") && G.favicon) {
+	} else if (bt_http_path_is(h, "/favicon.ico") && G.favicon) {
 		reply(c, h, 200, NULL, "image/x-icon", 0, NULL, 0, G.favicon, G.favicon_len, 0);
-	} else if (path_eq(h, "/file")) {
+	} else if (bt_http_path_is(h, "/file")) {
 		serve_file(c, h);
-	} else if (path_eq(h, "/stats") && G.v[O_STATS].i) {
+	} else if (bt_http_path_is(h, "/stats") && G.v[O_STATS].i) {
 		statspage(c, h);
 	} else {
 		not_found(c, h);
@@ -726,7 +720,8 @@ nat_timeout(struct bt_loop *loop, uint64_t id, void *ud)
 	return BT_TIMER_STOP;
 }
 
-static const char bt_proto[] = "\x13" "BitTorrent protocol";
+/* What we send: the handshake without a peer id, as BitTornado's check. */
+#define NAT_HS_SEND (BT_PW_HANDSHAKE_LEN - 20)
 
 static void
 nat_event(struct bt_loop *loop, int fd, unsigned ev, void *ud)
@@ -738,18 +733,16 @@ nat_event(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 			nat_done(n, 0);
 			return;
 		}
-		uint8_t hs[48];
-		memcpy(hs, bt_proto, 20);
-		memset(hs + 20, 0, 8);
-		memcpy(hs + 28, n->hash, 20);
-		ssize_t w = send(fd, hs + n->sent, sizeof(hs) - n->sent, MSG_NOSIGNAL);
+		uint8_t hs[BT_PW_HANDSHAKE_LEN];
+		bt_pw_handshake_write(hs, n->hash, n->id, NULL);
+		ssize_t w = send(fd, hs + n->sent, NAT_HS_SEND - n->sent, MSG_NOSIGNAL);
 		if (w < 0 && errno != EAGAIN && errno != EINTR) {
 			nat_done(n, 0);
 			return;
 		}
 		if (w > 0)
 			n->sent += (size_t)w;
-		if (n->sent == sizeof(hs))
+		if (n->sent == NAT_HS_SEND)
 			bt_io_set(G.loop, fd, BT_EV_READ);
 		return;
 	}
@@ -763,8 +756,9 @@ nat_event(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 	n->got += (size_t)r;
 	if (n->got < sizeof(n->buf))
 		return;
-	int ok = memcmp(n->buf, bt_proto, 20) == 0 && memcmp(n->buf + 28, n->hash, 20) == 0 &&
-		memcmp(n->buf + 48, n->id, 20) == 0;
+	struct bt_pw_handshake hs;
+	int ok = bt_pw_handshake_parse(n->buf, n->got, &hs) == BT_PW_HANDSHAKE_LEN &&
+		memcmp(hs.info_hash, n->hash, 20) == 0 && memcmp(hs.peer_id, n->id, 20) == 0;
 	nat_done(n, ok);
 }
 

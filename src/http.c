@@ -239,6 +239,13 @@ bt_http_parse_request(const char *buf, size_t len, struct bt_http_req *req,
 	return rc;
 }
 
+int
+bt_http_path_is(const struct bt_http_req *req, const char *p)
+{
+	size_t n = req->query ? req->path_len - req->query_len - 1 : req->path_len;
+	return n == strlen(p) && memcmp(req->path, p, n) == 0;
+}
+
 const struct bt_http_hdr *
 bt_http_header(const struct bt_http_req *req, const char *name)
 {
@@ -467,15 +474,13 @@ bt_http_reason(int status)
 	return "Unknown";
 }
 
-/* Text without control bytes (HTAB allowed in values). */
+/* Text without control bytes but HTAB: what a field value may hold. */
 static int
-clean(const char *p, size_t n, int tab_ok)
+clean(const char *p, size_t n)
 {
-	for (size_t k = 0; k < n; k++) {
-		uint8_t c = (uint8_t)p[k];
-		if ((c < 0x20 && !(tab_ok && c == '\t')) || c == 0x7f)
+	for (size_t k = 0; k < n; k++)
+		if (!is_value((uint8_t)p[k]))
 			return 0;
-	}
 	return 1;
 }
 
@@ -485,7 +490,7 @@ bt_http_resp_write(struct bt_buf *b, const struct bt_http_resp *r)
 	const char *reason = r->reason ? r->reason : bt_http_reason(r->status);
 
 	if (r->status < 100 || r->status > 999 ||
-		!clean(reason, strlen(reason), 1) || (r->nhdr && !r->hdr))
+		!clean(reason, strlen(reason)) || (r->nhdr && !r->hdr))
 		return BT_E_INVAL;
 	for (size_t k = 0; k < r->nhdr; k++) {
 		const struct bt_http_hdr *h = &r->hdr[k];
@@ -494,7 +499,7 @@ bt_http_resp_write(struct bt_buf *b, const struct bt_http_resp *r)
 		for (size_t j = 0; j < h->name_len; j++)
 			if (!is_tchar((uint8_t)h->name[j]))
 				return BT_E_INVAL;
-		if (!clean(h->value, h->value_len, 1))
+		if (!clean(h->value, h->value_len))
 			return BT_E_INVAL;
 	}
 	if (r->flags & BT_HTTP_RESP_SIMPLE) {

@@ -71,6 +71,8 @@ struct bt_http_req {
 int bt_http_parse_request(const char *buf, size_t len, struct bt_http_req *req,
 	size_t max_headers);
 
+/* 1 if the target's path (the part before any '?') is exactly p. */
+int bt_http_path_is(const struct bt_http_req *req, const char *p);
 /* First header called name (any case), or NULL. */
 const struct bt_http_hdr *bt_http_header(const struct bt_http_req *req,
 	const char *name);

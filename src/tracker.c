@@ -1,5 +1,6 @@
 /* tracker.c - see tracker.h */
 #include "tracker.h"
+#include "be.h"
 #include "err.h"
 #include "net.h"
 #include "siphash.h"
@@ -315,7 +316,7 @@ fnv(const uint8_t *p, size_t n)
 
 /* Fill a from the query; returns NULL or the garbage message. */
 static const char *
-parse_announce(const struct bt_tracker *t, const char *q, size_t qlen, struct ann *a)
+parse_announce(const char *q, size_t qlen, struct ann *a)
 {
 	struct bt_http_query it;
 	const char *k, *v;
@@ -403,7 +404,6 @@ parse_announce(const struct bt_tracker *t, const char *q, size_t qlen, struct an
 		return "invalid port";
 	if (!a->has_left)
 		return "amount left not sent";
-	(void)t;
 	return NULL;
 }
 
@@ -444,39 +444,42 @@ requester_addr(const struct bt_tracker *t, const struct bt_tracker_req *r,
 	const struct bt_http_hdr *h = bt_http_header(r->http, "X-Forwarded-For");
 	struct sockaddr_storage x;
 	if (h) {
-		const char *comma = memchr(h->value, ',', h->value_len);
-		if (comma && addr_from_text(&x, h->value, (size_t)(comma - h->value)) == 0)
-			*out = x;
-		else if (comma && addr_from_text(&x, comma + 1,
-			h->value_len - (size_t)(comma + 1 - h->value)) == 0)
-			*out = x;
-		else if (!comma && addr_from_text(&x, h->value, h->value_len) == 0)
+		/* The first entry, or else the second. */
+		const char *v = h->value, *end = v + h->value_len;
+		const char *comma = memchr(v, ',', h->value_len);
+		if (addr_from_text(&x, v, (size_t)((comma ? comma : end) - v)) == 0 ||
+		    (comma && addr_from_text(&x, comma + 1, (size_t)(end - comma - 1)) == 0))
 			*out = x;
 	}
 	if (a->has_ip && bt_addr_parse(&x, a->ip, strlen(a->ip), 0) == 0) {
 		bt_addr_normalize(&x);
 		*out = x;
 	}
-	*override = !bt_addr_equal(out, r->peer) ||
-		memcmp(out, r->peer, sizeof(*out)) != 0;
-	if (*override) {
-		struct sockaddr_storage a1 = *out, a2 = *r->peer;
-		bt_addr_normalize(&a2);
-		bt_addr_set_port(&a1, 0);
-		bt_addr_set_port(&a2, 0);
-		*override = !bt_addr_equal(&a1, &a2);
-	}
+	/* Another address than the connection's; the port does not count
+	 * (bt_addr_equal takes IPv4-mapped as IPv4). */
+	struct sockaddr_storage a1 = *out, a2 = *r->peer;
+	bt_addr_set_port(&a1, 0);
+	bt_addr_set_port(&a2, 0);
+	*override = !bt_addr_equal(&a1, &a2);
 }
 
+/* A non-compact peer: {ip, peer id (if id), port} from a compact address. */
 static void
-put_ip_text(struct bt_buf *b, const uint8_t *rec, size_t alen)
+put_peer_dict(struct bt_buf *b, const uint8_t *rec, size_t alen, const uint8_t *id)
 {
 	struct sockaddr_storage ss;
 	char txt[BT_ADDR_STRLEN];
 	if (bt_addr_unpack(&ss, rec, alen) < 0 ||
 	    bt_addr_format(&ss, txt, sizeof(txt), BT_ADDR_NOPORT) < 0)
 		txt[0] = 0;
+	bt_buf_adds(b, "d2:ip");
 	benc_str(b, txt, strlen(txt));
+	if (id) {
+		bt_buf_adds(b, "7:peer id");
+		benc_str(b, id, 20);
+	}
+	bt_buf_printf(b, "4:porti%ue", (unsigned)get16(rec + alen - 2));
+	bt_buf_addc(b, 'e');
 }
 
 static int
@@ -518,7 +521,7 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 	struct bt_buf *body)
 {
 	struct ann a;
-	const char *bad = parse_announce(t, r->http->query, r->http->query_len, &a);
+	const char *bad = parse_announce(r->http->query, r->http->query_len, &a);
 	struct sockaddr_storage addr;
 	int override;
 	uint8_t compact[18];
@@ -647,25 +650,14 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 		}
 		bt_buf_add(body, t->peers2, extra * alen);
 	} else {
+		int ids = !a.no_peer_id && rep.rec_len == alen + 20;
 		bt_buf_adds(body, "5:peersl");
 		for (size_t k = 0; k < rep.npeers; k++) {
 			const uint8_t *p = t->peers + k * rep.rec_len;
-			bt_buf_adds(body, "d2:ip");
-			put_ip_text(body, p, alen);
-			if (!a.no_peer_id && rep.rec_len == alen + 20) {
-				bt_buf_adds(body, "7:peer id");
-				benc_str(body, p + alen, 20);
-			}
-			bt_buf_printf(body, "4:porti%ue", (unsigned)(p[alen - 2] << 8 | p[alen - 1]));
-			bt_buf_addc(body, 'e');
+			put_peer_dict(body, p, alen, ids ? p + alen : NULL);
 		}
-		for (size_t k = 0; k < extra; k++) {	/* from other trackers: no ids */
-			const uint8_t *p = t->peers2 + k * alen;
-			bt_buf_adds(body, "d2:ip");
-			put_ip_text(body, p, alen);
-			bt_buf_printf(body, "4:porti%ue", (unsigned)(p[alen - 2] << 8 | p[alen - 1]));
-			bt_buf_addc(body, 'e');
-		}
+		for (size_t k = 0; k < extra; k++)	/* from other trackers: no ids */
+			put_peer_dict(body, t->peers2 + k * alen, alen, NULL);
 		bt_buf_addc(body, 'e');
 	}
 	if (a.check_seeded)
@@ -678,7 +670,6 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 }
 
 /* ---- scrape ---- */
-
 
 static void
 scrape_entry(struct bt_tracker *t, struct bt_buf *body, const uint8_t *h,
@@ -734,38 +725,29 @@ scrape(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker_r
 	resp->status = 200;
 	resp->ctype = "text/plain";
 	bt_buf_adds(body, "d5:filesd");
-	uint32_t c, i, d;
-	if (nh) {
-		qsort(hashes, nh, 20, cmp_hash);
-		for (size_t j = 0; j < nh; j++) {
-			if (j && !memcmp(hashes[j], hashes[j - 1], 20))
-				continue;
-			if (t->c.restricted && !bt_tracker_allowed(t, hashes[j]))
-				continue;
-			if (bt_store_counts(t->store, hashes[j], &c, &i, &d) == 0)
-				scrape_entry(t, body, hashes[j], c, i, d);
-		}
-	} else {
-		struct full f = { 0 };
+	/* The hashes asked for, or every torrent's; in order, once each. */
+	struct full f = { 0 };
+	uint8_t *list = hashes[0];
+	if (!nh) {
 		t->n.full_scrapes++;
 		bt_store_each_torrent(t->store, collect, &f);
-		qsort(f.h, f.n, 20, cmp_hash);
-		for (size_t j = 0; j < f.n; j++) {
-			if (t->c.restricted && !bt_tracker_allowed(t, f.h + 20 * j))
-				continue;
-			if (bt_store_counts(t->store, f.h + 20 * j, &c, &i, &d) == 0)
-				scrape_entry(t, body, f.h + 20 * j, c, i, d);
-		}
-		free(f.h);
+		list = f.h;
+		nh = f.n;
 	}
+	if (nh > 1)
+		qsort(list, nh, 20, cmp_hash);
+	for (size_t j = 0; j < nh; j++) {
+		const uint8_t *h = list + 20 * j;
+		uint32_t c, i, d;
+		if (j && !memcmp(h, h - 20, 20))
+			continue;
+		if (t->c.restricted && !bt_tracker_allowed(t, h))
+			continue;
+		if (bt_store_counts(t->store, h, &c, &i, &d) == 0)
+			scrape_entry(t, body, h, c, i, d);
+	}
+	free(f.h);
 	bt_buf_adds(body, "ee");
-}
-
-static int
-path_is(const struct bt_http_req *h, const char *p)
-{
-	size_t n = h->query ? h->path_len - h->query_len - 1 : h->path_len;
-	return n == strlen(p) && memcmp(h->path, p, n) == 0;
 }
 
 int
@@ -774,11 +756,11 @@ bt_tracker_http(struct bt_tracker *t, const struct bt_tracker_req *r,
 {
 	const struct bt_http_req *h = r->http;
 	memset(resp, 0, sizeof(*resp));
-	if (path_is(h, "/announce") || path_is(h, "/announce.php") ||
-	    path_is(h, "/tracker.php/announce"))
+	if (bt_http_path_is(h, "/announce") || bt_http_path_is(h, "/announce.php") ||
+	    bt_http_path_is(h, "/tracker.php/announce"))
 		announce(t, r, resp, body);
-	else if (path_is(h, "/scrape") || path_is(h, "/scrape.php") ||
-	    path_is(h, "/tracker.php/scrape"))
+	else if (bt_http_path_is(h, "/scrape") || bt_http_path_is(h, "/scrape.php") ||
+	    bt_http_path_is(h, "/tracker.php/scrape"))
 		scrape(t, r, resp, body);
 	return body->err;
 }
@@ -830,37 +812,6 @@ bt_tracker_nat_result(struct bt_tracker *t, const uint8_t *info_hash,
 
 /* ---- UDP (BEP 15) ---- */
 
-static uint64_t
-rd64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)(v >> 32));
-	wr32(p + 4, (uint32_t)v);
-}
-
 /* A connection id bound to the sender's IP address (not its port: clients
  * such as libtorrent share one id among all their sockets) and a time
  * slot: nothing is stored, nothing can be guessed without the key. */
@@ -882,8 +833,8 @@ udp_error(uint32_t tid, const char *msg, uint8_t *out, size_t cap)
 	size_t n = strlen(msg);
 	if (8 + n > cap)
 		n = cap - 8;
-	wr32(out, 3);
-	wr32(out + 4, tid);
+	put32(out, 3);
+	put32(out + 4, tid);
 	memcpy(out + 8, msg, n);
 	return 8 + n;
 }
@@ -898,16 +849,16 @@ bt_tracker_udp(struct bt_tracker *t, const uint8_t *pkt, size_t n,
 	bt_addr_normalize(&src);
 	if (n < 16 || cap < BT_TRACKER_UDP_MAX)
 		return 0;
-	uint64_t cid = rd64(pkt);
-	uint32_t action = rd32(pkt + 8), tid = rd32(pkt + 12);
+	uint64_t cid = get64(pkt);
+	uint32_t action = get32(pkt + 8), tid = get32(pkt + 12);
 
 	if (action == 0) {
 		if (cid != UDP_MAGIC)
 			return 0;
 		t->n.udp_connects++;
-		wr32(out, 0);
-		wr32(out + 4, tid);
-		wr64(out + 8, udp_conn_id(t, &src, slot));
+		put32(out, 0);
+		put32(out + 4, tid);
+		put64(out + 8, udp_conn_id(t, &src, slot));
 		return 16;
 	}
 	if (cid != udp_conn_id(t, &src, slot) && cid != udp_conn_id(t, &src, slot - 1))
@@ -918,10 +869,10 @@ bt_tracker_udp(struct bt_tracker *t, const uint8_t *pkt, size_t n,
 			return udp_error(tid, "announce too short", out, cap);
 		t->n.udp_announces++;
 		const uint8_t *hash = pkt + 16, *id = pkt + 36;
-		int64_t left = (int64_t)rd64(pkt + 64);
-		uint32_t ev = rd32(pkt + 80), ip = rd32(pkt + 84), key = rd32(pkt + 88);
-		int32_t want = (int32_t)rd32(pkt + 92);
-		uint16_t port = (uint16_t)(pkt[96] << 8 | pkt[97]);
+		int64_t left = (int64_t)get64(pkt + 64);
+		uint32_t ev = get32(pkt + 80), ip = get32(pkt + 84), key = get32(pkt + 88);
+		int32_t want = (int32_t)get32(pkt + 92);
+		uint16_t port = get16(pkt + 96);
 		static const int evmap[] = { BT_STORE_EV_NONE, BT_STORE_EV_COMPLETED,
 			BT_STORE_EV_STARTED, BT_STORE_EV_STOPPED };
 		if (ev > 3)
@@ -958,11 +909,11 @@ bt_tracker_udp(struct bt_tracker *t, const uint8_t *pkt, size_t n,
 		 * BEP 15 clients are modern; hand them out. */
 		if (rep.is_new && port != 0 && !(sr.flags & BT_PEER_REACHABLE))
 			bt_store_set_reachable(t->store, hash, compact, alen, 1);
-		wr32(out, 1);
-		wr32(out + 4, tid);
-		wr32(out + 8, t->c.interval);
-		wr32(out + 12, rep.incomplete);
-		wr32(out + 16, rep.complete);
+		put32(out, 1);
+		put32(out + 4, tid);
+		put32(out + 8, t->c.interval);
+		put32(out + 12, rep.incomplete);
+		put32(out + 16, rep.complete);
 		size_t len = 20;
 		for (size_t k = 0; k < rep.npeers && len + alen <= cap; k++) {
 			memcpy(out + len, t->peers + k * rep.rec_len, alen);
@@ -978,16 +929,16 @@ bt_tracker_udp(struct bt_tracker *t, const uint8_t *pkt, size_t n,
 			return udp_error(tid, "specific scrape function is not available with this tracker.",
 				out, cap);
 		t->n.udp_scrapes++;
-		wr32(out, 2);
-		wr32(out + 4, tid);
+		put32(out, 2);
+		put32(out + 4, tid);
 		for (size_t k = 0; k < nh; k++) {
 			uint32_t c = 0, i = 0, d = 0;
 			const uint8_t *h = pkt + 16 + 20 * k;
 			if (!t->c.restricted || bt_tracker_allowed(t, h))
 				bt_store_counts(t->store, h, &c, &i, &d);
-			wr32(out + 8 + 12 * k, c);
-			wr32(out + 12 + 12 * k, d);
-			wr32(out + 16 + 12 * k, i);
+			put32(out + 8 + 12 * k, c);
+			put32(out + 12 + 12 * k, d);
+			put32(out + 16 + 12 * k, i);
 		}
 		return 8 + 12 * nh;
 	}

@@ -4,37 +4,11 @@
 #include "http.h"
 #include "buf.h"
 #include "err.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int passed, failed;
-
-#define CHECK(c) check_((c) != 0, #c, __LINE__)
-#define CHECK_INT(a, op, b) do { \
-	long long a_ = (long long)(a), b_ = (long long)(b); \
-	if (a_ op b_) { \
-		passed++; \
-	} else { \
-		failed++; \
-		fprintf(stderr, "FAIL line %d: %s %s %s (%lld vs %lld)\n", \
-			__LINE__, #a, #op, #b, a_, b_); \
-	} \
-} while (0)
-/* A span (p, n) equals the literal s. */
-#define CHECK_SPAN(p, n, s) CHECK((p) && (n) == strlen(s) && memcmp((p), (s), (n)) == 0)
-
-static void
-check_(int ok, const char *what, int line)
-{
-	if (ok) {
-		passed++;
-	} else {
-		failed++;
-		fprintf(stderr, "FAIL line %d: %s\n", line, what);
-	}
-}
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
@@ -71,20 +45,23 @@ test_good(void)
 	const struct bt_http_hdr *h;
 
 	CHECK_INT(parse(r1), ==, sizeof(r1) - 1);
-	CHECK_SPAN(req.method, req.method_len, "GET");
+	CHECK_MEMS(req.method, req.method_len, "GET");
 	CHECK_INT(req.meth, ==, BT_HTTP_GET);
-	CHECK_SPAN(req.path, req.path_len,
+	CHECK_MEMS(req.path, req.path_len,
 		"/announce?info_hash=%12%34&port=6881&compact=1");
-	CHECK_SPAN(req.query, req.query_len, "info_hash=%12%34&port=6881&compact=1");
+	CHECK_MEMS(req.query, req.query_len, "info_hash=%12%34&port=6881&compact=1");
 	CHECK_INT(req.path_len - req.query_len - 1, ==, 9);	/* "/announce" */
+	CHECK(bt_http_path_is(&req, "/announce"));
+	CHECK(!bt_http_path_is(&req, "/announc"));
+	CHECK(!bt_http_path_is(&req, "/announce?"));
 	CHECK_INT(req.minor, ==, 1);
 	CHECK_INT(req.simple, ==, 0);
 	CHECK_INT(req.nhdr, ==, 5);
-	CHECK_SPAN(req.hdr[0].name, req.hdr[0].name_len, "Host");
-	CHECK_SPAN(req.hdr[0].value, req.hdr[0].value_len, "tracker.example:6969");
-	CHECK_SPAN(req.hdr[1].value, req.hdr[1].value_len, "bt/0.1");
+	CHECK_MEMS(req.hdr[0].name, req.hdr[0].name_len, "Host");
+	CHECK_MEMS(req.hdr[0].value, req.hdr[0].value_len, "tracker.example:6969");
+	CHECK_MEMS(req.hdr[1].value, req.hdr[1].value_len, "bt/0.1");
 	CHECK_INT(req.hdr[3].value_len, ==, 0);
-	CHECK_SPAN(req.hdr[4].value, req.hdr[4].value_len, "\xff\xfe ok");
+	CHECK_MEMS(req.hdr[4].value, req.hdr[4].value_len, "\xff\xfe ok");
 	h = bt_http_header(&req, "HOST");
 	CHECK(h == &req.hdr[0]);
 	CHECK(bt_http_header(&req, "user-agent") == &req.hdr[1]);
@@ -98,18 +75,22 @@ test_good(void)
 	CHECK(req.query == NULL && req.query_len == 0);
 	CHECK_INT(req.minor, ==, 0);
 	CHECK(!bt_http_keep_alive(&req));
+	CHECK(bt_http_path_is(&req, "/scrape"));
+	CHECK(!bt_http_path_is(&req, "/scrape/"));
 	CHECK_INT(parse("GET /scrape? HTTP/1.0\r\n\r\n"), >, 0);
 	CHECK(req.query != NULL && req.query_len == 0);
+	CHECK(bt_http_path_is(&req, "/scrape"));
 	CHECK_INT(parse("GET /a?b?c HTTP/1.0\r\n\r\n"), >, 0);
-	CHECK_SPAN(req.query, req.query_len, "b?c");
+	CHECK_MEMS(req.query, req.query_len, "b?c");
+	CHECK(bt_http_path_is(&req, "/a"));
 
 	/* Bare LF, extra spaces, empty lines before the request line. */
 	CHECK_INT(parse("GET / HTTP/1.0\nHost: x\n\n"), ==, 24);
 	CHECK_INT(req.nhdr, ==, 1);
 	CHECK_INT(parse("GET  /x   HTTP/1.1  \r\n\r\n"), ==, 24);
-	CHECK_SPAN(req.path, req.path_len, "/x");
+	CHECK_MEMS(req.path, req.path_len, "/x");
 	CHECK_INT(parse("\r\n\n\r\nGET / HTTP/1.1\r\n\r\n"), ==, 23);
-	CHECK_SPAN(req.method, req.method_len, "GET");
+	CHECK_MEMS(req.method, req.method_len, "GET");
 
 	/* Other methods parse; only GET/HEAD get an id.  Methods are
 	 * case-sensitive. */
@@ -132,7 +113,7 @@ test_good(void)
 	CHECK_INT(req.simple, ==, 1);
 	CHECK_INT(req.minor, ==, 0);
 	CHECK_INT(req.nhdr, ==, 0);
-	CHECK_SPAN(req.query, req.query_len, "x=1");
+	CHECK_MEMS(req.query, req.query_len, "x=1");
 	CHECK(!bt_http_keep_alive(&req));
 	CHECK_INT(parse("GET /x \n"), ==, 8);
 	CHECK_INT(req.simple, ==, 1);
@@ -156,12 +137,12 @@ test_pipelined(void)
 
 	a = bt_http_parse_request(two, len, &req, 8);
 	CHECK_INT(a, ==, 32);
-	CHECK_SPAN(req.path, req.path_len, "/a?x=1");
+	CHECK_MEMS(req.path, req.path_len, "/a?x=1");
 	CHECK(bt_http_keep_alive(&req));
 	b = bt_http_parse_request(two + a, len - (size_t)a, &req, 8);
 	CHECK_INT(b, ==, 39);
 	CHECK_INT(req.meth, ==, BT_HTTP_HEAD);
-	CHECK_SPAN(req.path, req.path_len, "/b");
+	CHECK_MEMS(req.path, req.path_len, "/b");
 	CHECK(!bt_http_keep_alive(&req));
 	CHECK_INT(bt_http_parse_request(two + a + b, len - (size_t)(a + b), &req, 8),
 		==, BT_E_PARTIAL);
@@ -512,23 +493,23 @@ test_query(void)
 
 	bt_http_query_init(&it, q, sizeof(q) - 1);
 	CHECK_INT(bt_http_query_next(&it, &k, &kl, &v, &vl), ==, 1);
-	CHECK_SPAN(k, kl, "a");
-	CHECK_SPAN(v, vl, "1");
+	CHECK_MEMS(k, kl, "a");
+	CHECK_MEMS(v, vl, "1");
 	CHECK_INT(bt_http_query_next(&it, &k, &kl, &v, &vl), ==, 1);
-	CHECK_SPAN(k, kl, "b");
+	CHECK_MEMS(k, kl, "b");
 	CHECK(v != NULL && vl == 0);
 	CHECK_INT(bt_http_query_next(&it, &k, &kl, &v, &vl), ==, 1);
-	CHECK_SPAN(k, kl, "c");
+	CHECK_MEMS(k, kl, "c");
 	CHECK(v == NULL && vl == 0);
 	CHECK_INT(bt_http_query_next(&it, &k, &kl, &v, &vl), ==, 1);
-	CHECK_SPAN(k, kl, "d");
-	CHECK_SPAN(v, vl, "x=y");
+	CHECK_MEMS(k, kl, "d");
+	CHECK_MEMS(v, vl, "x=y");
 	CHECK_INT(bt_http_query_next(&it, &k, &kl, &v, &vl), ==, 1);
 	CHECK(kl == 0);
-	CHECK_SPAN(v, vl, "v");
+	CHECK_MEMS(v, vl, "v");
 	CHECK_INT(bt_http_query_next(&it, &k, &kl, &v, &vl), ==, 1);
-	CHECK_SPAN(k, kl, "info_hash");
-	CHECK_SPAN(v, vl, "%00%ff");
+	CHECK_MEMS(k, kl, "info_hash");
+	CHECK_MEMS(v, vl, "%00%ff");
 	{
 		uint8_t out[2];
 		CHECK_INT(bt_http_decode(v, vl, out, sizeof(out), 0), ==, 2);
@@ -544,16 +525,16 @@ test_query(void)
 	/* The length bounds it, not a NUL. */
 	bt_http_query_init(&it, "x=1&y=2", 3);
 	CHECK_INT(bt_http_query_next(&it, &k, &kl, &v, &vl), ==, 1);
-	CHECK_SPAN(v, vl, "1");
+	CHECK_MEMS(v, vl, "1");
 	CHECK_INT(bt_http_query_next(&it, &k, &kl, &v, &vl), ==, 0);
 
 	/* From a parsed request. */
 	CHECK_INT(parse("GET /announce?port=6881&event=started HTTP/1.1\r\n\r\n"), >, 0);
 	bt_http_query_init(&it, req.query, req.query_len);
 	CHECK_INT(bt_http_query_next(&it, &k, &kl, &v, &vl), ==, 1);
-	CHECK_SPAN(v, vl, "6881");
+	CHECK_MEMS(v, vl, "6881");
 	CHECK_INT(bt_http_query_next(&it, &k, &kl, &v, &vl), ==, 1);
-	CHECK_SPAN(v, vl, "started");
+	CHECK_MEMS(v, vl, "started");
 	CHECK_INT(bt_http_query_next(&it, &k, &kl, &v, &vl), ==, 0);
 }
 
@@ -712,6 +693,5 @@ main(void)
 	test_query();
 	test_response();
 	test_head_flow();
-	printf("http: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return check_summary("http");
 }
