@@ -24,6 +24,9 @@
 #                             for one call: P=$PB TRACK_OUT=$T/b track_start
 #   track_stop                SIGTERM $TPID and wait for it; returns its exit
 #                             status
+#   track_kill_under_load N S run `U load $P N` in the background, SIGKILL
+#                             $TPID S seconds in, wait for both and check
+#                             that the load got replies (in $T/load.out)
 U() { "$PY" "$HERE/track_util.py" "$@"; }
 
 PIDS=()
@@ -51,4 +54,15 @@ track_start() {
 track_stop() {
 	kill -TERM "$TPID"
 	wait "$TPID" 2>/dev/null
+}
+track_kill_under_load() {
+	local lpid
+	U load "$P" "$1" >"$T/load.out" 2>&1 &
+	lpid=$!
+	PIDS+=("$lpid")
+	sleep "$2"
+	kill -9 "$TPID"
+	wait "$TPID" 2>/dev/null
+	wait "$lpid"
+	expect_egrep '^replies [1-9][0-9]*$' "$T/load.out"
 }

@@ -238,14 +238,7 @@ expect_egrep '^1 1800 [0-9]+ [0-9]+ ' "$OUT"
 good "UDP garbage"
 
 # ======================= SIGKILL under load, then restart
-U load "$P" 3 >"$T/load.out" 2>&1 &
-LPID=$!
-PIDS+=("$LPID")
-sleep 1
-kill -9 "$TPID"
-wait "$TPID" 2>/dev/null
-wait "$LPID"
-expect_egrep '^replies [1-9][0-9]*$' "$T/load.out"
+track_kill_under_load 3 1
 expect_eq "tracker gone after SIGKILL" "$(U status "$P")" 0
 started=0
 for _ in 1 2 3 4 5; do

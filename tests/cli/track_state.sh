@@ -16,14 +16,7 @@ torrents_in() {	# number of torrents in a state file, or "bad"
 track_start || { fail "bt track did not start"; finish; }
 
 # ---- SIGKILL while announces pour in and the state is saved every second.
-U load "$P" 4 >"$T/load.out" 2>&1 &
-LPID=$!
-PIDS+=("$LPID")
-sleep 2.6
-kill -9 "$TPID"
-wait "$TPID" 2>/dev/null
-wait "$LPID"
-expect_egrep '^replies [1-9][0-9]*$' "$T/load.out"
+track_kill_under_load 4 2.6
 check "a state file was written before the kill" [ -s "$T/dstate" ]
 n=$(torrents_in "$T/dstate")
 expect_eq "the state file after SIGKILL is complete bencode with all 50 torrents" "$n" 50
