@@ -245,19 +245,12 @@ bt_addr_is_local(const struct sockaddr_storage *addr)
 int
 bt_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
-	struct sockaddr_storage x = *a, y = *b;
+	uint8_t x[BT_ADDR_COMPACT6], y[BT_ADDR_COMPACT6];
+	size_t n = bt_addr_pack(x, a);
 
-	bt_addr_normalize(&x);
-	bt_addr_normalize(&y);
-	if (x.ss_family != y.ss_family || bt_addr_port(&x) != bt_addr_port(&y))
-		return 0;
-	if (x.ss_family == AF_INET)
-		return memcmp(&((struct sockaddr_in *)&x)->sin_addr,
-			&((struct sockaddr_in *)&y)->sin_addr, 4) == 0;
-	if (x.ss_family == AF_INET6)
-		return memcmp(&((struct sockaddr_in6 *)&x)->sin6_addr,
-			&((struct sockaddr_in6 *)&y)->sin6_addr, 16) == 0;
-	return 0;
+	/* The compact forms hold exactly what counts: address and port,
+	 * IPv4-mapped made IPv4. */
+	return n && bt_addr_pack(y, b) == n && memcmp(x, y, n) == 0;
 }
 
 size_t
