@@ -1,6 +1,7 @@
 /* resolve.c - see resolve.h */
 #define _GNU_SOURCE	/* EAI_SYSTEM, EAI_NODATA, SOCK_CLOEXEC */
 #include "resolve.h"
+#include "net.h"
 #include "reactor.h"
 #include "err.h"
 
@@ -188,55 +189,30 @@ on_timer(struct bt_loop *loop, uint64_t id, void *ud)
 	return BT_TIMER_STOP;
 }
 
-/* host as a numeric address (brackets allowed for IPv6): 1 and the
- * answer filled in, 0 if it is not numeric. */
+/* host[0..len) as a numeric address ("1.2.3.4", "::1", "[::1]"; no port):
+ * 1 and the answer filled in, 0 if it is not numeric. */
 static int
-numeric(struct bt_resolve *r, const char *host)
+numeric(struct bt_resolve *r, const char *host, size_t len)
 {
-	char tmp[BT_RESOLVE_HOST_MAX + 1];
-	size_t len = strlen(host);
-	struct in_addr a4;
-	struct in6_addr a6;
-	int bracket = 0;
+	struct sockaddr_storage a;
+	size_t ncolon = 0;
 
-	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
-		memcpy(tmp, host + 1, len - 2);
-		tmp[len - 2] = 0;
-		bracket = 1;
-	} else {
-		memcpy(tmp, host, len + 1);
+	/* bt_addr_parse also takes a port ("1.2.3.4:80", "[::1]:80"), which
+	 * a host has not: one colon, or anything after ']', is no address. */
+	for (size_t k = 0; k < len; k++)
+		ncolon += host[k] == ':';
+	if (host[0] == '[' ? host[len - 1] != ']' : ncolon == 1)
+		return 0;
+	if (bt_addr_parse(&a, host, len, r->port) < 0)
+		return 0;
+	r->n = 0;
+	r->rc = BT_E_NOENT;
+	if (r->family == AF_UNSPEC || r->family == a.ss_family) {
+		r->addr[0] = a;
+		r->n = 1;
+		r->rc = 0;
 	}
-	if (!bracket && inet_pton(AF_INET, tmp, &a4) == 1) {
-		r->n = 0;
-		if (r->family == AF_INET6) {
-			r->rc = BT_E_NOENT;
-		} else {
-			struct sockaddr_in *s = (struct sockaddr_in *)&r->addr[0];
-			memset(&r->addr[0], 0, sizeof(r->addr[0]));
-			s->sin_family = AF_INET;
-			s->sin_addr = a4;
-			s->sin_port = htons(r->port);
-			r->n = 1;
-			r->rc = 0;
-		}
-		return 1;
-	}
-	if (inet_pton(AF_INET6, tmp, &a6) == 1) {
-		r->n = 0;
-		if (r->family == AF_INET) {
-			r->rc = BT_E_NOENT;
-		} else {
-			struct sockaddr_in6 *s = (struct sockaddr_in6 *)&r->addr[0];
-			memset(&r->addr[0], 0, sizeof(r->addr[0]));
-			s->sin6_family = AF_INET6;
-			s->sin6_addr = a6;
-			s->sin6_port = htons(r->port);
-			r->n = 1;
-			r->rc = 0;
-		}
-		return 1;
-	}
-	return 0;
+	return 1;
 }
 
 static int
@@ -300,7 +276,7 @@ bt_resolve(struct bt_loop *loop, const char *host, uint16_t port, int family,
 	atomic_init(&r->cancelled, 0);
 	atomic_init(&r->done, 0);
 
-	if (numeric(r, host)) {
+	if (numeric(r, host, len)) {
 		r->timer = bt_timer_add(loop, 0, on_timer, r);
 		if (!r->timer) {
 			free(r);
