@@ -3,11 +3,11 @@
 #include "tls.h"
 #include "buf.h"
 #include "err.h"
+#include "fileio.h"
 
 #include <arpa/inet.h>
 #include <bearssl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,75 +286,31 @@ bt_tls_ca_path(const char *path)
 static struct bt_tls_anchors *cache;
 static unsigned ncache;
 
-/* Read and parse a bundle file, streaming (a small buffer, not the whole
- * file). */
+/* Read and parse a bundle file.  Only a regular file: a FIFO or a
+ * device named by mistake must neither block nor feed us forever. */
 static int
 load_file(const char *path, struct bt_tls_anchors **out, const char **why)
 {
-	struct ta_parser *ps;
-	uint8_t chunk[8192];
 	struct stat st;
-	size_t total = 0;
-	int fd, rc, e;
+	uint8_t *p;
+	size_t n;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);	/* no wait on a FIFO */
-	if (fd < 0) {
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		rc = BT_E_IO;
+	} else {
+		rc = bt_file_read(path, BT_TLS_CA_FILE_MAX, &p, &n);
+	}
+	if (rc == 0) {
+		rc = bt_tls_anchors_parse(p, n, out);
+		free(p);
+	}
+	if (rc == BT_E_IO)
 		*why = errno == ENOENT ? "CA bundle not found" : "CA bundle not readable";
-		return BT_E_IO;
-	}
-	e = 0;
-	if (fstat(fd, &st) < 0)
-		e = errno;
-	else if (!S_ISREG(st.st_mode))
-		e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-	if (e) {
-		close(fd);
-		errno = e;
-		*why = "CA bundle not readable";
-		return BT_E_IO;
-	}
-	if ((uint64_t)st.st_size > BT_TLS_CA_FILE_MAX) {
-		close(fd);
+	else if (rc == BT_E_LIMIT)
 		*why = "CA bundle too large";
-		return BT_E_LIMIT;
-	}
-	ps = malloc(sizeof(*ps));
-	if (!ps) {
-		close(fd);
-		*why = "out of memory";
-		return BT_E_NOMEM;
-	}
-	parser_init(ps);
-	for (;;) {
-		ssize_t k = read(fd, chunk, sizeof(chunk));
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			e = errno;
-			parser_drop(ps);
-			free(ps);
-			close(fd);
-			errno = e;
-			*why = "CA bundle not readable";
-			return BT_E_IO;
-		}
-		if (k == 0)
-			break;
-		total += (size_t)k;
-		if (total > BT_TLS_CA_FILE_MAX) {	/* it grew meanwhile */
-			parser_drop(ps);
-			free(ps);
-			close(fd);
-			*why = "CA bundle too large";
-			return BT_E_LIMIT;
-		}
-		parser_feed(ps, chunk, (size_t)k);
-	}
-	close(fd);
-	rc = parser_finish(ps, out);
-	free(ps);
-	if (rc == BT_E_NOENT)
+	else if (rc == BT_E_NOENT)
 		*why = "no certificates in CA bundle";
 	else if (rc < 0)
 		*why = "out of memory";
