@@ -22,16 +22,14 @@ lower(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-/* s[0..n) equals the lower-case literal lit, in any case. */
+/* s[0..n) equals the string lit, in any case. */
 static int
 ci_eq(const char *s, size_t n, const char *lit)
 {
-	size_t k = strlen(lit);
-
-	if (n != k)
+	if (n != strlen(lit))
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (lower((unsigned char)s[i]) != lit[i])
+		if (lower((unsigned char)s[i]) != lower((unsigned char)lit[i]))
 			return 0;
 	return 1;
 }
@@ -339,20 +337,9 @@ bt_httpc_parse_head(const char *buf, size_t len, struct bt_httpc_head *h)
 const struct bt_http_hdr *
 bt_httpc_header(const struct bt_httpc_head *h, const char *name)
 {
-	size_t n = strlen(name);
-
-	for (size_t i = 0; i < h->nhdr; i++) {
-		const struct bt_http_hdr *x = &h->hdr[i];
-		size_t k;
-
-		if (x->name_len != n)
-			continue;
-		for (k = 0; k < n; k++)
-			if (lower((unsigned char)x->name[k]) != lower((unsigned char)name[k]))
-				break;
-		if (k == n)
-			return x;
-	}
+	for (size_t i = 0; i < h->nhdr; i++)
+		if (ci_eq(h->hdr[i].name, h->hdr[i].name_len, name))
+			return &h->hdr[i];
 	return NULL;
 }
 
@@ -629,6 +616,16 @@ finish(struct bt_httpc *h, int status, int sys_errno)
 	return 1;
 }
 
+/* "host[:port]" of u, as in a Host header: IPv6 in brackets, the port
+ * only when it is not the scheme's default. */
+static void
+add_authority(struct bt_buf *b, const struct bt_url *u)
+{
+	bt_buf_printf(b, u->ipv6 ? "[%s]" : "%s", u->host);
+	if (u->port != (u->https ? 443 : 80))
+		bt_buf_printf(b, ":%u", (unsigned)u->port);
+}
+
 static int try_connect(struct bt_httpc *h);
 static void on_resolved(struct bt_loop *loop, int rc,
 	const struct sockaddr_storage *addr, size_t n, void *ud);
@@ -651,10 +648,8 @@ start(struct bt_httpc *h)
 	h->body.err = 0;
 	bt_httpc_chunked_init(&h->ck);
 
-	bt_buf_printf(&h->req, "GET %s HTTP/1.1\r\nHost: %s%s%s", h->u.path,
-		h->u.ipv6 ? "[" : "", h->u.host, h->u.ipv6 ? "]" : "");
-	if (h->u.port != (h->u.https ? 443 : 80))
-		bt_buf_printf(&h->req, ":%u", (unsigned)h->u.port);
+	bt_buf_printf(&h->req, "GET %s HTTP/1.1\r\nHost: ", h->u.path);
+	add_authority(&h->req, &h->u);
 	bt_buf_adds(&h->req, "\r\n");
 	if (h->ua[0])
 		bt_buf_printf(&h->req, "User-Agent: %s\r\n", h->ua);
@@ -757,10 +752,8 @@ absolute_url(const struct bt_httpc *h, const char *loc, size_t n, int *err)
 		bt_buf_adds(&b, h->u.https ? "https:" : "http:");
 		bt_buf_add(&b, loc, n);
 	} else {
-		bt_buf_printf(&b, "%s://%s%s%s", h->u.https ? "https" : "http",
-			h->u.ipv6 ? "[" : "", h->u.host, h->u.ipv6 ? "]" : "");
-		if (h->u.port != (h->u.https ? 443 : 80))
-			bt_buf_printf(&b, ":%u", (unsigned)h->u.port);
+		bt_buf_adds(&b, h->u.https ? "https://" : "http://");
+		add_authority(&b, &h->u);
 		if (n == 0 || loc[0] != '/') {
 			/* Relative: the current path up to its last '/'. */
 			size_t q = strcspn(h->u.path, "?"), d = 0;
@@ -880,6 +873,21 @@ head_step(struct bt_httpc *h)
 	return body_feed(h, (const uint8_t *)h->head + used, h->hlen - used);
 }
 
+/* n more bytes were stored at head + hlen: 1 finished or stop reading,
+ * 0 more wanted. */
+static int
+head_grew(struct bt_httpc *h, size_t n)
+{
+	const char *nl = memchr(h->head + h->hlen, '\n', n);
+
+	h->hlen += n;
+	if (nl && head_step(h))
+		return 1;
+	if (h->state == ST_HEAD && h->hlen >= sizeof(h->head))
+		return finish(h, BT_E_LIMIT, 0);
+	return 0;
+}
+
 static int
 on_eof(struct bt_httpc *h)
 {
@@ -916,18 +924,8 @@ do_read(struct bt_httpc *h)
 			on_eof(h);
 			return;
 		}
-		if (h->state == ST_HEAD) {
-			const char *nl = memchr(h->head + h->hlen, '\n', (size_t)k);
-			h->hlen += (size_t)k;
-			if (nl && head_step(h))
-				return;
-			if (h->state == ST_HEAD && h->hlen >= sizeof(h->head)) {
-				finish(h, BT_E_LIMIT, 0);
-				return;
-			}
-		} else if (body_feed(h, tmp, (size_t)k)) {
+		if (h->state == ST_HEAD ? head_grew(h, (size_t)k) : body_feed(h, tmp, (size_t)k))
 			return;
-		}
 	}
 }
 
@@ -951,19 +949,12 @@ tls_data(struct bt_httpc *h, const uint8_t *p, size_t n)
 {
 	if (h->state == ST_HEAD) {
 		size_t m = sizeof(h->head) - h->hlen;
-		const char *nl;
 
 		if (m > n)
 			m = n;
 		memcpy(h->head + h->hlen, p, m);
 		bt_tls_consume(h->tls, m);
-		nl = memchr(h->head + h->hlen, '\n', m);
-		h->hlen += m;
-		if (nl && head_step(h))
-			return 1;
-		if (h->state == ST_HEAD && h->hlen >= sizeof(h->head))
-			return finish(h, BT_E_LIMIT, 0);
-		return 0;
+		return head_grew(h, m);
 	}
 	if (body_feed(h, p, n))
 		return 1;	/* h (and the engine) may be gone */
