@@ -62,6 +62,16 @@ copy_text(char *dst, size_t cap, const uint8_t *p, size_t n)
 	dst[k] = 0;
 }
 
+/* The tracker refused, giving p[0..n) as its reason (maybe none). */
+static void
+set_failure(struct bt_ann_reply *r, const uint8_t *p, size_t n)
+{
+	if (n)
+		copy_text(r->failure, sizeof(r->failure), p, n);
+	else
+		snprintf(r->failure, sizeof(r->failure), "(no reason given)");
+}
+
 static void
 reply_reset(struct bt_ann_reply *r)
 {
@@ -232,10 +242,7 @@ bt_ann_http_parse(const uint8_t *body, size_t n, struct bt_ann_reply *r, const c
 			w = "failure reason is not a string";
 			goto bad;
 		}
-		if (len)
-			copy_text(r->failure, sizeof(r->failure), p, len);
-		else
-			snprintf(r->failure, sizeof(r->failure), "(no reason given)");
+		set_failure(r, p, len);
 	}
 	if (bt_benc_str(&d, bt_benc_dict_get(&d, 0, "warning message"), &p, &len) == 0 && len)
 		copy_text(r->warning, sizeof(r->warning), p, len);
@@ -369,10 +376,7 @@ bt_ann_udp_parse(const uint8_t *p, size_t n, uint32_t tid, int v6, uint64_t *con
 	case 0x03000000u:	/* the little-endian variant some trackers sent */
 		if (r) {
 			reply_reset(r);
-			if (n > 8)
-				copy_text(r->failure, sizeof(r->failure), p + 8, n - 8);
-			if (!r->failure[0])
-				snprintf(r->failure, sizeof(r->failure), "(no reason given)");
+			set_failure(r, p + 8, n - 8);
 		}
 		return 3;
 	}
@@ -398,13 +402,10 @@ struct bt_announcer {
 	struct bt_loop *loop;
 	struct bt_announcer_cb cb;
 	void *ud;
-	uint8_t info_hash[20], peer_id[20];
-	uint16_t port;
-	char *ip, *seed_id, *ua;
+	char *ip, *seed_id, *ua;	/* owned; req.ip and req.seed_id point here */
 	uint32_t http_timeout_ms, stop_timeout_ms;
 	int family;
 	uint64_t rng;
-	uint32_t key;
 
 	struct trk *trk;	/* ntrk trackers */
 	struct trk **order;	/* tiers end to end, each in try order */
@@ -421,7 +422,8 @@ struct bt_announcer {
 	int64_t interval, min_interval, seeders, leechers;
 	uint64_t due_ms, last_ms;
 
-	/* The attempt in flight. */
+	/* The attempt in flight.  req's info hash, peer id, port, key, ip
+	 * and seed id are set once, by bt_announcer_new. */
 	int busy;
 	struct trk *cur;
 	struct bt_ann_req req;
@@ -662,11 +664,11 @@ bt_announcer_new(struct bt_announcer **out, struct bt_loop *loop, const struct b
 	a->cb = *cb;
 	a->ud = ud;
 	a->ufd[0] = a->ufd[1] = -1;
-	memcpy(a->info_hash, o->info_hash, 20);
-	memcpy(a->peer_id, o->peer_id, 20);
-	a->port = o->port;
-	a->ip = dup_opt(o->ip, &bad);
-	a->seed_id = dup_opt(o->seed_id, &bad);
+	memcpy(a->req.info_hash, o->info_hash, 20);
+	memcpy(a->req.peer_id, o->peer_id, 20);
+	a->req.port = o->port;
+	a->req.ip = a->ip = dup_opt(o->ip, &bad);
+	a->req.seed_id = a->seed_id = dup_opt(o->seed_id, &bad);
 	a->ua = dup_opt(o->user_agent, &bad);
 	a->http_timeout_ms = o->http_timeout_ms ? o->http_timeout_ms : ANN_HTTP_TIMEOUT_MS;
 	a->stop_timeout_ms = o->stop_timeout_ms ? o->stop_timeout_ms : ANN_STOP_TIMEOUT_MS;
@@ -681,7 +683,7 @@ bt_announcer_new(struct bt_announcer **out, struct bt_loop *loop, const struct b
 		a->rng = (uint64_t)time(NULL) << 32 ^ (uint64_t)ts.tv_nsec ^
 			(uint64_t)getpid() << 16 ^ (uint64_t)(uintptr_t)a;
 	}
-	a->key = (uint32_t)rng_next(a);
+	a->req.key = (uint32_t)rng_next(a);
 	a->cap = cap = count_urls(m);
 	a->trk = calloc(cap, sizeof(*a->trk));
 	a->order = calloc(cap, sizeof(*a->order));
@@ -976,6 +978,15 @@ on_http(struct bt_loop *loop, const struct bt_httpc_result *res, void *ud)
 	free(r.peers);
 }
 
+/* How long one attempt may take: the stopped announce gets at most
+ * stop_timeout_ms. */
+static uint32_t
+attempt_timeout_ms(const struct bt_announcer *a)
+{
+	return a->stopping && a->stop_timeout_ms < a->http_timeout_ms ?
+		a->stop_timeout_ms : a->http_timeout_ms;
+}
+
 static int
 http_start(struct bt_announcer *a)
 {
@@ -997,9 +1008,7 @@ http_start(struct bt_announcer *a)
 	}
 	bt_httpc_opts_init(&o);
 	o.user_agent = a->ua;
-	o.timeout_ms = a->http_timeout_ms;
-	if (a->stopping && a->stop_timeout_ms < o.timeout_ms)
-		o.timeout_ms = a->stop_timeout_ms;
+	o.timeout_ms = attempt_timeout_ms(a);
 	o.max_body = BT_ANN_BODY_MAX;
 	o.family = a->family;
 	rc = bt_httpc_get(a->loop, (const char *)u.p, &o, on_http, a, &a->http);
@@ -1186,7 +1195,6 @@ on_resolved(struct bt_loop *loop, int rc, const struct sockaddr_storage *addr, s
 {
 	struct bt_announcer *a = ud;
 	char msg[sizeof(a->lasterr)];
-	uint64_t timeout = a->http_timeout_ms;
 	int err = 0;
 
 	a->res = NULL;
@@ -1195,9 +1203,7 @@ on_resolved(struct bt_loop *loop, int rc, const struct sockaddr_storage *addr, s
 		attempt_failed(a, 0, msg);
 		return;
 	}
-	if (a->stopping && a->stop_timeout_ms < timeout)
-		timeout = a->stop_timeout_ms;
-	a->udeadline = bt_loop_now_ms(loop) + timeout;
+	a->udeadline = bt_loop_now_ms(loop) + attempt_timeout_ms(a);
 	/* The first address we can send to (no IPv6 route: the next). */
 	for (size_t k = 0; k < n; k++) {
 		if ((rc = udp_socket(a, addr[k].ss_family)) < 0) {
@@ -1240,19 +1246,12 @@ attempt_start(struct bt_announcer *a, struct trk *t, int ev)
 	if (a->cb.stats)
 		a->cb.stats(a->ud, &s);
 	a->cur = t;
-	memset(&a->req, 0, sizeof(a->req));
-	memcpy(a->req.info_hash, a->info_hash, 20);
-	memcpy(a->req.peer_id, a->peer_id, 20);
-	a->req.port = a->port;
 	a->req.uploaded = s.uploaded;
 	a->req.downloaded = s.downloaded;
 	a->req.left = s.left;
 	a->req.event = ev;
 	a->req.numwant = ev == BT_ANN_STOPPED ? 0 : s.numwant < 0 ? -1 : s.numwant;
-	a->req.key = a->key;
-	a->req.ip = a->ip;
 	a->req.trackerid = t->trackerid[0] ? t->trackerid : NULL;
-	a->req.seed_id = a->seed_id;
 	a->busy = 1;
 	rc = t->udp ? udp_start(a) : http_start(a);
 	if (rc < 0)
