@@ -15,6 +15,7 @@
 #include "reactor.h"
 #include "check.h"
 #include "bdsl.h"
+#include "loop.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,29 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 static struct bt_loop *loop;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Run passes until *flag >= want or max_ms. */
-static void
-run_until(const int *flag, int want, unsigned max_ms)
-{
-	uint64_t end = now_ms() + max_ms;
-
-	while ((!flag || *flag < want) && now_ms() < end)
-		bt_loop_run_once(loop, 20);
-}
 
 static void
 fill_req(struct bt_ann_req *r)
@@ -519,6 +500,21 @@ ann_new(struct bt_announcer **a, const char *announce, const char *const *al,
 	return rc;
 }
 
+/* ann_new (checked on the caller's line) and bt_announcer_start, then the
+ * loop until *until (one of h's counters) reaches 1, for at most 3 s. */
+static struct bt_announcer *
+ann_run(const char *announce, const char *const *al, const struct bt_announcer_opts *o,
+	struct host *h, const int *until, int line)
+{
+	struct bt_announcer *a = NULL;
+
+	if (CHECK_INT_AT(line, ann_new(&a, announce, al, o, h), ==, 0)) {
+		bt_announcer_start(a);
+		loop_run_until(loop, until, 1, 3000);
+	}
+	return a;
+}
+
 /* ---- an HTTP tracker on the loop ---- */
 
 enum { M_OK, M_CLOSE, M_FAIL, M_404, M_BAD, M_HANG, M_HANG_STOP, M_FAIL404 };
@@ -651,15 +647,10 @@ on_haccept(struct bt_loop *l, int fd, unsigned revents, void *ud)
 static void
 hsrv_start(struct hsrv *s, int mode)
 {
-	struct sockaddr_storage a;
-
 	memset(s, 0, sizeof(*s));
 	s->mode = mode;
-	bt_addr_loopback(&a, AF_INET, 0);
-	s->lfd = bt_net_listen_tcp(&a, 16, 0);
+	s->lfd = loop_listen_tcp(AF_INET, 16, 0, &s->port);
 	CHECK_INT(s->lfd, >=, 0);
-	bt_net_local_addr(s->lfd, &a);
-	s->port = bt_addr_port(&a);
 	bt_io_add(loop, s->lfd, BT_EV_READ, on_haccept, s);
 }
 
@@ -677,22 +668,6 @@ static void
 hsrv_url(const struct hsrv *s, char *out, size_t cap)
 {
 	snprintf(out, cap, "http://127.0.0.1:%u/announce", (unsigned)s->port);
-}
-
-/* A TCP port nobody listens on. */
-static uint16_t
-closed_port(void)
-{
-	struct sockaddr_storage a;
-	int fd;
-	uint16_t port;
-
-	bt_addr_loopback(&a, AF_INET, 0);
-	fd = bt_net_listen_tcp(&a, 1, 0);
-	bt_net_local_addr(fd, &a);
-	port = bt_addr_port(&a);
-	close(fd);
-	return port;
 }
 
 static void
@@ -717,7 +692,7 @@ test_http_announcer(void)
 	CHECK(bt_announcer_tracker(a) == NULL);
 	CHECK_INT(bt_announcer_start(a), ==, 0);
 	CHECK_INT(s.nreq, ==, 0);	/* nothing from inside start */
-	run_until(&h.npeer_calls, 1, 3000);
+	loop_run_until(loop, &h.npeer_calls, 1, 3000);
 	CHECK_INT(s.nreq, ==, 1);
 	CHECK(strstr(s.req[0], "/announce?info_hash=%AB%AB") == s.req[0]);
 	CHECK(strstr(s.req[0], "&peer_id=-BT0001-123456789012&port=6881&uploaded=10"
@@ -744,29 +719,29 @@ test_http_announcer(void)
 
 	/* Completed: at once, with the tracker id echoed. */
 	bt_announcer_completed(a);
-	run_until(&s.nreq, 2, 3000);
+	loop_run_until(loop, &s.nreq, 2, 3000);
 	CHECK_INT(s.nreq, ==, 2);
 	CHECK(strstr(s.req[1], "&event=completed&") != NULL);
 	CHECK(strstr(s.req[1], "&trackerid=tid-1&") != NULL);
-	run_until(&h.ninfo, 2, 3000);
+	loop_run_until(loop, &h.ninfo, 2, 3000);
 	CHECK_INT(h.ninfo, ==, 2);
 	/* Only once. */
 	bt_announcer_completed(a);
-	run_until(NULL, 0, 100);
+	loop_run_until(loop, NULL, 0, 100);
 	CHECK_INT(s.nreq, ==, 2);
 
 	/* Stopped, then cb->stopped (never from inside stop). */
 	bt_announcer_stop(a);
 	CHECK_INT(h.stopped, ==, 0);
 	CHECK_INT(bt_announcer_next_in(a), ==, -1);
-	run_until(&h.stopped, 1, 3000);
+	loop_run_until(loop, &h.stopped, 1, 3000);
 	CHECK_INT(h.stopped, ==, 1);
 	CHECK_INT(s.nreq, ==, 3);
 	CHECK(strstr(s.req[2], "&event=stopped&ip=10.9.8.7&numwant=0&") != NULL);
 	bt_announcer_stop(a);
 	bt_announcer_completed(a);
 	bt_announcer_more_peers(a);
-	run_until(NULL, 0, 100);
+	loop_run_until(loop, NULL, 0, 100);
 	CHECK_INT(h.stopped, ==, 1);
 	CHECK_INT(s.nreq, ==, 3);
 	bt_announcer_free(a);
@@ -776,7 +751,7 @@ test_http_announcer(void)
 	h.stop_in_msg = 1;
 	s.nreq = 0;
 	bt_announcer_start(a);
-	run_until(&h.stopped, 1, 3000);
+	loop_run_until(loop, &h.stopped, 1, 3000);
 	CHECK_INT(h.stopped, ==, 1);
 	CHECK_INT(s.nreq, ==, 2);
 	CHECK(strstr(s.req[1], "&event=stopped&") != NULL);
@@ -787,7 +762,7 @@ test_http_announcer(void)
 	s.nreq = 0;
 	bt_announcer_stop(a);
 	CHECK_INT(h.stopped, ==, 0);
-	run_until(&h.stopped, 1, 1000);
+	loop_run_until(loop, &h.stopped, 1, 1000);
 	CHECK_INT(h.stopped, ==, 1);
 	CHECK_INT(s.nreq, ==, 0);
 	bt_announcer_free(a);
@@ -797,23 +772,21 @@ test_http_announcer(void)
 	bt_announcer_start(a);
 	bt_loop_run_once(loop, 0);	/* the request starts */
 	bt_announcer_free(a);
-	run_until(NULL, 0, 100);
+	loop_run_until(loop, NULL, 0, 100);
 	CHECK_INT(h.nmsg, ==, 0);
 
 	/* The stopped announce is not answered: given up after
 	 * stop_timeout_ms. */
 	s.mode = M_HANG_STOP;
 	o.stop_timeout_ms = 300;
-	CHECK_INT(ann_new(&a, url, NULL, &o, &h), ==, 0);
-	bt_announcer_start(a);
-	run_until(&h.ninfo, 1, 3000);
+	a = ann_run(url, NULL, &o, &h, &h.ninfo, __LINE__);
 	{
-		uint64_t t0 = now_ms();
+		uint64_t t0 = loop_now_ms();
 		bt_announcer_stop(a);
-		run_until(&h.stopped, 1, 3000);
+		loop_run_until(loop, &h.stopped, 1, 3000);
 		CHECK_INT(h.stopped, ==, 1);
-		CHECK(now_ms() - t0 >= 250);
-		CHECK(now_ms() - t0 < 2000);
+		CHECK(loop_now_ms() - t0 >= 250);
+		CHECK(loop_now_ms() - t0 < 2000);
 	}
 	bt_announcer_free(a);
 	hsrv_stop(&s);
@@ -833,60 +806,48 @@ test_http_errors(void)
 
 	/* Refused connection: told once the round has failed; retried
 	 * after 60 s. */
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/announce", (unsigned)closed_port());
-	CHECK_INT(ann_new(&a, url, NULL, &o, &h), ==, 0);
-	bt_announcer_start(a);
-	run_until(&h.nerr, 1, 3000);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/announce", (unsigned)loop_closed_port());
+	a = ann_run(url, NULL, &o, &h, &h.nerr, __LINE__);
 	CHECK_STR(last_msg(&h, 'E'), "Problem connecting to tracker - Connection refused");
 	next = bt_announcer_next_in(a);
 	CHECK(next >= 59 && next <= 60);
 	bt_announcer_more_peers(a);	/* no effect while failing */
 	CHECK(bt_announcer_next_in(a) >= 59);
 	bt_announcer_stop(a);
-	run_until(&h.stopped, 1, 1000);
+	loop_run_until(loop, &h.stopped, 1, 1000);
 	CHECK_INT(h.stopped, ==, 1);
 	bt_announcer_free(a);
 
 	/* A refusal, a 404, bad data, a refusal with a 404. */
 	hsrv_start(&s, M_FAIL);
 	hsrv_url(&s, url, sizeof(url));
-	CHECK_INT(ann_new(&a, url, NULL, &o, &h), ==, 0);
-	bt_announcer_start(a);
-	run_until(&h.nerr, 1, 3000);
+	a = ann_run(url, NULL, &o, &h, &h.nerr, __LINE__);
 	CHECK_INT(h.nerr, ==, 1);
 	CHECK_STR(last_msg(&h, 'E'), "rejected by tracker - go away");
 	CHECK_INT(h.npeer_calls, ==, 0);
-	run_until(NULL, 0, 50);
+	loop_run_until(loop, NULL, 0, 50);
 	CHECK_INT(h.nerr, ==, 1);	/* once, not again for the failed round */
 	bt_announcer_free(a);
 
 	s.mode = M_404;
-	CHECK_INT(ann_new(&a, url, NULL, &o, &h), ==, 0);
-	bt_announcer_start(a);
-	run_until(&h.nerr, 1, 3000);
+	a = ann_run(url, NULL, &o, &h, &h.nerr, __LINE__);
 	CHECK_STR(last_msg(&h, 'E'), "Problem connecting to tracker - HTTP 404");
 	bt_announcer_free(a);
 
 	s.mode = M_FAIL404;
-	CHECK_INT(ann_new(&a, url, NULL, &o, &h), ==, 0);
-	bt_announcer_start(a);
-	run_until(&h.nerr, 1, 3000);
+	a = ann_run(url, NULL, &o, &h, &h.nerr, __LINE__);
 	CHECK_STR(last_msg(&h, 'E'), "rejected by tracker - not here");
 	bt_announcer_free(a);
 
 	s.mode = M_BAD;
-	CHECK_INT(ann_new(&a, url, NULL, &o, &h), ==, 0);
-	bt_announcer_start(a);
-	run_until(&h.nerr, 1, 3000);
+	a = ann_run(url, NULL, &o, &h, &h.nerr, __LINE__);
 	CHECK(strncmp(last_msg(&h, 'E'), "bad data from tracker - ", 24) == 0);
 	bt_announcer_free(a);
 
 	/* No answer within http_timeout. */
 	s.mode = M_HANG;
 	o.http_timeout_ms = 300;
-	CHECK_INT(ann_new(&a, url, NULL, &o, &h), ==, 0);
-	bt_announcer_start(a);
-	run_until(&h.nerr, 1, 3000);
+	a = ann_run(url, NULL, &o, &h, &h.nerr, __LINE__);
 	CHECK_STR(last_msg(&h, 'E'), "Problem connecting to tracker - timeout exceeded");
 	bt_announcer_free(a);
 	o.http_timeout_ms = 2000;
@@ -896,9 +857,7 @@ test_http_errors(void)
 	s.mode = M_CLOSE;
 	s.nconn = 0;
 	snprintf(url2, sizeof(url2), "https://127.0.0.1:%u/announce", (unsigned)s.port);
-	CHECK_INT(ann_new(&a, url2, NULL, &o, &h), ==, 0);
-	bt_announcer_start(a);
-	run_until(&h.nerr, 1, 3000);
+	a = ann_run(url2, NULL, &o, &h, &h.nerr, __LINE__);
 	CHECK_INT(h.nerr, ==, 1);
 	CHECK(strncmp(last_msg(&h, 'E'), "Problem connecting to tracker - ", 32) == 0);
 	CHECK_INT(s.nconn, ==, 1);
@@ -912,9 +871,7 @@ test_http_errors(void)
 		hsrv_start(&s2, M_OK);
 		hsrv_url(&s2, url2, sizeof(url2));
 		const char *al[] = { url, "|", url2, NULL };
-		CHECK_INT(ann_new(&a, NULL, al, &o, &h), ==, 0);
-		bt_announcer_start(a);
-		run_until(&h.ninfo, 1, 3000);
+		a = ann_run(NULL, al, &o, &h, &h.ninfo, __LINE__);
 		CHECK_INT(h.nerr, ==, 1);
 		CHECK_STR(last_msg(&h, 'E'), "rejected by tracker - go away");
 		CHECK_STR(last_msg(&h, 'I'), url2);
@@ -950,7 +907,7 @@ test_tiers(void)
 
 	hsrv_start(&live, M_OK);
 	hsrv_url(&live, url, sizeof(url));
-	snprintf(curl, sizeof(curl), "http://127.0.0.1:%u/announce", (unsigned)closed_port());
+	snprintf(curl, sizeof(curl), "http://127.0.0.1:%u/announce", (unsigned)loop_closed_port());
 
 	/* A closed port and a live tracker in one tier, an unsupported URL
 	 * told once. */
@@ -958,16 +915,14 @@ test_tiers(void)
 		const char *al[] = { curl, "wss://x.example/announce", url, "|", "magnet:?x", NULL };
 		opts_init(&o, seed);
 		live.nreq = 0;
-		CHECK_INT(ann_new(&a, NULL, al, &o, &h), ==, 0);
-		bt_announcer_start(a);
-		run_until(&h.ninfo, 1, 3000);
+		a = ann_run(NULL, al, &o, &h, &h.ninfo, __LINE__);
 		CHECK_INT(h.ninfo, ==, 1);
 		CHECK_INT(h.nerr, ==, 0);
 		CHECK_STR(bt_announcer_tracker(a), url);
 		CHECK_INT(h.nwarn, ==, 1);
 		CHECK(strstr(last_msg(&h, 'W'), "wss://x.example/announce (and 1 more)") != NULL);
 		bt_announcer_completed(a);
-		run_until(&h.ninfo, 2, 3000);
+		loop_run_until(loop, &h.ninfo, 2, 3000);
 		CHECK_INT(live.nreq, ==, 2);
 		CHECK_INT(h.nwarn, ==, 1);
 		bt_announcer_free(a);
@@ -982,13 +937,11 @@ test_tiers(void)
 		opts_init(&o, seed);
 		live.nreq = 0;
 		dead.nconn = 0;
-		CHECK_INT(ann_new(&a, NULL, al, &o, &h), ==, 0);
-		bt_announcer_start(a);
-		run_until(&h.ninfo, 1, 3000);
+		a = ann_run(NULL, al, &o, &h, &h.ninfo, __LINE__);
 		bt_announcer_completed(a);
-		run_until(&h.ninfo, 2, 3000);
+		loop_run_until(loop, &h.ninfo, 2, 3000);
 		bt_announcer_stop(a);
-		run_until(&h.stopped, 1, 3000);
+		loop_run_until(loop, &h.stopped, 1, 3000);
 		CHECK_INT(h.ninfo, ==, 2);
 		CHECK_INT(h.stopped, ==, 1);
 		CHECK_INT(live.nreq, ==, 3);
@@ -1007,9 +960,7 @@ test_tiers(void)
 		const char *al[] = { url, "|", durl, NULL };
 		opts_init(&o, seed);
 		dead.nconn = 0;
-		CHECK_INT(ann_new(&a, NULL, al, &o, &h), ==, 0);
-		bt_announcer_start(a);
-		run_until(&h.ninfo, 1, 3000);
+		a = ann_run(NULL, al, &o, &h, &h.ninfo, __LINE__);
 		CHECK_INT(dead.nconn, ==, 0);
 		bt_announcer_free(a);
 	}
@@ -1017,11 +968,9 @@ test_tiers(void)
 		const char *al[] = { durl, "|", url, NULL };
 		opts_init(&o, 1);
 		dead.nconn = 0;
-		CHECK_INT(ann_new(&a, NULL, al, &o, &h), ==, 0);
-		bt_announcer_start(a);
-		run_until(&h.ninfo, 1, 3000);
+		a = ann_run(NULL, al, &o, &h, &h.ninfo, __LINE__);
 		bt_announcer_completed(a);
-		run_until(&h.ninfo, 2, 3000);
+		loop_run_until(loop, &h.ninfo, 2, 3000);
 		CHECK_INT(dead.nconn, ==, 2);	/* the first tier is tried every time */
 		CHECK_INT(h.nerr, ==, 0);
 		bt_announcer_free(a);
@@ -1030,9 +979,7 @@ test_tiers(void)
 	{
 		const char *al[] = { "wss://x/y", NULL };
 		opts_init(&o, 1);
-		CHECK_INT(ann_new(&a, url, al, &o, &h), ==, 0);
-		bt_announcer_start(a);
-		run_until(&h.ninfo, 1, 3000);
+		a = ann_run(url, al, &o, &h, &h.ninfo, __LINE__);
 		CHECK_STR(last_msg(&h, 'I'), url);
 		bt_announcer_free(a);
 	}
@@ -1180,9 +1127,7 @@ test_udp_announcer(void)
 	snprintf(url, sizeof(url), "udp://127.0.0.1:%u/announce?auth=x%%20y", (unsigned)s.port);
 	opts_init(&o, 3);
 	o.ip = "10.9.8.7";
-	CHECK_INT(ann_new(&a, url, NULL, &o, &h), ==, 0);
-	bt_announcer_start(a);
-	run_until(&h.npeer_calls, 1, 3000);
+	a = ann_run(url, NULL, &o, &h, &h.npeer_calls, __LINE__);
 	CHECK_INT(s.nconnect, ==, 1);
 	CHECK_INT(s.nannounce, ==, 1);
 	CHECK(s.conn_used[0] == GOOD_CID);
@@ -1203,10 +1148,10 @@ test_udp_announcer(void)
 	/* Completed and stopped: the connection id is reused, the key is
 	 * the same. */
 	bt_announcer_completed(a);
-	run_until(&s.nannounce, 2, 3000);
-	run_until(&h.ninfo, 2, 3000);
+	loop_run_until(loop, &s.nannounce, 2, 3000);
+	loop_run_until(loop, &h.ninfo, 2, 3000);
 	bt_announcer_stop(a);
-	run_until(&h.stopped, 1, 3000);
+	loop_run_until(loop, &h.stopped, 1, 3000);
 	CHECK_INT(h.stopped, ==, 1);
 	CHECK_INT(s.nannounce, ==, 3);
 	CHECK_INT(s.nconnect, ==, 1);
@@ -1219,9 +1164,7 @@ test_udp_announcer(void)
 
 	/* An error reply. */
 	s.mode = U_ERR;
-	CHECK_INT(ann_new(&a, url, NULL, &o, &h), ==, 0);
-	bt_announcer_start(a);
-	run_until(&h.nerr, 1, 3000);
+	a = ann_run(url, NULL, &o, &h, &h.nerr, __LINE__);
 	CHECK_STR(last_msg(&h, 'E'), "rejected by tracker - denied");
 	bt_announcer_free(a);
 
@@ -1232,12 +1175,12 @@ test_udp_announcer(void)
 	o.http_timeout_ms = 400;
 	CHECK_INT(ann_new(&a, url, NULL, &o, &h), ==, 0);
 	{
-		uint64_t t0 = now_ms();
+		uint64_t t0 = loop_now_ms();
 		bt_announcer_start(a);
-		run_until(&h.nerr, 1, 3000);
+		loop_run_until(loop, &h.nerr, 1, 3000);
 		CHECK_STR(last_msg(&h, 'E'), "Problem connecting to tracker - timeout exceeded");
-		CHECK(now_ms() - t0 >= 350);
-		CHECK(now_ms() - t0 < 1500);
+		CHECK(loop_now_ms() - t0 >= 350);
+		CHECK(loop_now_ms() - t0 < 1500);
 		CHECK_INT(s.npkt, >=, 3);	/* at 0, 100, 300 ms */
 		CHECK_INT(s.npkt, <=, 4);
 	}
@@ -1248,9 +1191,7 @@ test_udp_announcer(void)
 	if (usrv_start(&s, U_OK, AF_INET6) == 0) {
 		snprintf(url, sizeof(url), "udp://[::1]:%u", (unsigned)s.port);
 		opts_init(&o, 4);
-		CHECK_INT(ann_new(&a, url, NULL, &o, &h), ==, 0);
-		bt_announcer_start(a);
-		run_until(&h.npeer_calls, 1, 3000);
+		a = ann_run(url, NULL, &o, &h, &h.npeer_calls, __LINE__);
 		CHECK_INT(s.nannounce, ==, 1);
 		CHECK_STR(s.urldata[0], "");
 		CHECK_INT(h.npeers, ==, 1);
@@ -1258,9 +1199,7 @@ test_udp_announcer(void)
 		bt_announcer_free(a);
 		/* AF_INET only: the tracker's IPv6 address is not used. */
 		o.family = AF_INET;
-		CHECK_INT(ann_new(&a, url, NULL, &o, &h), ==, 0);
-		bt_announcer_start(a);
-		run_until(&h.nerr, 1, 3000);
+		a = ann_run(url, NULL, &o, &h, &h.nerr, __LINE__);
 		CHECK_INT(h.nerr, ==, 1);
 		CHECK_INT(h.npeers, ==, 0);
 		bt_announcer_free(a);

@@ -12,37 +12,16 @@
 #include "buf.h"
 #include "err.h"
 #include "check.h"
+#include "loop.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 static struct bt_loop *loop;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Run passes until *flag or max_ms. */
-static void
-run_until(const int *flag, unsigned max_ms)
-{
-	uint64_t end = now_ms() + max_ms;
-
-	while ((!flag || !*flag) && now_ms() < end)
-		bt_loop_run_once(loop, 20);
-}
 
 /* ---- URL parser ---- */
 
@@ -287,15 +266,6 @@ on_res(struct bt_loop *l, int rc, const struct sockaddr_storage *addr, size_t n,
 }
 
 static void
-wait_workers(void)
-{
-	uint64_t end = now_ms() + 10000;
-
-	while (bt_resolve_pending() && now_ms() < end)
-		usleep(1000);
-}
-
-static void
 test_resolve(void)
 {
 	struct rres r1, r2, r3, r4, r5, many[24];
@@ -342,7 +312,7 @@ test_resolve(void)
 	memset(&r1, 0, sizeof(r1));
 	CHECK_INT(bt_resolve(loop, "localhost", 8080, AF_UNSPEC, on_res, &r1, &h), ==, 0);
 	CHECK_INT(r1.called, ==, 0);
-	run_until(&r1.called, 10000);
+	loop_run_until(loop, &r1.called, 1, 10000);
 	CHECK_INT(r1.called, ==, 1);
 	CHECK_INT(r1.rc, ==, 0);
 	CHECK_INT(r1.n, >=, 1);
@@ -352,7 +322,7 @@ test_resolve(void)
 	}
 	memset(&r1, 0, sizeof(r1));
 	CHECK_INT(bt_resolve(loop, "localhost", 1, AF_INET, on_res, &r1, NULL), ==, 0);
-	run_until(&r1.called, 10000);
+	loop_run_until(loop, &r1.called, 1, 10000);
 	CHECK_INT(r1.rc, ==, 0);
 	CHECK_INT(r1.addr[0].ss_family, ==, AF_INET);
 
@@ -360,8 +330,8 @@ test_resolve(void)
 	memset(&r1, 0, sizeof(r1));
 	CHECK_INT(bt_resolve(loop, "localhost", 1, AF_UNSPEC, on_res, &r1, &h), ==, 0);
 	bt_resolve_cancel(h);
-	wait_workers();
-	run_until(NULL, 50);
+	loop_wait_resolve(10000);
+	loop_run_until(loop, NULL, 0, 50);
 	CHECK_INT(r1.called, ==, 0);
 	CHECK_INT(bt_resolve_pending(), ==, 0);
 
@@ -372,7 +342,7 @@ test_resolve(void)
 		for (int i = 0; i < 24; i++)
 			CHECK_INT(bt_resolve(loop, "localhost", (uint16_t)i, AF_INET, on_res,
 				&many[i], NULL), ==, 0);
-		for (uint64_t end = now_ms() + 10000; total < 24 && now_ms() < end;) {
+		for (uint64_t end = loop_now_ms() + 10000; total < 24 && loop_now_ms() < end;) {
 			bt_loop_run_once(loop, 20);
 			total = 0;
 			for (int i = 0; i < 24; i++)
@@ -388,7 +358,7 @@ test_resolve(void)
 	memset(&r1, 0, sizeof(r1));
 	CHECK_INT(bt_resolve(loop, "no-such-host.invalid", 1, AF_UNSPEC, on_res, &r1,
 		NULL), ==, 0);
-	run_until(&r1.called, 15000);
+	loop_run_until(loop, &r1.called, 1, 15000);
 	CHECK_INT(r1.called, ==, 1);
 	CHECK(r1.rc == BT_E_NOENT || r1.rc == BT_E_IO);
 
@@ -402,7 +372,7 @@ test_resolve(void)
 	CHECK_INT(bt_resolve(loop, big, 1, AF_UNSPEC, on_res, &r1, NULL), ==, BT_E_LIMIT);
 	big[254] = 0;
 	CHECK_INT(bt_resolve(loop, big, 1, AF_UNSPEC, on_res, &r1, NULL), ==, BT_E_LIMIT);
-	wait_workers();
+	loop_wait_resolve(10000);
 }
 
 /* ---- loopback server ---- */
@@ -577,22 +547,12 @@ on_accept(struct bt_loop *l, int fd, unsigned revents, void *ud)
 static void
 server_start(void)
 {
-	struct sockaddr_storage a;
-
-	bt_addr_loopback(&a, AF_INET, 0);
-	lfd = bt_net_listen_tcp(&a, 64, 0);
+	lfd = loop_listen_tcp(AF_INET, 64, 0, &sport);
 	CHECK_INT(lfd, >=, 0);
-	bt_net_local_addr(lfd, &a);
-	sport = bt_addr_port(&a);
 	bt_io_add(loop, lfd, BT_EV_READ, on_accept, NULL);
-
-	bt_addr_loopback(&a, AF_INET6, 0);
-	lfd6 = bt_net_listen_tcp(&a, 16, BT_NET_V6ONLY);
-	if (lfd6 >= 0) {
-		bt_net_local_addr(lfd6, &a);
-		sport6 = bt_addr_port(&a);
+	lfd6 = loop_listen_tcp(AF_INET6, 16, BT_NET_V6ONLY, &sport6);
+	if (lfd6 >= 0)
 		bt_io_add(loop, lfd6, BT_EV_READ, on_accept, NULL);
-	}
 }
 
 static void
@@ -660,7 +620,7 @@ get(struct cres *c, const char *url, const struct bt_httpc_opts *o)
 	}
 	c->self = h;
 	CHECK_INT(c->called, ==, 0);
-	run_until(&c->called, 10000);
+	loop_run_until(loop, &c->called, 1, 10000);
 	CHECK_INT(c->called, ==, 1);
 }
 
@@ -823,33 +783,22 @@ test_client(void)
 	o.timeout_ms = 200;
 	url_of(url, sizeof(url), "/hang");
 	{
-		uint64_t t0 = now_ms();
+		uint64_t t0 = loop_now_ms();
 		get(&c, url, &o);
 		CHECK_INT(c.status, ==, BT_E_IO);
 		CHECK_INT(c.sys_errno, ==, ETIMEDOUT);
-		CHECK_INT(now_ms() - t0, >=, 150);
-		CHECK_INT(now_ms() - t0, <, 3000);
+		CHECK_INT(loop_now_ms() - t0, >=, 150);
+		CHECK_INT(loop_now_ms() - t0, <, 3000);
 	}
 	cres_free(&c);
 	o.timeout_ms = 0;
 
 	/* A refused port. */
-	{
-		struct sockaddr_storage a;
-		int fd;
-		uint16_t dead;
-
-		bt_addr_loopback(&a, AF_INET, 0);
-		fd = bt_net_listen_tcp(&a, 1, 0);
-		bt_net_local_addr(fd, &a);
-		dead = bt_addr_port(&a);
-		close(fd);
-		snprintf(url, sizeof(url), "http://127.0.0.1:%u/", (unsigned)dead);
-		get(&c, url, NULL);
-		CHECK_INT(c.status, ==, BT_E_IO);
-		CHECK_INT(c.sys_errno, ==, ECONNREFUSED);
-		cres_free(&c);
-	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", (unsigned)loop_closed_port());
+	get(&c, url, NULL);
+	CHECK_INT(c.status, ==, BT_E_IO);
+	CHECK_INT(c.sys_errno, ==, ECONNREFUSED);
+	cres_free(&c);
 
 	/* "localhost" through the resolver thread (and, where localhost is
 	 * ::1 first, the fallback to the next address). */
@@ -904,7 +853,7 @@ test_client(void)
 	snprintf(url, sizeof(url), "http://localhost:%u/cl", (unsigned)sport);
 	CHECK_INT(bt_httpc_get(loop, url, NULL, on_http, &c, &h), ==, 0);
 	bt_httpc_cancel(h);
-	run_until(NULL, 100);
+	loop_run_until(loop, NULL, 0, 100);
 	CHECK_INT(c.called, ==, 0);
 	CHECK_INT(bt_timer_count(loop), ==, 0);
 
@@ -912,14 +861,10 @@ test_client(void)
 	nrequests = 0;
 	url_of(url, sizeof(url), "/hang");
 	CHECK_INT(bt_httpc_get(loop, url, NULL, on_http, &c, &h), ==, 0);
-	{
-		uint64_t end = now_ms() + 5000;
-		while (nrequests == 0 && now_ms() < end)
-			bt_loop_run_once(loop, 20);
-	}
+	loop_run_until(loop, &nrequests, 1, 5000);
 	CHECK_INT(nrequests, ==, 1);
 	bt_httpc_cancel(h);
-	run_until(NULL, 100);
+	loop_run_until(loop, NULL, 0, 100);
 	CHECK_INT(c.called, ==, 0);
 	CHECK_INT(bt_timer_count(loop), ==, 0);
 
@@ -936,10 +881,10 @@ test_client(void)
 		CHECK_INT(bt_httpc_get(loop, url, NULL, on_http, &c, &ha), ==, 0);
 		c.self = ha;
 		c.cancel_other = hb;
-		run_until(&c.called, 5000);
+		loop_run_until(loop, &c.called, 1, 5000);
 		CHECK_INT(c.called, ==, 1);
 		CHECK_INT(c.status, ==, 200);
-		run_until(NULL, 100);
+		loop_run_until(loop, NULL, 0, 100);
 		CHECK_INT(c2.called, ==, 0);
 		cres_free(&c);
 	}
@@ -955,7 +900,7 @@ test_client(void)
 			url_of(url, sizeof(url), i % 2 ? "/chunked" : "/large");
 			CHECK_INT(bt_httpc_get(loop, url, NULL, on_http, &cs[i], NULL), ==, 0);
 		}
-		for (uint64_t end = now_ms() + 10000; done < 8 && now_ms() < end;) {
+		for (uint64_t end = loop_now_ms() + 10000; done < 8 && loop_now_ms() < end;) {
 			bt_loop_run_once(loop, 20);
 			done = 0;
 			for (int i = 0; i < 8; i++)
@@ -969,9 +914,9 @@ test_client(void)
 		}
 	}
 
-	run_until(NULL, 50);
+	loop_run_until(loop, NULL, 0, 50);
 	server_stop();
-	wait_workers();
+	loop_wait_resolve(10000);
 	CHECK_INT(bt_io_count(loop), ==, 0);
 }
 

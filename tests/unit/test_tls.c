@@ -14,52 +14,21 @@
 #include "net.h"
 #include "buf.h"
 #include "err.h"
+#include "fileio.h"
 #include "check.h"
+#include "loop.h"
 
 #include <bearssl.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static struct bt_loop *loop;
 static char dir[64];
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-run_until(const int *flag, unsigned max_ms)
-{
-	uint64_t end = now_ms() + max_ms;
-
-	while ((!flag || !*flag) && now_ms() < end)
-		bt_loop_run_once(loop, 20);
-}
-
-static void
-wait_workers(void)
-{
-	uint64_t end = now_ms() + 10000;
-
-	while (bt_resolve_pending() && now_ms() < end)
-		usleep(1000);
-}
 
 static void
 path_of(char *out, size_t cap, const char *name)
@@ -82,23 +51,13 @@ write_file(const char *name, const void *p, size_t n)
 	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
+/* A whole file into a new buffer (NULL if it cannot be read). */
 static uint8_t *
 read_all(const char *path, size_t *n)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *p = NULL;
-	long sz;
+	uint8_t *p;
 
-	*n = 0;
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		p = malloc((size_t)sz + 1);
-		if (p && fread(p, 1, (size_t)sz, f) == (size_t)sz)
-			*n = (size_t)sz;
-	}
-	fclose(f);
-	return p;
+	return bt_file_read(path, 64u << 20, &p, n) == 0 ? p : NULL;
 }
 
 /* Run a shell command in dir; 0 on success. */
@@ -231,57 +190,16 @@ static int
 server_start(void)
 {
 	char path[256], line[128];
-	struct pollfd pfd;
-	size_t len = 0;
-	int pfds[2];
-	uint64_t end;
+	char *argv[] = { "python3", path, dir, NULL };
 
-	if (write_file("server.py", server_py, strlen(server_py)) || pipe(pfds) < 0)
+	if (write_file("server.py", server_py, strlen(server_py)))
 		return -1;
 	path_of(path, sizeof(path), "server.py");
-	server_pid = fork();
-	if (server_pid < 0)
-		return -1;
-	if (server_pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(pfds[1], 1);
-		if (null >= 0)
-			dup2(null, 2);
-		close(pfds[0]);
-		execlp("python3", "python3", path, dir, (char *)NULL);
-		_exit(127);
-	}
-	close(pfds[1]);
-	pfd.fd = pfds[0];
-	pfd.events = POLLIN;
-	end = now_ms() + 15000;
-	while (now_ms() < end && !memchr(line, '\n', len) && len < sizeof(line) - 1) {
-		ssize_t k;
-
-		if (poll(&pfd, 1, 200) <= 0)
-			continue;
-		k = read(pfds[0], line + len, sizeof(line) - 1 - len);
-		if (k <= 0)
-			break;
-		len += (size_t)k;
-	}
-	close(pfds[0]);
-	line[len] = 0;
-	if (sscanf(line, "%u %u %u %u", &port_plain, &port_tls, &port_other, &port_old) != 4)
+	server_pid = loop_spawn(argv, line, sizeof(line), 15000);
+	if (server_pid < 0 ||
+	    sscanf(line, "%u %u %u %u", &port_plain, &port_tls, &port_other, &port_old) != 4)
 		return -1;
 	return 0;
-}
-
-static void
-server_stop(void)
-{
-	if (server_pid > 0) {
-		kill(server_pid, SIGKILL);
-		waitpid(server_pid, NULL, 0);
-		server_pid = -1;
-	}
 }
 
 /* ---- anchors ---- */
@@ -538,15 +456,10 @@ on_raw_accept(struct bt_loop *l, int fd, unsigned revents, void *ud)
 static int
 raw_start(struct rawsrv *s, int kind, int accept_them)
 {
-	struct sockaddr_storage a;
-
 	s->kind = kind;
-	bt_addr_loopback(&a, AF_INET, 0);
-	s->lfd = bt_net_listen_tcp(&a, 8, 0);
+	s->lfd = loop_listen_tcp(AF_INET, 8, 0, &s->port);
 	if (s->lfd < 0)
 		return -1;
-	bt_net_local_addr(s->lfd, &a);
-	s->port = bt_addr_port(&a);
 	if (accept_them)
 		bt_io_add(loop, s->lfd, BT_EV_READ, on_raw_accept, s);
 	return 0;
@@ -600,7 +513,7 @@ get(struct cres *c, const char *url, const struct bt_httpc_opts *o)
 		return;
 	}
 	CHECK_INT(c->called, ==, 0);
-	run_until(&c->called, 15000);
+	loop_run_until(loop, &c->called, 1, 15000);
 	CHECK_INT(c->called, ==, 1);
 }
 
@@ -755,7 +668,7 @@ test_https(void)
 				i % 2 ? "chunked" : "big");
 			CHECK_INT(bt_httpc_get(loop, url, &o, on_http, &cs[i], NULL), ==, 0);
 		}
-		for (uint64_t end = now_ms() + 15000; done < 4 && now_ms() < end;) {
+		for (uint64_t end = loop_now_ms() + 15000; done < 4 && loop_now_ms() < end;) {
 			bt_loop_run_once(loop, 20);
 			done = 0;
 			for (int i = 0; i < 4; i++)
@@ -788,7 +701,7 @@ test_https_failures(int certs)
 	bt_buf_init(&c.body, 0);
 	CHECK_INT(bt_httpc_get(loop, "https://127.0.0.1:1/", &o, on_http, &c, &h), ==, 0);
 	CHECK_INT(c.called, ==, 0);
-	run_until(&c.called, 5000);
+	loop_run_until(loop, &c.called, 1, 5000);
 	CHECK_INT(c.called, ==, 1);
 	CHECK_INT(c.status, ==, BT_E_TLS);
 	CHECK_STR(c.tls_error, "CA bundle not found");
@@ -798,7 +711,7 @@ test_https_failures(int certs)
 	memset(&c, 0, sizeof(c));
 	CHECK_INT(bt_httpc_get(loop, "https://127.0.0.1:1/", &o, on_http, &c, &h), ==, 0);
 	bt_httpc_cancel(h);
-	run_until(NULL, 50);
+	loop_run_until(loop, NULL, 0, 50);
 	CHECK_INT(c.called, ==, 0);
 	path_of(path, sizeof(path), "empty.pem");
 	write_file("empty.pem", "", 0);
@@ -852,22 +765,22 @@ test_https_failures(int certs)
 	snprintf(url, sizeof(url), "https://127.0.0.1:%u/", (unsigned)rs.port);
 	o.timeout_ms = 300;
 	{
-		uint64_t t0 = now_ms();
+		uint64_t t0 = loop_now_ms();
 		get(&c, url, &o);
 		CHECK_INT(c.status, ==, BT_E_IO);
 		CHECK_INT(c.sys_errno, ==, ETIMEDOUT);
-		CHECK_INT(now_ms() - t0, >=, 250);
-		CHECK_INT(now_ms() - t0, <, 5000);
+		CHECK_INT(loop_now_ms() - t0, >=, 250);
+		CHECK_INT(loop_now_ms() - t0, <, 5000);
 	}
 	bt_buf_free(&c.body);
 	/* Cancel in the middle of that handshake: no callback, nothing left. */
 	o.timeout_ms = 0;
 	memset(&c, 0, sizeof(c));
 	CHECK_INT(bt_httpc_get(loop, url, &o, on_http, &c, &h), ==, 0);
-	run_until(NULL, 100);
+	loop_run_until(loop, NULL, 0, 100);
 	CHECK_INT(c.called, ==, 0);
 	bt_httpc_cancel(h);
-	run_until(NULL, 50);
+	loop_run_until(loop, NULL, 0, 50);
 	CHECK_INT(c.called, ==, 0);
 	raw_stop(&rs);
 }
@@ -905,10 +818,10 @@ main(void)
 	}
 	if (server)
 		test_https();
-	server_stop();
+	loop_kill(&server_pid);
 
-	run_until(NULL, 50);
-	wait_workers();
+	loop_run_until(loop, NULL, 0, 50);
+	loop_wait_resolve(10000);
 	CHECK_INT(bt_io_count(loop), ==, 0);
 	CHECK_INT(bt_timer_count(loop), ==, 0);
 	bt_loop_free(loop);
