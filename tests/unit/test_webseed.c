@@ -20,6 +20,7 @@
 #include "reactor.h"
 #include "err.h"
 #include "check.h"
+#include "loop.h"
 #include "bdsl.h"
 
 #include <errno.h>
@@ -39,25 +40,6 @@
 static struct bt_loop *loop;
 static char root[64];
 static int port;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Run passes until *flag (NULL: never) or max_ms. */
-static void
-run_until(const int *flag, unsigned max_ms)
-{
-	uint64_t end = now_ms() + max_ms;
-
-	while ((!flag || !*flag) && now_ms() < end)
-		bt_loop_run_once(loop, 10);
-}
 
 /* ---- torrents and their files ---- */
 
@@ -254,7 +236,7 @@ fh_pick(void *ud, struct bt_block *out, size_t max)
 		}
 	}
 	if (n && h->npick_ms < sizeof(h->pick_ms) / sizeof(h->pick_ms[0]))
-		h->pick_ms[h->npick_ms++] = now_ms();
+		h->pick_ms[h->npick_ms++] = loop_now_ms();
 	h->picked += n;
 	return n;
 }
@@ -418,8 +400,8 @@ srv_start(void)
 		close(outp[0]);
 		return -1;
 	}
-	end = now_ms() + 10000;
-	while (now_ms() < end && got < sizeof(line) - 1) {
+	end = loop_now_ms() + 10000;
+	while (loop_now_ms() < end && got < sizeof(line) - 1) {
 		struct pollfd pfd = { outp[0], POLLIN, 0 };
 		ssize_t k;
 		if (poll(&pfd, 1, 100) <= 0)
@@ -532,7 +514,7 @@ test_single(void)
 			break;
 		bt_webseed_kick(h.ws);
 		bt_webseed_kick(h.ws);	/* twice: still one request */
-		run_until(&h.done, 5000);
+		loop_run_until(loop, &h.done, 1, 5000);
 		CHECK(h.done);
 		fh_check_clean(&h, __LINE__);
 		CHECK_INT(h.delivered, ==, h.nb);
@@ -545,7 +527,7 @@ test_single(void)
 		CHECK_INT(h.unreq, ==, 0);
 
 		/* Idle now; a lost piece and a kick bring it back. */
-		run_until(NULL, 50);
+		loop_run_until(loop, NULL, 1, 50);
 		size_t picks = h.picks;
 		CHECK_INT(picks, ==, 3);	/* the last one got nothing */
 		for (size_t i = h.first[1]; i < h.first[2]; i++) {
@@ -554,7 +536,7 @@ test_single(void)
 		}
 		h.done = 0;
 		bt_webseed_kick(h.ws);
-		run_until(&h.done, 5000);
+		loop_run_until(loop, &h.done, 1, 5000);
 		CHECK(h.done);
 		fh_check_clean(&h, __LINE__);
 		CHECK_INT(h.delivered, ==, h.nb + 2);
@@ -591,7 +573,7 @@ test_multi(void)
 		if (!mk(&h, c[k].url, 0, c[k].max_request, 5000, 100))
 			break;
 		bt_webseed_kick(h.ws);
-		run_until(&h.done, 5000);
+		loop_run_until(loop, &h.done, 1, 5000);
 		CHECK(h.done);
 		fh_check_clean(&h, __LINE__);
 		CHECK_INT(h.msgs, ==, 0);
@@ -621,8 +603,8 @@ test_404(void)
 	fh_init(&h, &t);
 	if (mk(&h, "http://127.0.0.1:%d/r/m404/", 0, 16384, 5000, 100)) {
 		bt_webseed_kick(h.ws);
-		uint64_t end = now_ms() + 3000;
-		while (h.npick_ms < 7 && now_ms() < end)
+		uint64_t end = loop_now_ms() + 3000;
+		while (h.npick_ms < 7 && loop_now_ms() < end)
 			bt_loop_run_once(loop, 10);
 		CHECK_INT(h.npick_ms, >=, 7);
 		CHECK_INT(h.delivered, ==, 1);
@@ -651,7 +633,7 @@ test_404(void)
 		fh_init(&h, &s);
 		if (mk(&h, "http://127.0.0.1:%d/r/nothere.bin", 0, 65536, 5000, 100)) {
 			bt_webseed_kick(h.ws);
-			run_until(NULL, 600);
+			loop_run_until(loop, NULL, 1, 600);
 			CHECK_INT(h.npick_ms, >=, 3);
 			CHECK_INT(h.npick_ms, <=, 7);
 			CHECK_INT(h.msgs, ==, 0);
@@ -679,7 +661,7 @@ test_norange(void)
 	fh_init(&h, &t);
 	if (mk(&h, "http://127.0.0.1:%d/n/d/", 0, 131072, 5000, 100)) {
 		bt_webseed_kick(h.ws);
-		run_until(&h.done, 5000);
+		loop_run_until(loop, &h.done, 1, 5000);
 		CHECK(h.done);
 		fh_check_clean(&h, __LINE__);
 		CHECK_INT(h.msgs, ==, 0);
@@ -692,7 +674,7 @@ test_norange(void)
 	fh_init(&h, &t);
 	if (mk(&h, "http://127.0.0.1:%d/n/d/", 0, 65536, 5000, 100)) {
 		bt_webseed_kick(h.ws);
-		run_until(NULL, 250);
+		loop_run_until(loop, NULL, 1, 250);
 		CHECK(!h.done);
 		CHECK_INT(h.delivered, ==, 0);
 		CHECK_INT(h.npick_ms, >=, 2);
@@ -723,7 +705,7 @@ test_bep17(void)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%%d/s/65536/%s/0/d/blob.bin?token=a", hex);
 	if (mk(&h, url, 1, 0, 5000, 100)) {
 		bt_webseed_kick(h.ws);
-		run_until(&h.done, 5000);
+		loop_run_until(loop, &h.done, 1, 5000);
 		CHECK(h.done);
 		fh_check_clean(&h, __LINE__);
 		CHECK_INT(h.msgs, ==, 0);
@@ -743,7 +725,7 @@ test_bep17(void)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%%d/s/65536/%s/1/d/blob.bin", hex);
 	if (mk(&h, url, 1, 0, 5000, 100)) {
 		bt_webseed_kick(h.ws);
-		run_until(&h.done, 5000);
+		loop_run_until(loop, &h.done, 1, 5000);
 		CHECK(h.done);
 		fh_check_clean(&h, __LINE__);
 		CHECK_INT(h.msgs, ==, 0);
@@ -765,7 +747,7 @@ test_bep17(void)
 		"http://127.0.0.1:%%d/s/65536/%040d/0/d/blob.bin", 0);
 	if (mk(&h, url, 1, 0, 5000, 100)) {
 		bt_webseed_kick(h.ws);
-		run_until(NULL, 150);
+		loop_run_until(loop, NULL, 1, 150);
 		CHECK_INT(h.delivered, ==, 0);
 		CHECK_INT(h.npick_ms, >=, 1);
 		bt_webseed_free(h.ws);
@@ -791,13 +773,13 @@ test_bad_and_cancel(void)
 	h.bad_at = 2;
 	if (mk(&h, "http://127.0.0.1:%d/r/d/", 0, 65536, 5000, 50)) {
 		bt_webseed_kick(h.ws);
-		run_until(NULL, 400);
+		loop_run_until(loop, NULL, 1, 400);
 		CHECK_INT(h.delivered, ==, 2);
 		CHECK_INT(h.unreq, ==, 2);
 		CHECK_INT(h.picks, ==, 1);
 		CHECK_INT(bt_webseed_working(h.ws), ==, 0);
 		bt_webseed_kick(h.ws);
-		run_until(NULL, 100);
+		loop_run_until(loop, NULL, 1, 100);
 		CHECK_INT(h.picks, ==, 1);
 		fh_check_clean(&h, __LINE__);
 		bt_webseed_free(h.ws);
@@ -809,12 +791,12 @@ test_bad_and_cancel(void)
 	fh_init(&h, &t);
 	if (mk(&h, "http://127.0.0.1:%d/z/d/", 0, 65536, 5000, 50)) {
 		bt_webseed_kick(h.ws);
-		run_until(NULL, 200);
+		loop_run_until(loop, NULL, 1, 200);
 		CHECK_INT(h.picked, ==, 4);
 		bt_webseed_free(h.ws);
 		h.ws = NULL;
 		CHECK_INT(h.unreq, ==, 4);
-		run_until(NULL, 100);
+		loop_run_until(loop, NULL, 1, 100);
 		fh_check_clean(&h, __LINE__);
 		CHECK_INT(bt_timer_count(loop), ==, 0);
 		CHECK_INT(bt_io_count(loop), ==, 0);
@@ -825,14 +807,14 @@ test_bad_and_cancel(void)
 	fh_init(&h, &t);
 	if (mk(&h, "http://127.0.0.1:%d/z/d/", 0, 65536, 5000, 50)) {
 		bt_webseed_kick(h.ws);
-		run_until(NULL, 200);
+		loop_run_until(loop, NULL, 1, 200);
 		CHECK_INT(h.picked, ==, 4);
 		bt_webseed_bad(h.ws);
 		bt_webseed_bad(h.ws);
 		CHECK_INT(h.unreq, ==, 4);
 		CHECK_INT(bt_io_count(loop), ==, 0);
 		bt_webseed_kick(h.ws);
-		run_until(NULL, 100);
+		loop_run_until(loop, NULL, 1, 100);
 		CHECK_INT(h.picks, ==, 1);
 		fh_check_clean(&h, __LINE__);
 		bt_webseed_free(h.ws);
@@ -844,7 +826,7 @@ test_bad_and_cancel(void)
 	fh_init(&h, &t);
 	if (mk(&h, "http://127.0.0.1:%d/z/d/", 0, 65536, 300, 5000)) {
 		bt_webseed_kick(h.ws);
-		run_until(NULL, 900);
+		loop_run_until(loop, NULL, 1, 900);
 		CHECK_INT(h.picks, ==, 1);
 		CHECK_INT(h.unreq, ==, 4);
 		CHECK_INT(h.msgs, ==, 0);
@@ -858,7 +840,7 @@ test_bad_and_cancel(void)
 	fh_init(&h, &t);
 	if (mk(&h, "http://127.0.0.1:1/x", 0, 65536, 1000, 5000)) {
 		bt_webseed_kick(h.ws);
-		run_until(NULL, 300);
+		loop_run_until(loop, NULL, 1, 300);
 		CHECK_INT(h.picks, ==, 1);
 		CHECK_INT(h.unreq, ==, 4);
 		fh_check_clean(&h, __LINE__);
