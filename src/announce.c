@@ -19,6 +19,7 @@
 #include "httpc.h"
 #include "metainfo.h"
 #include "net.h"
+#include "rand.h"
 #include "reactor.h"
 #include "resolve.h"
 
@@ -445,10 +446,7 @@ struct bt_announcer {
 static uint64_t
 rng_next(struct bt_announcer *a)
 {
-	uint64_t z = (a->rng += 0x9e3779b97f4a7c15ULL);	/* splitmix64 */
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return bt_rand64(&a->rng);
 }
 
 static void
