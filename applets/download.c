@@ -872,10 +872,7 @@ static struct {
 static void
 clean_copy(char *out, size_t cap, const char *s)
 {
-	size_t n = 0;
-	for (; *s && n + 1 < cap; s++)
-		out[n++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
-	out[n] = 0;
+	bt_str_printable(out, cap, s, strlen(s));
 }
 
 static char *

@@ -20,6 +20,7 @@
 #include "metainfo.h"
 #include "net.h"
 #include "rand.h"
+#include "str.h"
 #include "reactor.h"
 #include "resolve.h"
 
@@ -49,26 +50,12 @@
 
 /* ---- small helpers ---- */
 
-/* Copy text from the network for display: at most cap - 1 bytes, control
- * bytes (NUL included) made '?', always NUL-terminated. */
-static void
-copy_text(char *dst, size_t cap, const uint8_t *p, size_t n)
-{
-	size_t k;
-
-	if (n > cap - 1)
-		n = cap - 1;
-	for (k = 0; k < n; k++)
-		dst[k] = p[k] < 0x20 || p[k] == 0x7f ? '?' : (char)p[k];
-	dst[k] = 0;
-}
-
 /* The tracker refused, giving p[0..n) as its reason (maybe none). */
 static void
 set_failure(struct bt_ann_reply *r, const uint8_t *p, size_t n)
 {
 	if (n)
-		copy_text(r->failure, sizeof(r->failure), p, n);
+		bt_str_printable(r->failure, sizeof(r->failure), p, n);
 	else
 		snprintf(r->failure, sizeof(r->failure), "(no reason given)");
 }
@@ -246,7 +233,7 @@ bt_ann_http_parse(const uint8_t *body, size_t n, struct bt_ann_reply *r, const c
 		set_failure(r, p, len);
 	}
 	if (bt_benc_str(&d, bt_benc_dict_get(&d, 0, "warning message"), &p, &len) == 0 && len)
-		copy_text(r->warning, sizeof(r->warning), p, len);
+		bt_str_printable(r->warning, sizeof(r->warning), p, len);
 	if (r->failure[0])
 		goto out;
 	if (get_int(&d, "interval", &r->interval) < 0) {
@@ -564,7 +551,7 @@ add_url(struct bt_announcer *a, const struct bt_benc *d, int tok, size_t *nskip,
 	return 1;
 skip:
 	if ((*nskip)++ == 0)
-		copy_text(first_skip, fcap, p, n);
+		bt_str_printable(first_skip, fcap, p, n);
 	return 0;
 }
 

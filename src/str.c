@@ -7,6 +7,19 @@
 #include <string.h>
 
 void
+bt_str_printable(char *dst, size_t cap, const void *p, size_t n)
+{
+	const uint8_t *q = p;
+	size_t k;
+
+	if (n > cap - 1)
+		n = cap - 1;
+	for (k = 0; k < n; k++)
+		dst[k] = q[k] < 0x20 || q[k] == 0x7f ? '?' : (char)q[k];
+	dst[k] = 0;
+}
+
+void
 bt_hex(char *out, const uint8_t *p, size_t n)
 {
 	static const char dig[] = "0123456789abcdef";

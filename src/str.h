@@ -9,6 +9,10 @@
 void bt_hex(char *out, const uint8_t *p, size_t n);
 /* Parse exactly 2n hex digits; 0 or -1. */
 int bt_unhex(uint8_t *out, const char *s, size_t n);
+/* Copy outside text p[0..n) for display: at most cap - 1 bytes (cap > 0),
+ * control bytes (NUL and DEL included) made '?', always NUL-terminated,
+ * so a tracker's or a torrent's text cannot carry terminal escapes. */
+void bt_str_printable(char *dst, size_t cap, const void *p, size_t n);
 
 /* A list of NUL-terminated strings. */
 struct bt_strv {
