@@ -19,6 +19,7 @@
  * user runs cpuid and installs its finding with a compare-and-swap, so a
  * concurrent bt_sha1_set_impl() is never overwritten by a late detection. */
 #include "sha1.h"
+#include "be.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -34,22 +35,6 @@
 typedef void (*sha1_blocks_fn)(uint32_t h[5], const uint8_t *blocks,
 	size_t nblocks);
 
-static uint32_t
-load_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		(uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-static void
-store_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* ---- portable: BearSSL ---- */
 
 static void
@@ -60,13 +45,13 @@ blocks_bearssl(uint32_t h[5], const uint8_t *blocks, size_t nblocks)
 	int i;
 
 	for (i = 0; i < 5; i++)
-		store_be32(st + 4 * i, h[i]);
+		put32(st + 4 * i, h[i]);
 	br_sha1_init(&bc);
 	br_sha1_set_state(&bc, st, 0);
 	br_sha1_update(&bc, blocks, nblocks * 64);
 	br_sha1_state(&bc, st);
 	for (i = 0; i < 5; i++)
-		h[i] = load_be32(st + 4 * i);
+		h[i] = get32(st + 4 * i);
 }
 
 /* ---- x86 SHA extensions ---- */
@@ -425,12 +410,11 @@ bt_sha1_out(const struct bt_sha1 *c, uint8_t out[20])
 	memcpy(tail, c->buf, used);
 	tail[used] = 0x80;
 	memset(tail + used + 1, 0, len - used - 1 - 8);
-	store_be32(tail + len - 8, (uint32_t)(bits >> 32));
-	store_be32(tail + len - 4, (uint32_t)bits);
+	put64(tail + len - 8, bits);
 	memcpy(h, c->h, sizeof h);
 	compress(h, tail, len / 64);
 	for (i = 0; i < 5; i++)
-		store_be32(out + 4 * i, h[i]);
+		put32(out + 4 * i, h[i]);
 }
 
 void
