@@ -13,14 +13,6 @@ popcount8(uint8_t x)
 	return (unsigned)((x + (x >> 4)) & 0x0f);
 }
 
-/* Mask of the bits of the last byte that are real pieces. */
-static uint8_t
-last_mask(uint32_t n)
-{
-	unsigned r = n & 7;
-	return r ? (uint8_t)(0xff << (8 - r)) : 0xff;
-}
-
 int
 bt_bitfield_init(struct bt_bitfield *bf, uint32_t n)
 {
@@ -88,7 +80,7 @@ bt_bitfield_set_all(struct bt_bitfield *bf)
 	if (nb == 0)
 		return;
 	memset(bf->bits, 0xff, nb);
-	bf->bits[nb - 1] = last_mask(bf->n);
+	bf->bits[nb - 1] = (uint8_t)~bt_bitfield_spare_mask(bf->n);
 	bf->have = bf->n;
 }
 
@@ -135,7 +127,7 @@ bt_bitfield_from_wire(struct bt_bitfield *bf, const uint8_t *p, size_t len)
 	size_t nb = bt_bitfield_bytes(bf->n);
 	if (len != nb)
 		return BT_E_PROTO;
-	if (nb && (p[nb - 1] & (uint8_t)~last_mask(bf->n)))
+	if (nb && (p[nb - 1] & bt_bitfield_spare_mask(bf->n)))
 		return BT_E_PROTO;
 	uint32_t have = 0;
 	for (size_t k = 0; k < nb; k++)

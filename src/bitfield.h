@@ -28,6 +28,14 @@ bt_bitfield_bytes(uint32_t n)
 	return ((size_t)n + 7) / 8;
 }
 
+/* The bits of the last wire byte that stand for no piece (they must be
+ * zero): none when n is a multiple of 8. */
+static inline uint8_t
+bt_bitfield_spare_mask(uint32_t n)
+{
+	return n & 7 ? (uint8_t)(0xff >> (n & 7)) : 0;
+}
+
 /* All clear, room for n pieces (n may be 0).  Returns 0, BT_E_LIMIT
  * (n > BT_BITFIELD_MAX) or BT_E_NOMEM; on failure bf is empty but valid
  * for bt_bitfield_fini(). */

@@ -167,13 +167,12 @@ bt_pw_parse(const uint8_t *buf, size_t len, const struct bt_pw_limits *lim,
 		m->payload_len = n - 9;
 		break;
 	case BT_PW_PORT:
-		m->port = (uint16_t)(p[0] << 8 | p[1]);
+		m->port = get16(p);
 		break;
 	case BT_PW_BITFIELD:
 		m->payload = p;
 		m->payload_len = pl;
-		if (npieces && (npieces & 7) &&
-			(p[pl - 1] & (uint8_t)(0xff >> (npieces & 7))))
+		if (npieces && (p[pl - 1] & bt_bitfield_spare_mask(npieces)))
 			return fail(m, "bitfield spare bits set");
 		break;
 	case BT_PW_EXTENDED:
@@ -365,8 +364,7 @@ bt_pw_write_port(struct bt_buf *b, uint16_t port)
 {
 	uint8_t *p = frame(b, BT_PW_PORT, 2, 2);
 	if (p) {
-		p[0] = (uint8_t)(port >> 8);
-		p[1] = (uint8_t)port;
+		put16(p, port);
 		bt_buf_commit(b, 7);
 	}
 	return b->err;
