@@ -73,7 +73,9 @@ static size_t
 scan_int(const uint8_t *p, size_t n, size_t i, uint8_t term, int strict,
 	int allow_neg, int64_t *out, int *code)
 {
-	size_t start = i;
+	/* What a malformed number is: a bad length before ':', else a bad
+	 * integer. */
+	int bad = term == ':' ? BT_BENC_BAD_LENGTH : BT_BENC_BAD_INT;
 	int neg = 0;
 	uint64_t v = 0;
 	uint64_t lim = (uint64_t)INT64_MAX;
@@ -87,7 +89,7 @@ scan_int(const uint8_t *p, size_t n, size_t i, uint8_t term, int strict,
 	while (i < n && p[i] >= '0' && p[i] <= '9') {
 		uint64_t dgt = p[i] - '0';
 		if (v > (lim - dgt) / 10) {
-			*code = term == ':' ? BT_BENC_BAD_LENGTH : BT_BENC_BAD_INT;
+			*code = bad;
 			return (size_t)-1;
 		}
 		v = v * 10 + dgt;
@@ -97,23 +99,20 @@ scan_int(const uint8_t *p, size_t n, size_t i, uint8_t term, int strict,
 		*code = BT_BENC_EOF;
 		return (size_t)-1;
 	}
-	if (p[i] != term || i == digits) {
-		*code = term == ':' ? BT_BENC_EXPECTED_COLON : BT_BENC_BAD_INT;
-		if (i == digits)
-			*code = term == ':' ? BT_BENC_BAD_LENGTH : BT_BENC_BAD_INT;
+	if (i == digits || p[i] != term) {
+		*code = i == digits || term != ':' ? bad : BT_BENC_EXPECTED_COLON;
 		return (size_t)-1;
 	}
 	/* Canonical form: no leading zeros, no "-0". Lenient mode lets
 	 * leading zeros of integers pass but never of negative zero. */
 	if (p[digits] == '0' && i - digits > 1 && strict) {
-		*code = term == ':' ? BT_BENC_BAD_LENGTH : BT_BENC_BAD_INT;
+		*code = bad;
 		return (size_t)-1;
 	}
 	if (neg && v == 0) {
 		*code = BT_BENC_BAD_INT;
 		return (size_t)-1;
 	}
-	(void)start;
 	if (out)
 		*out = neg ? (int64_t)(0 - v) : (int64_t)v;
 	return i;
@@ -574,11 +573,15 @@ key_vs(const struct bt_benc *d, int k, const char *key)
 	return c ? c : (n < kl ? -1 : n > kl);
 }
 
+/* The key and new value of a set; nothing for a removal. */
 static void
-put_key(struct bt_buf *out, const char *key)
+put_set(struct bt_buf *out, const struct bt_benc_set *s)
 {
-	bt_buf_printf(out, "%zu:", strlen(key));
-	bt_buf_adds(out, key);
+	if (!s->val)
+		return;
+	bt_buf_printf(out, "%zu:", strlen(s->key));
+	bt_buf_adds(out, s->key);
+	bt_buf_add(out, s->val, s->len);
 }
 
 int
@@ -602,19 +605,10 @@ bt_benc_dict_edit(const struct bt_benc *d, int dict, const struct bt_benc_set *s
 	for (int k = bt_benc_first(d, dict); k >= 0; k = bt_benc_next(d, dict, k)) {
 		int v = (int)d->tok[k].next;
 		/* New keys that sort before this one. */
-		while (si < nsets && key_vs(d, k, s[si].key) > 0) {
-			if (s[si].val) {
-				put_key(out, s[si].key);
-				bt_buf_add(out, s[si].val, s[si].len);
-			}
-			si++;
-		}
+		while (si < nsets && key_vs(d, k, s[si].key) > 0)
+			put_set(out, &s[si++]);
 		if (si < nsets && key_vs(d, k, s[si].key) == 0) {
-			if (s[si].val) {
-				put_key(out, s[si].key);
-				bt_buf_add(out, s[si].val, s[si].len);
-			}
-			si++;
+			put_set(out, &s[si++]);
 		} else {
 			/* Key and value, verbatim. */
 			bt_buf_add(out, d->buf + d->tok[k].off,
@@ -622,12 +616,8 @@ bt_benc_dict_edit(const struct bt_benc *d, int dict, const struct bt_benc_set *s
 		}
 		k = v;
 	}
-	for (; si < nsets; si++) {
-		if (s[si].val) {
-			put_key(out, s[si].key);
-			bt_buf_add(out, s[si].val, s[si].len);
-		}
-	}
+	while (si < nsets)
+		put_set(out, &s[si++]);
 	bt_buf_addc(out, 'e');
 	free(s);
 	if (out->err)
