@@ -56,8 +56,7 @@ rename_one(const char *path, const char *name, int verbose)
 	struct bt_buf enc, info;
 	int changed = 0, rc = -1;
 
-	if (!*name || strchr(name, '/') || strchr(name, '\\') || !strcmp(name, ".") ||
-	    !strcmp(name, "..")) {
+	if (bt_meta_name_problem((const uint8_t *)name, strlen(name))) {
 		bt_warn("%s: '%s' cannot be a name (empty, '.', '..' or with a path separator)",
 			path, name);
 		return -1;
@@ -79,13 +78,12 @@ rename_one(const char *path, const char *name, int verbose)
 	struct bt_benc_set iset = { "info", info.p, info.len };
 	if (changed && bt_cli_edit(&t, &iset, 1) < 0)
 		goto out;
-	if (changed) {
+	if (changed && verbose) {
 		uint8_t h[20];
 		char hex[41];
 		bt_sha1(info.p, info.len, h);
 		bt_hex(hex, h, 20);
-		if (verbose)
-			printf("%s: new info hash %s\n", path, hex);
+		printf("%s: new info hash %s\n", path, hex);
 	}
 	rc = 0;
 out:

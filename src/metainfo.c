@@ -43,9 +43,8 @@ bt_meta_strdup(const struct bt_meta *m, int i)
 	return s;
 }
 
-/* A name or path component that is safe to use as one directory entry. */
-static const char *
-component_problem(const uint8_t *p, size_t n)
+const char *
+bt_meta_name_problem(const uint8_t *p, size_t n)
 {
 	if (n == 0)
 		return "is empty";
@@ -92,6 +91,7 @@ parse_files(struct bt_meta *m, int files, struct bt_meta_err *err)
 {
 	const struct bt_benc *d = &m->doc;
 	int count = bt_benc_count(d, files);
+	int rc = 0;
 
 	if ((unsigned)count > BT_META_MAX_FILES)
 		return bad(err, BT_E_LIMIT, off_of(m, files), "too many files (%d)", count);
@@ -112,55 +112,54 @@ parse_files(struct bt_meta *m, int files, struct bt_meta_err *err)
 		size_t plen = 0;
 
 		if (bt_benc_type(d, f) != BT_BENC_DICT) {
-			free(path);
-			return bad(err, BT_E_INVAL, off_of(m, f), "file entry is not a dictionary");
+			rc = bad(err, BT_E_INVAL, off_of(m, f), "file entry is not a dictionary");
+			break;
 		}
 		if (bt_benc_int(d, len_tok, &mf->length) < 0 || mf->length < 0) {
-			free(path);
-			return bad(err, BT_E_INVAL, off_of(m, len_tok >= 0 ? len_tok : f),
+			rc = bad(err, BT_E_INVAL, off_of(m, len_tok >= 0 ? len_tok : f),
 				"file %zu: bad or missing 'length'", m->nfiles);
+			break;
 		}
 		if (bt_benc_type(d, path_tok) != BT_BENC_LIST || bt_benc_count(d, path_tok) == 0) {
-			free(path);
-			return bad(err, BT_E_INVAL, off_of(m, path_tok >= 0 ? path_tok : f),
+			rc = bad(err, BT_E_INVAL, off_of(m, path_tok >= 0 ? path_tok : f),
 				"file %zu: bad or missing 'path'", m->nfiles);
+			break;
 		}
 		if (bt_benc_count(d, path_tok) > BT_META_MAX_DEPTH) {
-			free(path);
-			return bad(err, BT_E_LIMIT, off_of(m, path_tok), "file %zu: path too deep",
+			rc = bad(err, BT_E_LIMIT, off_of(m, path_tok), "file %zu: path too deep",
 				m->nfiles);
+			break;
 		}
 		for (int c = bt_benc_first(d, path_tok); c >= 0; c = bt_benc_next(d, path_tok, c)) {
 			const uint8_t *p;
 			size_t n;
 			const char *why;
-			if (bt_benc_str(d, c, &p, &n) < 0) {
-				free(path);
-				return bad(err, BT_E_INVAL, off_of(m, c),
+			if (bt_benc_str(d, c, &p, &n) < 0)
+				rc = bad(err, BT_E_INVAL, off_of(m, c),
 					"file %zu: path component is not a string", m->nfiles);
-			}
-			if ((why = component_problem(p, n)) != NULL) {
-				free(path);
-				return bad(err, BT_E_INVAL, off_of(m, c),
+			else if ((why = bt_meta_name_problem(p, n)) != NULL)
+				rc = bad(err, BT_E_INVAL, off_of(m, c),
 					"file %zu: unsafe path component '%.*s' (%s)", m->nfiles,
 					(int)(n > 64 ? 64 : n), (const char *)p, why);
-			}
-			if (plen + n + 1 > BT_META_MAX_PATH) {
-				free(path);
-				return bad(err, BT_E_LIMIT, off_of(m, c), "file %zu: path too long",
+			else if (plen + n + 1 > BT_META_MAX_PATH)
+				rc = bad(err, BT_E_LIMIT, off_of(m, c), "file %zu: path too long",
 					m->nfiles);
-			}
+			if (rc)
+				break;
 			if (plen)
 				path[plen++] = '/';
 			memcpy(path + plen, p, n);
 			plen += n;
 		}
+		if (rc)
+			break;
 		path[plen] = 0;
 		mf->path = strdup(path);
 		if (!mf->path) {
-			free(path);
-			return bad(err, BT_E_NOMEM, 0, "out of memory");
+			rc = bad(err, BT_E_NOMEM, 0, "out of memory");
+			break;
 		}
+		m->nfiles++;	/* from here bt_meta_free() frees its path */
 		if (attr_tok >= 0) {
 			const uint8_t *p;
 			size_t n;
@@ -170,15 +169,14 @@ parse_files(struct bt_meta *m, int files, struct bt_meta_err *err)
 		mf->tok = f;
 		mf->offset = m->total;
 		if (mf->length > INT64_MAX / 4 - m->total) {
-			free(path);
-			free(mf->path);	/* not counted in nfiles yet */
-			mf->path = NULL;
-			return bad(err, BT_E_LIMIT, off_of(m, len_tok), "total size too large");
+			rc = bad(err, BT_E_LIMIT, off_of(m, len_tok), "total size too large");
+			break;
 		}
 		m->total += mf->length;
-		m->nfiles++;
 	}
 	free(path);
+	if (rc)
+		return rc;
 
 	/* Duplicates, and a file that is also a directory. */
 	struct bt_meta_file **idx = malloc(m->nfiles * sizeof(*idx));
@@ -191,7 +189,7 @@ parse_files(struct bt_meta *m, int files, struct bt_meta_err *err)
 		const char *a = idx[k - 1]->path, *b = idx[k]->path;
 		size_t la = strlen(a);
 		if (strcmp(a, b) == 0 || (strncmp(a, b, la) == 0 && b[la] == '/')) {
-			int rc = bad(err, BT_E_INVAL, off_of(m, idx[k]->tok),
+			rc = bad(err, BT_E_INVAL, off_of(m, idx[k]->tok),
 				strcmp(a, b) == 0 ? "duplicate path '%s'" : "path '%s' is both a file and a directory",
 				a);
 			free(idx);
@@ -280,7 +278,7 @@ bt_meta_parse(struct bt_meta *m, const uint8_t *buf, size_t len, struct bt_meta_
 	}
 	if (name < 0 || bt_benc_str(d, name, &p, &n) < 0)
 		return bad(err, BT_E_INVAL, off_of(m, name >= 0 ? name : info), "bad or missing 'name'");
-	if ((why = component_problem(p, n)) != NULL)
+	if ((why = bt_meta_name_problem(p, n)) != NULL)
 		return bad(err, BT_E_INVAL, off_of(m, name), "unsafe name '%.*s' (%s)",
 			(int)(n > 64 ? 64 : n), (const char *)p, why);
 	m->name = bt_meta_strdup(m, name);

@@ -63,6 +63,11 @@ int bt_meta_parse(struct bt_meta *m, const uint8_t *buf, size_t len,
 	struct bt_meta_err *err);
 void bt_meta_free(struct bt_meta *m);
 
+/* Why p[0..n) cannot be a name or path component, one directory entry
+ * safe to create ("is empty", "is '.' or '..'", "contains a path
+ * separator", "contains a NUL byte"), or NULL when it can. */
+const char *bt_meta_name_problem(const uint8_t *p, size_t n);
+
 /* The string value of token i as a new NUL-terminated heap copy, or NULL
  * (not a string, contains NUL, or out of memory). */
 char *bt_meta_strdup(const struct bt_meta *m, int i);
