@@ -44,20 +44,23 @@ find_applet(const char *name)
 	return bsearch(name, applets, COUNT(applets), sizeof(applets[0]), cmp_applet);
 }
 
+/* Length of a program name without a ".py" ending (BitTornado's tools
+ * were Python scripts). */
+static size_t
+stem_len(const char *base)
+{
+	size_t n = strlen(base);
+	return n > 3 && strcmp(base + n - 3, ".py") == 0 ? n - 3 : n;
+}
+
 /* "btmakemetafile.py" -> the makemetafile applet. */
 static const struct applet *
 find_by_progname(const char *base)
 {
-	char name[64];
-	size_t n = strlen(base);
+	size_t n = stem_len(base);
 
-	if (n >= sizeof(name))
-		return NULL;
-	memcpy(name, base, n + 1);
-	if (n > 3 && strcmp(name + n - 3, ".py") == 0)
-		name[n - 3] = 0;
 	for (size_t k = 0; k < COUNT(legacy_names); k++)
-		if (strcmp(name, legacy_names[k].name) == 0)
+		if (strlen(legacy_names[k].name) == n && memcmp(base, legacy_names[k].name, n) == 0)
 			return find_applet(legacy_names[k].applet);
 	return NULL;
 }
@@ -134,10 +137,7 @@ main(int argc, char **argv)
 		a = find_applet(base);
 	if (a) {
 		/* BitTornado printed its program name without ".py". */
-		snprintf(prog, sizeof(prog), "%s", base);
-		size_t n = strlen(prog);
-		if (n > 3 && strcmp(prog + n - 3, ".py") == 0)
-			prog[n - 3] = 0;
+		snprintf(prog, sizeof(prog), "%.*s", (int)stem_len(base), base);
 		return run(a, prog, argc, argv);
 	}
 
