@@ -77,13 +77,7 @@ do_dir(const char *announce, const char *dir, const union bt_optv *v)
 		char *out = path_join(tdir, names[k], ".torrent");
 		struct stat st;
 		/* An entry that already has its .torrent beside it is done. */
-		if (stat(sibling, &st) == 0) {
-			free(src);
-			free(sibling);
-			free(out);
-			continue;
-		}
-		if (bt_cli_mk_one(announce, src, out, v, 0) < 0)
+		if (stat(sibling, &st) < 0 && bt_cli_mk_one(announce, src, out, v, 0) < 0)
 			rc = -1;
 		free(src);
 		free(sibling);
