@@ -265,6 +265,7 @@ struct hjob {
 	const struct bt_mktree *t;
 	int64_t plen;
 	size_t npieces, batch;
+	long page;		/* mappings start at a multiple of it */
 	uint8_t *out;
 	atomic_size_t next_batch, done;
 	atomic_int failed;
@@ -410,14 +411,11 @@ open_file(struct worker *w, size_t fi)
 static int
 feed_mapped(struct worker *w, struct feeder *f, size_t fi, int64_t off, size_t n)
 {
-	static long page;
 	sigjmp_buf jb;
 	uint8_t *volatile map = NULL;
 	volatile size_t maplen = 0;
 
-	if (!page)
-		page = sysconf(_SC_PAGESIZE);
-	int64_t base = off - off % page;
+	int64_t base = off - off % w->j->page;
 	if (sigsetjmp(jb, 1)) {	/* 1: the jump must unblock SIGBUS again */
 		bus_jmp = NULL;
 		if (map)
@@ -543,6 +541,7 @@ bt_mk_hash(const struct bt_mktree *t, int64_t piece_len, unsigned threads,
 	j.t = t;
 	j.plen = piece_len;
 	j.npieces = (size_t)((t->total + piece_len - 1) / piece_len);
+	j.page = sysconf(_SC_PAGESIZE);
 	j.out = pieces;
 	j.err = err;
 	j.progress = progress;
@@ -622,6 +621,16 @@ set(const char *s)
 	return s && *s;
 }
 
+/* key: s, unless s is NULL or "". */
+static void
+put_opt_str(struct bt_bw *w, const char *key, const char *s)
+{
+	if (!set(s))
+		return;
+	bt_bw_key(w, key);
+	bt_bw_strs(w, s);
+}
+
 static void
 put_strv(struct bt_bw *w, const struct bt_strv *v)
 {
@@ -629,6 +638,16 @@ put_strv(struct bt_bw *w, const struct bt_strv *v)
 	for (size_t k = 0; k < v->n; k++)
 		bt_bw_strs(w, v->v[k]);
 	bt_bw_end(w);
+}
+
+/* key: the list v, unless v is NULL or empty. */
+static void
+put_opt_strv(struct bt_bw *w, const char *key, const struct bt_strv *v)
+{
+	if (!v || !v->n)
+		return;
+	bt_bw_key(w, key);
+	put_strv(w, v);
 }
 
 static void
@@ -653,10 +672,7 @@ bt_mk_encode(struct bt_buf *out, const struct bt_mktree *t, int64_t piece_len,
 
 	bt_bw_init(&w, out);
 	bt_bw_dict(&w);
-	if (set(mm->announce)) {
-		bt_bw_key(&w, "announce");
-		bt_bw_strs(&w, mm->announce);
-	}
+	put_opt_str(&w, "announce", mm->announce);
 	if (mm->announce_list && mm->announce_list->n) {
 		bt_bw_key(&w, "announce-list");
 		bt_bw_list(&w);
@@ -664,22 +680,13 @@ bt_mk_encode(struct bt_buf *out, const struct bt_mktree *t, int64_t piece_len,
 			put_strv(&w, &mm->announce_list->t[k]);
 		bt_bw_end(&w);
 	}
-	if (set(mm->comment)) {
-		bt_bw_key(&w, "comment");
-		bt_bw_strs(&w, mm->comment);
-	}
-	if (set(mm->created_by)) {
-		bt_bw_key(&w, "created by");
-		bt_bw_strs(&w, mm->created_by);
-	}
+	put_opt_str(&w, "comment", mm->comment);
+	put_opt_str(&w, "created by", mm->created_by);
 	if (mm->creation_date >= 0) {
 		bt_bw_key(&w, "creation date");
 		bt_bw_int(&w, mm->creation_date);
 	}
-	if (mm->httpseeds && mm->httpseeds->n) {
-		bt_bw_key(&w, "httpseeds");
-		put_strv(&w, mm->httpseeds);
-	}
+	put_opt_strv(&w, "httpseeds", mm->httpseeds);
 	bt_bw_key(&w, "info");
 	bt_bw_dict(&w);
 	if (t->single) {
@@ -708,15 +715,9 @@ bt_mk_encode(struct bt_buf *out, const struct bt_mktree *t, int64_t piece_len,
 		bt_bw_key(&w, "private");
 		bt_bw_int(&w, 1);
 	}
-	if (set(mm->source)) {
-		bt_bw_key(&w, "source");
-		bt_bw_strs(&w, mm->source);
-	}
+	put_opt_str(&w, "source", mm->source);
 	bt_bw_end(&w);
-	if (mm->url_list && mm->url_list->n) {
-		bt_bw_key(&w, "url-list");
-		put_strv(&w, mm->url_list);
-	}
+	put_opt_strv(&w, "url-list", mm->url_list);
 	bt_bw_end(&w);
 	return bt_bw_finish(&w);
 }
