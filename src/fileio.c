@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int write_atomic(const char *path, const void *data, size_t n);
-
 int
 bt_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 {
@@ -19,94 +17,66 @@ bt_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint8_t *p = NULL;
 	size_t cap = 0, n = 0, hint = 4096;
+	int rc = BT_E_IO, e;
 
 	*out = NULL;
 	*len = 0;
 	if (fd < 0)
 		return BT_E_IO;
 	if (fstat(fd, &st) < 0)
-		goto io;
+		goto out;
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
-		goto io;
+		goto out;
 	}
 	if (S_ISREG(st.st_mode)) {
 		if ((uint64_t)st.st_size > max) {
-			close(fd);
-			return BT_E_LIMIT;
+			rc = BT_E_LIMIT;
+			goto out;
 		}
 		hint = (size_t)st.st_size + 1;
 	}
 	for (;;) {
 		if (n == cap) {
 			if (cap > max) {
-				free(p);
-				close(fd);
-				return BT_E_LIMIT;
+				rc = BT_E_LIMIT;
+				goto out;
 			}
 			size_t nc = cap ? cap * 2 : hint;
 			if (nc > max + 1)
 				nc = max + 1;
 			uint8_t *np = realloc(p, nc);
 			if (!np) {
-				free(p);
-				close(fd);
-				return BT_E_NOMEM;
+				rc = BT_E_NOMEM;
+				goto out;
 			}
 			p = np;
 			cap = nc;
 		}
 		ssize_t r = read(fd, p + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			goto io;
-		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			goto out;
 		if (r == 0)
 			break;
 		n += (size_t)r;
 	}
-	if (n > max) {
-		free(p);
-		close(fd);
-		return BT_E_LIMIT;
-	}
+	rc = n > max ? BT_E_LIMIT : 0;
+out:
+	e = errno;
 	close(fd);
-	if (!p)
-		p = malloc(1);
-	if (!p)
-		return BT_E_NOMEM;
+	if (rc < 0) {
+		free(p);
+		errno = e;
+		return rc;
+	}
 	*out = p;
 	*len = n;
 	return 0;
-io:;
-	int e = errno;
-	free(p);
-	close(fd);
-	errno = e;
-	return BT_E_IO;
 }
 
-int
-bt_file_write_atomic(const char *path, const void *data, size_t n)
-{
-	struct stat st;
-	char *real = NULL;
-
-	/* Through a symbolic link, replace the file it points to. */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		real = realpath(path, NULL);
-		if (!real)
-			return BT_E_IO;
-		path = real;
-	}
-	int rc = write_atomic(path, data, n);
-	int e = errno;
-	free(real);
-	errno = e;
-	return rc;
-}
-
+/* Write into a temporary beside path, then rename it over path. */
 static int
 write_atomic(const char *path, const void *data, size_t n)
 {
@@ -129,26 +99,26 @@ write_atomic(const char *path, const void *data, size_t n)
 	memcpy(tmp, path, plen);
 	memcpy(tmp + plen, ".tmp.XXXXXX", 12);
 	fd = mkstemp(tmp);
-	if (fd < 0)
-		goto fail_nofd;
+	if (fd < 0) {
+		e = errno;
+		free(tmp);
+		errno = e;
+		return BT_E_IO;
+	}
 	while (n) {
 		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
 			goto fail;
-		}
 		p += w;
 		n -= (size_t)w;
 	}
 	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
 		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
+	e = close(fd);
 	fd = -1;
-	if (rename(tmp, path) < 0)
+	if (e < 0 || rename(tmp, path) < 0)
 		goto fail;
 	free(tmp);
 	return 0;
@@ -157,12 +127,29 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
-	errno = e;
-fail_nofd:
-	e = errno;
 	free(tmp);
 	errno = e;
 	return BT_E_IO;
+}
+
+int
+bt_file_write_atomic(const char *path, const void *data, size_t n)
+{
+	struct stat st;
+	char *real = NULL;
+
+	/* Through a symbolic link, replace the file it points to. */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		real = realpath(path, NULL);
+		if (!real)
+			return BT_E_IO;
+		path = real;
+	}
+	int rc = write_atomic(path, data, n);
+	int e = errno;
+	free(real);
+	errno = e;
+	return rc;
 }
 
 int
