@@ -4,6 +4,7 @@
  * BearSSL. */
 #define _POSIX_C_SOURCE 200809L
 #include "sha1.h"
+#include "str.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,18 +12,13 @@
 
 #include <bearssl.h>
 
-static int passed, failed;
+#include "check.h"
 
-static void
-check(int ok, const char *impl, const char *what, size_t len)
-{
-	if (ok) {
-		passed++;
-	} else {
-		failed++;
-		fprintf(stderr, "FAIL [%s] %s (len %zu)\n", impl, what, len);
-	}
-}
+/* One check, reported with the implementation and the input length. */
+#define CHECK_SHA(ok, impl, what, len) do { \
+	if (!CHECK(ok)) \
+		fprintf(stderr, "    [%s] %s (len %zu)\n", (impl), (what), (size_t)(len)); \
+} while (0)
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 
@@ -34,19 +30,6 @@ rng(void)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32);
-}
-
-static void
-to_hex(const uint8_t d[20], char out[41])
-{
-	static const char hx[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < 20; i++) {
-		out[2 * i] = hx[d[i] >> 4];
-		out[2 * i + 1] = hx[d[i] & 15];
-	}
-	out[40] = 0;
 }
 
 static void
@@ -112,29 +95,29 @@ test_vectors(const char *impl)
 		size_t n = strlen(v[i].msg);
 
 		bt_sha1(v[i].msg, n, d);
-		to_hex(d, hex);
-		check(!strcmp(hex, v[i].hex), impl, "known vector", n);
+		bt_hex(hex, d, 20);
+		CHECK_SHA(!strcmp(hex, v[i].hex), impl, "known vector", n);
 	}
 	bt_sha1(NULL, 0, d);
-	to_hex(d, hex);
-	check(!strcmp(hex, v[0].hex), impl, "NULL, 0", 0);
+	bt_hex(hex, d, 20);
+	CHECK_SHA(!strcmp(hex, v[0].hex), impl, "NULL, 0", 0);
 
 	a = malloc(1000000);
 	if (!a) {
-		check(0, impl, "malloc", 1000000);
+		CHECK_SHA(0, impl, "malloc", 1000000);
 		return;
 	}
 	memset(a, 'a', 1000000);
 	bt_sha1(a, 1000000, d);
-	to_hex(d, hex);
-	check(!strcmp(hex, million_a), impl, "million 'a' one shot",
+	bt_hex(hex, d, 20);
+	CHECK_SHA(!strcmp(hex, million_a), impl, "million 'a' one shot",
 		1000000);
 	bt_sha1_init(&c);
 	for (i = 0; i < 1000; i++)
 		bt_sha1_update(&c, a, 1000);
 	bt_sha1_out(&c, d);
-	to_hex(d, hex);
-	check(!strcmp(hex, million_a), impl, "million 'a' in 1000s",
+	bt_hex(hex, d, 20);
+	CHECK_SHA(!strcmp(hex, million_a), impl, "million 'a' in 1000s",
 		1000000);
 	free(a);
 }
@@ -153,13 +136,13 @@ test_against_bearssl(const char *impl, const uint8_t *buf)
 		ref_sha1(buf, len, ref);
 
 		bt_sha1(buf, len, d);
-		check(!memcmp(d, ref, 20), impl, "one shot", len);
+		CHECK_SHA(!memcmp(d, ref, 20), impl, "one shot", len);
 
 		for (mode = 0; mode < 4; mode++) {
 			bt_sha1_init(&c);
 			feed_pieces(&c, buf, len, mode);
 			bt_sha1_out(&c, d);
-			check(!memcmp(d, ref, 20), impl, "pieces", len);
+			CHECK_SHA(!memcmp(d, ref, 20), impl, "pieces", len);
 		}
 
 		/* Snapshot mid-stream, then carry on. */
@@ -168,13 +151,13 @@ test_against_bearssl(const char *impl, const uint8_t *buf)
 		feed_pieces(&c, buf, cut, 3);
 		bt_sha1_out(&c, d);
 		ref_sha1(buf, cut, mid_ref);
-		check(!memcmp(d, mid_ref, 20), impl, "mid-stream out", cut);
+		CHECK_SHA(!memcmp(d, mid_ref, 20), impl, "mid-stream out", cut);
 		bt_sha1_out(&c, d);
-		check(!memcmp(d, mid_ref, 20), impl, "mid-stream out twice",
+		CHECK_SHA(!memcmp(d, mid_ref, 20), impl, "mid-stream out twice",
 			cut);
 		feed_pieces(&c, buf + cut, len - cut, 2);
 		bt_sha1_out(&c, d);
-		check(!memcmp(d, ref, 20), impl, "out then continue", len);
+		CHECK_SHA(!memcmp(d, ref, 20), impl, "out then continue", len);
 	}
 }
 
@@ -188,14 +171,14 @@ test_large(const char *impl, const char *other)
 	struct bt_sha1 c;
 
 	if (!big) {
-		check(0, impl, "malloc", n);
+		CHECK_SHA(0, impl, "malloc", n);
 		return;
 	}
 	for (off = 0; off <= n; off++)
 		big[off] = (uint8_t)rng();
 	ref_sha1(big + 1, n, ref);
 	bt_sha1(big + 1, n, d);
-	check(!memcmp(d, ref, 20), impl, "large unaligned one shot", n);
+	CHECK_SHA(!memcmp(d, ref, 20), impl, "large unaligned one shot", n);
 
 	bt_sha1_init(&c);
 	bt_sha1_update(&c, big + 1, 12345);
@@ -204,7 +187,7 @@ test_large(const char *impl, const char *other)
 	bt_sha1_update(&c, big + 1 + 12345, n - 12345);
 	bt_sha1_set_impl(impl);
 	bt_sha1_out(&c, d);
-	check(!memcmp(d, ref, 20), impl, "switch impl mid-stream", n);
+	CHECK_SHA(!memcmp(d, ref, 20), impl, "switch impl mid-stream", n);
 	free(big);
 }
 
@@ -221,9 +204,9 @@ check_x2(const char *impl, const uint8_t *a, const uint8_t *b, size_t len)
 	ref_sha1(b, len, rb);
 	bt_sha1(a, len, sa);
 	bt_sha1(b, len, sb);
-	check(!memcmp(da, ra, 20) && !memcmp(db, rb, 20), impl,
+	CHECK_SHA(!memcmp(da, ra, 20) && !memcmp(db, rb, 20), impl,
 		"x2 vs bearssl", len);
-	check(!memcmp(da, sa, 20) && !memcmp(db, sb, 20), impl,
+	CHECK_SHA(!memcmp(da, sa, 20) && !memcmp(db, sb, 20), impl,
 		"x2 vs two bt_sha1", len);
 }
 
@@ -236,7 +219,7 @@ test_x2(const char *impl)
 	uint8_t da[20], db[20], r[20];
 
 	if (!a || !b) {
-		check(0, impl, "malloc", maxn);
+		CHECK_SHA(0, impl, "malloc", maxn);
 		free(a);
 		free(b);
 		return;
@@ -258,11 +241,11 @@ test_x2(const char *impl)
 	/* Same message twice (a == b), and NULL with n == 0. */
 	bt_sha1_x2(a, a, 4096, da, db);
 	ref_sha1(a, 4096, r);
-	check(!memcmp(da, r, 20) && !memcmp(db, r, 20), impl, "x2 a == b",
+	CHECK_SHA(!memcmp(da, r, 20) && !memcmp(db, r, 20), impl, "x2 a == b",
 		4096);
 	bt_sha1_x2(NULL, NULL, 0, da, db);
 	ref_sha1(NULL, 0, r);
-	check(!memcmp(da, r, 20) && !memcmp(db, r, 20), impl, "x2 NULL, 0",
+	CHECK_SHA(!memcmp(da, r, 20) && !memcmp(db, r, 20), impl, "x2 NULL, 0",
 		0);
 	free(a);
 	free(b);
@@ -280,23 +263,23 @@ main(void)
 	for (i = 0; i < sizeof buf; i++)
 		buf[i] = (uint8_t)rng();
 
-	check(bt_sha1_set_impl("nonsense") == -1, "-", "unknown name", 0);
-	check(bt_sha1_set_impl(NULL) == -1, "-", "NULL name", 0);
-	check(bt_sha1_set_impl("auto") == 0, "-", "auto", 0);
-	check(!strcmp(bt_sha1_impl(), "sha-ni") ||
+	CHECK_SHA(bt_sha1_set_impl("nonsense") == -1, "-", "unknown name", 0);
+	CHECK_SHA(bt_sha1_set_impl(NULL) == -1, "-", "NULL name", 0);
+	CHECK_SHA(bt_sha1_set_impl("auto") == 0, "-", "auto", 0);
+	CHECK_SHA(!strcmp(bt_sha1_impl(), "sha-ni") ||
 		!strcmp(bt_sha1_impl(), "bearssl"), "-", "impl name", 0);
 
 	ni = bt_sha1_set_impl("sha-ni") == 0;
 	if (!ni)
 		printf("sha1: sha-ni not available on this machine; "
 			"checking the portable path only\n");
-	check(!ni || !strcmp(bt_sha1_impl(), "sha-ni"), "-",
+	CHECK_SHA(!ni || !strcmp(bt_sha1_impl(), "sha-ni"), "-",
 		"select sha-ni", 0);
 
 	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
 		if (bt_sha1_set_impl(names[i]) != 0)
 			continue;
-		check(!strcmp(bt_sha1_impl(), names[i]), names[i],
+		CHECK_SHA(!strcmp(bt_sha1_impl(), names[i]), names[i],
 			"bt_sha1_impl after set", 0);
 		have_other = NULL;
 		if (ni)
@@ -307,9 +290,8 @@ main(void)
 		test_x2(names[i]);
 		tested++;
 	}
-	check(tested >= 1, "-", "at least one implementation", 0);
+	CHECK_SHA(tested >= 1, "-", "at least one implementation", 0);
 	bt_sha1_set_impl("auto");
 
-	printf("sha1: %d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_summary("sha1");
 }
