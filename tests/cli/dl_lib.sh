@@ -28,14 +28,18 @@
 #   dl_wait NAME TEXT SECS    until $T/NAME.out holds TEXT; fails early when
 #                             the process has ended
 #   dl_done NAME SECS         dl_wait NAME "Download Succeeded!" SECS
+#   expect_wait NAME TEXT SECS DESC
+#                             pass when dl_wait NAME TEXT SECS succeeds, else
+#                             fail DESC and show NAME's output (dl_tail)
+#   expect_done NAME SECS DESC  the same for dl_done
+#   expect_announced NAME SECS DESC
+#                             the same for a first announce from NAME
 #   dl_stop NAME [SECS] [SIG] SIGTERM (or SIG), wait up to SECS (10);
 #                             SIGKILL after that; DLRC is its exit status
 #                             (137: killed)
 #   dl_kill NAME              SIGKILL and reap
 #   dl_alive NAME             the process is still running
 #   dl_tail NAME              show the end of its output on stderr
-#   wait_file FILE SECS       until FILE exists
-#   wait_log TEXT SECS        until the tracker's access log holds TEXT
 #   ann PORT                  the announces of the client on PORT, one per
 #                             line: "event uploaded downloaded left"
 #   ann_wait PORT EVENT SECS  until the client on PORT sent EVENT
@@ -116,6 +120,13 @@ dl_wait() {
 	return 1
 }
 dl_done() { dl_wait "$1" "Download Succeeded!" "$2"; }
+expect_wait() {
+	if dl_wait "$1" "$2" "$3"; then pass; else
+		fail "$4"
+		dl_tail "$1"
+	fi
+}
+expect_done() { expect_wait "$1" "Download Succeeded!" "$2" "$3"; }
 dl_stop() {
 	local name=$1 secs=${2:-10} pid=${DLPID[$1]}
 	kill "-${3:-TERM}" "$pid" 2>/dev/null
@@ -136,20 +147,6 @@ dl_tail() {
 	tail -n 8 "$T/$1.err" | sed "s/^/    $1 err| /" >&2
 }
 
-wait_file() {
-	for _ in $(seq $(($2 * 10))); do
-		[ -e "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-wait_log() {
-	for _ in $(seq $(($2 * 10))); do
-		grep -qF -e "$1" "$LOG" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 ann() { "$PY" "$HERE/dl_peers.py" announces "$LOG" "$1"; }
 ann_wait() {
 	for _ in $(seq $(($3 * 10))); do
@@ -157,6 +154,12 @@ ann_wait() {
 		sleep 0.1
 	done
 	return 1
+}
+expect_announced() {
+	if ann_wait "${DLPORT[$1]}" '[a-z-]*' "$2"; then pass; else
+		fail "$3"
+		dl_tail "$1"
+	fi
 }
 ann_field() {
 	ann "$1" | awk -v e="$2" -v f="$3" '(e == "first" || $1 == e) && !n++ { print $f }'

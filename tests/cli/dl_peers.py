@@ -64,61 +64,37 @@ import threading
 import time
 import urllib.parse
 
+# Bencode: the tracker tests' decoder (dictionary keys come out as str,
+# strings as bytes).
+from track_util import bdec
+
 PLEN = 32768
-
-
-# ---- bencode ----
-def bdec(b, i, spans=None, depth=0):
-    c = b[i:i + 1]
-    if c == b"i":
-        j = b.index(b"e", i)
-        return int(b[i + 1:j]), j + 1
-    if c == b"l":
-        i += 1
-        out = []
-        while b[i:i + 1] != b"e":
-            v, i = bdec(b, i, None, depth + 1)
-            out.append(v)
-        return out, i + 1
-    if c == b"d":
-        i += 1
-        out = {}
-        while b[i:i + 1] != b"e":
-            k, i = bdec(b, i, None, depth + 1)
-            s = i
-            v, i = bdec(b, i, None, depth + 1)
-            if spans is not None and depth == 0:
-                spans[k] = (s, i)
-            out[k] = v
-        return out, i + 1
-    if c.isdigit():
-        j = b.index(b":", i)
-        n = int(b[i:j])
-        if j + 1 + n > len(b):
-            raise ValueError("truncated string")
-        return b[j + 1:j + 1 + n], j + 1 + n
-    raise ValueError("bad bencoding at %d" % i)
 
 
 class Torrent:
     def __init__(self, path):
         raw = open(path, "rb").read()
-        spans = {}
-        self.t, _ = bdec(raw, 0, spans)
-        s = spans[b"info"]
-        self.info_hash = hashlib.sha1(raw[s[0]:s[1]]).digest()
-        info = self.t[b"info"]
-        self.name = info[b"name"].decode("utf-8", "surrogateescape")
-        self.plen = info[b"piece length"]
-        p = info[b"pieces"]
+        # The top-level dictionary a key at a time, to find the info
+        # value's bytes.
+        self.t, i = {}, 1
+        while raw[i:i + 1] != b"e":
+            k, i = bdec(raw, i)
+            start = i
+            self.t[k.decode("utf-8", "surrogateescape")], i = bdec(raw, i)
+            if k == b"info":
+                self.info_hash = hashlib.sha1(raw[start:i]).digest()
+        info = self.t["info"]
+        self.name = info["name"].decode("utf-8", "surrogateescape")
+        self.plen = info["piece length"]
+        p = info["pieces"]
         self.hashes = [p[k:k + 20] for k in range(0, len(p), 20)]
-        if b"files" in info:
+        if "files" in info:
             self.files = [(os.path.join(self.name, *[c.decode("utf-8", "surrogateescape")
-                                                     for c in f[b"path"]]),
-                           f[b"length"], b"p" in f.get(b"attr", b""))
-                          for f in info[b"files"]]
+                                                     for c in f["path"]]),
+                           f["length"], b"p" in f.get("attr", b""))
+                          for f in info["files"]]
         else:
-            self.files = [(self.name, info[b"length"], False)]
+            self.files = [(self.name, info["length"], False)]
         self.total = sum(f[1] for f in self.files)
         self.npieces = len(self.hashes)
 
@@ -160,21 +136,14 @@ def data(d, small="0"):
     return 0
 
 
-def lt_session(extra=None):
+def lt_session():
+    """The tracker tests' loopback-only libtorrent session, under our own
+    user agent."""
     import libtorrent as lt
-    st = {
-        "listen_interfaces": "127.0.0.1:0",
-        "enable_dht": False,
-        "enable_lsd": False,
-        "enable_upnp": False,
-        "enable_natpmp": False,
-        "allow_multiple_connections_per_ip": True,
-        "alert_mask": lt.alert.category_t.all_categories,
-        "user_agent": "bt-download-test/libtorrent",
-        "ssrf_mitigation": False,
-    }
-    st.update(extra or {})
-    return lt, lt.session(st)
+    from track_lt import session
+    s = session()
+    s.apply_settings({"user_agent": "bt-download-test/libtorrent"})
+    return lt, s
 
 
 def lt_add(lt, s, torrent, path):
@@ -571,8 +540,8 @@ def verify(torrent, d):
 def resume(path, torrent, d):
     tor = Torrent(torrent)
     rec, _ = bdec(open(path, "rb").read(), 0)
-    rd = rec.get(b"resume data", rec)
-    p = rd.get(b"pieces", b"")
+    rd = rec.get("resume data", rec)
+    p = rd.get("pieces", b"")
     if p == 1:
         claimed = list(range(tor.npieces))
     elif isinstance(p, bytes):

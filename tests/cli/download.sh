@@ -31,12 +31,8 @@ mktor m.torrent
 
 # ================= a bt seed: complete data on disk, announced as left=0
 dl_start seed m.torrent "$DATA/multi"
-SEEDP=${DLPORT[seed]}
-if ann_wait "$SEEDP" '[a-z-]*' 10; then pass; else
-	fail "the bt seed did not announce"
-	dl_tail seed
-fi
-expect_eq "the seed checked its data: left=0" "$(ann_field "$SEEDP" first 4)" 0
+expect_announced seed 10 "the bt seed did not announce"
+expect_eq "the seed checked its data: left=0" "$(ann_field "${DLPORT[seed]}" first 4)" 0
 
 # ================= one leecher, from the seed
 dl_start l1 m.torrent "$T/l1/multi"
@@ -79,10 +75,7 @@ ms=$((($(date +%s%N) - start) / 1000000))
 expect_eq "restart: first announce, left" "$(ann_field "${DLPORT[l1b]}" first 4)" 0
 expect_eq "restart: first announce, downloaded" "$(ann_field "${DLPORT[l1b]}" first 3)" 0
 if [ "$ms" -lt 5000 ]; then pass; else fail "restart took $ms ms to announce"; fi
-if dl_wait l1b "100.0% seeding" 5; then pass; else
-	fail "restart: no '100.0% seeding' status"
-	dl_tail l1b
-fi
+expect_wait l1b "100.0% seeding" 5 "restart: no '100.0% seeding' status"
 dl_stop l1b
 expect_eq "restart: exit status" "$DLRC" 0
 flip "$T/l1/multi/z/tail.bin" 100 restore
@@ -95,10 +88,7 @@ flip "$T/l1/multi/big.bin" 50000
 dl_start l1c m.torrent "$T/l1/multi"
 ann_wait "${DLPORT[l1c]}" '[a-z-]*' 15
 expect_eq "changed file: left = one piece" "$(ann_field "${DLPORT[l1c]}" first 4)" "$PLEN"
-if dl_done l1c 20; then pass; else
-	fail "changed file: the bad piece was not downloaded again"
-	dl_tail l1c
-fi
+expect_done l1c 20 "changed file: the bad piece was not downloaded again"
 same_tree "changed file, repaired" "$DATA/multi" "$T/l1/multi"
 dl_stop l1c
 expect_eq "changed file: exit status" "$DLRC" 0
@@ -117,10 +107,7 @@ flip "$T/l1/multi/a.bin" 10
 dl_start l1e m.torrent "$T/l1/multi" --check_hashes 1
 ann_wait "${DLPORT[l1e]}" '[a-z-]*' 10
 expect_eq "--check_hashes 1: the changed piece is missing, left" "$(ann_field "${DLPORT[l1e]}" first 4)" "$PLEN"
-if dl_done l1e 20; then pass; else
-	fail "--check_hashes 1: the bad piece was not downloaded again"
-	dl_tail l1e
-fi
+expect_done l1e 20 "--check_hashes 1: the bad piece was not downloaded again"
 same_tree "--check_hashes 1, repaired" "$DATA/multi" "$T/l1/multi"
 dl_stop l1e
 
@@ -137,10 +124,7 @@ for k in 1 2 3; do
 	dl_start "s$k" m.torrent "$T/s$k/multi"
 done
 for k in 1 2 3; do
-	if dl_done "s$k" 60; then pass; else
-		fail "swarm: leecher $k did not finish"
-		dl_tail "s$k"
-	fi
+	expect_done "s$k" 60 "swarm: leecher $k did not finish"
 done
 secs=$(($(date +%s) - t0))
 for k in 1 2 3; do
@@ -167,10 +151,7 @@ if wait_file "$T/ws.port" 5; then
 	WP=$(cat "$T/ws.port")
 	mktor ws.torrent --webseeds "http://127.0.0.1:$WP/" --source webseed
 	dl_start ws ws.torrent "$T/ws/multi"
-	if dl_done ws 30; then pass; else
-		fail "web seed: download did not finish"
-		dl_tail ws
-	fi
+	expect_done ws 30 "web seed: download did not finish"
 	same_tree "web seed" "$DATA/multi" "$T/ws/multi"
 	served=$(awk '$4 == 200 || $4 == 206 { n += $5 } END { print n + 0 }' "$T/ws.port.log")
 	if [ "$served" -ge "$TOTAL" ]; then pass; else

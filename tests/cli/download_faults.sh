@@ -32,15 +32,11 @@ bad_wait() {
 	done
 	return 1
 }
-field() { sed -n "s/^$1 //p" "$2" | head -n 1; }
 
 # The good seed of the small torrent, slow enough that the fake peers get
 # asked for blocks.
 dl_start smseed "$T/sm.torrent" "$T/small/multi" --max_upload_rate 100
-if ann_wait "${DLPORT[smseed]}" '[a-z-]*' 10; then pass; else
-	fail "the seed did not announce"
-	dl_tail smseed
-fi
+expect_announced smseed 10 "the seed did not announce"
 
 # ================= a peer answering with wrong bytes: the pieces fail their
 # hash check, the peer is dropped, the download completes from the seed
@@ -117,10 +113,7 @@ fi
 dl_start k2 m.torrent "$T/k/multi"
 ann_wait "${DLPORT[k2]}" '[a-z-]*' 15
 expect_eq "restart after SIGKILL: left = what the disk lacks" "$(ann_field "${DLPORT[k2]}" first 4)" "$left"
-if dl_done k2 40; then pass; else
-	fail "restart after SIGKILL: the download did not finish"
-	dl_tail k2
-fi
+expect_done k2 40 "restart after SIGKILL: the download did not finish"
 same_tree "restart after SIGKILL" "$DATA/multi" "$T/k/multi"
 ann_wait "${DLPORT[k2]}" completed 5
 got=$(ann_field "${DLPORT[k2]}" completed 3)
@@ -179,10 +172,7 @@ else
 			fail "disk full, then resumed: left=${got:-?}, the record lacks only $want"
 			dl_tail full2
 		fi
-		if dl_done full2 30; then pass; else
-			fail "disk full, then resumed: the download did not finish"
-			dl_tail full2
-		fi
+		expect_done full2 30 "disk full, then resumed: the download did not finish"
 		same_tree "disk full, then resumed" "$DATA/multi" "$T/full.copy/multi"
 		dl_stop full2
 	fi

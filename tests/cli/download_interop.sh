@@ -34,10 +34,7 @@ if [ $HAVE_LT = 1 ]; then
 			cat "$T/lt$kind.lt.out" >&2
 		fi
 		dl_start "lt$kind" "$T/lt$kind.torrent" "$T/from_lt$kind/multi"
-		if dl_done "lt$kind" 30; then pass; else
-			fail "$kind: bt did not finish downloading from libtorrent"
-			dl_tail "lt$kind"
-		fi
+		expect_done "lt$kind" 30 "$kind: bt did not finish downloading from libtorrent"
 		# Padding files (hybrid) are not written: the trees are equal.
 		same_tree "$kind: from libtorrent" "$T/lt$kind/multi" "$T/from_lt$kind/multi"
 		p=${DLPORT[lt$kind]}
@@ -75,10 +72,7 @@ EOF
 		tr "\r" "\n" <"$T/trcli.out" | tail -n 3 >&2
 	fi
 	dl_start tr "$T/tr.torrent" "$T/from_tr/multi"
-	if dl_done tr 60; then pass; else
-		fail "bt did not finish downloading from Transmission"
-		dl_tail tr
-	fi
+	expect_done tr 60 "bt did not finish downloading from Transmission"
 	same_tree "from Transmission" "$DATA/multi" "$T/from_tr/multi"
 	dl_stop tr
 	expect_eq "Transmission: exit status" "$DLRC" 0
@@ -90,10 +84,7 @@ fi
 # ================= aria2c and libtorrent leech from a bt seed
 mktor bts.torrent --source btseed
 dl_start btseed "$T/bts.torrent" "$DATA/multi"
-if ann_wait "${DLPORT[btseed]}" '[a-z-]*' 10; then pass; else
-	fail "the bt seed did not announce"
-	dl_tail btseed
-fi
+expect_announced btseed 10 "the bt seed did not announce"
 expect_eq "bt seed: left" "$(ann_field "${DLPORT[btseed]}" first 4)" 0
 if have aria2c; then
 	AP=$(U freeport)

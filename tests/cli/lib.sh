@@ -17,6 +17,9 @@
 #   expect_grep TEXT FILE     FILE contains the fixed string TEXT
 #   expect_nogrep TEXT FILE   FILE does not contain TEXT
 #   expect_egrep RE FILE      FILE matches the extended regex RE
+#   wait_file FILE SECS       until FILE exists (1 after SECS)
+#   field KEY FILE            the value of FILE's first "KEY value" line (as
+#                             the Python helpers print them)
 #   tq FILE EXPR              decode the .torrent FILE and print the Python
 #                             expression EXPR over: t (decoded: strings are
 #                             str, surrogate-escaped), raw (file bytes),
@@ -126,6 +129,14 @@ finish() {
 	exit
 }
 have() { command -v "$1" >/dev/null 2>&1; }
+wait_file() {
+	for _ in $(seq $(($2 * 10))); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+field() { sed -n "s/^$1 //p" "$2" | head -n 1; }
 
 # The bencode helper used by tq and bwrite.
 cat >"$T/.benc.py" <<'PYEOF'
