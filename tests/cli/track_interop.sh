@@ -23,14 +23,6 @@ fi
 HTTP=http://127.0.0.1:$P/announce
 UDP=udp://127.0.0.1:$P/announce
 
-# wait_file FILE SECS: until FILE exists.
-wait_file() {
-	for _ in $(seq $(($2 * 10))); do
-		[ -e "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # wait_log TEXT SECS: until the access log holds TEXT.
 wait_log() {
 	for _ in $(seq $(($2 * 10))); do
@@ -53,7 +45,6 @@ stop_seed() {
 	for _ in $(seq 30); do kill -0 "${!v}" 2>/dev/null || break; sleep 0.1; done
 	kill "${!v}" 2>/dev/null
 }
-field() { sed -n "s/^$1 //p" "$2" | head -n 1; }
 
 mkdir -p seed leech leech2 aria trcfg
 if [ $HAVE_LT = 1 ]; then
