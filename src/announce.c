@@ -313,8 +313,7 @@ bt_ann_udp_announce(uint8_t *out, uint64_t conn_id, uint32_t tid,
 		put32(out + 84, 0);
 	put32(out + 88, r->key);
 	put32(out + 92, r->numwant < 0 ? UINT32_MAX : (uint32_t)r->numwant);
-	out[96] = (uint8_t)(r->port >> 8);
-	out[97] = (uint8_t)r->port;
+	put16(out + 96, r->port);
 	/* BEP 41 URLData: the path and query in chunks of <= 255 bytes. */
 	left = url_path ? strlen(url_path) : 0;
 	if (left > BT_ANN_UDP_PATH_MAX)

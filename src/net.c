@@ -1,6 +1,7 @@
 /* net.c - see net.h */
 #define _GNU_SOURCE	/* accept4() */
 #include "net.h"
+#include "be.h"
 #include "err.h"
 
 #include <arpa/inet.h>
@@ -263,14 +264,12 @@ bt_addr_pack(uint8_t *out, const struct sockaddr_storage *addr)
 	port = bt_addr_port(&n);
 	if (n.ss_family == AF_INET) {
 		memcpy(out, &((struct sockaddr_in *)&n)->sin_addr, 4);
-		out[4] = (uint8_t)(port >> 8);
-		out[5] = (uint8_t)port;
+		put16(out + 4, port);
 		return BT_ADDR_COMPACT4;
 	}
 	if (n.ss_family == AF_INET6) {
 		memcpy(out, ((struct sockaddr_in6 *)&n)->sin6_addr.s6_addr, 16);
-		out[16] = (uint8_t)(port >> 8);
-		out[17] = (uint8_t)port;
+		put16(out + 16, port);
 		return BT_ADDR_COMPACT6;
 	}
 	return 0;
@@ -280,9 +279,9 @@ int
 bt_addr_unpack(struct sockaddr_storage *addr, const uint8_t *p, size_t n)
 {
 	if (n == BT_ADDR_COMPACT4)
-		set4(addr, p, (uint16_t)(p[4] << 8 | p[5]));
+		set4(addr, p, get16(p + 4));
 	else if (n == BT_ADDR_COMPACT6)
-		set6(addr, p, (uint16_t)(p[16] << 8 | p[17]));
+		set6(addr, p, get16(p + 16));
 	else
 		return BT_E_PARSE;
 	return 0;
