@@ -54,7 +54,6 @@ reannounce_main(int argc, char **argv)
 	char err[160];
 	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
 		on_flag, &c, err, sizeof(err));
-	int rc = BT_EXIT_OK;
 
 	if (first < 0) {
 		bt_warn("%s", err);
@@ -79,19 +78,8 @@ reannounce_main(int argc, char **argv)
 		{ "announce", ann.p, ann.len },
 		{ "announce-list", have_list ? list.p : NULL, list.len },
 	};
-	for (int k = first + 1; k < argc; k++) {
-		struct bt_torrent t;
-		if (bt_torrent_load(&t, argv[k]) < 0) {
-			bt_torrent_free(&t);
-			rc = BT_EXIT_FAIL;
-			continue;
-		}
-		if (c.verbose)
-			bt_cli_print_old_announce(&t);
-		if (bt_cli_edit(&t, sets, 2) < 0)
-			rc = BT_EXIT_FAIL;
-		bt_torrent_free(&t);
-	}
+	int rc = bt_cli_edit_files(argv + first + 1, argc - first - 1, sets, 2,
+		c.verbose ? bt_cli_print_old_announce : NULL, NULL);
 	bt_buf_free(&ann);
 	bt_buf_free(&list);
 	return rc;

@@ -32,6 +32,24 @@ on_flag(int key, const char *arg, void *ud)
 	return 0;
 }
 
+/* -v: the list as it was. */
+static void
+show_old(const struct bt_torrent *t, void *ud)
+{
+	const struct cfg *c = ud;
+	int old = c->web ? t->m.url_list : t->m.httpseeds;
+	struct bt_buf o;
+
+	if (old < 0)
+		return;
+	bt_buf_init(&o, 0);
+	bt_buf_printf(&o, "old %s list for %s: ", c->web ? "web seed" : "http-seed", t->path);
+	bt_cli_fmt_list(&o, &t->m.doc, old, '|');
+	bt_buf_addc(&o, '\n');
+	bt_out(o.p, o.len);
+	bt_buf_free(&o);
+}
+
 static void
 usage(FILE *f)
 {
@@ -50,7 +68,6 @@ sethttpseeds_main(int argc, char **argv)
 	char err[160];
 	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
 		on_flag, &c, err, sizeof(err));
-	int rc = BT_EXIT_OK;
 
 	if (first < 0) {
 		bt_warn("%s", err);
@@ -71,27 +88,8 @@ sethttpseeds_main(int argc, char **argv)
 	/* "0", or a list with no URLs in it, removes the key. */
 	int remove = strcmp(seeds, "0") == 0 || bt_cli_enc_list(&enc, seeds, '|') == 0;
 	struct bt_benc_set set = { key, remove ? NULL : enc.p, enc.len };
-	for (int k = first + 1; k < argc; k++) {
-		struct bt_torrent t;
-		if (bt_torrent_load(&t, argv[k]) < 0) {
-			bt_torrent_free(&t);
-			rc = BT_EXIT_FAIL;
-			continue;
-		}
-		int old = c.web ? t.m.url_list : t.m.httpseeds;
-		if (c.verbose && old >= 0) {
-			struct bt_buf o;
-			bt_buf_init(&o, 0);
-			bt_buf_printf(&o, "old %s list for %s: ", c.web ? "web seed" : "http-seed", argv[k]);
-			bt_cli_fmt_list(&o, &t.m.doc, old, '|');
-			bt_buf_addc(&o, '\n');
-			bt_out(o.p, o.len);
-			bt_buf_free(&o);
-		}
-		if (bt_cli_edit(&t, &set, 1) < 0)
-			rc = BT_EXIT_FAIL;
-		bt_torrent_free(&t);
-	}
+	int rc = bt_cli_edit_files(argv + first + 1, argc - first - 1, &set, 1,
+		c.verbose ? show_old : NULL, &c);
 	bt_buf_free(&enc);
 	return rc;
 }

@@ -78,6 +78,15 @@ int bt_cli_edit(const struct bt_torrent *t, const struct bt_benc_set *sets, size
 void bt_cli_enc_str(struct bt_buf *out, const char *s);
 size_t bt_cli_enc_tiers(struct bt_buf *out, const char *tiers);
 size_t bt_cli_enc_list(struct bt_buf *out, const char *list, char sep);
+/* Something to show about a torrent before it is edited (ud: the
+ * caller's). */
+typedef void bt_cli_show_fn(const struct bt_torrent *t, void *ud);
+/* Load each of paths[0..n), call show (unless NULL), apply sets with
+ * bt_cli_edit.  A file that fails is reported and the rest are still
+ * done.  Returns BT_EXIT_OK, or BT_EXIT_FAIL if any file failed. */
+int bt_cli_edit_files(char **paths, int n, const struct bt_benc_set *sets, size_t nsets,
+	bt_cli_show_fn *show, void *ud);
 /* Verbose report of a torrent's current announce data (btreannounce's
- * "old announce for F: URL" / "old announce-list for F: TIERS" lines). */
-void bt_cli_print_old_announce(const struct bt_torrent *t);
+ * "old announce for F: URL" / "old announce-list for F: TIERS" lines);
+ * a bt_cli_show_fn (ud unused). */
+void bt_cli_print_old_announce(const struct bt_torrent *t, void *ud);

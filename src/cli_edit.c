@@ -78,11 +78,34 @@ bt_cli_enc_list(struct bt_buf *out, const char *s, char sep)
 	return n;
 }
 
+int
+bt_cli_edit_files(char **paths, int n, const struct bt_benc_set *sets, size_t nsets,
+	bt_cli_show_fn *show, void *ud)
+{
+	int rc = BT_EXIT_OK;
+
+	for (int k = 0; k < n; k++) {
+		struct bt_torrent t;
+		if (bt_torrent_load(&t, paths[k]) < 0) {
+			bt_torrent_free(&t);
+			rc = BT_EXIT_FAIL;
+			continue;
+		}
+		if (show)
+			show(&t, ud);
+		if (bt_cli_edit(&t, sets, nsets) < 0)
+			rc = BT_EXIT_FAIL;
+		bt_torrent_free(&t);
+	}
+	return rc;
+}
+
 void
-bt_cli_print_old_announce(const struct bt_torrent *t)
+bt_cli_print_old_announce(const struct bt_torrent *t, void *ud)
 {
 	struct bt_buf o;
 
+	(void)ud;
 	bt_buf_init(&o, 0);
 	if (t->m.announce >= 0) {
 		bt_buf_printf(&o, "old announce for %s: ", t->path);
