@@ -21,30 +21,12 @@ makemetafile_main(int argc, char **argv)
 {
 	union bt_optv v[MK_NOPTS];
 	char **pos;
-	char err[256];
 	int npos, rc = BT_EXIT_OK;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
-		return BT_EXIT_OK;
-	}
-	if (argc < 3) {
-		usage(stderr);
-		return BT_EXIT_USAGE;
-	}
-	pos = xcalloc((size_t)argc + 1, sizeof(*pos));
-	npos = bt_opt_parse(bt_mk_opts, MK_NOPTS, v, argc, argv, pos, err, sizeof(err));
-	if (npos >= 0 && npos < 2)
-		snprintf(err, sizeof(err), "Must supply at least 2 args.");
-	if (npos < 2) {
-		fprintf(stderr, "error:  %s\nrun with no args for parameter explanations\n", err);
-		free(pos);
-		return BT_EXIT_USAGE;
-	}
-	if (bt_cli_mk_check(v) < 0) {
-		free(pos);
-		return BT_EXIT_USAGE;
-	}
+	npos = bt_cli_mk_args(argc, argv, usage, v, &pos, &rc);
+	if (npos < 0)
+		return rc;
+	rc = BT_EXIT_OK;
 	if (*v[MK_TARGET].s && npos > 2) {
 		bt_warn("--target names one file, but %d inputs were given", npos - 1);
 		free(pos);

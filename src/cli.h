@@ -59,6 +59,13 @@ extern const struct bt_opt bt_mk_opts[MK_NOPTS];
 /* Check the options that do not depend on the input; prints and returns -1
  * when one is wrong. */
 int bt_cli_mk_check(const union bt_optv *v);
+/* The start makemetafile and completedir share: --help/-h (usage to
+ * stdout), too few arguments (usage to stderr), the options into v, at
+ * least two positionals, bt_cli_mk_check.  Returns the number of
+ * positionals with *pos set (free it), or -1 with *exit_code set (and
+ * what was wrong printed). */
+int bt_cli_mk_args(int argc, char **argv, void (*usage)(FILE *f), union bt_optv *v,
+	char ***pos, int *exit_code);
 /* Make one .torrent for input at out_path.  progress: show it on stdout.
  * Prints what went wrong and returns -1 on failure. */
 int bt_cli_mk_one(const char *announce, const char *input, const char *out_path,

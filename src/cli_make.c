@@ -60,6 +60,38 @@ bt_cli_mk_check(const union bt_optv *v)
 	return 0;
 }
 
+int
+bt_cli_mk_args(int argc, char **argv, void (*usage)(FILE *f), union bt_optv *v,
+	char ***pos, int *exit_code)
+{
+	char err[256];
+	int npos;
+
+	*pos = NULL;
+	*exit_code = BT_EXIT_USAGE;
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		*exit_code = BT_EXIT_OK;
+		return -1;
+	}
+	if (argc < 3) {
+		usage(stderr);
+		return -1;
+	}
+	*pos = xcalloc((size_t)argc + 1, sizeof(**pos));
+	npos = bt_opt_parse(bt_mk_opts, MK_NOPTS, v, argc, argv, *pos, err, sizeof(err));
+	if (npos >= 0 && npos < 2)
+		snprintf(err, sizeof(err), "Must supply at least 2 args.");
+	if (npos < 2)
+		fprintf(stderr, "error:  %s\nrun with no args for parameter explanations\n", err);
+	if (npos < 2 || bt_cli_mk_check(v) < 0) {
+		free(*pos);
+		*pos = NULL;
+		return -1;
+	}
+	return npos;
+}
+
 struct progress {
 	int tty;
 	int last_permille;
