@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "err.h"
 #include "makemeta.h"
+#include "metainfo.h"
 #include "msg.h"
 #include "str.h"
 
@@ -53,8 +54,10 @@ bt_cli_mk_check(const union bt_optv *v)
 		return -1;
 	}
 	const char *name = v[MK_NAME].s;
-	if (*name && (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)) {
-		bt_warn("--name '%s': must be one file name (no '/', not '.' or '..')", name);
+	/* The rule every reader of the torrent applies, ours included. */
+	if (*name && bt_meta_name_problem((const uint8_t *)name, strlen(name))) {
+		bt_warn("--name '%s': must be one file name (no '/' or '\\', not '.' or '..')",
+			name);
 		return -1;
 	}
 	return 0;

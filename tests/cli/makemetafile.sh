@@ -93,6 +93,10 @@ expect_eq "--source goes into info" "$(tq file1.torrent 't["info"]["source"]')" 
 expect_exit 0 MK http://t/announce file1 --name other
 expect_eq "--name" "$(tq file1.torrent 't["info"]["name"]')" other
 check "--name keeps the default target" [ ! -e other.torrent ]
+# A name our own reader would refuse is refused up front, not written.
+rm -f odd.torrent
+expect_exit 2 MK http://t/announce file1 --name 'a\b' --target odd.torrent
+check "--name with a backslash writes nothing" [ ! -e odd.torrent ]
 
 # ---- pieces are the SHA-1s of the concatenated data, across file ends
 mkdir tree tree/sub tree/sub/deep
