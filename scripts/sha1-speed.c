@@ -8,7 +8,7 @@
  * time with bt_sha1() ("1-way") and two at a time with bt_sha1_x2()
  * ("2-way"; both messages' bytes count), best of REPS passes each.
  *
- *   gcc -std=c11 -O2 -Isrc src/sha1.c scripts/sha1-speed.c -lbearssl \
+ *   gcc -std=c11 -O2 -Isrc/base src/base/sha1.c scripts/sha1-speed.c -lbearssl \
  *       -o /tmp/sha1-speed && /tmp/sha1-speed */
 #define _POSIX_C_SOURCE 200809L
 #include "sha1.h"
