@@ -47,7 +47,7 @@ copyannounce_main(int argc, char **argv)
 	char err[160];
 	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
 		on_flag, &c, err, sizeof(err));
-	struct bt_torrent src;
+	struct bt_tfile src;
 	struct bt_buf o;
 
 	if (first < 0) {
@@ -62,13 +62,13 @@ copyannounce_main(int argc, char **argv)
 		usage(stderr);
 		return BT_EXIT_USAGE;
 	}
-	if (bt_torrent_load(&src, argv[first]) < 0) {
-		bt_torrent_free(&src);
+	if (bt_tfile_load(&src, argv[first]) < 0) {
+		bt_tfile_free(&src);
 		return BT_EXIT_FAIL;
 	}
 	if (src.m.announce < 0) {
 		bt_warn("%s: has no announce to copy", argv[first]);
-		bt_torrent_free(&src);
+		bt_tfile_free(&src);
 		return BT_EXIT_FAIL;
 	}
 	struct bt_benc_set sets[2] = { { "announce", NULL, 0 }, { "announce-list", NULL, 0 } };
@@ -90,6 +90,6 @@ copyannounce_main(int argc, char **argv)
 	}
 	int rc = bt_cli_edit_files(argv + first + 1, argc - first - 1, sets, 2,
 		c.verbose ? bt_cli_print_old_announce : NULL, NULL);
-	bt_torrent_free(&src);
+	bt_tfile_free(&src);
 	return rc;
 }

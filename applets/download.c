@@ -23,7 +23,7 @@
 #include "opt.h"
 #include "peerlisten.h"
 #include "reactor.h"
-#include "session.h"
+#include "torrent.h"
 #include "siphash.h"
 #include "str.h"
 
@@ -257,11 +257,11 @@ secs_to_ms(double s)
  * round_robin_period, super_seeder, security, max_connections, auto_kick,
  * dedicated_seed_id.  max_files_open has no field in the session yet. */
 static void
-dl_session_opts(const union bt_optv *v, struct bt_session_opts *o)
+dl_session_opts(const union bt_optv *v, struct bt_torrent_opts *o)
 {
 	static const char ua[] = "bt/" BT_VERSION;
 
-	bt_session_opts_init(o);
+	bt_torrent_opts_init(o);
 	o->check_hashes = v[O_CHECK_HASHES].i != 0;
 	o->ip = v[O_IP].s[0] ? v[O_IP].s : NULL;
 	o->seed_id = v[O_DEDICATED_SEED_ID].s[0] ? v[O_DEDICATED_SEED_ID].s : NULL;
@@ -841,8 +841,8 @@ static struct {
 	int curses_name;		/* called as btdownloadcurses */
 	int ui;
 	struct bt_loop *loop;
-	struct bt_torrent t;		/* t.path: the .torrent's path or URL */
-	struct bt_session *s;
+	struct bt_tfile t;		/* t.path: the .torrent's path or URL */
+	struct bt_torrent *s;
 	struct bt_peerlisten *pl;
 	char *root;
 	int8_t *prio;
@@ -853,11 +853,11 @@ static struct {
 	size_t nerr;			/* errors ever recorded */
 	char *fatal;			/* the first fatal message */
 	int finished, stopping, closed, aborted, fin_logged;
-	enum bt_session_state last_state;
+	enum bt_torrent_state last_state;
 	uint64_t log_last_ms;
 	char log_last[256];
 	struct bt_httpc *fetch;		/* --url, while it is fetched */
-	struct bt_session_peer *spew;	/* SPEW_MAX rows */
+	struct bt_torrent_peer *spew;	/* SPEW_MAX rows */
 	int ended;			/* the final output is out */
 	/* curses */
 	size_t spew_scroll;
@@ -885,16 +885,16 @@ clean_dup(const char *s)
 }
 
 static const char *
-state_name(enum bt_session_state s)
+state_name(enum bt_torrent_state s)
 {
 	switch (s) {
-	case BT_SESSION_IDLE: return "starting";
-	case BT_SESSION_CHECKING: return "checking";
-	case BT_SESSION_DOWNLOADING: return "downloading";
-	case BT_SESSION_SEEDING: return "seeding";
-	case BT_SESSION_STOPPING: return "stopping";
-	case BT_SESSION_STOPPED: return "stopped";
-	case BT_SESSION_FAILED: return "failed";
+	case BT_TORRENT_IDLE: return "starting";
+	case BT_TORRENT_CHECKING: return "checking";
+	case BT_TORRENT_DOWNLOADING: return "downloading";
+	case BT_TORRENT_SEEDING: return "seeding";
+	case BT_TORRENT_STOPPING: return "stopping";
+	case BT_TORRENT_STOPPED: return "stopped";
+	case BT_TORRENT_FAILED: return "failed";
 	}
 	return "?";
 }
@@ -1042,33 +1042,33 @@ fmt_rate(char *out, size_t cap, double bps)
 /* How far along, times scale: the check while checking, else the wanted
  * bytes had.  The view and the log line show the same figure. */
 static double
-progress(const struct bt_session_stats *st, double scale)
+progress(const struct bt_torrent_stats *st, double scale)
 {
-	if (st->state == BT_SESSION_CHECKING)
+	if (st->state == BT_TORRENT_CHECKING)
 		return st->check_total ? scale * st->checked / st->check_total : 0;
 	return st->wanted ? scale * (double)(st->wanted - st->left) / st->wanted : scale;
 }
 
 /* Refresh the view from the session's figures. */
 static void
-view_update(const struct bt_session_stats *st)
+view_update(const struct bt_torrent_stats *st)
 {
 	struct view *w = &G.view;
 	int cur = G.ui == UI_CURSES;
 
-	if (st->state == BT_SESSION_IDLE)
+	if (st->state == BT_TORRENT_IDLE)
 		return;
-	if (st->state == BT_SESSION_CHECKING) {
+	if (st->state == BT_TORRENT_CHECKING) {
 		view_activity("checking existing data");
 		view_fraction(progress(st, 1));
 		return;
 	}
-	if (st->state == BT_SESSION_FAILED) {
+	if (st->state == BT_TORRENT_FAILED) {
 		if (!w->done)
 			view_failed();
 		return;
 	}
-	if (st->state == BT_SESSION_SEEDING) {
+	if (st->state == BT_TORRENT_SEEDING) {
 		G.finished = 1;		/* complete at start: no finished callback */
 		if (!w->done)
 			view_finished();
@@ -1123,7 +1123,7 @@ view_update(const struct bt_session_stats *st)
 /* One row in BitTornado's columns:
  *   #   IP+dir          Upload     flags  Download   flags   Completed */
 static void
-spew_row(char *out, size_t cap, size_t lineno, const struct bt_session_peer *p)
+spew_row(char *out, size_t cap, size_t lineno, const struct bt_torrent_peer *p)
 {
 	char ip[BT_ADDR_STRLEN], line[128];
 
@@ -1167,12 +1167,12 @@ spew_row(char *out, size_t cap, size_t lineno, const struct bt_session_peer *p)
 static const char spew_head[] =
 	"  #     IP                 Upload           Download     Completed  Speed";
 
-static struct bt_session_peer *
+static struct bt_torrent_peer *
 spew_get(size_t *n)
 {
 	if (!G.spew)
 		G.spew = xcalloc(SPEW_MAX, sizeof(*G.spew));
-	size_t all = bt_session_peers(G.s, G.spew, SPEW_MAX);
+	size_t all = bt_torrent_peers(G.s, G.spew, SPEW_MAX);
 	*n = all < SPEW_MAX ? all : SPEW_MAX;
 	return G.spew;
 }
@@ -1207,7 +1207,7 @@ headless_block(int blank_lines, int with_errors)
 		bt_buf_printf(&b, "%-15s %s\n", label[k], val[k]);
 	if (G.v[O_SPEW].i && G.s) {
 		size_t n;
-		struct bt_session_peer *rows = spew_get(&n);
+		struct bt_torrent_peer *rows = spew_get(&n);
 		char line[160];
 		bt_buf_printf(&b, "\n%s\n", spew_head);
 		for (size_t k = 0; k < n; k++) {
@@ -1225,7 +1225,7 @@ headless_block(int blank_lines, int with_errors)
  * LOG_IDLE_MS anyway; at most every LOG_MIN_MS (or display_interval if
  * longer). */
 static void
-log_status(const struct bt_session_stats *st, int force)
+log_status(const struct bt_torrent_stats *st, int force)
 {
 	uint64_t now = bt_loop_now_ms(G.loop);
 	uint64_t every = secs_to_ms(G.v[O_DISPLAY_INTERVAL].f);
@@ -1235,10 +1235,10 @@ log_status(const struct bt_session_stats *st, int force)
 		every = LOG_MIN_MS;
 	if (!force && G.log_last_ms && now - G.log_last_ms < every)
 		return;
-	if (st->state == BT_SESSION_DOWNLOADING && st->eta >= 0)
+	if (st->state == BT_TORRENT_DOWNLOADING && st->eta >= 0)
 		bt_fmt_clock(eta, sizeof(eta), (int64_t)st->eta);
 	else
-		strcpy(eta, st->state == BT_SESSION_SEEDING ? "-" : "<unknown>");
+		strcpy(eta, st->state == BT_TORRENT_SEEDING ? "-" : "<unknown>");
 	snprintf(line, sizeof(line), "%.1f%% %s down %.1f kB/s up %.1f kB/s peers %u seeds %u eta %s",
 		progress(st, 100), state_name(st->state), st->down_rate / 1024, st->up_rate / 1024,
 		st->peers, st->seeds + st->webseeds, eta);
@@ -1343,7 +1343,7 @@ curses_draw(void)
 		}
 	} else {
 		size_t n;
-		struct bt_session_peer *rows = spew_get(&n);
+		struct bt_torrent_peer *rows = spew_get(&n);
 		char line[160];
 		attron(A_BOLD);
 		if (shown) {
@@ -1370,8 +1370,8 @@ curses_draw(void)
 			spew_row(line, sizeof(line), r + 1, &rows[r]);
 			mvaddnstr(sy + 3 + (int)k, sx, line, sw);
 		}
-		struct bt_session_stats st;
-		bt_session_stats(G.s, &st);
+		struct bt_torrent_stats st;
+		bt_torrent_stats(G.s, &st);
 		snprintf(line, sizeof(line), "downloading %u pieces, %u of %u pieces completed",
 			st.active, st.pieces_have, st.pieces);
 		mvaddnstr(sy + sh - 1, sx, line, sw - 1);
@@ -1420,10 +1420,10 @@ static void curses_keys(void) { }
 static void
 refresh_display(int force)
 {
-	struct bt_session_stats st;
+	struct bt_torrent_stats st;
 
 	if (G.s) {
-		bt_session_stats(G.s, &st);
+		bt_torrent_stats(G.s, &st);
 		view_update(&st);
 	}
 	switch (G.ui) {
@@ -1436,15 +1436,15 @@ refresh_display(int force)
 	case UI_LOG:
 		if (G.s) {
 			if (st.state != G.last_state) {
-				if (st.state == BT_SESSION_CHECKING)
+				if (st.state == BT_TORRENT_CHECKING)
 					log_line("checking existing data");
-				else if (st.state == BT_SESSION_DOWNLOADING)
+				else if (st.state == BT_TORRENT_DOWNLOADING)
 					log_line("downloading");
-				else if (st.state == BT_SESSION_SEEDING && !G.fin_logged) {
+				else if (st.state == BT_TORRENT_SEEDING && !G.fin_logged) {
 					G.fin_logged = 1;
 					log_line("complete: seeding");
 				}
-				if (st.state <= BT_SESSION_SEEDING)
+				if (st.state <= BT_TORRENT_SEEDING)
 					force = 1;
 				G.last_state = st.state;
 			}
@@ -1481,7 +1481,7 @@ request_stop(void)
 	view_activity("shutting down");
 	log_line("shutting down (a second interrupt quits at once)");
 	refresh_display(1);
-	bt_session_stop(G.s);
+	bt_torrent_stop(G.s);
 	uint64_t ms = (uint64_t)G.v[O_HTTP_TIMEOUT].i * 1000 + 5000;
 	bt_timer_add(G.loop, ms, on_deadline, NULL);
 }
@@ -1570,7 +1570,7 @@ on_display(struct bt_loop *loop, uint64_t id, void *ud)
 	return display_ms();
 }
 
-static struct bt_session *
+static struct bt_torrent *
 find_session(void *ud, const uint8_t info_hash[20])
 {
 	if (G.s && memcmp(G.t.m.info_hash, info_hash, 20) == 0)
@@ -1714,7 +1714,7 @@ static void
 cleanup(void)
 {
 	if (G.s)
-		bt_session_free(G.s);
+		bt_torrent_free(G.s);
 	if (G.pl)
 		bt_peerlisten_free(G.pl);
 	G.s = NULL;
@@ -1722,7 +1722,7 @@ cleanup(void)
 	if (G.loop)
 		bt_loop_free(G.loop);
 	G.loop = NULL;
-	bt_torrent_free(&G.t);
+	bt_tfile_free(&G.t);
 	free(G.root);
 	free(G.prio);
 	free(G.state_dir);
@@ -1752,9 +1752,9 @@ static int
 run(const char *input, int is_url)
 {
 	char why[512];
-	struct bt_session_opts so;
+	struct bt_torrent_opts so;
 	struct bt_peerlisten_opts lo;
-	struct bt_session_cb cb = { cb_message, cb_finished, cb_closed };
+	struct bt_torrent_cb cb = { cb_message, cb_finished, cb_closed };
 	struct bt_sipkey key;
 	int rc;
 
@@ -1818,14 +1818,14 @@ run(const char *input, int is_url)
 	so.resume_path = G.resume_path;
 	so.port = bt_peerlisten_port(G.pl);
 	dl_peer_id(so.peer_id);
-	rc = bt_session_new(&G.s, G.loop, &G.t.m, &so, &cb, NULL);
+	rc = bt_torrent_new(&G.s, G.loop, &G.t.m, &so, &cb, NULL);
 	if (rc < 0) {
 		bt_warn("%s: %s", G.t.path, rc == BT_E_INVAL ? "cannot be downloaded (unsafe paths or bad options)"
 			: bt_strerror(rc));
 		G.s = NULL;
 		return BT_EXIT_FAIL;
 	}
-	rc = bt_session_start(G.s);
+	rc = bt_torrent_start(G.s);
 	if (rc < 0) {
 		if (rc == BT_E_IO)
 			bt_pwarn("trouble accessing files - %s", G.root);
@@ -1860,7 +1860,7 @@ run(const char *input, int is_url)
 	}
 	if (!G.view.done)
 		view_activity("connecting to peers");
-	G.last_state = BT_SESSION_IDLE;
+	G.last_state = BT_TORRENT_IDLE;
 	refresh_display(1);
 	bt_timer_add(G.loop, display_ms(), on_display, NULL);
 
@@ -1870,8 +1870,8 @@ run(const char *input, int is_url)
 
 	/* The end. */
 	if (G.s) {
-		struct bt_session_stats st;
-		bt_session_stats(G.s, &st);
+		struct bt_torrent_stats st;
+		bt_torrent_stats(G.s, &st);
 		view_update(&st);	/* seeding sets G.finished */
 	}
 	if (!G.finished && !G.view.done)

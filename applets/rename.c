@@ -52,7 +52,7 @@ usage(FILE *f)
 static int
 rename_one(const char *path, const char *name, int verbose)
 {
-	struct bt_torrent t;
+	struct bt_tfile t;
 	struct bt_buf enc, info;
 	int changed = 0, rc = -1;
 
@@ -61,8 +61,8 @@ rename_one(const char *path, const char *name, int verbose)
 			path, name);
 		return -1;
 	}
-	if (bt_torrent_load(&t, path) < 0) {
-		bt_torrent_free(&t);
+	if (bt_tfile_load(&t, path) < 0) {
+		bt_tfile_free(&t);
 		return -1;
 	}
 	bt_buf_init(&enc, 0);
@@ -89,7 +89,7 @@ rename_one(const char *path, const char *name, int verbose)
 out:
 	bt_buf_free(&enc);
 	bt_buf_free(&info);
-	bt_torrent_free(&t);
+	bt_tfile_free(&t);
 	return rc;
 }
 

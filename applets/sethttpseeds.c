@@ -34,7 +34,7 @@ on_flag(int key, const char *arg, void *ud)
 
 /* -v: the list as it was. */
 static void
-show_old(const struct bt_torrent *t, void *ud)
+show_old(const struct bt_tfile *t, void *ud)
 {
 	const struct cfg *c = ud;
 	int old = c->web ? t->m.url_list : t->m.httpseeds;

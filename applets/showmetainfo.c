@@ -18,7 +18,7 @@ field(struct bt_buf *o, const char *label)
 }
 
 static void
-show(struct bt_buf *o, const struct bt_torrent *t)
+show(struct bt_buf *o, const struct bt_tfile *t)
 {
 	const struct bt_meta *m = &t->m;
 	const struct bt_benc *d = &m->doc;
@@ -111,9 +111,9 @@ showmetainfo_main(int argc, char **argv)
 	}
 	bt_out_flush();
 	for (int k = 1; k < argc; k++) {
-		struct bt_torrent t;
-		if (bt_torrent_load(&t, argv[k]) < 0) {
-			bt_torrent_free(&t);
+		struct bt_tfile t;
+		if (bt_tfile_load(&t, argv[k]) < 0) {
+			bt_tfile_free(&t);
 			rc = BT_EXIT_FAIL;
 			continue;
 		}
@@ -123,7 +123,7 @@ showmetainfo_main(int argc, char **argv)
 			bt_die("%s", "out of memory");
 		bt_out(o.p, o.len);
 		bt_buf_free(&o);
-		bt_torrent_free(&t);
+		bt_tfile_free(&t);
 	}
 	return rc;
 }

@@ -13,7 +13,7 @@
 #include "peerwire.h"
 #include "rand.h"
 #include "reactor.h"
-#include "session.h"
+#include "torrent.h"
 
 #define LISTEN_MAX	16
 #define HS_PREFIX	48	/* protocol string, reserved, info hash */
@@ -68,7 +68,7 @@ on_pending(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 	struct bt_peerlisten *l = p->l;
 	size_t i = pend_index(l, p);
 	struct bt_pw_handshake h;
-	struct bt_session *s;
+	struct bt_torrent *s;
 	ssize_t n;
 	int rc;
 
@@ -102,7 +102,7 @@ on_pending(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 		size_t len = p->n;
 		memcpy(buf, p->buf, len);
 		pend_close(l, i, 0);
-		bt_session_accept(s, fd, &addr, buf, len);
+		bt_torrent_accept(s, fd, &addr, buf, len);
 	}
 }
 

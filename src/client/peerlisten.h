@@ -15,11 +15,11 @@
 #include <stdint.h>
 
 struct bt_loop;
-struct bt_session;
+struct bt_torrent;
 struct bt_peerlisten;
 
 /* The session for this info hash, or NULL (connection closed). */
-typedef struct bt_session *bt_peerlisten_find_fn(void *ud, const uint8_t info_hash[20]);
+typedef struct bt_torrent *bt_peerlisten_find_fn(void *ud, const uint8_t info_hash[20]);
 
 struct bt_peerlisten_opts {
 	uint16_t minport, maxport;	/* 10000, 60000 in BitTornado */

@@ -21,7 +21,7 @@ const char bt_cli_announce_list_help[] =
 	"    http://mirror1/file|http://mirror2/file\n";
 
 int
-bt_torrent_load(struct bt_torrent *t, const char *path)
+bt_tfile_load(struct bt_tfile *t, const char *path)
 {
 	struct bt_meta_err me;
 	int rc;
@@ -50,7 +50,7 @@ bt_torrent_load(struct bt_torrent *t, const char *path)
 }
 
 void
-bt_torrent_free(struct bt_torrent *t)
+bt_tfile_free(struct bt_tfile *t)
 {
 	bt_meta_free(&t->m);
 	free(t->buf);
@@ -58,7 +58,7 @@ bt_torrent_free(struct bt_torrent *t)
 }
 
 int
-bt_torrent_save(const char *path, const struct bt_buf *b)
+bt_tfile_save(const char *path, const struct bt_buf *b)
 {
 	if (b->err) {
 		bt_warn("%s: %s", path, bt_strerror(b->err));

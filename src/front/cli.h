@@ -14,7 +14,7 @@
 #define BT_CLI_MAX_TORRENT (128u << 20)
 
 /* A loaded .torrent: the bytes and the checked view over them. */
-struct bt_torrent {
+struct bt_tfile {
 	const char *path;
 	uint8_t *buf;
 	size_t len;
@@ -23,11 +23,11 @@ struct bt_torrent {
 
 /* Read and check a .torrent.  On failure prints one line,
  * "<prog>: <path>: <what> (at byte N)", and returns -1. */
-int bt_torrent_load(struct bt_torrent *t, const char *path);
-void bt_torrent_free(struct bt_torrent *t);
+int bt_tfile_load(struct bt_tfile *t, const char *path);
+void bt_tfile_free(struct bt_tfile *t);
 /* Replace the file with new bytes, atomically; prints and returns -1 on
  * failure. */
-int bt_torrent_save(const char *path, const struct bt_buf *b);
+int bt_tfile_save(const char *path, const struct bt_buf *b);
 
 /* Append announce-list tiers as "a,b|c" (BitTornado's notation). */
 void bt_cli_fmt_tiers(struct bt_buf *out, const struct bt_benc *d, int list);
@@ -77,7 +77,7 @@ int bt_cli_mk_one(const char *announce, const char *input, const char *out_path,
  * the bytes, replace the file atomically.  The info dictionary is carried
  * over byte for byte unless a set names "info".  Returns 1 (written),
  * 0 (nothing to change) or -1 (printed why). */
-int bt_cli_edit(const struct bt_torrent *t, const struct bt_benc_set *sets, size_t n);
+int bt_cli_edit(const struct bt_tfile *t, const struct bt_benc_set *sets, size_t n);
 /* Encode a string, an announce-list ("a,b|c") or a '|'-separated list as a
  * bencoded value into out.  The list encoders return how many tiers or
  * items there were (empty items dropped); an empty list should not be
@@ -87,7 +87,7 @@ size_t bt_cli_enc_tiers(struct bt_buf *out, const char *tiers);
 size_t bt_cli_enc_list(struct bt_buf *out, const char *list, char sep);
 /* Something to show about a torrent before it is edited (ud: the
  * caller's). */
-typedef void bt_cli_show_fn(const struct bt_torrent *t, void *ud);
+typedef void bt_cli_show_fn(const struct bt_tfile *t, void *ud);
 /* Load each of paths[0..n), call show (unless NULL), apply sets with
  * bt_cli_edit.  A file that fails is reported and the rest are still
  * done.  Returns BT_EXIT_OK, or BT_EXIT_FAIL if any file failed. */
@@ -96,4 +96,4 @@ int bt_cli_edit_files(char **paths, int n, const struct bt_benc_set *sets, size_
 /* Verbose report of a torrent's current announce data (btreannounce's
  * "old announce for F: URL" / "old announce-list for F: TIERS" lines);
  * a bt_cli_show_fn (ud unused). */
-void bt_cli_print_old_announce(const struct bt_torrent *t, void *ud);
+void bt_cli_print_old_announce(const struct bt_tfile *t, void *ud);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 int
-bt_cli_edit(const struct bt_torrent *t, const struct bt_benc_set *sets, size_t n)
+bt_cli_edit(const struct bt_tfile *t, const struct bt_benc_set *sets, size_t n)
 {
 	struct bt_buf out;
 	int changed = 0, rc;
@@ -19,7 +19,7 @@ bt_cli_edit(const struct bt_torrent *t, const struct bt_benc_set *sets, size_t n
 		bt_buf_free(&out);
 		return -1;
 	}
-	rc = changed ? (bt_torrent_save(t->path, &out) < 0 ? -1 : 1) : 0;
+	rc = changed ? (bt_tfile_save(t->path, &out) < 0 ? -1 : 1) : 0;
 	bt_buf_free(&out);
 	return rc;
 }
@@ -85,9 +85,9 @@ bt_cli_edit_files(char **paths, int n, const struct bt_benc_set *sets, size_t ns
 	int rc = BT_EXIT_OK;
 
 	for (int k = 0; k < n; k++) {
-		struct bt_torrent t;
-		if (bt_torrent_load(&t, paths[k]) < 0) {
-			bt_torrent_free(&t);
+		struct bt_tfile t;
+		if (bt_tfile_load(&t, paths[k]) < 0) {
+			bt_tfile_free(&t);
 			rc = BT_EXIT_FAIL;
 			continue;
 		}
@@ -95,13 +95,13 @@ bt_cli_edit_files(char **paths, int n, const struct bt_benc_set *sets, size_t ns
 			show(&t, ud);
 		if (bt_cli_edit(&t, sets, nsets) < 0)
 			rc = BT_EXIT_FAIL;
-		bt_torrent_free(&t);
+		bt_tfile_free(&t);
 	}
 	return rc;
 }
 
 void
-bt_cli_print_old_announce(const struct bt_torrent *t, void *ud)
+bt_cli_print_old_announce(const struct bt_tfile *t, void *ud)
 {
 	struct bt_buf o;
 

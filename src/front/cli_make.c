@@ -203,7 +203,7 @@ bt_cli_mk_one(const char *announce, const char *input, const char *out_path,
 		bt_warn("%s: cannot encode the torrent: %s", input, bt_strerror(erc));
 		goto out;
 	}
-	if (bt_torrent_save(out_path, &out) == 0)
+	if (bt_tfile_save(out_path, &out) == 0)
 		rc = 0;
 out:
 	bt_buf_free(&out);

@@ -1,4 +1,4 @@
-/* session.c - one torrent's download and seeding engine (see session.h).
+/* torrent.c - one torrent's download and seeding engine (see torrent.h).
  *
  * Layout of this file:
  *   peers      connection life (connect, handshake, kill, reap)
@@ -15,7 +15,7 @@
  * closes the socket at once and returns the peer's requests, and the
  * struct is reaped later (next pass), so any loop over s->conns stays
  * valid; dead peers are skipped. */
-#include "session.h"
+#include "torrent.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -62,7 +62,7 @@
 enum { P_CONNECTING, P_HANDSHAKE, P_ACTIVE };
 
 struct peer {
-	struct bt_session *s;
+	struct bt_torrent *s;
 	int fd;
 	struct sockaddr_storage addr;
 	uint32_t serial;
@@ -103,16 +103,16 @@ struct ban {
 	int strikes;
 };
 
-struct bt_session {
+struct bt_torrent {
 	struct bt_loop *loop;
 	const struct bt_meta *m;
-	struct bt_session_opts o;
-	struct bt_session_cb cb;
+	struct bt_torrent_opts o;
+	struct bt_torrent_cb cb;
 	void *ud;
 	char *root, *resume_path, *ip, *seed_id, *ua;
 	int8_t *prio;
 
-	enum bt_session_state state;
+	enum bt_torrent_state state;
 	struct bt_storage *st;
 	struct bt_picker *pk;
 	struct bt_bitfield have;
@@ -158,23 +158,23 @@ struct bt_session {
 /* ---- small helpers ---- */
 
 static uint64_t
-rnd(struct bt_session *s)
+rnd(struct bt_torrent *s)
 {
 	return bt_rand64(&s->rng);
 }
 
 static uint64_t
-now_ms(const struct bt_session *s)
+now_ms(const struct bt_torrent *s)
 {
 	return bt_loop_now_ms(s->loop);
 }
 
 static void
-say(struct bt_session *s, int kind, const char *fmt, ...)
+say(struct bt_torrent *s, int kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
-say(struct bt_session *s, int kind, const char *fmt, ...)
+say(struct bt_torrent *s, int kind, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -208,7 +208,7 @@ same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 }
 
 static struct ban *
-ban_find(struct bt_session *s, const struct sockaddr_storage *a, int add)
+ban_find(struct bt_torrent *s, const struct sockaddr_storage *a, int add)
 {
 	for (size_t i = 0; i < s->nbans; i++)
 		if (same_host(&s->bans[i].addr, a))
@@ -221,7 +221,7 @@ ban_find(struct bt_session *s, const struct sockaddr_storage *a, int add)
 }
 
 static int
-banned(struct bt_session *s, const struct sockaddr_storage *a)
+banned(struct bt_torrent *s, const struct sockaddr_storage *a)
 {
 	struct ban *b = ban_find(s, a, 0);
 	return b && b->strikes >= STRIKE_BAN;
@@ -237,16 +237,16 @@ static void peer_kill(struct peer *p, const char *why);
 static void peer_flush(struct peer *p);
 static void fill_requests(struct peer *p);
 static void pump_upload(struct peer *p);
-static void rechoke(struct bt_session *s);
-static void session_fail(struct bt_session *s, int rc, const char *what);
-static void kick_webseeds(struct bt_session *s);
+static void rechoke(struct bt_torrent *s);
+static void session_fail(struct bt_torrent *s, int rc, const char *what);
+static void kick_webseeds(struct bt_torrent *s);
 
 /* ---- peers ---- */
 
 static uint64_t
 reap_cb(struct bt_loop *loop, uint64_t id, void *ud)
 {
-	struct bt_session *s = ud;
+	struct bt_torrent *s = ud;
 	size_t j = 0;
 
 	(void)loop;
@@ -268,7 +268,7 @@ reap_cb(struct bt_loop *loop, uint64_t id, void *ud)
 }
 
 static void
-schedule_reap(struct bt_session *s)
+schedule_reap(struct bt_torrent *s)
 {
 	if (!s->reap_timer)
 		s->reap_timer = bt_timer_add(s->loop, 0, reap_cb, s);
@@ -286,7 +286,7 @@ drop_requests(struct peer *p)
 static void
 peer_kill(struct peer *p, const char *why)
 {
-	struct bt_session *s = p->s;
+	struct bt_torrent *s = p->s;
 
 	(void)why;	/* kept for reading the code and for debuggers */
 	if (p->dead)
@@ -308,7 +308,7 @@ peer_kill(struct peer *p, const char *why)
 	}
 	p->nup = 0;
 	schedule_reap(s);
-	if (s->state == BT_SESSION_DOWNLOADING || s->state == BT_SESSION_SEEDING)
+	if (s->state == BT_TORRENT_DOWNLOADING || s->state == BT_TORRENT_SEEDING)
 		kick_webseeds(s);
 }
 
@@ -383,7 +383,7 @@ send_extended_handshake(struct peer *p)
 static void
 superseed_offer(struct peer *p)
 {
-	struct bt_session *s = p->s;
+	struct bt_torrent *s = p->s;
 	uint32_t n = s->have.n, best = n, start, bestc = UINT32_MAX;
 
 	if (!s->seen || !n)
@@ -415,8 +415,8 @@ superseed_offer(struct peer *p)
 static void
 send_have_state(struct peer *p)
 {
-	struct bt_session *s = p->s;
-	int super = s->o.super_seeder && s->state == BT_SESSION_SEEDING;
+	struct bt_torrent *s = p->s;
+	int super = s->o.super_seeder && s->state == BT_TORRENT_SEEDING;
 	int complete = bt_bitfield_complete(&s->have);
 	uint32_t hole[4], nh = 0;
 
@@ -471,7 +471,7 @@ client_name(struct peer *p)
 static int
 handshake_done(struct peer *p, const struct bt_pw_handshake *h)
 {
-	struct bt_session *s = p->s;
+	struct bt_torrent *s = p->s;
 
 	if (memcmp(h->info_hash, s->m->info_hash, 20) != 0)
 		return -1;
@@ -505,7 +505,7 @@ handshake_done(struct peer *p, const struct bt_pw_handshake *h)
 }
 
 static struct peer *
-peer_new(struct bt_session *s, int fd, const struct sockaddr_storage *addr,
+peer_new(struct bt_torrent *s, int fd, const struct sockaddr_storage *addr,
 	int incoming)
 {
 	struct peer *p;
@@ -540,7 +540,7 @@ peer_new(struct bt_session *s, int fd, const struct sockaddr_storage *addr,
 }
 
 static size_t
-live_count(const struct bt_session *s)
+live_count(const struct bt_torrent *s)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s->nconns; i++)
@@ -550,7 +550,7 @@ live_count(const struct bt_session *s)
 }
 
 static unsigned
-conn_limit(const struct bt_session *s)
+conn_limit(const struct bt_torrent *s)
 {
 	unsigned lim = s->o.max_connections ? s->o.max_connections : CONNS_CAP;
 	return lim > CONNS_CAP ? CONNS_CAP : lim;
@@ -575,8 +575,8 @@ set_interest(struct peer *p, int want)
 static void
 update_interest(struct peer *p)
 {
-	struct bt_session *s = p->s;
-	int want = s->state == BT_SESSION_DOWNLOADING &&
+	struct bt_torrent *s = p->s;
+	int want = s->state == BT_TORRENT_DOWNLOADING &&
 		bt_picker_interesting(s->pk, &p->has);
 	set_interest(p, want);
 }
@@ -584,10 +584,10 @@ update_interest(struct peer *p)
 static void
 peer_became_seed_check(struct peer *p)
 {
-	struct bt_session *s = p->s;
+	struct bt_torrent *s = p->s;
 
 	p->seed = bt_bitfield_complete(&p->has);
-	if (p->seed && s->state == BT_SESSION_SEEDING)
+	if (p->seed && s->state == BT_TORRENT_SEEDING)
 		peer_kill(p, "both seeds");
 }
 
@@ -608,13 +608,13 @@ remove_request(struct peer *p, unsigned i)
 	p->nrq--;
 }
 
-static void got_block(struct bt_session *s, struct peer *from, uint32_t piece,
+static void got_block(struct bt_torrent *s, struct peer *from, uint32_t piece,
 	uint32_t begin, const uint8_t *data, uint32_t len);
 
 static int
 handle_request(struct peer *p, const struct bt_pw_msg *m)
 {
-	struct bt_session *s = p->s;
+	struct bt_torrent *s = p->s;
 	uint32_t psize;
 
 	if (m->index >= s->m->npieces)
@@ -658,7 +658,7 @@ handle_cancel(struct peer *p, const struct bt_pw_msg *m)
 static int
 handle_msg(struct peer *p, const struct bt_pw_msg *m)
 {
-	struct bt_session *s = p->s;
+	struct bt_torrent *s = p->s;
 	int first = !p->got_bf;
 	int i;
 
@@ -803,7 +803,7 @@ parse_msgs(struct peer *p, const uint8_t *buf, size_t len)
 static void
 peer_read(struct peer *p)
 {
-	struct bt_session *s = p->s;
+	struct bt_torrent *s = p->s;
 	uint8_t *buf = s->scratch;
 	size_t have = p->in_len;
 
@@ -915,12 +915,12 @@ pipeline_target(const struct peer *p)
 static void
 fill_requests(struct peer *p)
 {
-	struct bt_session *s = p->s;
+	struct bt_torrent *s = p->s;
 	struct bt_block b[64];
 	unsigned target;
 
 	if (p->dead || p->peer_choking || !p->am_interested || p->snubbed ||
-		s->state != BT_SESSION_DOWNLOADING)
+		s->state != BT_TORRENT_DOWNLOADING)
 		return;
 	target = pipeline_target(p);
 	while (p->nrq < target) {
@@ -951,7 +951,7 @@ fill_requests(struct peer *p)
 
 /* In endgame a block can be out to several peers: cancel the others. */
 static void
-cancel_elsewhere(struct bt_session *s, struct peer *from, uint32_t piece,
+cancel_elsewhere(struct bt_torrent *s, struct peer *from, uint32_t piece,
 	uint32_t begin)
 {
 	for (size_t i = 0; i < s->nconns; i++) {
@@ -972,7 +972,7 @@ cancel_elsewhere(struct bt_session *s, struct peer *from, uint32_t piece,
 /* ---- pieces ---- */
 
 static struct contrib *
-contrib_get(struct bt_session *s, uint32_t piece, int add)
+contrib_get(struct bt_torrent *s, uint32_t piece, int add)
 {
 	for (size_t i = 0; i < s->ncontrib; i++)
 		if (s->contrib[i].piece == piece)
@@ -994,13 +994,13 @@ contrib_get(struct bt_session *s, uint32_t piece, int add)
 }
 
 static void
-contrib_drop(struct bt_session *s, struct contrib *c)
+contrib_drop(struct bt_torrent *s, struct contrib *c)
 {
 	*c = s->contrib[--s->ncontrib];
 }
 
 static void
-contrib_add(struct bt_session *s, uint32_t piece, const struct peer *p)
+contrib_add(struct bt_torrent *s, uint32_t piece, const struct peer *p)
 {
 	struct contrib *c = contrib_get(s, piece, 1);
 
@@ -1019,7 +1019,7 @@ contrib_add(struct bt_session *s, uint32_t piece, const struct peer *p)
 }
 
 static void
-broadcast_have(struct bt_session *s, uint32_t piece)
+broadcast_have(struct bt_torrent *s, uint32_t piece)
 {
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct peer *p = s->conns[i];
@@ -1032,12 +1032,12 @@ broadcast_have(struct bt_session *s, uint32_t piece)
 	}
 }
 
-static void write_resume(struct bt_session *s);
+static void write_resume(struct bt_torrent *s);
 
 /* Super-seeding starts once we are a seed: peers met before are
  * dropped (they saw our bitfield), and reconnect to be offered pieces. */
 static void
-superseed_start(struct bt_session *s)
+superseed_start(struct bt_torrent *s)
 {
 	if (!s->o.super_seeder || s->seen)
 		return;
@@ -1050,9 +1050,9 @@ superseed_start(struct bt_session *s)
 }
 
 static void
-became_seed(struct bt_session *s)
+became_seed(struct bt_torrent *s)
 {
-	s->state = BT_SESSION_SEEDING;
+	s->state = BT_TORRENT_SEEDING;
 	write_resume(s);
 	superseed_start(s);
 	for (size_t i = 0; i < s->nconns; i++) {
@@ -1076,7 +1076,7 @@ became_seed(struct bt_session *s)
 }
 
 static void
-piece_failed(struct bt_session *s, uint32_t piece)
+piece_failed(struct bt_torrent *s, uint32_t piece)
 {
 	struct contrib *c = contrib_get(s, piece, 0);
 
@@ -1108,7 +1108,7 @@ piece_failed(struct bt_session *s, uint32_t piece)
  * kernel about ten times more per byte than 1 MiB ones.  A run holding a
  * whole piece is hashed in memory, so a good piece is never read back. */
 static int
-run_flush(struct bt_session *s)
+run_flush(struct bt_torrent *s)
 {
 	int rc;
 
@@ -1124,7 +1124,7 @@ run_flush(struct bt_session *s)
 }
 
 static int
-run_add(struct bt_session *s, uint32_t piece, uint32_t begin, const uint8_t *data,
+run_add(struct bt_torrent *s, uint32_t piece, uint32_t begin, const uint8_t *data,
 	uint32_t len)
 {
 	if (s->run_len && (s->run_piece != piece || s->run_begin + s->run_len != begin ||
@@ -1141,7 +1141,7 @@ run_add(struct bt_session *s, uint32_t piece, uint32_t begin, const uint8_t *dat
 }
 
 static void
-piece_done(struct bt_session *s, uint32_t piece)
+piece_done(struct bt_torrent *s, uint32_t piece)
 {
 	uint32_t size = bt_storage_piece_size(s->st, piece);
 	struct contrib *c;
@@ -1175,12 +1175,12 @@ piece_done(struct bt_session *s, uint32_t piece)
 	bt_picker_have(s->pk, piece);
 	s->have_bytes += size;
 	broadcast_have(s, piece);
-	if (bt_picker_wanted(s->pk) == 0 && s->state == BT_SESSION_DOWNLOADING)
+	if (bt_picker_wanted(s->pk) == 0 && s->state == BT_TORRENT_DOWNLOADING)
 		became_seed(s);
 }
 
 static void
-got_block(struct bt_session *s, struct peer *from, uint32_t piece, uint32_t begin,
+got_block(struct bt_torrent *s, struct peer *from, uint32_t piece, uint32_t begin,
 	const uint8_t *data, uint32_t len)
 {
 	int r;
@@ -1221,7 +1221,7 @@ pump_upload(struct peer *p)
 static void
 pump_once(struct peer *p, int *sentp)
 {
-	struct bt_session *s = p->s;
+	struct bt_torrent *s = p->s;
 	int sent = 0;
 
 	while (!p->dead && p->nup && !p->am_choking &&
@@ -1263,7 +1263,7 @@ pump_once(struct peer *p, int *sentp)
  * peer per turn, starting one peer further on each tick (BitTornado's
  * RateLimiter does the same with upload_unit_size slices). */
 static void
-share_upload(struct bt_session *s)
+share_upload(struct bt_torrent *s)
 {
 	size_t n = s->nconns;
 	int progress = 1;
@@ -1290,9 +1290,9 @@ share_upload(struct bt_session *s)
 /* ---- choker ---- */
 
 static double
-choke_rate(const struct bt_session *s, const struct peer *p)
+choke_rate(const struct bt_torrent *s, const struct peer *p)
 {
-	return s->state == BT_SESSION_SEEDING ? p->ul_rate : p->dl_rate;
+	return s->state == BT_TORRENT_SEEDING ? p->ul_rate : p->dl_rate;
 }
 
 static void
@@ -1329,7 +1329,7 @@ by_rate_desc(const void *a, const void *b)
 }
 
 static void
-rechoke(struct bt_session *s)
+rechoke(struct bt_torrent *s)
 {
 	struct peer **best;
 	size_t nbest = 0;
@@ -1385,7 +1385,7 @@ reverse(struct peer **a, size_t n)
 }
 
 static void
-rotate(struct bt_session *s)
+rotate(struct bt_torrent *s)
 {
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct peer *p = s->conns[i];
@@ -1402,7 +1402,7 @@ rotate(struct bt_session *s)
 /* ---- connections out ---- */
 
 static int
-known(struct bt_session *s, const struct sockaddr_storage *a)
+known(struct bt_torrent *s, const struct sockaddr_storage *a)
 {
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct peer *p = s->conns[i];
@@ -1417,7 +1417,7 @@ known(struct bt_session *s, const struct sockaddr_storage *a)
 }
 
 static void
-connect_some(struct bt_session *s)
+connect_some(struct bt_torrent *s)
 {
 	unsigned limit = conn_limit(s);
 	unsigned initiate = s->o.max_initiate;
@@ -1473,7 +1473,7 @@ connect_some(struct bt_session *s)
 }
 
 void
-bt_session_add_peers(struct bt_session *s, const struct sockaddr_storage *a, size_t n)
+bt_torrent_add_peers(struct bt_torrent *s, const struct sockaddr_storage *a, size_t n)
 {
 	if (!s->pending) {
 		s->pending = malloc(PENDING_MAX * sizeof(*s->pending));
@@ -1493,17 +1493,17 @@ bt_session_add_peers(struct bt_session *s, const struct sockaddr_storage *a, siz
 		s->pending[i - 1] = s->pending[j];
 		s->pending[j] = t;
 	}
-	if (s->state == BT_SESSION_DOWNLOADING || s->state == BT_SESSION_SEEDING)
+	if (s->state == BT_TORRENT_DOWNLOADING || s->state == BT_TORRENT_SEEDING)
 		connect_some(s);
 }
 
 void
-bt_session_accept(struct bt_session *s, int fd, const struct sockaddr_storage *addr,
+bt_torrent_accept(struct bt_torrent *s, int fd, const struct sockaddr_storage *addr,
 	const uint8_t *data, size_t n)
 {
 	struct peer *p;
 
-	if ((s->state != BT_SESSION_DOWNLOADING && s->state != BT_SESSION_SEEDING) ||
+	if ((s->state != BT_TORRENT_DOWNLOADING && s->state != BT_TORRENT_SEEDING) ||
 		banned(s, addr) || live_count(s) >= conn_limit(s) ||
 		(s->o.security && known(s, addr)) ||
 		n > BT_PW_HANDSHAKE_LEN) {
@@ -1543,7 +1543,7 @@ bt_session_accept(struct bt_session *s, int fd, const struct sockaddr_storage *a
 /* ---- tick ---- */
 
 static void
-update_rates(struct bt_session *s, double dt)
+update_rates(struct bt_torrent *s, double dt)
 {
 	/* Exponential averages with a time constant of about 4 s. */
 	double a = dt / 4.0;
@@ -1579,13 +1579,13 @@ refill(double *budget, uint64_t rate, double dt)
 static uint64_t
 tick_cb(struct bt_loop *loop, uint64_t id, void *ud)
 {
-	struct bt_session *s = ud;
+	struct bt_torrent *s = ud;
 	uint64_t now = bt_loop_now_ms(loop);
 	double dt = TICK_MS / 1000.0;
 	size_t n = s->nconns;
 
 	(void)id;
-	if (s->state != BT_SESSION_DOWNLOADING && s->state != BT_SESSION_SEEDING) {
+	if (s->state != BT_TORRENT_DOWNLOADING && s->state != BT_TORRENT_SEEDING) {
 		s->tick_timer = 0;
 		return BT_TIMER_STOP;
 	}
@@ -1641,7 +1641,7 @@ tick_cb(struct bt_loop *loop, uint64_t id, void *ud)
 		share_upload(s);
 	connect_some(s);
 	kick_webseeds(s);
-	if (s->ann && live_count(s) < s->o.min_peers && s->state == BT_SESSION_DOWNLOADING &&
+	if (s->ann && live_count(s) < s->o.min_peers && s->state == BT_TORRENT_DOWNLOADING &&
 		now - s->last_more_ms >= (live_count(s) ? 60000u : 30000u)) {
 		s->last_more_ms = now;
 		bt_announcer_more_peers(s->ann);
@@ -1658,7 +1658,7 @@ tick_cb(struct bt_loop *loop, uint64_t id, void *ud)
 static void
 ann_stats(void *ud, struct bt_ann_stats *a)
 {
-	struct bt_session *s = ud;
+	struct bt_torrent *s = ud;
 
 	a->uploaded = s->uploaded;
 	a->downloaded = s->downloaded;
@@ -1669,13 +1669,13 @@ ann_stats(void *ud, struct bt_ann_stats *a)
 static void
 ann_peers(void *ud, const struct sockaddr_storage *p, size_t n)
 {
-	bt_session_add_peers(ud, p, n);
+	bt_torrent_add_peers(ud, p, n);
 }
 
 static void
 ann_message(void *ud, int kind, const char *text)
 {
-	struct bt_session *s = ud;
+	struct bt_torrent *s = ud;
 
 	if (kind == 'I')
 		return;
@@ -1685,13 +1685,13 @@ ann_message(void *ud, int kind, const char *text)
 static uint64_t
 closed_cb(struct bt_loop *loop, uint64_t id, void *ud)
 {
-	struct bt_session *s = ud;
+	struct bt_torrent *s = ud;
 
 	(void)loop;
 	(void)id;
 	s->once_timer = 0;
-	if (s->state == BT_SESSION_STOPPING)
-		s->state = BT_SESSION_STOPPED;
+	if (s->state == BT_TORRENT_STOPPING)
+		s->state = BT_TORRENT_STOPPED;
 	if (s->cb.closed)
 		s->cb.closed(s->ud);
 	return BT_TIMER_STOP;
@@ -1700,7 +1700,7 @@ closed_cb(struct bt_loop *loop, uint64_t id, void *ud)
 static void
 ann_stopped(void *ud)
 {
-	struct bt_session *s = ud;
+	struct bt_torrent *s = ud;
 
 	if (!s->once_timer)
 		s->once_timer = bt_timer_add(s->loop, 0, closed_cb, s);
@@ -1709,9 +1709,9 @@ ann_stopped(void *ud)
 static size_t
 ws_pick(void *ud, struct bt_block *out, size_t max)
 {
-	struct bt_session *s = ud;
+	struct bt_torrent *s = ud;
 
-	if (s->state != BT_SESSION_DOWNLOADING)
+	if (s->state != BT_TORRENT_DOWNLOADING)
 		return 0;
 	return bt_picker_pick(s->pk, NULL, NULL, NULL, NULL, out, max);
 }
@@ -1719,12 +1719,12 @@ ws_pick(void *ud, struct bt_block *out, size_t max)
 static void
 ws_block(void *ud, struct bt_webseed *ws, const struct bt_block *b, const uint8_t *data)
 {
-	struct bt_session *s = ud;
+	struct bt_torrent *s = ud;
 	uint32_t fails = s->hash_fails;
 	struct contrib *c;
 	int peers_helped;
 
-	if (s->state != BT_SESSION_DOWNLOADING) {
+	if (s->state != BT_TORRENT_DOWNLOADING) {
 		bt_picker_unrequest(s->pk, b->piece, b->begin);
 		return;
 	}
@@ -1744,7 +1744,7 @@ ws_block(void *ud, struct bt_webseed *ws, const struct bt_block *b, const uint8_
 static void
 ws_unrequest(void *ud, const struct bt_block *b)
 {
-	struct bt_session *s = ud;
+	struct bt_torrent *s = ud;
 	bt_picker_unrequest(s->pk, b->piece, b->begin);
 }
 
@@ -1760,16 +1760,16 @@ static const struct bt_webseed_host ws_host = {
 };
 
 static void
-kick_webseeds(struct bt_session *s)
+kick_webseeds(struct bt_torrent *s)
 {
-	if (s->state != BT_SESSION_DOWNLOADING)
+	if (s->state != BT_TORRENT_DOWNLOADING)
 		return;
 	for (size_t i = 0; i < s->nws; i++)
 		bt_webseed_kick(s->ws[i]);
 }
 
 static void
-add_webseed(struct bt_session *s, int tok, int bep17)
+add_webseed(struct bt_torrent *s, int tok, int bep17)
 {
 	struct bt_webseed_opts wo;
 	struct bt_webseed *ws, **w;
@@ -1800,7 +1800,7 @@ add_webseed(struct bt_session *s, int tok, int bep17)
 }
 
 static void
-start_webseeds(struct bt_session *s)
+start_webseeds(struct bt_torrent *s)
 {
 	const struct bt_benc *d = &s->m->doc;
 	int tok;
@@ -1824,7 +1824,7 @@ start_webseeds(struct bt_session *s)
 /* ---- life ---- */
 
 void
-bt_session_opts_init(struct bt_session_opts *o)
+bt_torrent_opts_init(struct bt_torrent_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->check_hashes = 1;
@@ -1845,11 +1845,11 @@ bt_session_opts_init(struct bt_session_opts *o)
 }
 
 static void
-fill_defaults(struct bt_session_opts *o)
+fill_defaults(struct bt_torrent_opts *o)
 {
-	struct bt_session_opts d;
+	struct bt_torrent_opts d;
 
-	bt_session_opts_init(&d);
+	bt_torrent_opts_init(&d);
 #define DEF(f) if (!o->f) o->f = d.f
 	DEF(max_uploads);
 	DEF(max_initiate);
@@ -1868,10 +1868,10 @@ fill_defaults(struct bt_session_opts *o)
 }
 
 int
-bt_session_new(struct bt_session **out, struct bt_loop *loop, const struct bt_meta *m,
-	const struct bt_session_opts *o, const struct bt_session_cb *cb, void *ud)
+bt_torrent_new(struct bt_torrent **out, struct bt_loop *loop, const struct bt_meta *m,
+	const struct bt_torrent_opts *o, const struct bt_torrent_cb *cb, void *ud)
 {
-	struct bt_session *s;
+	struct bt_torrent *s;
 	struct bt_storage_opts so;
 	struct bt_picker_opts po;
 	int rc = BT_E_NOMEM;
@@ -1965,17 +1965,17 @@ bt_session_new(struct bt_session **out, struct bt_loop *loop, const struct bt_me
 	s->lim.allow_unknown = 1;
 	bt_pw_set_ltep(s->bf_reserved);
 	bt_pw_set_fast(s->bf_reserved);
-	s->state = BT_SESSION_IDLE;
+	s->state = BT_TORRENT_IDLE;
 	*out = s;
 	return 0;
 fail:
-	bt_session_free(s);
+	bt_torrent_free(s);
 	return rc;
 }
 
 /* Decide what we have: the resume record if it fits, else hash. */
 static int
-check_data(struct bt_session *s)
+check_data(struct bt_torrent *s)
 {
 	uint8_t *rec = NULL;
 	size_t n = 0;
@@ -2011,7 +2011,7 @@ check_data(struct bt_session *s)
 static uint64_t
 start_cb(struct bt_loop *loop, uint64_t id, void *ud)
 {
-	struct bt_session *s = ud;
+	struct bt_torrent *s = ud;
 	struct bt_announcer_opts ao;
 	struct bt_announcer_cb acb = { ann_stats, ann_peers, ann_message, ann_stopped };
 	int rc;
@@ -2019,7 +2019,7 @@ start_cb(struct bt_loop *loop, uint64_t id, void *ud)
 	(void)loop;
 	(void)id;
 	s->once_timer = 0;
-	if (s->state != BT_SESSION_CHECKING)
+	if (s->state != BT_TORRENT_CHECKING)
 		return BT_TIMER_STOP;
 	rc = check_data(s);
 	if (rc == 0)
@@ -2037,7 +2037,7 @@ start_cb(struct bt_loop *loop, uint64_t id, void *ud)
 	s->complete_at_start = bt_picker_wanted(s->pk) == 0;
 	if (s->complete_at_start)
 		superseed_start(s);
-	s->state = s->complete_at_start ? BT_SESSION_SEEDING : BT_SESSION_DOWNLOADING;
+	s->state = s->complete_at_start ? BT_TORRENT_SEEDING : BT_TORRENT_DOWNLOADING;
 	s->last_rotate_ms = s->last_rechoke_ms = s->last_resume_ms = now_ms(s);
 	s->last_more_ms = now_ms(s);
 	s->tick_timer = bt_timer_add(s->loop, TICK_MS, tick_cb, s);
@@ -2065,18 +2065,18 @@ start_cb(struct bt_loop *loop, uint64_t id, void *ud)
 }
 
 int
-bt_session_start(struct bt_session *s)
+bt_torrent_start(struct bt_torrent *s)
 {
-	if (s->state != BT_SESSION_IDLE)
+	if (s->state != BT_TORRENT_IDLE)
 		return BT_E_INVAL;
-	s->state = BT_SESSION_CHECKING;
+	s->state = BT_TORRENT_CHECKING;
 	/* Check on the next pass, so the caller can show "checking". */
 	s->once_timer = bt_timer_add(s->loop, 0, start_cb, s);
 	return s->once_timer ? 0 : BT_E_NOMEM;
 }
 
 static void
-write_resume(struct bt_session *s)
+write_resume(struct bt_torrent *s)
 {
 	struct bt_buf b;
 
@@ -2092,7 +2092,7 @@ write_resume(struct bt_session *s)
 }
 
 static void
-shutdown_peers(struct bt_session *s)
+shutdown_peers(struct bt_torrent *s)
 {
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct peer *p = s->conns[i];
@@ -2112,7 +2112,7 @@ shutdown_peers(struct bt_session *s)
 /* Close peers and web seeds, keep what was verified (resume), then tell
  * the tracker; cb->closed follows from the announcer or the next pass. */
 static void
-wind_down(struct bt_session *s, enum bt_session_state next, int resume)
+wind_down(struct bt_torrent *s, enum bt_torrent_state next, int resume)
 {
 	shutdown_peers(s);
 	if (resume)
@@ -2125,7 +2125,7 @@ wind_down(struct bt_session *s, enum bt_session_state next, int resume)
 }
 
 static void
-session_fail(struct bt_session *s, int rc, const char *what)
+session_fail(struct bt_torrent *s, int rc, const char *what)
 {
 	long f;
 
@@ -2138,25 +2138,25 @@ session_fail(struct bt_session *s, int rc, const char *what)
 			f >= 0 ? bt_storage_file_path(s->st, (size_t)f) : "");
 	else
 		say(s, 'F', "%s: %s", what, bt_strerror(rc));
-	wind_down(s, BT_SESSION_FAILED, 1);
+	wind_down(s, BT_TORRENT_FAILED, 1);
 }
 
 void
-bt_session_stop(struct bt_session *s)
+bt_torrent_stop(struct bt_torrent *s)
 {
-	if (s->state == BT_SESSION_STOPPING || s->state == BT_SESSION_STOPPED ||
-		s->state == BT_SESSION_FAILED)
+	if (s->state == BT_TORRENT_STOPPING || s->state == BT_TORRENT_STOPPED ||
+		s->state == BT_TORRENT_FAILED)
 		return;
 	if (s->once_timer) {	/* a start not yet run */
 		bt_timer_del(s->loop, s->once_timer);
 		s->once_timer = 0;
 	}
-	wind_down(s, BT_SESSION_STOPPING, s->state == BT_SESSION_DOWNLOADING ||
-		s->state == BT_SESSION_SEEDING);
+	wind_down(s, BT_TORRENT_STOPPING, s->state == BT_TORRENT_DOWNLOADING ||
+		s->state == BT_TORRENT_SEEDING);
 }
 
 void
-bt_session_free(struct bt_session *s)
+bt_torrent_free(struct bt_torrent *s)
 {
 	if (!s)
 		return;
@@ -2192,19 +2192,19 @@ bt_session_free(struct bt_session *s)
 }
 
 const uint8_t *
-bt_session_info_hash(const struct bt_session *s)
+bt_torrent_info_hash(const struct bt_torrent *s)
 {
 	return s->m->info_hash;
 }
 
-enum bt_session_state
-bt_session_state(const struct bt_session *s)
+enum bt_torrent_state
+bt_torrent_state(const struct bt_torrent *s)
 {
 	return s->state;
 }
 
 void
-bt_session_stats(const struct bt_session *s, struct bt_session_stats *st)
+bt_torrent_stats(const struct bt_torrent *s, struct bt_torrent_stats *st)
 {
 	uint64_t now = bt_loop_now_ms(s->loop);
 	uint32_t lvl_count = 0, lvl;
@@ -2258,7 +2258,7 @@ bt_session_stats(const struct bt_session *s, struct bt_session_stats *st)
 }
 
 size_t
-bt_session_peers(const struct bt_session *s, struct bt_session_peer *out, size_t max)
+bt_torrent_peers(const struct bt_torrent *s, struct bt_torrent_peer *out, size_t max)
 {
 	size_t n = 0;
 
@@ -2267,7 +2267,7 @@ bt_session_peers(const struct bt_session *s, struct bt_session_peer *out, size_t
 		if (!live(p))
 			continue;
 		if (n < max) {
-			struct bt_session_peer *r = &out[n];
+			struct bt_torrent_peer *r = &out[n];
 			memset(r, 0, sizeof(*r));
 			r->addr = p->addr;
 			snprintf(r->client, sizeof(r->client), "%s", p->client);

@@ -1,23 +1,23 @@
-/* session.h - one torrent being downloaded and seeded, on a reactor.
+/* torrent.h - one torrent being downloaded and seeded, on a reactor.
  *
  * The engine behind `bt download` and `bt launchmany`: many sessions may
  * share one loop and one listening socket (peerlisten.h).  A session owns
  * its storage, picker, peer connections, announcer and web seeds; it keeps
  * no global state.  Its life:
  *
- *   bt_session_new -> bt_session_start: check the data (fast resume, or
+ *   bt_torrent_new -> bt_torrent_start: check the data (fast resume, or
  *   hash what is on disk), announce, connect, download, seed ...
- *   bt_session_stop: announce stopped, write the resume record, close
- *   peers; cb->closed when done -> bt_session_free.
+ *   bt_torrent_stop: announce stopped, write the resume record, close
+ *   peers; cb->closed when done -> bt_torrent_free.
  *
  * A fatal error (a disk that fills up, files that vanish) stops the
- * session: state BT_SESSION_FAILED, cb->message('F', ...), the resume
+ * session: state BT_TORRENT_FAILED, cb->message('F', ...), the resume
  * record still written, so nothing verified is lost.
  *
  * Nothing here prints or exits; what the user should see goes through
  * cb->message with BitTornado's texts. */
-#ifndef BT_SESSION_H
-#define BT_SESSION_H
+#ifndef BT_TORRENT_H
+#define BT_TORRENT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -25,19 +25,19 @@
 
 struct bt_loop;
 struct bt_meta;
-struct bt_session;
+struct bt_torrent;
 
-enum bt_session_state {
-	BT_SESSION_IDLE,	/* made, not started */
-	BT_SESSION_CHECKING,	/* hashing existing data */
-	BT_SESSION_DOWNLOADING,
-	BT_SESSION_SEEDING,
-	BT_SESSION_STOPPING,	/* stopped event on its way */
-	BT_SESSION_STOPPED,
-	BT_SESSION_FAILED,
+enum bt_torrent_state {
+	BT_TORRENT_IDLE,	/* made, not started */
+	BT_TORRENT_CHECKING,	/* hashing existing data */
+	BT_TORRENT_DOWNLOADING,
+	BT_TORRENT_SEEDING,
+	BT_TORRENT_STOPPING,	/* stopped event on its way */
+	BT_TORRENT_STOPPED,
+	BT_TORRENT_FAILED,
 };
 
-struct bt_session_opts {
+struct bt_torrent_opts {
 	/* Data: the storage root (storage.h: the file for a single-file
 	 * torrent, the directory for a multi-file one). */
 	const char *root;
@@ -78,9 +78,9 @@ struct bt_session_opts {
 };
 
 /* Fill o with the defaults above (every limit at BitTornado's value). */
-void bt_session_opts_init(struct bt_session_opts *o);
+void bt_torrent_opts_init(struct bt_torrent_opts *o);
 
-struct bt_session_cb {
+struct bt_torrent_cb {
 	/* kind: 'F' fatal (the session has failed), 'E' error (shown to
 	 * the user, the session goes on), 'W' warning, 'I' information.
 	 * Texts are BitTornado's where it had one. */
@@ -88,38 +88,38 @@ struct bt_session_cb {
 	/* Every wanted piece is verified (not called when complete at
 	 * start). */
 	void (*finished)(void *ud);
-	/* bt_session_stop has finished: stopped announced (or given up),
+	/* bt_torrent_stop has finished: stopped announced (or given up),
 	 * resume written, peers closed. */
 	void (*closed)(void *ud);
 };
 
 /* A session for m (which, and whose buffer, must outlive it).  Nothing
- * happens before bt_session_start.  Returns 0 or BT_E_INVAL (unsafe
+ * happens before bt_torrent_start.  Returns 0 or BT_E_INVAL (unsafe
  * paths, bad options), BT_E_NOMEM. */
-int bt_session_new(struct bt_session **out, struct bt_loop *loop,
-	const struct bt_meta *m, const struct bt_session_opts *o,
-	const struct bt_session_cb *cb, void *ud);
-void bt_session_free(struct bt_session *s);
+int bt_torrent_new(struct bt_torrent **out, struct bt_loop *loop,
+	const struct bt_meta *m, const struct bt_torrent_opts *o,
+	const struct bt_torrent_cb *cb, void *ud);
+void bt_torrent_free(struct bt_torrent *s);
 /* Create files, check data (in slices on the loop), then announce and
  * go.  Returns 0 or a code from storage (BT_E_IO, BT_E_INVAL). */
-int bt_session_start(struct bt_session *s);
+int bt_torrent_start(struct bt_torrent *s);
 /* Graceful stop (see top). */
-void bt_session_stop(struct bt_session *s);
+void bt_torrent_stop(struct bt_torrent *s);
 
-const uint8_t *bt_session_info_hash(const struct bt_session *s);
-enum bt_session_state bt_session_state(const struct bt_session *s);
+const uint8_t *bt_torrent_info_hash(const struct bt_torrent *s);
+enum bt_torrent_state bt_torrent_state(const struct bt_torrent *s);
 
 /* An incoming connection whose handshake named this torrent: fd (non-
  * blocking, now owned by the session), the peer's address, and the bytes
  * read so far (the 68-byte handshake, maybe more). */
-void bt_session_accept(struct bt_session *s, int fd,
+void bt_torrent_accept(struct bt_torrent *s, int fd,
 	const struct sockaddr_storage *addr, const uint8_t *data, size_t n);
 /* Peers to try (from a tracker or the user). */
-void bt_session_add_peers(struct bt_session *s, const struct sockaddr_storage *p,
+void bt_torrent_add_peers(struct bt_torrent *s, const struct sockaddr_storage *p,
 	size_t n);
 
-struct bt_session_stats {
-	enum bt_session_state state;
+struct bt_torrent_stats {
+	enum bt_torrent_state state;
 	uint32_t checked, check_total;		/* pieces, while checking */
 	uint64_t total;				/* torrent bytes */
 	uint64_t wanted;			/* bytes of wanted pieces */
@@ -138,10 +138,10 @@ struct bt_session_stats {
 	int endgame;
 	int complete_at_start;
 };
-void bt_session_stats(const struct bt_session *s, struct bt_session_stats *st);
+void bt_torrent_stats(const struct bt_torrent *s, struct bt_torrent_stats *st);
 
 /* One row of the peer table (--spew). */
-struct bt_session_peer {
+struct bt_torrent_peer {
 	struct sockaddr_storage addr;
 	char client[32];
 	int incoming;
@@ -151,7 +151,7 @@ struct bt_session_peer {
 	uint64_t uploaded, downloaded;
 };
 /* Fill up to max rows; returns the number of peers. */
-size_t bt_session_peers(const struct bt_session *s, struct bt_session_peer *out,
+size_t bt_torrent_peers(const struct bt_torrent *s, struct bt_torrent_peer *out,
 	size_t max);
 
 #endif

@@ -21,7 +21,7 @@
 #include "net.h"
 #include "peerlisten.h"
 #include "reactor.h"
-#include "session.h"
+#include "torrent.h"
 #include "sha1.h"
 
 static char tmp[256];
@@ -184,13 +184,13 @@ check_data(const char *root)
 /* ---- a node: one session with its own listener ---- */
 
 struct node {
-	struct bt_session *s;
+	struct bt_torrent *s;
 	struct bt_peerlisten *l;
 	char root[300];
 	int finished, closed, fatal;
 };
 
-static struct bt_session *
+static struct bt_torrent *
 find(void *ud, const uint8_t ih[20])
 {
 	struct node *n = ud;
@@ -219,12 +219,12 @@ on_closed(void *ud)
 	((struct node *)ud)->closed = 1;
 }
 
-static const struct bt_session_cb cbs = { on_msg, on_finished, on_closed };
+static const struct bt_torrent_cb cbs = { on_msg, on_finished, on_closed };
 
 static int
 node_start(struct node *n, struct bt_loop *loop, const char *name, int idx)
 {
-	struct bt_session_opts o;
+	struct bt_torrent_opts o;
 	struct bt_peerlisten_opts lo;
 	char resume[400];
 
@@ -239,7 +239,7 @@ node_start(struct node *n, struct bt_loop *loop, const char *name, int idx)
 	lo.seed = (uint64_t)getpid() * 31 + (uint64_t)idx * 7919;
 	if (bt_peerlisten_new(&n->l, loop, &lo, find, n) < 0)
 		return -1;
-	bt_session_opts_init(&o);
+	bt_torrent_opts_init(&o);
 	o.root = n->root;
 	o.resume_path = resume;
 	o.port = bt_peerlisten_port(n->l);
@@ -251,9 +251,9 @@ node_start(struct node *n, struct bt_loop *loop, const char *name, int idx)
 	o.max_upload_rate = next_up_rate;
 	next_super = 0;
 	next_up_rate = 0;
-	if (bt_session_new(&n->s, loop, &meta, &o, &cbs, n) < 0)
+	if (bt_torrent_new(&n->s, loop, &meta, &o, &cbs, n) < 0)
 		return -1;
-	return bt_session_start(n->s);
+	return bt_torrent_start(n->s);
 }
 
 static void
@@ -261,16 +261,16 @@ node_connect(struct node *from, const struct node *to)
 {
 	struct sockaddr_storage a;
 	bt_addr_parse(&a, "127.0.0.1", 9, bt_peerlisten_port(to->l));
-	bt_session_add_peers(from->s, &a, 1);
+	bt_torrent_add_peers(from->s, &a, 1);
 }
 
 static void
 node_stop(struct bt_loop *loop, struct node *n)
 {
-	bt_session_stop(n->s);
+	bt_torrent_stop(n->s);
 	for (int i = 0; i < 200 && !n->closed; i++)
 		bt_loop_run_once(loop, 50);
-	bt_session_free(n->s);
+	bt_torrent_free(n->s);
 	bt_peerlisten_free(n->l);
 	n->s = NULL;
 }
@@ -279,7 +279,7 @@ static int
 all_finished(struct node *n, size_t k)
 {
 	for (size_t i = 0; i < k; i++)
-		if (bt_session_state(n[i].s) != BT_SESSION_SEEDING)
+		if (bt_torrent_state(n[i].s) != BT_TORRENT_SEEDING)
 			return 0;
 	return 1;
 }
@@ -296,7 +296,7 @@ test_one_leecher(struct bt_loop *loop)
 {
 	struct node seed, leech;
 	char root[300];
-	struct bt_session_stats st;
+	struct bt_torrent_stats st;
 
 	snprintf(root, sizeof(root), "%s/seed/multi", tmp);
 	write_data(root);
@@ -304,12 +304,12 @@ test_one_leecher(struct bt_loop *loop)
 	CHECK_INT(node_start(&leech, loop, "leech", 1), ==, 0);
 	for (int i = 0; i < 20; i++)
 		bt_loop_run_once(loop, 10);
-	CHECK(bt_session_state(seed.s) == BT_SESSION_SEEDING);
+	CHECK(bt_torrent_state(seed.s) == BT_TORRENT_SEEDING);
 	node_connect(&leech, &seed);
 	run_until(loop, &leech, 1, 20);
 	CHECK(leech.finished);
 	CHECK(check_data(leech.root));
-	bt_session_stats(leech.s, &st);
+	bt_torrent_stats(leech.s, &st);
 	CHECK_INT(st.left, ==, 0);
 	CHECK_INT(st.downloaded, >=, total);
 	node_stop(loop, &seed);
@@ -319,10 +319,10 @@ test_one_leecher(struct bt_loop *loop)
 	/* A restart resumes from the record: complete at once, nothing
 	 * downloaded. */
 	CHECK_INT(node_start(&leech, loop, "leech", 1), ==, 0);
-	for (int i = 0; i < 40 && bt_session_state(leech.s) == BT_SESSION_CHECKING; i++)
+	for (int i = 0; i < 40 && bt_torrent_state(leech.s) == BT_TORRENT_CHECKING; i++)
 		bt_loop_run_once(loop, 10);
-	bt_session_stats(leech.s, &st);
-	CHECK(st.state == BT_SESSION_SEEDING);
+	bt_torrent_stats(leech.s, &st);
+	CHECK(st.state == BT_TORRENT_SEEDING);
 	CHECK(st.complete_at_start);
 	CHECK_INT(st.downloaded, ==, 0);
 	node_stop(loop, &leech);
@@ -332,7 +332,7 @@ static void
 test_swarm(struct bt_loop *loop)
 {
 	struct node n[4];
-	struct bt_session_stats st;
+	struct bt_torrent_stats st;
 	int traded = 0;
 
 	/* n[0] is the seed (its data from the first test), slow enough
@@ -354,13 +354,13 @@ test_swarm(struct bt_loop *loop)
 			if (j != i)
 				bt_addr_parse(&a[k++], "127.0.0.1", 9,
 					bt_peerlisten_port(n[j].l));
-		bt_session_add_peers(n[i].s, a, k);
+		bt_torrent_add_peers(n[i].s, a, k);
 	}
 	run_until(loop, n + 1, 3, 30);
 	for (int i = 1; i < 4; i++) {
 		CHECK(n[i].finished);
 		CHECK(check_data(n[i].root));
-		bt_session_stats(n[i].s, &st);
+		bt_torrent_stats(n[i].s, &st);
 		if (st.uploaded > 0)
 			traded++;
 		if (getenv("TEST_VERBOSE"))
@@ -388,7 +388,7 @@ test_superseed(struct bt_loop *loop)
 		struct sockaddr_storage a[2];
 		bt_addr_parse(&a[0], "127.0.0.1", 9, bt_peerlisten_port(n[0].l));
 		bt_addr_parse(&a[1], "127.0.0.1", 9, bt_peerlisten_port(n[3 - i].l));
-		bt_session_add_peers(n[i].s, a, 2);
+		bt_torrent_add_peers(n[i].s, a, 2);
 	}
 	run_until(loop, n + 1, 2, 30);
 	for (int i = 1; i < 3; i++) {
