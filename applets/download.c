@@ -21,7 +21,7 @@
 #include "msg.h"
 #include "net.h"
 #include "opt.h"
-#include "peerlisten.h"
+#include "client.h"
 #include "reactor.h"
 #include "torrent.h"
 #include "siphash.h"
@@ -843,7 +843,7 @@ static struct {
 	struct bt_loop *loop;
 	struct bt_tfile t;		/* t.path: the .torrent's path or URL */
 	struct bt_torrent *s;
-	struct bt_peerlisten *pl;
+	struct bt_client *c;
 	char *root;
 	int8_t *prio;
 	char *state_dir, *resume_path;
@@ -889,6 +889,7 @@ state_name(enum bt_torrent_state s)
 {
 	switch (s) {
 	case BT_TORRENT_IDLE: return "starting";
+	case BT_TORRENT_CHECK_WAIT: return "waiting for hash check";
 	case BT_TORRENT_CHECKING: return "checking";
 	case BT_TORRENT_DOWNLOADING: return "downloading";
 	case BT_TORRENT_SEEDING: return "seeding";
@@ -1570,14 +1571,6 @@ on_display(struct bt_loop *loop, uint64_t id, void *ud)
 	return display_ms();
 }
 
-static struct bt_torrent *
-find_session(void *ud, const uint8_t info_hash[20])
-{
-	if (G.s && memcmp(G.t.m.info_hash, info_hash, 20) == 0)
-		return G.s;
-	return NULL;
-}
-
 /* bt_warn for text that may hold a torrent's or a server's bytes. */
 static void
 warn_clean(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -1715,10 +1708,10 @@ cleanup(void)
 {
 	if (G.s)
 		bt_torrent_free(G.s);
-	if (G.pl)
-		bt_peerlisten_free(G.pl);
+	if (G.c)
+		bt_client_free(G.c);
 	G.s = NULL;
-	G.pl = NULL;
+	G.c = NULL;
 	if (G.loop)
 		bt_loop_free(G.loop);
 	G.loop = NULL;
@@ -1753,7 +1746,7 @@ run(const char *input, int is_url)
 {
 	char why[512];
 	struct bt_torrent_opts so;
-	struct bt_peerlisten_opts lo;
+	struct bt_client_opts co;
 	struct bt_torrent_cb cb = { cb_message, cb_finished, cb_closed };
 	struct bt_sipkey key;
 	int rc;
@@ -1800,8 +1793,9 @@ run(const char *input, int is_url)
 	}
 
 	bt_sipkey_random(&key);
-	dl_listen_opts(G.v, &lo, key.k0);
-	rc = bt_peerlisten_new(&G.pl, G.loop, &lo, find_session, NULL);
+	memset(&co, 0, sizeof(co));
+	dl_listen_opts(G.v, &co.listen, key.k0);
+	rc = bt_client_new(&G.c, G.loop, &co);
 	if (rc < 0) {
 		if (rc == BT_E_IO)
 			bt_warn("Couldn't listen - %s", strerror(errno));
@@ -1814,11 +1808,13 @@ run(const char *input, int is_url)
 
 	dl_session_opts(G.v, &so);
 	so.root = G.root;
-	so.prio = G.prio;
 	so.resume_path = G.resume_path;
-	so.port = bt_peerlisten_port(G.pl);
 	dl_peer_id(so.peer_id);
-	rc = bt_torrent_new(&G.s, G.loop, &G.t.m, &so, &cb, NULL);
+	rc = bt_torrent_new(&G.s, G.c, G.t.m.info_hash, &so, &cb, NULL);
+	if (rc == 0 && (rc = bt_torrent_set_meta(G.s, &G.t.m, G.prio)) < 0) {
+		bt_torrent_free(G.s);
+		G.s = NULL;
+	}
 	if (rc < 0) {
 		bt_warn("%s: %s", G.t.path, rc == BT_E_INVAL ? "cannot be downloaded (unsafe paths or bad options)"
 			: bt_strerror(rc));

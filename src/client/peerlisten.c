@@ -1,5 +1,4 @@
-/* peerlisten.c - accept peers and route them to sessions by info hash
- * (see peerlisten.h). */
+/* peerlisten.c - the listening sockets for peers (see peerlisten.h). */
 #include "peerlisten.h"
 
 #include <errno.h>
@@ -10,153 +9,36 @@
 
 #include "err.h"
 #include "net.h"
-#include "peerwire.h"
 #include "rand.h"
 #include "reactor.h"
-#include "torrent.h"
 
 #define LISTEN_MAX	16
-#define HS_PREFIX	48	/* protocol string, reserved, info hash */
-
-struct pending {
-	struct bt_peerlisten *l;
-	int fd;
-	struct sockaddr_storage addr;
-	uint64_t born_ms;
-	size_t n;
-	uint8_t buf[BT_PW_HANDSHAKE_LEN];
-};
 
 struct bt_peerlisten {
 	struct bt_loop *loop;
 	struct bt_peerlisten_opts o;
-	bt_peerlisten_find_fn *find;
+	bt_peerlisten_accept_fn *accepted;
 	void *ud;
 	int fds[LISTEN_MAX];
 	size_t nfds;
 	uint16_t port;
-	struct pending **pend;
-	size_t npend;
-	uint64_t timer;
 };
-
-static void
-pend_close(struct bt_peerlisten *l, size_t i, int close_fd)
-{
-	struct pending *p = l->pend[i];
-
-	bt_io_del(l->loop, p->fd);
-	if (close_fd)
-		close(p->fd);
-	free(p);
-	l->pend[i] = l->pend[--l->npend];
-}
-
-static size_t
-pend_index(struct bt_peerlisten *l, const struct pending *p)
-{
-	for (size_t i = 0; i < l->npend; i++)
-		if (l->pend[i] == p)
-			return i;
-	return l->npend;
-}
-
-static void
-on_pending(struct bt_loop *loop, int fd, unsigned ev, void *ud)
-{
-	struct pending *p = ud;
-	struct bt_peerlisten *l = p->l;
-	size_t i = pend_index(l, p);
-	struct bt_pw_handshake h;
-	struct bt_torrent *s;
-	ssize_t n;
-	int rc;
-
-	(void)loop;
-	(void)ev;
-	n = recv(fd, p->buf + p->n, sizeof(p->buf) - p->n, 0);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
-	if (n <= 0) {
-		pend_close(l, i, 1);
-		return;
-	}
-	p->n += (size_t)n;
-	rc = bt_pw_handshake_parse(p->buf, p->n, &h);
-	if (rc < 0 && rc != BT_E_PARTIAL) {
-		pend_close(l, i, 1);
-		return;
-	}
-	if (p->n < HS_PREFIX)
-		return;
-	/* The info hash is in: find its session. */
-	memcpy(h.info_hash, p->buf + 28, 20);
-	s = l->find(l->ud, h.info_hash);
-	if (!s) {
-		pend_close(l, i, 1);
-		return;
-	}
-	{
-		struct sockaddr_storage addr = p->addr;
-		uint8_t buf[BT_PW_HANDSHAKE_LEN];
-		size_t len = p->n;
-		memcpy(buf, p->buf, len);
-		pend_close(l, i, 0);
-		bt_torrent_accept(s, fd, &addr, buf, len);
-	}
-}
 
 static void
 on_listen(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 {
 	struct bt_peerlisten *l = ud;
 
+	(void)loop;
 	(void)ev;
 	for (int k = 0; k < 32; k++) {
 		struct sockaddr_storage addr;
-		struct pending *p;
 		int c = bt_net_accept(fd, &addr);
 
-		if (c == BT_E_PARTIAL)
+		if (c < 0)	/* BT_E_PARTIAL: none left */
 			return;
-		if (c < 0)
-			return;
-		if (l->npend >= l->o.max_pending) {
-			close(c);
-			continue;
-		}
-		p = calloc(1, sizeof(*p));
-		if (!p) {
-			close(c);
-			continue;
-		}
-		p->l = l;
-		p->fd = c;
-		p->addr = addr;
-		p->born_ms = bt_loop_now_ms(loop);
-		if (bt_io_add(loop, c, BT_EV_READ, on_pending, p) < 0) {
-			close(c);
-			free(p);
-			continue;
-		}
-		l->pend[l->npend++] = p;
+		l->accepted(l->ud, c, &addr);
 	}
-}
-
-static uint64_t
-on_timer(struct bt_loop *loop, uint64_t id, void *ud)
-{
-	struct bt_peerlisten *l = ud;
-	uint64_t now = bt_loop_now_ms(loop);
-
-	(void)id;
-	for (size_t i = 0; i < l->npend;) {
-		if (now - l->pend[i]->born_ms > l->o.handshake_ms)
-			pend_close(l, i, 1);
-		else
-			i++;
-	}
-	return 1000;
 }
 
 /* Bind every address (or the defaults) on port; 0 or the first error. */
@@ -211,7 +93,7 @@ close_all(struct bt_peerlisten *l)
 
 int
 bt_peerlisten_new(struct bt_peerlisten **out, struct bt_loop *loop,
-	const struct bt_peerlisten_opts *o, bt_peerlisten_find_fn *find, void *ud)
+	const struct bt_peerlisten_opts *o, bt_peerlisten_accept_fn *accepted, void *ud)
 {
 	struct bt_peerlisten *l;
 	unsigned span, tries;
@@ -225,17 +107,8 @@ bt_peerlisten_new(struct bt_peerlisten **out, struct bt_loop *loop,
 	l->loop = loop;
 	l->o = *o;
 	l->o.bind = NULL;	/* the caller's string: used only while binding */
-	l->find = find;
+	l->accepted = accepted;
 	l->ud = ud;
-	if (!l->o.handshake_ms)
-		l->o.handshake_ms = 30000;
-	if (!l->o.max_pending)
-		l->o.max_pending = 64;
-	l->pend = calloc(l->o.max_pending, sizeof(*l->pend));
-	if (!l->pend) {
-		free(l);
-		return BT_E_NOMEM;
-	}
 	if (l->o.maxport < l->o.minport)
 		l->o.maxport = l->o.minport;
 	span = (unsigned)l->o.maxport - l->o.minport + 1;
@@ -259,7 +132,6 @@ bt_peerlisten_new(struct bt_peerlisten **out, struct bt_loop *loop,
 	}
 	if (rc < 0) {
 		int e = errno;
-		free(l->pend);
 		free(l);
 		errno = e;
 		return rc;
@@ -267,11 +139,9 @@ bt_peerlisten_new(struct bt_peerlisten **out, struct bt_loop *loop,
 	for (size_t i = 0; i < l->nfds; i++)
 		if (bt_io_add(loop, l->fds[i], BT_EV_READ, on_listen, l) < 0) {
 			close_all(l);
-			free(l->pend);
 			free(l);
 			return BT_E_NOMEM;
 		}
-	l->timer = bt_timer_add(loop, 1000, on_timer, l);
 	*out = l;
 	return 0;
 }
@@ -281,12 +151,7 @@ bt_peerlisten_free(struct bt_peerlisten *l)
 {
 	if (!l)
 		return;
-	while (l->npend)
-		pend_close(l, 0, 1);
 	close_all(l);
-	if (l->timer)
-		bt_timer_del(l->loop, l->timer);
-	free(l->pend);
 	free(l);
 }
 

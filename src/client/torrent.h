@@ -1,18 +1,20 @@
-/* torrent.h - one torrent being downloaded and seeded, on a reactor.
+/* torrent.h - one torrent being downloaded and seeded, inside a client
+ * (client.h: the process level, with the loop, the listening port, the
+ * shared UDP socket and the bandwidth root).
  *
- * The engine behind `bt download` and `bt launchmany`: many sessions may
- * share one loop and one listening socket (peerlisten.h).  A session owns
- * its storage, picker, peer connections, announcer and web seeds; it keeps
- * no global state.  Its life:
+ * A torrent is made from its info hash alone and given its metadata then
+ * or later (a magnet link's torrent gets it from peers).  Its life:
  *
- *   bt_torrent_new -> bt_torrent_start: check the data (fast resume, or
- *   hash what is on disk), announce, connect, download, seed ...
- *   bt_torrent_stop: announce stopped, write the resume record, close
- *   peers; cb->closed when done -> bt_torrent_free.
+ *   bt_torrent_new -> bt_torrent_set_meta -> bt_torrent_start: wait for
+ *   the client's hash checker (one torrent at a time, in slices), check
+ *   the data (fast resume, or hash what is on disk), announce, connect,
+ *   download, seed ... bt_torrent_stop: announce stopped, write the
+ *   resume record, close peers; cb->closed when done -> bt_torrent_free.
  *
  * A fatal error (a disk that fills up, files that vanish) stops the
- * session: state BT_TORRENT_FAILED, cb->message('F', ...), the resume
- * record still written, so nothing verified is lost.
+ * torrent: state BT_TORRENT_FAILED, cb->message('F', ...), the resume
+ * record still written, so nothing verified is lost; other torrents of
+ * the client go on.
  *
  * Nothing here prints or exits; what the user should see goes through
  * cb->message with BitTornado's texts. */
@@ -23,12 +25,13 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-struct bt_loop;
+struct bt_client;
 struct bt_meta;
 struct bt_torrent;
 
 enum bt_torrent_state {
-	BT_TORRENT_IDLE,	/* made, not started */
+	BT_TORRENT_IDLE,	/* made, not started (or waiting for metadata) */
+	BT_TORRENT_CHECK_WAIT,	/* waiting for the hash checker */
 	BT_TORRENT_CHECKING,	/* hashing existing data */
 	BT_TORRENT_DOWNLOADING,
 	BT_TORRENT_SEEDING,
@@ -41,13 +44,12 @@ struct bt_torrent_opts {
 	/* Data: the storage root (storage.h: the file for a single-file
 	 * torrent, the directory for a multi-file one). */
 	const char *root;
-	const int8_t *prio;		/* per file, NULL: all normal */
 	const char *resume_path;	/* fast-resume record, NULL: none */
 	int check_hashes;		/* 1: hash existing data without a
 					 * usable resume record; 0: trust it */
 	/* Identity. */
 	uint8_t peer_id[20];
-	uint16_t port;			/* our listening port, for trackers */
+	uint16_t port;			/* for trackers; 0: the client's port */
 	const char *ip;			/* --ip for trackers */
 	const char *seed_id;		/* --dedicated_seed_id */
 	const char *user_agent;		/* trackers and web seeds */
@@ -65,7 +67,8 @@ struct bt_torrent_opts {
 	uint32_t max_message;		/* 0: 8 MiB */
 	uint32_t max_slice;		/* largest request served; 0: 128 KiB */
 	uint32_t rarest_first_cutoff;	/* 0: 2 */
-	uint64_t max_upload_rate;	/* bytes/s, 0: unlimited */
+	uint64_t max_upload_rate;	/* bytes/s, 0: unlimited (this torrent;
+					 * the client may limit all of them) */
 	uint64_t max_download_rate;	/* bytes/s, 0: unlimited */
 	int super_seeder;		/* BEP 16 */
 	int security;			/* 1: one connection per IP */
@@ -81,8 +84,8 @@ struct bt_torrent_opts {
 void bt_torrent_opts_init(struct bt_torrent_opts *o);
 
 struct bt_torrent_cb {
-	/* kind: 'F' fatal (the session has failed), 'E' error (shown to
-	 * the user, the session goes on), 'W' warning, 'I' information.
+	/* kind: 'F' fatal (the torrent has failed), 'E' error (shown to
+	 * the user, the torrent goes on), 'W' warning, 'I' information.
 	 * Texts are BitTornado's where it had one. */
 	void (*message)(void *ud, int kind, const char *text);
 	/* Every wanted piece is verified (not called when complete at
@@ -93,39 +96,45 @@ struct bt_torrent_cb {
 	void (*closed)(void *ud);
 };
 
-/* A session for m (which, and whose buffer, must outlive it).  Nothing
- * happens before bt_torrent_start.  Returns 0 or BT_E_INVAL (unsafe
- * paths, bad options), BT_E_NOMEM. */
-int bt_torrent_new(struct bt_torrent **out, struct bt_loop *loop,
-	const struct bt_meta *m, const struct bt_torrent_opts *o,
+/* A torrent of client c for info_hash, without metadata yet; o is copied.
+ * Returns 0 or BT_E_INVAL (no root), BT_E_EXIST (the client has this
+ * torrent already), BT_E_NOMEM. */
+int bt_torrent_new(struct bt_torrent **out, struct bt_client *c,
+	const uint8_t info_hash[20], const struct bt_torrent_opts *o,
 	const struct bt_torrent_cb *cb, void *ud);
-void bt_torrent_free(struct bt_torrent *s);
-/* Create files, check data (in slices on the loop), then announce and
- * go.  Returns 0 or a code from storage (BT_E_IO, BT_E_INVAL). */
-int bt_torrent_start(struct bt_torrent *s);
+/* The metadata (m, and its buffer, must outlive the torrent; its info
+ * hash must be the torrent's), with the file priorities (per file, -1
+ * skip .. 2 low, NULL: all normal; copied).  A torrent started before
+ * starts now.  Returns 0 or BT_E_INVAL (another info hash, unsafe paths,
+ * metadata already set), BT_E_NOMEM. */
+int bt_torrent_set_meta(struct bt_torrent *t, const struct bt_meta *m, const int8_t *prio);
+int bt_torrent_has_meta(const struct bt_torrent *t);
+/* Frees at once (see bt_torrent_stop for a graceful end). */
+void bt_torrent_free(struct bt_torrent *t);
+/* Check the data, then announce and go (once the metadata is there).
+ * Returns 0 or BT_E_INVAL (started already). */
+int bt_torrent_start(struct bt_torrent *t);
 /* Graceful stop (see top). */
-void bt_torrent_stop(struct bt_torrent *s);
+void bt_torrent_stop(struct bt_torrent *t);
+/* This torrent's own rate limits (bytes/s, 0: none beyond the client's). */
+void bt_torrent_set_rates(struct bt_torrent *t, uint64_t up, uint64_t down);
 
 const uint8_t *bt_torrent_info_hash(const struct bt_torrent *s);
 enum bt_torrent_state bt_torrent_state(const struct bt_torrent *s);
 
-/* An incoming connection whose handshake named this torrent: fd (non-
- * blocking, now owned by the session), the peer's address, and the bytes
- * read so far (the 68-byte handshake, maybe more). */
-void bt_torrent_accept(struct bt_torrent *s, int fd,
-	const struct sockaddr_storage *addr, const uint8_t *data, size_t n);
 /* Peers to try (from a tracker or the user). */
 void bt_torrent_add_peers(struct bt_torrent *s, const struct sockaddr_storage *p,
 	size_t n);
 
 struct bt_torrent_stats {
 	enum bt_torrent_state state;
-	uint32_t checked, check_total;		/* pieces, while checking */
+	uint32_t checked, check_total;		/* pieces, while checking or
+						 * waiting to check */
 	uint64_t total;				/* torrent bytes */
 	uint64_t wanted;			/* bytes of wanted pieces */
 	uint64_t have;				/* verified bytes */
 	uint64_t left;				/* wanted bytes not yet had */
-	uint64_t uploaded, downloaded;		/* payload this session */
+	uint64_t uploaded, downloaded;		/* payload since it started */
 	double up_rate, down_rate;		/* bytes/s */
 	double eta;				/* seconds, -1 unknown */
 	unsigned peers, seeds;			/* connected */

@@ -19,7 +19,7 @@
 #include "err.h"
 #include "metainfo.h"
 #include "net.h"
-#include "peerlisten.h"
+#include "client.h"
 #include "reactor.h"
 #include "torrent.h"
 #include "sha1.h"
@@ -185,17 +185,10 @@ check_data(const char *root)
 
 struct node {
 	struct bt_torrent *s;
-	struct bt_peerlisten *l;
+	struct bt_client *l;
 	char root[300];
 	int finished, closed, fatal;
 };
-
-static struct bt_torrent *
-find(void *ud, const uint8_t ih[20])
-{
-	struct node *n = ud;
-	return memcmp(ih, meta.info_hash, 20) == 0 ? n->s : NULL;
-}
 
 static void
 on_msg(void *ud, int kind, const char *text)
@@ -225,6 +218,7 @@ static int
 node_start(struct node *n, struct bt_loop *loop, const char *name, int idx)
 {
 	struct bt_torrent_opts o;
+	struct bt_client_opts co;
 	struct bt_peerlisten_opts lo;
 	char resume[400];
 
@@ -237,12 +231,13 @@ node_start(struct node *n, struct bt_loop *loop, const char *name, int idx)
 	lo.random_port = 1;
 	lo.bind = "127.0.0.1";
 	lo.seed = (uint64_t)getpid() * 31 + (uint64_t)idx * 7919;
-	if (bt_peerlisten_new(&n->l, loop, &lo, find, n) < 0)
+	memset(&co, 0, sizeof(co));
+	co.listen = lo;
+	if (bt_client_new(&n->l, loop, &co) < 0)
 		return -1;
 	bt_torrent_opts_init(&o);
 	o.root = n->root;
 	o.resume_path = resume;
-	o.port = bt_peerlisten_port(n->l);
 	memcpy(o.peer_id, "-bt0100-test00000000", 20);
 	o.peer_id[19] = (uint8_t)('a' + idx);
 	o.no_trackers = 1;
@@ -251,7 +246,9 @@ node_start(struct node *n, struct bt_loop *loop, const char *name, int idx)
 	o.max_upload_rate = next_up_rate;
 	next_super = 0;
 	next_up_rate = 0;
-	if (bt_torrent_new(&n->s, loop, &meta, &o, &cbs, n) < 0)
+	if (bt_torrent_new(&n->s, n->l, meta.info_hash, &o, &cbs, n) < 0)
+		return -1;
+	if (bt_torrent_set_meta(n->s, &meta, NULL) < 0)
 		return -1;
 	return bt_torrent_start(n->s);
 }
@@ -260,7 +257,7 @@ static void
 node_connect(struct node *from, const struct node *to)
 {
 	struct sockaddr_storage a;
-	bt_addr_parse(&a, "127.0.0.1", 9, bt_peerlisten_port(to->l));
+	bt_addr_parse(&a, "127.0.0.1", 9, bt_client_port(to->l));
 	bt_torrent_add_peers(from->s, &a, 1);
 }
 
@@ -271,7 +268,7 @@ node_stop(struct bt_loop *loop, struct node *n)
 	for (int i = 0; i < 200 && !n->closed; i++)
 		bt_loop_run_once(loop, 50);
 	bt_torrent_free(n->s);
-	bt_peerlisten_free(n->l);
+	bt_client_free(n->l);
 	n->s = NULL;
 }
 
@@ -353,7 +350,7 @@ test_swarm(struct bt_loop *loop)
 		for (int j = 0; j < 4; j++)
 			if (j != i)
 				bt_addr_parse(&a[k++], "127.0.0.1", 9,
-					bt_peerlisten_port(n[j].l));
+					bt_client_port(n[j].l));
 		bt_torrent_add_peers(n[i].s, a, k);
 	}
 	run_until(loop, n + 1, 3, 30);
@@ -386,8 +383,8 @@ test_superseed(struct bt_loop *loop)
 		bt_loop_run_once(loop, 10);
 	for (int i = 1; i < 3; i++) {
 		struct sockaddr_storage a[2];
-		bt_addr_parse(&a[0], "127.0.0.1", 9, bt_peerlisten_port(n[0].l));
-		bt_addr_parse(&a[1], "127.0.0.1", 9, bt_peerlisten_port(n[3 - i].l));
+		bt_addr_parse(&a[0], "127.0.0.1", 9, bt_client_port(n[0].l));
+		bt_addr_parse(&a[1], "127.0.0.1", 9, bt_client_port(n[3 - i].l));
 		bt_torrent_add_peers(n[i].s, a, 2);
 	}
 	run_until(loop, n + 1, 2, 30);

@@ -1,0 +1,373 @@
+/* peer.c - a torrent's connections: attach after the handshake, connect
+ * out, kill and reap, bans, per-peer time-outs (see torrent_int.h). */
+#include "torrent_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "net.h"
+#include "reactor.h"
+#include "storage.h"
+
+
+/* Same host for "one connection per IP": loopback peers are told apart
+ * by port as well, so that swarms on one machine work. */
+int
+peer_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	struct sockaddr_storage x = *a, y = *b;
+
+	if (bt_addr_is_local(a) && bt_addr_is_local(b))
+		return bt_addr_equal(a, b);
+	bt_addr_set_port(&x, 0);
+	bt_addr_set_port(&y, 0);
+	return bt_addr_equal(&x, &y);
+}
+
+struct ban *
+peer_ban_find(struct bt_torrent *s, const struct sockaddr_storage *a, int add)
+{
+	for (size_t i = 0; i < s->nbans; i++)
+		if (peer_same_host(&s->bans[i].addr, a))
+			return &s->bans[i];
+	if (!add || s->nbans == BANS_MAX)
+		return NULL;
+	s->bans[s->nbans].addr = *a;
+	s->bans[s->nbans].strikes = 0;
+	return &s->bans[s->nbans++];
+}
+
+int
+peer_banned(struct bt_torrent *s, const struct sockaddr_storage *a)
+{
+	struct ban *b = peer_ban_find(s, a, 0);
+	return b && b->strikes >= STRIKE_BAN;
+}
+
+static uint64_t
+reap_cb(struct bt_loop *loop, uint64_t id, void *ud)
+{
+	struct bt_torrent *s = ud;
+	size_t j = 0;
+
+	(void)loop;
+	(void)id;
+	s->reap_timer = 0;
+	for (size_t i = 0; i < s->nconns; i++) {
+		struct peer *p = s->conns[i];
+		if (p->dead) {
+			bt_bitfield_fini(&p->has);
+			bt_pio_free(p->io);
+			free(p);
+		} else {
+			s->conns[j++] = p;
+		}
+	}
+	s->nconns = j;
+	return BT_TIMER_STOP;
+}
+
+static void
+schedule_reap(struct bt_torrent *s)
+{
+	if (!s->reap_timer)
+		s->reap_timer = bt_timer_add(s->loop, 0, reap_cb, s);
+}
+
+void
+peer_kill(struct peer *p, const char *why)
+{
+	struct bt_torrent *s = p->s;
+
+	(void)why;	/* kept for reading the code and for debuggers */
+	if (p->dead)
+		return;
+	p->dead = 1;
+	bt_pio_close(p->io);
+	peer_drop_requests(p);
+	if (p->has.bits)
+		bt_picker_peer_bitfield(s->pk, &p->has, -1);
+	if (p->seed)
+		s->seen_ms[tor_rnd(s) % SEEN_MAX] = tor_now(s);
+	p->nup = 0;
+	schedule_reap(s);
+	if (tor_running(s))
+		tor_kick_webseeds(s);
+}
+
+/* Send what is queued; a failed send kills the peer. */
+void
+peer_flush(struct peer *p)
+{
+	if (p->dead)
+		return;
+	if (bt_pio_flush(p->io) < 0)
+		peer_kill(p, "send failed");
+}
+
+static void
+client_name(struct peer *p)
+{
+	const uint8_t *id = p->peer_id;
+
+	if (id[0] == '-' && id[7] == '-') {
+		snprintf(p->client, sizeof(p->client), "%c%c %c.%c.%c.%c", id[1], id[2],
+			id[3], id[4], id[5], id[6]);
+		for (char *c = p->client; *c; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+				*c = '?';
+	} else {
+		snprintf(p->client, sizeof(p->client), "unknown");
+	}
+}
+
+size_t
+peer_live_count(const struct bt_torrent *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nconns; i++)
+		if (!s->conns[i]->dead)
+			n++;
+	return n;
+}
+
+unsigned
+peer_conn_limit(const struct bt_torrent *s)
+{
+	unsigned lim = s->o.max_connections ? s->o.max_connections : CONNS_CAP;
+	return lim > CONNS_CAP ? CONNS_CAP : lim;
+}
+
+static int
+known(struct bt_torrent *s, const struct sockaddr_storage *a)
+{
+	for (size_t i = 0; i < s->nconns; i++) {
+		struct peer *p = s->conns[i];
+		if (p->dead)
+			continue;
+		if (bt_addr_equal(&p->addr, a))
+			return 1;
+		if (s->o.security && peer_same_host(&p->addr, a))
+			return 1;
+	}
+	return client_hs_known(s->c, s, a, s->o.security);
+}
+
+int
+peer_may_accept(struct bt_torrent *s, const struct sockaddr_storage *addr)
+{
+	return tor_running(s) && !peer_banned(s, addr) &&
+		peer_live_count(s) < peer_conn_limit(s) && !(s->o.security && known(s, addr));
+}
+
+static struct peer *
+peer_new(struct bt_torrent *s, struct bt_peer_io *io, const struct sockaddr_storage *addr,
+	int incoming)
+{
+	struct peer *p;
+
+	if (s->nconns == s->conns_cap) {
+		size_t cap = s->conns_cap ? s->conns_cap * 2 : 16;
+		struct peer **c = realloc(s->conns, cap * sizeof(*c));
+		if (!c)
+			return NULL;
+		s->conns = c;
+		s->conns_cap = cap;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->s = s;
+	p->io = io;
+	p->addr = *addr;
+	p->incoming = (uint8_t)incoming;
+	p->serial = ++s->next_serial;
+	p->born_ms = tor_now(s);
+	p->reqq = 250;
+	p->offered = -1;
+	/* New connections go in at a random place biased to the front. */
+	size_t at = s->nconns ? (size_t)(tor_rnd(s) % (s->nconns + 1)) : 0;
+	at = at / 2;
+	memmove(s->conns + at + 1, s->conns + at, (s->nconns - at) * sizeof(*s->conns));
+	s->conns[at] = p;
+	s->nconns++;
+	return p;
+}
+
+/* Both sides dialled at once: both ends keep the connection dialled by
+ * the lower peer id, so exactly one survives.  0: go on, -1: refuse. */
+static int
+dup_check(struct bt_torrent *s, const struct bt_hs_result *r)
+{
+	for (size_t i = 0; i < s->nconns; i++) {
+		struct peer *q = s->conns[i];
+		int ours_lower;
+		if (q->dead || memcmp(q->peer_id, r->peer_id, 20) != 0)
+			continue;
+		ours_lower = memcmp(s->o.peer_id, r->peer_id, 20) < 0;
+		if (q->incoming == r->incoming || (!r->incoming) != ours_lower)
+			return -1;
+		peer_kill(q, "duplicate");
+	}
+	return 0;
+}
+
+static int
+may_attach(struct bt_torrent *s, const struct bt_hs_result *r)
+{
+	if (!tor_running(s) || peer_banned(s, &r->addr) ||
+		memcmp(r->peer_id, s->o.peer_id, 20) == 0)	/* ourselves */
+		return 0;
+	if (r->incoming && (peer_live_count(s) >= peer_conn_limit(s) ||
+		(s->o.security && known(s, &r->addr))))
+		return 0;
+	return dup_check(s, r) == 0;
+}
+
+int
+peer_attach(struct bt_torrent *s, const struct bt_hs_result *r)
+{
+	struct peer *p;
+
+	if (!may_attach(s, r) || !(p = peer_new(s, r->io, &r->addr, r->incoming)))
+		return -1;
+	if (r->incoming)
+		s->ever_incoming = 1;
+	memcpy(p->peer_id, r->peer_id, 20);
+	client_name(p);
+	p->fast = bt_pw_has_fast(r->reserved) != 0;
+	p->ltep = bt_pw_has_ltep(r->reserved) != 0;
+	p->am_choking = p->peer_choking = 1;
+	bt_pio_set_cb(r->io, &peer_msgs_cb, p);
+	if (bt_bitfield_init(&p->has, (uint32_t)s->m->npieces) < 0) {
+		peer_kill(p, "out of memory");
+		return 0;	/* the peer owns the transport now */
+	}
+	peer_send_have_state(p);
+	peer_flush(p);
+	client_wake(s->c);
+	return 0;
+}
+
+void
+peer_connect_some(struct bt_torrent *s)
+{
+	unsigned limit = peer_conn_limit(s);
+	unsigned initiate = s->o.max_initiate;
+	size_t outgoing = 0, total = 0;
+	unsigned connecting = 0, shaking = 0;
+
+	if (!s->ever_incoming)
+		initiate += initiate / 2;
+	for (size_t i = 0; i < s->nconns; i++)
+		if (!s->conns[i]->dead) {
+			total++;
+			if (!s->conns[i]->incoming)
+				outgoing++;
+		}
+	client_hs_count(s->c, s, &connecting, &shaking);
+	total += shaking;
+	outgoing += shaking;
+	while (s->npending && connecting < HALF_OPEN_MAX && total < limit &&
+		outgoing < initiate) {
+		struct sockaddr_storage a = s->pending[--s->npending];
+
+		if (known(s, &a) || peer_banned(s, &a))
+			continue;
+		if (!s->o.ipv6 && a.ss_family == AF_INET6)
+			continue;
+		if (client_connect(s->c, s, &a) < 0)
+			continue;
+		connecting++;
+		total++;
+		outgoing++;
+	}
+}
+
+void
+bt_torrent_add_peers(struct bt_torrent *s, const struct sockaddr_storage *a, size_t n)
+{
+	if (!s->pending) {
+		s->pending = malloc(PENDING_MAX * sizeof(*s->pending));
+		if (!s->pending)
+			return;
+	}
+	/* The new list replaces the queue (BitTornado), shuffled. */
+	s->npending = 0;
+	for (size_t i = 0; i < n && s->npending < PENDING_MAX; i++) {
+		if (bt_addr_port(&a[i]) == 0)
+			continue;
+		s->pending[s->npending++] = a[i];
+	}
+	for (size_t i = s->npending; i > 1; i--) {
+		size_t j = (size_t)(tor_rnd(s) % i);
+		struct sockaddr_storage t = s->pending[i - 1];
+		s->pending[i - 1] = s->pending[j];
+		s->pending[j] = t;
+	}
+	if (tor_running(s)) {
+		peer_connect_some(s);
+		client_wake(s->c);
+	}
+}
+
+/* Time-outs, keep-alives and snubbing for one live peer. */
+void
+peer_tick(struct peer *p, uint64_t now)
+{
+	struct bt_torrent *s = p->s;
+
+	if (now - bt_pio_last_recv(p->io) > s->o.timeout_ms) {
+		peer_kill(p, "idle");
+		return;
+	}
+	if (now - bt_pio_last_send(p->io) > s->o.keepalive_ms) {
+		bt_pw_write_keepalive(bt_pio_out(p->io));
+		peer_flush(p);
+		if (p->dead)
+			return;
+	}
+	if (p->nrq && !p->peer_choking && !p->snubbed &&
+		now - p->last_block_ms > s->o.snub_ms) {
+		p->snubbed = 1;
+		for (unsigned k = 0; k < p->nrq; k++)
+			bt_pw_write_cancel(bt_pio_out(p->io), p->rq[k].piece, p->rq[k].begin,
+				p->rq[k].len);
+		peer_drop_requests(p);
+		peer_flush(p);
+		if (p->dead)
+			return;
+	} else if (p->snubbed && now - p->last_block_ms > 2 * (uint64_t)s->o.snub_ms) {
+		p->snubbed = 0;	/* give it another chance */
+		p->last_block_ms = now;
+	}
+	if (!p->dead && ((!p->nrq && !p->peer_choking) || bt_band_limited(&s->down_band)))
+		peer_fill_requests(p);
+}
+
+/* Close every peer (last words, best effort). */
+void
+peer_shutdown_all(struct bt_torrent *s)
+{
+	for (size_t i = 0; i < s->nconns; i++) {
+		struct peer *p = s->conns[i];
+		if (!p->dead)
+			bt_pio_last_words(p->io);
+		peer_kill(p, "shutting down");
+	}
+}
+
+/* Free every peer now (the torrent goes). */
+void
+peer_free_all(struct bt_torrent *s)
+{
+	for (size_t i = 0; i < s->nconns; i++)
+		peer_kill(s->conns[i], "freed");
+	if (s->reap_timer)
+		bt_timer_del(s->loop, s->reap_timer);
+	reap_cb(s->loop, 0, s);
+	free(s->conns);
+	s->conns = NULL;
+}

@@ -1,0 +1,286 @@
+/* peer_io.c - one connection's socket, send queue and partial message
+ * (see peer_io.h). */
+#include "peer_io.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "net.h"
+#include "reactor.h"
+
+#define READ_ROUNDS	16	/* recv calls per readable event at most */
+
+struct bt_peer_io {
+	struct bt_loop *loop;
+	int fd;
+	uint8_t connecting;
+	struct bt_pio_rbuf *rbuf;
+	struct bt_pio_cb cb;
+	void *ud;
+	/* Leftover of a partial message between reads. */
+	uint8_t *in;
+	size_t in_len, in_cap;
+	/* Bytes waiting to be sent: out.p[out_off .. out.len). */
+	struct bt_buf out;
+	size_t out_off;
+	uint64_t last_recv_ms, last_send_ms;
+};
+
+static void on_io(struct bt_loop *loop, int fd, unsigned ev, void *ud);
+
+struct bt_peer_io *
+bt_pio_new(struct bt_loop *loop, int fd, int connecting, struct bt_pio_rbuf *rbuf,
+	const struct bt_pio_cb *cb, void *ud)
+{
+	struct bt_peer_io *io = calloc(1, sizeof(*io));
+
+	if (!io) {
+		close(fd);
+		return NULL;
+	}
+	io->loop = loop;
+	io->fd = fd;
+	io->connecting = connecting != 0;
+	io->rbuf = rbuf;
+	io->cb = *cb;
+	io->ud = ud;
+	io->last_recv_ms = io->last_send_ms = bt_loop_now_ms(loop);
+	bt_buf_init(&io->out, 0);
+	if (bt_io_add(loop, fd, BT_EV_READ | (connecting ? BT_EV_WRITE : 0), on_io, io) < 0) {
+		close(fd);
+		free(io);
+		return NULL;
+	}
+	return io;
+}
+
+void
+bt_pio_set_cb(struct bt_peer_io *io, const struct bt_pio_cb *cb, void *ud)
+{
+	io->cb = *cb;
+	io->ud = ud;
+}
+
+/* The connection failed: close, then tell the owner. */
+static void
+fail(struct bt_peer_io *io, const char *why)
+{
+	if (io->fd < 0)
+		return;
+	bt_pio_close(io);
+	if (io->cb.closed)
+		io->cb.closed(io->ud, why);
+}
+
+/* Keep buf[0..have) for the next read. */
+static int
+park_rest(struct bt_peer_io *io, const uint8_t *buf, size_t have)
+{
+	if (have > io->in_cap) {
+		uint8_t *q = realloc(io->in, have);
+		if (!q)
+			return -1;
+		io->in = q;
+		io->in_cap = have;
+	}
+	if (have)
+		memmove(io->in, buf, have);
+	io->in_len = have;
+	return 0;
+}
+
+/* Offer buf[0..*have) to the owner until it takes no more (a handshake
+ * hands the rest to its successor, which takes it on the next call).
+ * Returns 0, or -1 when the connection is gone. */
+static int
+deliver(struct bt_peer_io *io, uint8_t *buf, size_t *have)
+{
+	while (*have) {
+		ssize_t used = io->cb.data(io->ud, buf, *have);
+		if (io->fd < 0)
+			return -1;
+		if (used < 0) {
+			fail(io, "protocol error");
+			return -1;
+		}
+		if (used == 0)
+			return 0;
+		*have -= (size_t)used;
+		memmove(buf, buf + used, *have);
+	}
+	return 0;
+}
+
+/* Read and hand over until the socket is drained.  A partial message
+ * stays at the front of the shared buffer between reads and is parked
+ * in io->in only when the event ends. */
+static void
+read_some(struct bt_peer_io *io)
+{
+	uint8_t *buf = io->rbuf->p;
+	size_t have = io->in_len;
+
+	if (have)
+		memcpy(buf, io->in, have);
+	for (int rounds = 0; rounds < READ_ROUNDS; rounds++) {
+		size_t room = io->rbuf->len - have;
+		ssize_t n;
+
+		n = recv(io->fd, buf + have, room, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			fail(io, n == 0 ? "closed" : "recv failed");
+			return;
+		}
+		io->last_recv_ms = bt_loop_now_ms(io->loop);
+		have += (size_t)n;
+		if (deliver(io, buf, &have) < 0)
+			return;
+		if ((size_t)n < room)
+			break;	/* drained */
+	}
+	if (park_rest(io, buf, have) < 0) {
+		fail(io, "out of memory");
+		return;
+	}
+	if (io->cb.read_done)
+		io->cb.read_done(io->ud);
+}
+
+static int
+send_queued(struct bt_peer_io *io)
+{
+	while (io->out_off < io->out.len) {
+		ssize_t n = send(io->fd, io->out.p + io->out_off, io->out.len - io->out_off,
+			MSG_NOSIGNAL);
+		if (n > 0) {
+			io->out_off += (size_t)n;
+			io->last_send_ms = bt_loop_now_ms(io->loop);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		return -1;
+	}
+	io->out.len = io->out_off = 0;
+	return 0;
+}
+
+int
+bt_pio_flush(struct bt_peer_io *io)
+{
+	if (io->fd < 0)
+		return -1;
+	if (io->connecting)
+		return 0;	/* sent once connected */
+	if (io->out.err) {
+		fail(io, "out of memory");
+		return -1;
+	}
+	if (send_queued(io) < 0) {
+		fail(io, "send failed");
+		return -1;
+	}
+	bt_io_set(io->loop, io->fd, BT_EV_READ | (io->out.len > io->out_off ? BT_EV_WRITE : 0));
+	return 0;
+}
+
+static void
+on_io(struct bt_loop *loop, int fd, unsigned ev, void *ud)
+{
+	struct bt_peer_io *io = ud;
+
+	(void)loop;
+	(void)fd;
+	if (io->fd < 0)
+		return;
+	if (io->connecting) {
+		int rc = bt_net_connect_finish(io->fd);
+		if (rc == BT_E_PARTIAL)
+			return;
+		if (rc < 0) {
+			fail(io, "connect failed");
+			return;
+		}
+		io->connecting = 0;
+		if (io->cb.connected)
+			io->cb.connected(io->ud);
+		if (io->fd >= 0)
+			bt_pio_flush(io);
+		return;
+	}
+	if (ev & (BT_EV_READ | BT_EV_HUP | BT_EV_ERR))
+		read_some(io);
+	if (io->fd >= 0 && (ev & BT_EV_WRITE)) {
+		if (bt_pio_flush(io) == 0 && io->out.len - io->out_off < BT_PIO_LOW &&
+			io->cb.drained)
+			io->cb.drained(io->ud);
+	}
+}
+
+struct bt_buf *
+bt_pio_out(struct bt_peer_io *io)
+{
+	return &io->out;
+}
+
+size_t
+bt_pio_queued(const struct bt_peer_io *io)
+{
+	return io->out.len - io->out_off;
+}
+
+void
+bt_pio_last_words(struct bt_peer_io *io)
+{
+	if (io->fd >= 0 && !io->connecting && io->out.len > io->out_off)
+		send_queued(io);
+}
+
+void
+bt_pio_close(struct bt_peer_io *io)
+{
+	if (io->fd < 0)
+		return;
+	bt_io_del(io->loop, io->fd);
+	close(io->fd);
+	io->fd = -1;
+}
+
+int
+bt_pio_is_closed(const struct bt_peer_io *io)
+{
+	return io->fd < 0;
+}
+
+void
+bt_pio_free(struct bt_peer_io *io)
+{
+	if (!io)
+		return;
+	bt_pio_close(io);
+	free(io->in);
+	bt_buf_free(&io->out);
+	free(io);
+}
+
+uint64_t
+bt_pio_last_recv(const struct bt_peer_io *io)
+{
+	return io->last_recv_ms;
+}
+
+uint64_t
+bt_pio_last_send(const struct bt_peer_io *io)
+{
+	return io->last_send_ms;
+}

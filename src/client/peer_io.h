@@ -1,0 +1,83 @@
+/* peer_io.h - the transport of one peer connection: the socket, its send
+ * queue and its partial-message buffer (Transmission's peer-io, btpd's
+ * net.c).
+ *
+ * The message layer above never calls send() or recv(): it appends
+ * messages to bt_pio_out() and calls bt_pio_flush(); bytes that arrive
+ * are handed to cb->data together with whatever was left over from the
+ * last read, in one shared receive buffer (struct bt_pio_rbuf, one per
+ * client), so a peer keeps only its own partial message between reads.
+ * An encrypted stream or uTP will change this file, not the protocol
+ * code.
+ *
+ * Life: bt_pio_new -> ... -> bt_pio_close (the socket goes at once; the
+ * object stays readable, so a loop over peers may still look at it) ->
+ * bt_pio_free.  Nothing here prints or exits. */
+#ifndef BT_PEER_IO_H
+#define BT_PEER_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+struct bt_loop;
+struct bt_peer_io;
+
+/* The receive buffer every connection of a client reads into: large
+ * enough for the largest message accepted plus a handshake. */
+struct bt_pio_rbuf {
+	uint8_t *p;
+	size_t len;
+};
+
+/* Refill the send queue when it drops below this many bytes. */
+#define BT_PIO_LOW	(64u << 10)
+
+struct bt_pio_cb {
+	/* Outgoing connect finished (only for connecting connections). */
+	void (*connected)(void *ud);
+	/* buf[0..len): the parked partial message and what just arrived.
+	 * Return the bytes used (the rest is parked for the next read), or
+	 * -1 to give up on the connection (cb->closed follows). */
+	ssize_t (*data)(void *ud, const uint8_t *buf, size_t len);
+	/* The socket was read dry (once per readable event, after the
+	 * data calls): a good moment to send. */
+	void (*read_done)(void *ud);
+	/* Writable again with less than BT_PIO_LOW queued. */
+	void (*drained)(void *ud);
+	/* The connection is gone: why is a static text ("closed",
+	 * "connect failed", "recv failed", "send failed", "protocol
+	 * error", "out of memory").  The socket is already closed. */
+	void (*closed)(void *ud, const char *why);
+};
+
+/* A transport over fd (non-blocking; owned from now on).  connecting:
+ * the fd is a connect() in progress.  NULL when out of memory or the
+ * loop has no room (fd closed then). */
+struct bt_peer_io *bt_pio_new(struct bt_loop *loop, int fd, int connecting,
+	struct bt_pio_rbuf *rbuf, const struct bt_pio_cb *cb, void *ud);
+/* Hand the connection to a new owner (the handshake gives it to a
+ * torrent's peer). */
+void bt_pio_set_cb(struct bt_peer_io *io, const struct bt_pio_cb *cb, void *ud);
+/* The send queue: append messages, then flush. */
+struct bt_buf *bt_pio_out(struct bt_peer_io *io);
+/* Send what the socket takes, watch for writability for the rest.
+ * Returns 0, or -1 when the connection failed (cb->closed has run). */
+int bt_pio_flush(struct bt_peer_io *io);
+/* Bytes waiting to be sent. */
+size_t bt_pio_queued(const struct bt_peer_io *io);
+/* One last non-blocking send of what is queued (shutting down). */
+void bt_pio_last_words(struct bt_peer_io *io);
+
+/* Close the socket now (no callback); the object lives until freed. */
+void bt_pio_close(struct bt_peer_io *io);
+int bt_pio_is_closed(const struct bt_peer_io *io);
+void bt_pio_free(struct bt_peer_io *io);
+
+/* Loop times (ms) of the last bytes received and sent. */
+uint64_t bt_pio_last_recv(const struct bt_peer_io *io);
+uint64_t bt_pio_last_send(const struct bt_peer_io *io);
+
+#endif

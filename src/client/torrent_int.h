@@ -1,0 +1,234 @@
+/* torrent_int.h - the engine's insides, shared by the files of the client
+ * layer and by nobody else (the public API is client.h and torrent.h).
+ *
+ *   client.c      the process: listening, handshakes, the torrent table,
+ *                 the tick, hash checks one torrent at a time, bandwidth
+ *   torrent.c     one torrent's life: metadata, start, check, stop,
+ *                 stats, its tick, trackers and web seeds
+ *   peer.c        a torrent's connections: attach after the handshake,
+ *                 connect out, kill, reap, bans, time-outs
+ *   peer_msgs.c   the message layer of one connection, with the table of
+ *                 extension messages (BEP 10)
+ *   pieces.c      blocks arriving, write runs, hash checks, bad data
+ *   upload.c      serving requests, under the bandwidth tree
+ *   choker.c      BitTornado's choker
+ *
+ * Peers never free themselves from inside a loop over peers: peer_kill()
+ * closes the transport at once and returns the peer's requests, and the
+ * struct is reaped on the next pass, so any loop over t->conns stays
+ * valid; dead peers are skipped. */
+#ifndef BT_TORRENT_INT_H
+#define BT_TORRENT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "bandwidth.h"
+#include "bitfield.h"
+#include "handshake.h"
+#include "peer_io.h"
+#include "peerwire.h"
+#include "picker.h"
+#include "torrent.h"
+
+struct bt_announcer;
+struct bt_storage;
+struct bt_webseed;
+struct bt_client;
+
+#define TICK_MS			250
+#define IDLE_TICK_MS		5000	/* when no torrent has anything to do */
+#define RECHOKE_MS		10000
+#define HANDSHAKE_MS		30000
+#define RESUME_SAVE_MS		(5 * 60 * 1000)
+#define UPQ_MAX			256		/* requests queued per peer */
+#define RQ_MAX			512		/* our requests out per peer */
+#define RQ_MIN			8
+#define PENDING_MAX		1000		/* addresses waiting to be tried */
+#define HALF_OPEN_MAX		8
+#define CONNS_CAP		500		/* whatever max_connections says */
+#define BANS_MAX		256
+#define SEEN_MAX		64		/* seeds remembered for an hour */
+#define CONTRIB_MAX		4
+#define STRIKE_BAN		4
+
+struct peer {
+	struct bt_torrent *s;
+	struct bt_peer_io *io;
+	struct sockaddr_storage addr;
+	uint32_t serial;
+	uint8_t incoming, dead, fast, ltep;
+	uint8_t am_choking, am_interested, peer_choking, peer_interested;
+	uint8_t snubbed, seed, got_bf, pref, refill, upload_only;
+	uint8_t peer_id[20];
+	uint8_t ext_ids[8];	/* the peer's ids for our extensions (peer_msgs.c) */
+	char client[32];
+	struct bt_bitfield has;
+	int64_t offered;	/* super-seeding: the piece offered, -1 none */
+	/* Our requests to the peer, oldest first. */
+	struct bt_block rq[RQ_MAX];
+	unsigned nrq;
+	unsigned reqq;		/* the peer's own queue limit (BEP 10) */
+	/* The peer's requests to us, a ring. */
+	struct bt_block up[UPQ_MAX];
+	unsigned up_head, nup;
+	uint64_t born_ms, last_block_ms;
+	uint64_t dl_tick, ul_tick, downloaded, uploaded;
+	double dl_rate, ul_rate;
+};
+
+struct contrib {
+	uint32_t piece;
+	uint32_t serial[CONTRIB_MAX];
+	struct sockaddr_storage addr[CONTRIB_MAX];
+	uint8_t n, many;
+};
+
+struct ban {
+	struct sockaddr_storage addr;
+	int strikes;
+};
+
+struct bt_torrent {
+	struct bt_client *c;
+	struct bt_loop *loop;
+	uint8_t info_hash[20];
+	const struct bt_meta *m;	/* NULL until bt_torrent_set_meta */
+	struct bt_torrent_opts o;
+	struct bt_torrent_cb cb;
+	void *ud;
+	char *root, *resume_path, *ip, *seed_id, *ua;
+	int8_t *prio;
+	int start_wanted;		/* bt_torrent_start before the metadata */
+
+	enum bt_torrent_state state;
+	struct bt_storage *st;
+	struct bt_picker *pk;
+	struct bt_bitfield have;
+	struct bt_announcer *ann;
+	struct bt_webseed **ws;
+	size_t nws;
+	uint32_t check_next;		/* the slice check's next piece */
+
+	struct peer **conns;
+	size_t nconns, conns_cap;
+	unsigned ever_incoming;
+	uint32_t next_serial;
+	struct sockaddr_storage *pending;
+	size_t npending;
+	struct ban bans[BANS_MAX];
+	size_t nbans;
+	uint64_t seen_ms[SEEN_MAX];
+	struct contrib *contrib;
+	size_t ncontrib, contrib_cap;
+
+	uint16_t *seen;		/* super-seeding: HAVEs seen per piece */
+	uint8_t *wbuf;		/* the write run (pieces.c), while downloading */
+	uint32_t wcap, run_piece, run_begin, run_len;
+	struct bt_pw_limits lim;
+	uint8_t bf_reserved[8];
+	struct bt_band up_band, down_band;
+
+	uint64_t reap_timer;
+	uint64_t once_timer;	/* one shot: the closed callback */
+	uint64_t last_rechoke_ms, last_rotate_ms, last_resume_ms, last_more_ms;
+	uint64_t uploaded, downloaded, dl_tick, ul_tick;
+	double up_rate, down_rate, eta_rate;
+	size_t ul_rr;		/* where the next upload turn starts */
+	uint64_t wanted_bytes, have_bytes;
+	uint32_t hash_fails;
+	uint64_t swarm_have_tick;
+	double swarm_rate;
+	int complete_at_start, finished_sent, failed;
+	uint64_t rng;
+};
+
+/* ---- torrent.c ---- */
+uint64_t tor_rnd(struct bt_torrent *s);
+uint64_t tor_now(const struct bt_torrent *s);
+void tor_say(struct bt_torrent *s, int kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int tor_running(const struct bt_torrent *s);	/* downloading or seeding */
+void tor_fail(struct bt_torrent *s, int rc, const char *what);
+void tor_write_resume(struct bt_torrent *s);
+void tor_kick_webseeds(struct bt_torrent *s);
+/* The client's tick: dt seconds since the last.  Returns 1 if the
+ * torrent has anything going on (peers, addresses to try, downloads). */
+int tor_tick(struct bt_torrent *s, uint64_t now, double dt);
+/* One slice of the start-up check; 1 when the check is over. */
+int tor_check_slice(struct bt_torrent *s);
+
+/* ---- peer.c ---- */
+int peer_same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+struct ban *peer_ban_find(struct bt_torrent *s, const struct sockaddr_storage *a, int add);
+int peer_banned(struct bt_torrent *s, const struct sockaddr_storage *a);
+void peer_kill(struct peer *p, const char *why);
+void peer_flush(struct peer *p);
+size_t peer_live_count(const struct bt_torrent *s);
+unsigned peer_conn_limit(const struct bt_torrent *s);
+/* An incoming connection for s may go on to the handshake's end. */
+int peer_may_accept(struct bt_torrent *s, const struct sockaddr_storage *addr);
+/* A finished handshake becomes a peer of s. */
+int peer_attach(struct bt_torrent *s, const struct bt_hs_result *r);
+void peer_connect_some(struct bt_torrent *s);
+void peer_tick(struct peer *p, uint64_t now);
+void peer_shutdown_all(struct bt_torrent *s);
+void peer_free_all(struct bt_torrent *s);
+
+/* ---- peer_msgs.c ---- */
+extern const struct bt_pio_cb peer_msgs_cb;
+void peer_send_have_state(struct peer *p);
+void peer_set_interest(struct peer *p, int want);
+void peer_update_interest(struct peer *p);
+void peer_fill_requests(struct peer *p);
+void peer_drop_requests(struct peer *p);
+void peer_cancel_elsewhere(struct bt_torrent *s, struct peer *from, uint32_t piece,
+	uint32_t begin);
+void peer_superseed_offer(struct peer *p);
+
+/* ---- pieces.c ---- */
+void pieces_got_block(struct bt_torrent *s, struct peer *from, uint32_t piece,
+	uint32_t begin, const uint8_t *data, uint32_t len);
+int pieces_run_flush(struct bt_torrent *s);
+void pieces_broadcast_have(struct bt_torrent *s, uint32_t piece);
+void pieces_superseed_start(struct bt_torrent *s);
+void pieces_contrib_free(struct bt_torrent *s);
+/* 1 if peers sent blocks of the piece being assembled. */
+int pieces_peers_helped(struct bt_torrent *s, uint32_t piece);
+
+/* ---- upload.c ---- */
+void upload_pump(struct peer *p);
+/* One block for each peer of s that has a request waiting; 1 if any
+ * went (the client's shared-budget turns). */
+int upload_turn(struct bt_torrent *s);
+
+/* ---- choker.c ---- */
+void choker_rechoke(struct bt_torrent *s);
+void choker_rotate(struct bt_torrent *s);
+
+/* ---- client.c ---- */
+struct bt_loop;
+void client_add_torrent(struct bt_client *c, struct bt_torrent *t);
+void client_remove_torrent(struct bt_client *c, struct bt_torrent *t);
+/* An outgoing connection for t to a (counted in t->half_open/hs_out). */
+int client_connect(struct bt_client *c, struct bt_torrent *t,
+	const struct sockaddr_storage *a);
+/* 1 if an outgoing handshake of t with a is under way. */
+int client_hs_known(const struct bt_client *c, const struct bt_torrent *t,
+	const struct sockaddr_storage *a, int same_host_too);
+/* t's outgoing handshakes: still connecting, and all of them. */
+void client_hs_count(const struct bt_client *c, const struct bt_torrent *t,
+	unsigned *connecting, unsigned *all);
+/* The shared receive buffer must hold n bytes (0, or BT_E_NOMEM). */
+int client_rbuf_need(struct bt_client *c, size_t n);
+struct bt_pio_rbuf *client_rbuf(struct bt_client *c);
+struct bt_band *client_up_band(struct bt_client *c);
+struct bt_band *client_down_band(struct bt_client *c);
+uint16_t client_port(const struct bt_client *c);
+/* Something happened: tick at full rate again. */
+void client_wake(struct bt_client *c);
+/* s wants its start-up check: queued, one torrent at a time. */
+void client_check_queue(struct bt_client *c);
+
+#endif
