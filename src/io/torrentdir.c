@@ -6,7 +6,9 @@
  * candidates in path order, keeps what did not change, reads the rest one
  * file at a time, decides duplicates as it goes (the first path with a
  * hash wins, so a file's fate is known when it is reached) and reports
- * events at once, then commits. */
+ * events at once, then commits.  The files of the set that went or changed
+ * are reported first; one that becomes a duplicate is reported just
+ * before the ADDED of the path that now has its hash. */
 #include "torrentdir.h"
 #include "err.h"
 #include "fileio.h"
@@ -513,18 +515,15 @@ htab_init(struct htab *t, size_t n)
 	return t->slot ? 0 : BT_E_NOMEM;
 }
 
-/* The index + 1 of an entry of v with this hash that is not to be read
- * again (refused), or 0. */
+/* The index + 1 of the entry of v with this hash, or 0. */
 static size_t
 htab_find(const struct htab *t, const struct bt_tdir *d, const struct ent *v,
 	const uint8_t *hash)
 {
 	size_t h = (size_t)bt_siphash(&d->key, hash, 20) & t->mask;
-	for (; t->slot[h]; h = (h + 1) & t->mask) {
-		const struct ent *x = &v[t->slot[h] - 1];
-		if (!x->retry && memcmp(x->hash, hash, 20) == 0)
+	for (; t->slot[h]; h = (h + 1) & t->mask)
+		if (memcmp(v[t->slot[h] - 1].hash, hash, 20) == 0)
 			return t->slot[h];
-	}
 	return 0;
 }
 
@@ -684,6 +683,23 @@ read_new(struct scan *sc, struct ent *e, struct file *f)
 		warn(sc->d, BT_TDIR_ERRORS, e->path, NULL, r, what);
 	} else {
 		e->ok = 1;
+	}
+}
+
+/* Report first the files of the set that went or changed (both lists are
+ * in path order). */
+static void
+drop_gone(struct scan *sc)
+{
+	struct bt_tdir *d = sc->d;
+	size_t j = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		struct ent *old = &d->e[i];
+		int c = 1;
+		while (j < sc->n && (c = strcmp(sc->c[j].path, old->path)) < 0)
+			j++;
+		if (c != 0 || old->retry || !same_stamp(&old->st, &sc->c[j].st))
+			emit_removed(sc, old);
 	}
 }
 
@@ -877,6 +893,7 @@ bt_tdir_scan(struct bt_tdir *d)
 		errno = err;
 		return e;
 	}
+	drop_gone(&sc);
 	for (size_t i = 0; i < sc.n; i++)
 		take_cand(&sc, i);
 	commit(&sc);

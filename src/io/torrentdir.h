@@ -17,8 +17,11 @@
  *            duplicate whose original went.  The event carries the bytes
  *            read and their parsed view, which the caller may keep
  *            (bt_tdir_take), so it never reads a file that changed since.
- * For one info hash a REMOVED always comes before an ADDED, so the set
- * never holds two paths with the same hash, even within a scan.
+ * Files that went or changed are reported first, in path order; then the
+ * paths in order, a file that became a duplicate just before the ADDED of
+ * the path that took its hash.  So for one info hash a REMOVED always
+ * comes before an ADDED, and the set never holds two paths with the same
+ * hash, even within a scan.
  *
  * Problems are warned about once: a file that cannot be read or is not a
  * valid torrent, and a duplicate, until the file changes; an unreadable
