@@ -740,7 +740,7 @@ take_cand(struct scan *sc, size_t i)
 		} else {
 			htab_put(&sc->win, d, sc->ne, i);
 			e->dup = 0;
-			if (old && old->kept && old->active)
+			if (old && old->kept && old->active && !old->gone)
 				e->active = 1;	/* unchanged and still in the set */
 			else
 				join(sc, e, &f);
@@ -838,7 +838,7 @@ commit(struct scan *sc)
 	for (i = 0; i < d->n; i++) {
 		struct ent *old = &d->e[i];
 		if (!old->kept)
-			emit_removed(sc, old);	/* deleted, or beyond a limit */
+			emit_removed(sc, old);	/* (drop_gone did; so every user comes back) */
 	}
 	for (i = 0; i < d->n; i++)
 		if (!d->e[i].kept)

@@ -71,7 +71,7 @@ enum bt_tdir_event_kind {
 
 struct bt_tdir_event {
 	int kind;		/* enum bt_tdir_event_kind */
-	const char *path;	/* the .torrent file */
+	const char *path;	/* the .torrent file (valid during the call) */
 	uint8_t info_hash[20];
 	/* ADDED: the file's bytes and the checked view over them, valid
 	 * during the call unless taken (bt_tdir_take). */

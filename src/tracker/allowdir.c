@@ -5,8 +5,6 @@
 #include "metainfo.h"
 #include "str.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
