@@ -1,15 +1,16 @@
 /* allowdir.h - the tracker's allowed set: --allowed_dir and --allowed_list.
  *
- * allowed_dir: a scanner remembers every .torrent file it has seen with
- * its modification time and size, and re-reads a file only when these
- * change.  The directory is searched "semi-recursively", as BitTornado
- * does: every *.torrent file in it; only when it holds none, each
- * sub-directory the same way, down to a bounded depth.  Names starting
- * with '.' are ignored; symbolic links are followed, each directory is
- * entered at most once per scan.  Files that cannot be read or are not
- * valid torrents are reported once (until they change), and so are
- * duplicates (an info hash already given by an earlier path in byte
- * order).
+ * allowed_dir: the directory scanner of torrentdir.h, keeping what the
+ * tracker needs of each torrent.  It remembers every .torrent file it has
+ * seen with its modification time and size, and re-reads a file only when
+ * these change.  The directory is searched "semi-recursively", as
+ * BitTornado does: every *.torrent file in it; only when it holds none,
+ * each sub-directory the same way, down to a bounded depth.  Names
+ * starting with '.' are ignored; symbolic links are followed, each
+ * directory is entered at most once per scan.  Files that cannot be read
+ * or are not valid torrents are reported once (until they change), and so
+ * are duplicates (an info hash already given by an earlier path in byte
+ * order) and unreadable sub-directories (until they can be read).
  *
  * allowed_list: a text file of info hashes, 40 hex digits per line;
  * blank lines and lines starting with '#' are skipped, whitespace around
@@ -23,20 +24,22 @@
 #include <stdint.h>
 
 #include "fileio.h"
+#include "torrentdir.h"
 
 #include "tracker.h"	/* struct bt_allowed */
 
-#define BT_ALLOWDIR_MAX_FILES	1000000u	/* .torrent files (and directories) */
-#define BT_ALLOWDIR_MAX_SIZE	((size_t)64 << 20)	/* bytes of one .torrent */
-#define BT_ALLOWDIR_MAX_DEPTH	32u		/* sub-directory levels */
-#define BT_ALLOWDIR_MAX_PATH	4096		/* bytes of a path */
+#define BT_ALLOWDIR_MAX_FILES	BT_TDIR_MAX_FILES	/* .torrent files (and directories) */
+#define BT_ALLOWDIR_MAX_SIZE	BT_TDIR_MAX_SIZE	/* bytes of one .torrent */
+#define BT_ALLOWDIR_MAX_DEPTH	BT_TDIR_MAX_DEPTH	/* sub-directory levels */
+#define BT_ALLOWDIR_MAX_PATH	BT_TDIR_MAX_PATH	/* bytes of a path */
 
 enum bt_allowdir_kind {
-	BT_ALLOWDIR_ERRORS = 1,	/* "**warning** <path> has errors" */
-	BT_ALLOWDIR_DUPLICATE,	/* "**warning** <path> is a duplicate torrent for <other>" */
-	BT_ALLOWDIR_DIR,	/* a sub-directory could not be read (skipped) */
-	BT_ALLOWDIR_LIMIT,	/* too many files, too deep or a path too long:
-				 * the rest is ignored */
+	BT_ALLOWDIR_ERRORS = BT_TDIR_ERRORS,	/* "**warning** <path> has errors" */
+	BT_ALLOWDIR_DUPLICATE = BT_TDIR_DUPLICATE,
+				/* "**warning** <path> is a duplicate torrent for <other>" */
+	BT_ALLOWDIR_DIR = BT_TDIR_DIR,	/* a sub-directory could not be read (skipped) */
+	BT_ALLOWDIR_LIMIT = BT_TDIR_LIMIT,	/* too many files, too deep or a path too
+				 * long: the rest is ignored */
 };
 
 struct bt_allowdir_warning {
@@ -66,7 +69,8 @@ void bt_allowdir_free(struct bt_allowdir *d);
 /* Rescan.  *changed (may be NULL) tells whether the allowed set differs
  * from the previous scan's (always 1 after the first successful scan with
  * torrents).  Returns 0, BT_E_IO when the directory itself cannot be read
- * (errno kept) or BT_E_NOMEM; on failure the previous set stays. */
+ * (errno kept) or BT_E_NOMEM; on failure *changed is 0, so the caller keeps
+ * the set it has, and a later scan tells the changes since. */
 int bt_allowdir_scan(struct bt_allowdir *d, int *changed);
 
 /* The allowed set of the last successful scan, in path order, without
