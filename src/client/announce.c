@@ -4,9 +4,9 @@
  * round, a round walks order[] (the tiers laid end to end, so "tiers in
  * order, trackers in a tier in order" is just pos = 0, 1, ...) and keeps at
  * most one attempt in flight, HTTP through httpc or UDP through a resolve,
- * a socket per address family and a retransmit timer (tm_udp).  Stopping
- * is a separate path: one attempt to the last tracker that answered,
- * bounded by tm_stop, then cb->stopped from tm_done.
+ * the UDP mux (shared, or the announcer's own) and a retransmit timer
+ * (tm_udp).  Stopping is a separate path: one attempt to the last tracker
+ * that answered, bounded by tm_stop, then cb->stopped from tm_done.
  *
  * State changes are made before any host callback runs, and every
  * function calls the host last, so a callback may call the announcer's
@@ -23,6 +23,7 @@
 #include "str.h"
 #include "reactor.h"
 #include "resolve.h"
+#include "udp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,8 +45,6 @@
 #define UDP_CONN_TTL_MS		60000u	/* BEP 15: a connection id lasts 1 min */
 #define UDP_RETRANS_MS		15000u	/* BEP 15: 15 * 2^n seconds */
 #define UDP_RETRANS_SHIFT	8
-#define UDP_RECV_BUF		8192	/* bytes of one datagram looked at */
-#define UDP_RECV_BATCH		32	/* datagrams read per wake-up */
 #define UDP_PROTOCOL_ID		0x41727101980ULL
 
 /* ---- small helpers ---- */
@@ -416,9 +415,10 @@ struct bt_announcer {
 	struct bt_ann_req req;
 	struct bt_httpc *http;
 	struct bt_resolve *res;
-	int ufd[2];		/* UDP sockets: IPv4, IPv6 */
+	struct bt_udp *udp;	/* the UDP mux, NULL without UDP trackers */
+	int udp_own;		/* made here (no shared one given) */
+	uint64_t udp_rx;	/* our receiver on it */
 	int uphase;		/* 0 resolving, 1 connect sent, 2 announce sent */
-	int ucur;		/* the socket in use */
 	struct sockaddr_storage uaddr;
 	uint32_t utid;
 	unsigned un;
@@ -628,6 +628,8 @@ dup_opt(const char *s, int *bad)
 	return c;
 }
 
+static int udp_attach(struct bt_announcer *a, struct bt_udp *shared);
+
 /* see announce.h */
 int
 bt_announcer_new(struct bt_announcer **out, struct bt_loop *loop, const struct bt_meta *m,
@@ -647,7 +649,6 @@ bt_announcer_new(struct bt_announcer **out, struct bt_loop *loop, const struct b
 	a->loop = loop;
 	a->cb = *cb;
 	a->ud = ud;
-	a->ufd[0] = a->ufd[1] = -1;
 	memcpy(a->req.info_hash, o->info_hash, 20);
 	memcpy(a->req.peer_id, o->peer_id, 20);
 	a->req.port = o->port;
@@ -683,6 +684,10 @@ bt_announcer_new(struct bt_announcer **out, struct bt_loop *loop, const struct b
 	if (a->ntrk == 0) {
 		bt_announcer_free(a);
 		return BT_E_NOENT;
+	}
+	if ((rc = udp_attach(a, o->udp)) < 0) {
+		bt_announcer_free(a);
+		return rc;
 	}
 	/* BEP 12: each tier shuffled once. */
 	for (size_t k = 0; k < a->ntiers; k++) {
@@ -731,11 +736,11 @@ bt_announcer_free(struct bt_announcer *a)
 		bt_timer_del(a->loop, a->tm_stop);
 	if (a->tm_done)
 		bt_timer_del(a->loop, a->tm_done);
-	for (int k = 0; k < 2; k++)
-		if (a->ufd[k] >= 0) {
-			bt_io_del(a->loop, a->ufd[k]);
-			close(a->ufd[k]);
-		}
+	if (a->udp) {
+		bt_udp_unlisten(a->udp, a->udp_rx);
+		if (a->udp_own)
+			bt_udp_free(a->udp);
+	}
 	for (size_t k = 0; k < a->ntrk; k++) {
 		free(a->trk[k].url);
 		free(a->trk[k].host);
@@ -1014,15 +1019,12 @@ static int
 udp_xmit(struct bt_announcer *a)
 {
 	uint64_t now = bt_loop_now_ms(a->loop), base, delay;
-	ssize_t n;
 	unsigned sh;
+	int rc;
 
-	do
-		n = sendto(a->ufd[a->ucur], a->upkt, a->uplen, 0,
-			(const struct sockaddr *)&a->uaddr, bt_addr_len(&a->uaddr));
-	while (n < 0 && errno == EINTR);
-	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
-		return errno ? errno : EIO;
+	/* A full send buffer counts as sent (the mux drops it quietly). */
+	if ((rc = bt_udp_send(a->udp, &a->uaddr, a->upkt, a->uplen)) < 0)
+		return rc != BT_E_IO ? EAFNOSUPPORT : errno ? errno : EIO;
 	/* BEP 15's 15 * 2^n s, with the first step shrunk so that a few
 	 * tries fit in the attempt's time. */
 	base = a->http_timeout_ms / 4;
@@ -1127,50 +1129,43 @@ udp_packet(struct bt_announcer *a, const uint8_t *p, size_t n)
 	free(r.peers);
 }
 
-static void
-on_udp_read(struct bt_loop *loop, int fd, unsigned revents, void *ud)
+/* The mux offers every datagram: ours is a BEP 15 reply carrying the
+ * transaction we wait for, from where we sent it. */
+static int
+on_udp_recv(struct bt_udp *u, const struct sockaddr_storage *from, const uint8_t *p,
+	size_t n, void *ud)
 {
 	struct bt_announcer *a = ud;
-	uint8_t buf[UDP_RECV_BUF];
 
-	(void)loop;
-	(void)revents;
-	for (int k = 0; k < UDP_RECV_BATCH; k++) {
-		struct sockaddr_storage from;
-		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;	/* EAGAIN, or an error reported for an old send */
-		}
-		/* Only the answer we wait for, from where we sent it. */
-		if (!a->busy || !a->cur->udp || a->uphase == 0 || fd != a->ufd[a->ucur] ||
-		    !bt_addr_equal(&from, &a->uaddr))
-			continue;
-		udp_packet(a, buf, (size_t)n);
-	}
+	(void)u;
+	if (!a->busy || !a->cur->udp || a->uphase == 0 ||
+	    bt_udp_kind(p, n) != BT_UDP_TRACKER || get32(p + 4) != a->utid ||
+	    !bt_addr_equal(from, &a->uaddr))
+		return 0;
+	udp_packet(a, p, n);
+	return 1;
 }
 
+/* With UDP trackers: listen on the shared mux, or on one of our own. */
 static int
-udp_socket(struct bt_announcer *a, int family)
+udp_attach(struct bt_announcer *a, struct bt_udp *shared)
 {
-	struct sockaddr_storage any;
-	int k = family == AF_INET6, fd, rc;
+	size_t k;
+	int rc;
 
-	if (a->ufd[k] >= 0)
-		return k;
-	if ((rc = bt_addr_any(&any, family, 0)) < 0)
-		return rc;
-	fd = bt_net_udp_bind(&any, family == AF_INET6 ? BT_NET_V6ONLY : 0);
-	if (fd < 0)
-		return fd;
-	if ((rc = bt_io_add(a->loop, fd, BT_EV_READ, on_udp_read, a)) < 0) {
-		close(fd);
-		return rc;
+	for (k = 0; k < a->ntrk && !a->trk[k].udp; k++)
+		;
+	if (k == a->ntrk)
+		return 0;
+	if (shared) {
+		a->udp = shared;
+	} else {
+		if ((rc = bt_udp_new(&a->udp, a->loop, NULL)) < 0)
+			return rc;
+		a->udp_own = 1;
 	}
-	a->ufd[k] = fd;
-	return k;
+	a->udp_rx = bt_udp_listen(a->udp, on_udp_recv, a);
+	return a->udp_rx ? 0 : BT_E_NOMEM;
 }
 
 static void
@@ -1190,11 +1185,6 @@ on_resolved(struct bt_loop *loop, int rc, const struct sockaddr_storage *addr, s
 	a->udeadline = bt_loop_now_ms(loop) + attempt_timeout_ms(a);
 	/* The first address we can send to (no IPv6 route: the next). */
 	for (size_t k = 0; k < n; k++) {
-		if ((rc = udp_socket(a, addr[k].ss_family)) < 0) {
-			err = rc == BT_E_IO ? errno : EAFNOSUPPORT;
-			continue;
-		}
-		a->ucur = rc;
 		a->uaddr = addr[k];
 		a->un = 0;
 		err = conn_valid(a, a->cur) ? udp_send_announce(a) : udp_send_connect(a);

@@ -19,7 +19,10 @@
  *    download finishes (not when it was complete at start), stopped at
  *    shutdown (bounded wait).  BitTornado's bugs are not reproduced: the
  *    key is sent as 8 hex digits, trackerid is echoed, UDP event codes are
- *    BEP 15's.
+ *    BEP 15's.  UDP goes through a bt_udp mux (udp.h), normally one for
+ *    the whole process: the announcer claims a datagram only when it
+ *    comes from the tracker address it sent to and carries the
+ *    transaction id it waits for.
  *
  * Nothing here prints or exits; errors are negative BT_E_* codes and
  * tracker messages reach the caller through a callback. */
@@ -34,6 +37,7 @@
 
 struct bt_loop;
 struct bt_meta;
+struct bt_udp;
 
 enum bt_ann_event {
 	BT_ANN_NONE = 0,
@@ -155,6 +159,10 @@ struct bt_announcer_opts {
 	int family;			/* AF_UNSPEC, or AF_INET only */
 	uint64_t seed;			/* randomness for shuffles and keys;
 					 * 0: from the clock */
+	struct bt_udp *udp;		/* the process's UDP mux, shared by
+					 * every announcer (and DHT, uTP); it
+					 * must outlive the announcer.  NULL:
+					 * the announcer makes its own. */
 };
 
 /* An announcer for the trackers of m (announce-list, else announce, also

@@ -4,7 +4,8 @@
  * (events, peers, tracker id, warnings, refusals, bad data, 404, timeouts,
  * the stop timeout), tier fallback and BEP 12 move-to-front, and a UDP
  * tracker (connect, connection id reuse, stray packets, event codes, URL
- * data, error replies, retransmits). */
+ * data, error replies, retransmits), also with several announcers on one
+ * shared UDP mux. */
 #define _GNU_SOURCE
 #include "announce.h"
 #include "benc.h"
@@ -13,6 +14,7 @@
 #include "metainfo.h"
 #include "net.h"
 #include "reactor.h"
+#include "udp.h"
 #include "check.h"
 #include "bdsl.h"
 #include "loop.h"
@@ -1207,6 +1209,86 @@ test_udp_announcer(void)
 	}
 }
 
+/* Announcers sharing one UDP mux: each takes its own replies (two on one
+ * tracker, one on another), stray replies (wrong transaction, wrong port)
+ * are claimed by none, and no announcer opens a socket of its own. */
+static void
+test_udp_shared(void)
+{
+	struct usrv s1, s2;
+	struct host h1, h2, h3;
+	struct bt_announcer *a1, *a2, *a3;
+	struct bt_announcer_opts o;
+	struct bt_udp *u;
+	struct bt_udp_stats st;
+	struct sockaddr_storage l;
+	char url1[160], url2[160];
+	unsigned nfd;
+
+	if (usrv_start(&s1, U_OK, AF_INET) < 0 || usrv_start(&s2, U_OK, AF_INET) < 0) {
+		CHECK(!"udp server");
+		return;
+	}
+	s1.stray = 1;
+	snprintf(url1, sizeof(url1), "udp://127.0.0.1:%u/one", (unsigned)s1.port);
+	snprintf(url2, sizeof(url2), "udp://127.0.0.1:%u/two", (unsigned)s2.port);
+	CHECK_INT(bt_udp_new(&u, loop, NULL), ==, 0);
+	nfd = bt_io_count(loop);
+	opts_init(&o, 11);
+	o.http_timeout_ms = 8000;	/* first retransmit after 2 s: none here */
+	o.udp = u;
+	CHECK_INT(ann_new(&a1, url1, NULL, &o, &h1), ==, 0);
+	o.seed = 12;
+	CHECK_INT(ann_new(&a2, url1, NULL, &o, &h2), ==, 0);
+	o.seed = 13;
+	CHECK_INT(ann_new(&a3, url2, NULL, &o, &h3), ==, 0);
+	bt_announcer_start(a1);
+	bt_announcer_start(a2);
+	bt_announcer_start(a3);
+	loop_run_until(loop, &h1.npeer_calls, 1, 3000);
+	loop_run_until(loop, &h2.npeer_calls, 1, 3000);
+	loop_run_until(loop, &h3.npeer_calls, 1, 3000);
+	CHECK_INT(s1.nconnect, ==, 2);
+	CHECK_INT(s1.nannounce, ==, 2);
+	CHECK(s1.conn_used[0] == GOOD_CID);	/* the strays were not taken */
+	CHECK(s1.conn_used[1] == GOOD_CID);
+	CHECK_STR(s1.urldata[0], "/one");
+	CHECK_INT(s2.nannounce, ==, 1);
+	CHECK_STR(s2.urldata[0], "/two");
+	CHECK_INT(h1.npeers, ==, 2);
+	CHECK_INT(h2.npeers, ==, 2);
+	CHECK_INT(h3.npeers, ==, 2);
+	CHECK_INT(h1.nerr + h2.nerr + h3.nerr, ==, 0);
+	CHECK_STR(last_msg(&h1, 'I'), url1);
+	CHECK_STR(last_msg(&h2, 'I'), url1);
+	CHECK_STR(last_msg(&h3, 'I'), url2);
+	/* One IPv4 socket for the three, the mux's. */
+	CHECK_INT(bt_io_count(loop), ==, nfd + 1);
+	CHECK_INT(bt_udp_local(u, AF_INET, &l), ==, 0);
+	bt_udp_stats(u, &st);
+	CHECK_INT(s1.npkt, ==, 4);	/* no retransmit: nobody took another's reply */
+	CHECK_INT(st.unclaimed, ==, 4);	/* two strays per connect to s1 */
+	CHECK_INT(st.sent, ==, 6);
+
+	/* One announcer goes; the others still get their replies. */
+	bt_announcer_free(a1);
+	bt_announcer_completed(a2);
+	bt_announcer_completed(a3);
+	loop_run_until(loop, &h2.npeer_calls, 2, 3000);
+	loop_run_until(loop, &h3.npeer_calls, 2, 3000);
+	CHECK_INT(s1.nannounce, ==, 3);
+	CHECK_INT(s1.events[2], ==, 1);	/* completed */
+	CHECK_INT(s2.nannounce, ==, 2);
+	CHECK_INT(h2.nerr + h3.nerr, ==, 0);
+	bt_announcer_free(a2);
+	bt_announcer_free(a3);
+	CHECK_INT(bt_io_count(loop), ==, nfd + 1);	/* the mux stays */
+	bt_udp_free(u);
+	CHECK_INT(bt_io_count(loop), ==, nfd);
+	usrv_stop(&s1);
+	usrv_stop(&s2);
+}
+
 int
 main(void)
 {
@@ -1220,6 +1302,7 @@ main(void)
 	test_http_errors();
 	test_tiers();
 	test_udp_announcer();
+	test_udp_shared();
 	bt_loop_free(loop);
 	return check_summary("announce");
 }
