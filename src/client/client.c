@@ -9,6 +9,7 @@
 #include "net.h"
 #include "reactor.h"
 #include "torrent_int.h"
+#include "udp.h"
 
 #define UPLOAD_TURNS	64	/* shared-budget rounds per tick at most */
 
@@ -23,6 +24,7 @@ struct bt_client {
 	struct bt_loop *loop;
 	struct bt_client_opts o;
 	struct bt_peerlisten *pl;
+	struct bt_udp *udp;		/* every UDP user's one socket per family */
 	struct bt_pio_rbuf rbuf;
 	struct bt_band up, down;
 
@@ -417,6 +419,12 @@ client_rbuf(struct bt_client *c)
 	return &c->rbuf;
 }
 
+struct bt_udp *
+client_udp(struct bt_client *c)
+{
+	return c->udp;
+}
+
 struct bt_band *
 client_up_band(struct bt_client *c)
 {
@@ -456,7 +464,10 @@ bt_client_new(struct bt_client **out, struct bt_loop *loop, const struct bt_clie
 	bt_band_init(&c->up, NULL);
 	bt_band_init(&c->down, NULL);
 	bt_client_set_rates(c, o->max_upload_rate, o->max_download_rate);
+	/* UDP sockets open on first use, on an ephemeral port (DHT and
+	 * uTP will want the listening port: then it moves there). */
 	if ((rc = client_rbuf_need(c, 256u << 10)) < 0 ||
+		(rc = bt_udp_new(&c->udp, loop, NULL)) < 0 ||
 		(!o->no_listen &&
 		 (rc = bt_peerlisten_new(&c->pl, loop, &o->listen, on_accepted, c)) < 0)) {
 		bt_client_free(c);
@@ -487,6 +498,7 @@ bt_client_free(struct bt_client *c)
 	if (c->check_timer)
 		bt_timer_del(c->loop, c->check_timer);
 	bt_peerlisten_free(c->pl);
+	bt_udp_free(c->udp);
 	free(c->t);
 	free(c->rbuf.p);
 	free(c);

@@ -1,6 +1,7 @@
 /* client.h - the BitTorrent client, one per process (Transmission's
  * tr_session, btpd's net/btpd): the loop it runs on, the listening
- * socket(s) every torrent shares, the handshakes in progress, the torrents
+ * socket(s) every torrent shares, the one UDP socket (per address family)
+ * every user of UDP shares, the handshakes in progress, the torrents
  * indexed by info hash, the root of the bandwidth tree (one upload and one
  * download limit over all torrents), the hash checker that checks one
  * torrent at a time, and one tick for everything.

@@ -544,6 +544,7 @@ start_announcer(struct bt_torrent *s)
 	ao.user_agent = s->ua;
 	ao.http_timeout_ms = s->o.http_timeout_ms;
 	ao.seed = tor_rnd(s);
+	ao.udp = client_udp(s->c);
 	if (bt_announcer_new(&s->ann, s->loop, s->m, &ao, &acb, s) == 0)
 		bt_announcer_start(s->ann);
 	else

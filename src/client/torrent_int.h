@@ -36,6 +36,7 @@ struct bt_announcer;
 struct bt_storage;
 struct bt_webseed;
 struct bt_client;
+struct bt_udp;
 
 #define TICK_MS			250
 #define IDLE_TICK_MS		5000	/* when no torrent has anything to do */
@@ -223,6 +224,8 @@ void client_hs_count(const struct bt_client *c, const struct bt_torrent *t,
 /* The shared receive buffer must hold n bytes (0, or BT_E_NOMEM). */
 int client_rbuf_need(struct bt_client *c, size_t n);
 struct bt_pio_rbuf *client_rbuf(struct bt_client *c);
+/* The one UDP mux (udp.h) every announcer of the client shares. */
+struct bt_udp *client_udp(struct bt_client *c);
 struct bt_band *client_up_band(struct bt_client *c);
 struct bt_band *client_down_band(struct bt_client *c);
 uint16_t client_port(const struct bt_client *c);

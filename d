@@ -1,0 +1,1 @@
+d8:torrentsde7:versioni1ee
