@@ -14,9 +14,11 @@
 #include "applets.h"
 #include "benc.h"
 #include "cli.h"
+#include "dl_opts.h"
 #include "err.h"
 #include "fileio.h"
 #include "httpc.h"
+#include "ini.h"
 #include "metainfo.h"
 #include "msg.h"
 #include "net.h"
@@ -66,304 +68,12 @@
  * priorities, peer id, state directory.
  * ================================================================ */
 
-/* BitTornado's 59 options (download_bt1.py), in its order, then
- * save_options. */
-enum {
-	O_MAX_UPLOADS, O_KEEPALIVE_INTERVAL, O_DOWNLOAD_SLICE_SIZE, O_UPLOAD_UNIT_SIZE,
-	O_REQUEST_BACKLOG, O_MAX_MESSAGE_LENGTH, O_IP, O_MINPORT, O_MAXPORT,
-	O_RANDOM_PORT, O_METAFILE, O_URL, O_CRYPTO_ALLOWED, O_CRYPTO_ONLY,
-	O_CRYPTO_STEALTH, O_SELECTOR_ENABLED, O_EXPIRE_CACHE_DATA, O_PRIORITY,
-	O_SAVEAS, O_TIMEOUT, O_TIMEOUT_CHECK_INTERVAL, O_MAX_SLICE_LENGTH,
-	O_MAX_RATE_PERIOD, O_BIND, O_IPV6_ENABLED, O_IPV6_BINDS_V4, O_UPNP_NAT_ACCESS,
-	O_UPLOAD_RATE_FUDGE, O_TCP_ACK_FUDGE, O_DISPLAY_INTERVAL, O_REREQUEST_INTERVAL,
-	O_MIN_PEERS, O_HTTP_TIMEOUT, O_MAX_INITIATE, O_CHECK_HASHES, O_MAX_UPLOAD_RATE,
-	O_MAX_DOWNLOAD_RATE, O_ALLOC_TYPE, O_ALLOC_RATE, O_BUFFER_READS,
-	O_WRITE_BUFFER_SIZE, O_BREAKUP_SEED_BITFIELD, O_SNUB_TIME, O_SPEW,
-	O_RAREST_FIRST_CUTOFF, O_RAREST_FIRST_PRIORITY_CUTOFF, O_MIN_UPLOADS,
-	O_MAX_FILES_OPEN, O_ROUND_ROBIN_PERIOD, O_SUPER_SEEDER, O_SECURITY,
-	O_MAX_CONNECTIONS, O_AUTO_KICK, O_DOUBLE_CHECK, O_TRIPLE_CHECK, O_LOCK_FILES,
-	O_LOCK_WHILE_READING, O_AUTO_FLUSH, O_DEDICATED_SEED_ID,
-	O_SAVE_OPTIONS,
-	NOPT
+/* download's options: BitTornado's 59 (dl_opts.h), then save_options. */
+enum { O_SAVE_OPTIONS = DL_NOPTS, NOPT };
+
+static const struct bt_opt save_options_opt = {
+	"save_options", BT_OPT_INT, "0", "whether to save the current options as the new default configuration (in ~/.BitTornado/config.downloadheadless.ini, or config.downloadcurses.ini for btdownloadcurses)"
 };
-
-#define IGN " (accepted for compatibility and ignored: "
-
-static const struct bt_opt dl_opts[NOPT] = {
-	[O_MAX_UPLOADS] = { "max_uploads", BT_OPT_INT, "7", "the maximum number of uploads to allow at once." },
-	[O_KEEPALIVE_INTERVAL] = { "keepalive_interval", BT_OPT_FLOAT, "120.0", "number of seconds to pause between sending keepalives" },
-	[O_DOWNLOAD_SLICE_SIZE] = { "download_slice_size", BT_OPT_INT, "16384", "How many bytes to query for per request." IGN "blocks are always 16384 bytes, the size every client serves)" },
-	[O_UPLOAD_UNIT_SIZE] = { "upload_unit_size", BT_OPT_INT, "1460", "when limiting upload rate, how many bytes to send at a time" IGN "the rate limiter meters whole sends)" },
-	[O_REQUEST_BACKLOG] = { "request_backlog", BT_OPT_INT, "10", "maximum number of requests to keep in a single pipe at once." IGN "the pipeline depth follows each peer's rate, as in BitTornado)" },
-	[O_MAX_MESSAGE_LENGTH] = { "max_message_length", BT_OPT_INT, "8388608", "maximum length prefix encoding you'll accept over the wire - larger values get the connection dropped." },
-	[O_IP] = { "ip", BT_OPT_STR, "", "ip to report you have to the tracker." },
-	[O_MINPORT] = { "minport", BT_OPT_INT, "10000", "minimum port to listen on, counts up if unavailable" },
-	[O_MAXPORT] = { "maxport", BT_OPT_INT, "60000", "maximum port to listen on" },
-	[O_RANDOM_PORT] = { "random_port", BT_OPT_INT, "1", "whether to choose randomly inside the port range instead of counting up linearly" },
-	[O_METAFILE] = { "metafile", BT_OPT_STR, "", "the .torrent file to download, alternative to url" },
-	[O_URL] = { "url", BT_OPT_STR, "", "url to get the .torrent file from, alternative to metafile" },
-	[O_CRYPTO_ALLOWED] = { "crypto_allowed", BT_OPT_INT, "0", "whether to allow the client to accept encrypted connections (bt does not implement MSE/PE encryption: 1 is accepted and has no effect)" },
-	[O_CRYPTO_ONLY] = { "crypto_only", BT_OPT_INT, "0", "whether to only create or allow encrypted connections (bt does not implement MSE/PE encryption: 1 refuses to start)" },
-	[O_CRYPTO_STEALTH] = { "crypto_stealth", BT_OPT_INT, "0", "whether to prevent all non-encrypted connection attempts; will result in an effectively firewalled state on older trackers (not implemented: 1 refuses to start)" },
-	[O_SELECTOR_ENABLED] = { "selector_enabled", BT_OPT_INT, "1", "whether to enable the file selector and fast resume function" },
-	[O_EXPIRE_CACHE_DATA] = { "expire_cache_data", BT_OPT_INT, "10", "the number of days after which you wish to expire old cache data (0 = disabled)" },
-	[O_PRIORITY] = { "priority", BT_OPT_STR, "", "a list of file priorities separated by commas, must be one per file, 0 = highest, 1 = normal, 2 = lowest, -1 = download disabled" },
-	[O_SAVEAS] = { "saveas", BT_OPT_STR, "", "local file name to save the file as (default: the name in the torrent, in the current directory)" },
-	[O_TIMEOUT] = { "timeout", BT_OPT_FLOAT, "300.0", "time to wait between closing sockets which nothing has been received on" },
-	[O_TIMEOUT_CHECK_INTERVAL] = { "timeout_check_interval", BT_OPT_FLOAT, "60.0", "time to wait between checking if any connections have timed out" IGN "idle connections are checked by the engine's own timers)" },
-	[O_MAX_SLICE_LENGTH] = { "max_slice_length", BT_OPT_INT, "131072", "maximum length slice to send to peers, larger requests are ignored" },
-	[O_MAX_RATE_PERIOD] = { "max_rate_period", BT_OPT_FLOAT, "20.0", "maximum amount of time to guess the current rate estimate represents" IGN "the rate meters have a fixed window)" },
-	[O_BIND] = { "bind", BT_OPT_STR, "", "comma-separated list of ips/hostnames to bind to locally" },
-	[O_IPV6_ENABLED] = { "ipv6_enabled", BT_OPT_INT, "0", "allow the client to connect to peers via IPv6" },
-	[O_IPV6_BINDS_V4] = { "ipv6_binds_v4", BT_OPT_INT, "1", "set if an IPv6 server socket won't also field IPv4 connections" IGN "IPv4 and IPv6 get a socket each)" },
-	[O_UPNP_NAT_ACCESS] = { "upnp_nat_access", BT_OPT_INT, "1", "attempt to autoconfigure a UPnP router to forward a server port (0 = disabled, 1 = mode 1 [fast], 2 = mode 2 [slow])" IGN "there is no UPnP support, as in BitTornado outside Windows)" },
-	[O_UPLOAD_RATE_FUDGE] = { "upload_rate_fudge", BT_OPT_FLOAT, "5.0", "time equivalent of writing to kernel-level TCP buffer, for rate adjustment" IGN "rates are measured on what was sent)" },
-	[O_TCP_ACK_FUDGE] = { "tcp_ack_fudge", BT_OPT_FLOAT, "0.03", "how much TCP ACK download overhead to add to upload rate calculations (0 = disabled)" IGN "the upload limit counts payload only)" },
-	[O_DISPLAY_INTERVAL] = { "display_interval", BT_OPT_FLOAT, "0.5", "time between updates of displayed information (when the output is not a terminal, a log line at most every 5 seconds)" },
-	[O_REREQUEST_INTERVAL] = { "rerequest_interval", BT_OPT_INT, "300", "time to wait between requesting more peers" IGN "the tracker's interval and min_peers decide)" },
-	[O_MIN_PEERS] = { "min_peers", BT_OPT_INT, "20", "minimum number of peers to not do rerequesting" },
-	[O_HTTP_TIMEOUT] = { "http_timeout", BT_OPT_INT, "60", "number of seconds to wait before assuming that an http connection has timed out" },
-	[O_MAX_INITIATE] = { "max_initiate", BT_OPT_INT, "40", "number of peers at which to stop initiating new connections" },
-	[O_CHECK_HASHES] = { "check_hashes", BT_OPT_INT, "1", "whether to check hashes on disk" },
-	[O_MAX_UPLOAD_RATE] = { "max_upload_rate", BT_OPT_INT, "0", "maximum kB/s (1 kB = 1000 bytes) to upload at (0 = no limit, -1 = automatic; automatic is not implemented yet and means no limit)" },
-	[O_MAX_DOWNLOAD_RATE] = { "max_download_rate", BT_OPT_INT, "0", "maximum kB/s (1 kB = 1000 bytes) to download at (0 = no limit)" },
-	[O_ALLOC_TYPE] = { "alloc_type", BT_OPT_STR, "normal", "allocation type (may be normal, background, pre-allocate or sparse); checked, then ignored: pieces are always written in place, files grow as they are written" },
-	[O_ALLOC_RATE] = { "alloc_rate", BT_OPT_FLOAT, "2.0", "rate (in MiB/s) to allocate space at using background allocation" IGN "there is no background allocation)" },
-	[O_BUFFER_READS] = { "buffer_reads", BT_OPT_INT, "1", "whether to buffer disk reads" IGN "the system's page cache buffers reads)" },
-	[O_WRITE_BUFFER_SIZE] = { "write_buffer_size", BT_OPT_INT, "4", "the maximum amount of space to use for buffering disk writes (in megabytes, 0 = disabled)" IGN "blocks are written as they arrive; the system's page cache buffers them)" },
-	[O_BREAKUP_SEED_BITFIELD] = { "breakup_seed_bitfield", BT_OPT_INT, "1", "sends an incomplete bitfield and then fills with have messages, in order to get around stupid ISP manipulation" },
-	[O_SNUB_TIME] = { "snub_time", BT_OPT_FLOAT, "30.0", "seconds to wait for data to come in over a connection before assuming it's semi-permanently choked" },
-	[O_SPEW] = { "spew", BT_OPT_INT, "0", "whether to display diagnostic info (a table of the connected peers) on the terminal" },
-	[O_RAREST_FIRST_CUTOFF] = { "rarest_first_cutoff", BT_OPT_INT, "2", "number of downloads at which to switch from random to rarest first" },
-	[O_RAREST_FIRST_PRIORITY_CUTOFF] = { "rarest_first_priority_cutoff", BT_OPT_INT, "5", "the number of peers which need to have a piece before other partials take priority over rarest first" IGN "the picker finishes started pieces first)" },
-	[O_MIN_UPLOADS] = { "min_uploads", BT_OPT_INT, "4", "the number of uploads to fill out to with extra optimistic unchokes" IGN "BitTornado's choker did not use it either)" },
-	[O_MAX_FILES_OPEN] = { "max_files_open", BT_OPT_INT, "50", "the maximum number of files to keep open at a time, 0 means no limit" },
-	[O_ROUND_ROBIN_PERIOD] = { "round_robin_period", BT_OPT_INT, "30", "the number of seconds between the client's switching upload targets" },
-	[O_SUPER_SEEDER] = { "super_seeder", BT_OPT_INT, "0", "whether to use special upload-efficiency-maximizing routines (only for dedicated seeds)" },
-	[O_SECURITY] = { "security", BT_OPT_INT, "1", "whether to enable extra security features intended to prevent abuse" },
-	[O_MAX_CONNECTIONS] = { "max_connections", BT_OPT_INT, "0", "the absolute maximum number of peers to connect with (0 = no limit)" },
-	[O_AUTO_KICK] = { "auto_kick", BT_OPT_INT, "1", "whether to allow the client to automatically kick/ban peers that send bad data" },
-	[O_DOUBLE_CHECK] = { "double_check", BT_OPT_INT, "1", "whether to double-check data being written to the disk for errors (may increase CPU load)" IGN "pieces are never moved on disk, and each is verified once when complete)" },
-	[O_TRIPLE_CHECK] = { "triple_check", BT_OPT_INT, "0", "whether to thoroughly check data being written to the disk (may slow disk access)" IGN "see double_check)" },
-	[O_LOCK_FILES] = { "lock_files", BT_OPT_INT, "1", "whether to lock files the client is working with" IGN "files are not locked)" },
-	[O_LOCK_WHILE_READING] = { "lock_while_reading", BT_OPT_INT, "0", "whether to lock access to files being read" IGN "files are not locked)" },
-	[O_AUTO_FLUSH] = { "auto_flush", BT_OPT_INT, "0", "minutes between automatic flushes to disk (0 = disabled)" IGN "writes go straight to the system)" },
-	[O_DEDICATED_SEED_ID] = { "dedicated_seed_id", BT_OPT_STR, "", "code to send to tracker identifying as a dedicated seed" },
-	[O_SAVE_OPTIONS] = { "save_options", BT_OPT_INT, "0", "whether to save the current options as the new default configuration (in ~/.BitTornado/config.downloadheadless.ini, or config.downloadcurses.ini for btdownloadcurses)" },
-};
-
-#undef IGN
-
-/* Options never written to or read from the configuration file (BitTornado's
- * defaultsToIgnore, and save_options itself). */
-static int
-dl_opt_not_saved(size_t k)
-{
-	return k == O_METAFILE || k == O_URL || k == O_PRIORITY || k == O_SAVE_OPTIONS;
-}
-
-/* Check the values the parser cannot (ranges, choices, unsupported
- * features).  Returns 0, or -1 with the reason in err. */
-static int
-dl_check_opts(const union bt_optv *v, char *err, size_t errlen)
-{
-	static const struct { int k; long long lo, hi; } ints[] = {
-		{ O_MAX_UPLOADS, 0, 100000 },
-		{ O_DOWNLOAD_SLICE_SIZE, 1, 1 << 24 },
-		{ O_MAX_MESSAGE_LENGTH, 1, INT32_MAX },
-		{ O_MINPORT, 1, 65535 },
-		{ O_MAXPORT, 1, 65535 },
-		{ O_EXPIRE_CACHE_DATA, 0, 1000000 },
-		{ O_MAX_SLICE_LENGTH, 1, INT32_MAX },
-		{ O_MIN_PEERS, 0, 100000 },
-		{ O_HTTP_TIMEOUT, 1, 86400 },
-		{ O_MAX_INITIATE, 0, 100000 },
-		{ O_MAX_UPLOAD_RATE, -1, 1000000000 },
-		{ O_MAX_DOWNLOAD_RATE, 0, 1000000000 },
-		{ O_RAREST_FIRST_CUTOFF, 0, INT32_MAX },
-		{ O_MAX_FILES_OPEN, 0, 1000000 },
-		{ O_ROUND_ROBIN_PERIOD, 1, 86400 },
-		{ O_MAX_CONNECTIONS, 0, 1000000 },
-	};
-	static const struct { int k; double lo, hi; } floats[] = {
-		{ O_KEEPALIVE_INTERVAL, 0.001, 86400 },
-		{ O_TIMEOUT, 0.001, 86400 * 30 },
-		{ O_TIMEOUT_CHECK_INTERVAL, 0, 86400 },
-		{ O_MAX_RATE_PERIOD, 0, 86400 },
-		{ O_UPLOAD_RATE_FUDGE, 0, 86400 },
-		{ O_TCP_ACK_FUDGE, 0, 1000 },
-		{ O_DISPLAY_INTERVAL, 0, 86400 },
-		{ O_ALLOC_RATE, 0, 1e9 },
-		{ O_SNUB_TIME, 0.001, 86400 },
-	};
-	static const char *const alloc[] = { "normal", "background", "pre-allocate", "sparse" };
-
-	for (size_t k = 0; k < sizeof(ints) / sizeof(ints[0]); k++) {
-		long long x = v[ints[k].k].i;
-		if (x < ints[k].lo || x > ints[k].hi) {
-			snprintf(err, errlen, "--%s %lld is out of range (%lld to %lld)",
-				dl_opts[ints[k].k].name, x, ints[k].lo, ints[k].hi);
-			return -1;
-		}
-	}
-	for (size_t k = 0; k < sizeof(floats) / sizeof(floats[0]); k++) {
-		double x = v[floats[k].k].f;
-		if (!isfinite(x) || x < floats[k].lo || x > floats[k].hi) {
-			snprintf(err, errlen, "--%s %g is out of range (%g to %g)",
-				dl_opts[floats[k].k].name, x, floats[k].lo, floats[k].hi);
-			return -1;
-		}
-	}
-	if (v[O_MINPORT].i > v[O_MAXPORT].i) {
-		snprintf(err, errlen, "--minport %lld is above --maxport %lld",
-			v[O_MINPORT].i, v[O_MAXPORT].i);
-		return -1;
-	}
-	size_t a;
-	for (a = 0; a < sizeof(alloc) / sizeof(alloc[0]); a++)
-		if (strcmp(v[O_ALLOC_TYPE].s, alloc[a]) == 0)
-			break;
-	if (a == sizeof(alloc) / sizeof(alloc[0])) {
-		snprintf(err, errlen, "--alloc_type must be normal, background, pre-allocate or sparse, not '%s'",
-			v[O_ALLOC_TYPE].s);
-		return -1;
-	}
-	if (v[O_CRYPTO_ONLY].i || v[O_CRYPTO_STEALTH].i) {
-		snprintf(err, errlen, "--%s asks for encrypted connections only, but bt does not implement "
-			"MSE/PE encryption; run without --crypto_only and --crypto_stealth",
-			v[O_CRYPTO_ONLY].i ? "crypto_only" : "crypto_stealth");
-		return -1;
-	}
-	return 0;
-}
-
-static uint32_t
-secs_to_ms(double s)
-{
-	double ms = s * 1000.0 + 0.5;
-	if (!(ms >= 1))
-		return 1;
-	return ms >= 4294967295.0 ? UINT32_MAX : (uint32_t)ms;
-}
-
-/* Options (already checked) -> engine settings.  Leaves root, prio,
- * resume_path, peer_id and port to the caller.
- *
- * Mapped: max_uploads (0 -> 1), keepalive_interval, max_message_length,
- * ip, timeout, max_slice_length, ipv6_enabled, min_peers, http_timeout,
- * max_initiate, check_hashes, max_upload_rate (kB = 1000 B; -1 =
- * automatic, not implemented: unlimited), max_download_rate,
- * breakup_seed_bitfield, snub_time, rarest_first_cutoff,
- * round_robin_period, super_seeder, security, max_connections, auto_kick,
- * dedicated_seed_id.  max_files_open has no field in the session yet. */
-static void
-dl_session_opts(const union bt_optv *v, struct bt_torrent_opts *o)
-{
-	static const char ua[] = "bt/" BT_VERSION;
-
-	bt_torrent_opts_init(o);
-	o->check_hashes = v[O_CHECK_HASHES].i != 0;
-	o->ip = v[O_IP].s[0] ? v[O_IP].s : NULL;
-	o->seed_id = v[O_DEDICATED_SEED_ID].s[0] ? v[O_DEDICATED_SEED_ID].s : NULL;
-	o->user_agent = ua;
-	o->max_uploads = v[O_MAX_UPLOADS].i > 0 ? (unsigned)v[O_MAX_UPLOADS].i : 1;
-	o->max_connections = (unsigned)v[O_MAX_CONNECTIONS].i;
-	/* 0 means "the default" to the session; BitTornado's 0 would mean
-	 * none at all, which nobody wants: keep the session's default. */
-	if (v[O_MAX_INITIATE].i > 0)
-		o->max_initiate = (unsigned)v[O_MAX_INITIATE].i;
-	if (v[O_MIN_PEERS].i > 0)
-		o->min_peers = (unsigned)v[O_MIN_PEERS].i;
-	o->keepalive_ms = secs_to_ms(v[O_KEEPALIVE_INTERVAL].f);
-	o->timeout_ms = secs_to_ms(v[O_TIMEOUT].f);
-	o->snub_ms = secs_to_ms(v[O_SNUB_TIME].f);
-	o->round_robin_ms = secs_to_ms((double)v[O_ROUND_ROBIN_PERIOD].i);
-	o->http_timeout_ms = secs_to_ms((double)v[O_HTTP_TIMEOUT].i);
-	o->max_message = (uint32_t)v[O_MAX_MESSAGE_LENGTH].i;
-	o->max_slice = (uint32_t)v[O_MAX_SLICE_LENGTH].i;
-	o->rarest_first_cutoff = (uint32_t)v[O_RAREST_FIRST_CUTOFF].i;
-	/* -1 = automatic (BitTornado measures the link and adapts); not
-	 * implemented yet, so it means no limit. */
-	o->max_upload_rate = v[O_MAX_UPLOAD_RATE].i > 0 ? (uint64_t)v[O_MAX_UPLOAD_RATE].i * 1000 : 0;
-	o->max_download_rate = (uint64_t)v[O_MAX_DOWNLOAD_RATE].i * 1000;
-	o->super_seeder = v[O_SUPER_SEEDER].i != 0;
-	o->security = v[O_SECURITY].i != 0;
-	o->auto_kick = v[O_AUTO_KICK].i != 0;
-	o->breakup_seed_bitfield = v[O_BREAKUP_SEED_BITFIELD].i != 0;
-	o->ipv6 = v[O_IPV6_ENABLED].i != 0;
-}
-
-/* Options -> the listening socket: minport, maxport, random_port, bind,
- * ipv6_enabled.  (ipv6_binds_v4 and upnp_nat_access are not used.) */
-static void
-dl_listen_opts(const union bt_optv *v, struct bt_peerlisten_opts *o, uint64_t seed)
-{
-	memset(o, 0, sizeof(*o));
-	o->minport = (uint16_t)v[O_MINPORT].i;
-	o->maxport = (uint16_t)v[O_MAXPORT].i;
-	o->random_port = v[O_RANDOM_PORT].i != 0;
-	o->bind = v[O_BIND].s[0] ? v[O_BIND].s : NULL;
-	o->ipv6 = v[O_IPV6_ENABLED].i != 0;
-	o->seed = seed;
-}
-
-/* --priority: one integer -1..2 per file, separated by commas (Python's
- * int(): surrounding blanks and a sign allowed).  Returns a new array of
- * nfiles, or NULL when s is empty or wrong (the caller says "bad priority
- * list given, ignored" when s was not empty). */
-static int8_t *
-dl_priorities(const char *s, size_t nfiles)
-{
-	int8_t *p;
-	size_t n = 0;
-
-	if (!s[0] || nfiles == 0)
-		return NULL;
-	p = xcalloc(nfiles, 1);
-	for (;;) {
-		char *end;
-		long x;
-		errno = 0;
-		x = strtol(s, &end, 10);
-		if (end == s || errno || x < -1 || x > 2 || n >= nfiles)
-			goto bad;
-		while (*end == ' ' || *end == '\t')
-			end++;
-		p[n++] = (int8_t)x;
-		if (*end == 0)
-			break;
-		if (*end != ',')
-			goto bad;
-		s = end + 1;
-	}
-	if (n == nfiles)
-		return p;
-bad:
-	free(p);
-	return NULL;
-}
-
-static char *
-xfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-xfmt(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	char *s;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		bt_die("%s", strerror(errno));
-	s = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
 
 /* mkdir -p; 0 or -1 with errno. */
 static int
@@ -545,37 +255,6 @@ dl_abspath(const char *path)
 	return out;
 }
 
-/* Our peer id, Azureus style: "-bt" + four version characters ("0.1.0"
- * -> "0100") + "-" + 12 random characters from [0-9A-Za-z]. */
-static void
-dl_peer_id(uint8_t id[20])
-{
-	static const char an[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	const char *p = BT_VERSION;
-	struct bt_sipkey key;
-	uint8_t rnd[sizeof(key)];
-
-	memcpy(id, "-bt", 3);
-	for (int k = 0; k < 4; k++) {
-		unsigned x = 0;
-		int any = 0;
-		while (*p >= '0' && *p <= '9') {
-			x = x * 10 + (unsigned)(*p++ - '0');
-			if (x > 61)
-				x = 61;
-			any = 1;
-		}
-		id[3 + k] = (uint8_t)(any ? an[x] : '0');
-		if (*p == '.')
-			p++;
-	}
-	id[7] = '-';
-	bt_sipkey_random(&key);
-	memcpy(rnd, &key, sizeof(rnd));
-	for (int k = 0; k < 12; k++)
-		id[8 + k] = (uint8_t)an[rnd[k] % 62];
-}
-
 /* $HOME/.BitTornado (not made here), or NULL with the reason. */
 static char *
 dl_state_dir(char *why, size_t cap)
@@ -656,154 +335,6 @@ dl_expire_cache(const char *state, long long days, const uint8_t keep[20])
 	if (d)
 		closedir(d);
 	free(dir);
-}
-
-/* ---- the configuration file (BitTornado's ConfigDir/inifile) ---- */
-
-#define INI_MAX (64u << 10)
-
-static char *
-trim(char *s)
-{
-	char *e;
-	while (*s == ' ' || *s == '\t' || *s == '\r')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = 0;
-	return s;
-}
-
-/* Read path: "key = value" / "key: value" lines in the unnamed section,
- * quotes around a value dropped; each known option with a value of the
- * right type replaces that option's default in opts (vals[k] owns the
- * text).  A missing or unreadable file changes nothing. */
-static void
-dl_ini_read(const char *path, struct bt_opt *opts, char **vals)
-{
-	uint8_t *buf;
-	size_t len;
-	int section = 0;
-
-	if (bt_file_read(path, INI_MAX, &buf, &len) < 0)
-		return;
-	buf = xrealloc(buf, len + 1);
-	buf[len] = 0;
-	for (char *save = NULL, *p = (char *)buf, *line;
-	     (line = strtok_r(p, "\n", &save)) != NULL; p = NULL) {
-		char *s = trim(line), *sep, *key, *val;
-		if (!*s || *s == '#')
-			continue;
-		if (*s == '[') {
-			section = 1;	/* only the unnamed section holds options */
-			continue;
-		}
-		sep = strchr(s, '=');
-		if (!sep)
-			sep = strchr(s, ':');
-		if (!sep || section)
-			continue;
-		*sep = 0;
-		key = trim(s);
-		val = trim(sep + 1);
-		size_t vl = strlen(val);
-		if (vl && (val[0] == '"' || val[0] == '\'')) {
-			if (vl < 2 || val[vl - 1] != val[0])
-				continue;
-			val[vl - 1] = 0;
-			val++;
-		}
-		for (char *c = key; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
-		int k = bt_opt_find(opts, NOPT, key);
-		union bt_optv x;
-		if (k < 0 || dl_opt_not_saved((size_t)k))
-			continue;
-		if (bt_opt_value(&opts[k], val, &x) < 0 ||
-		    (opts[k].type == BT_OPT_FLOAT && !isfinite(x.f)))
-			continue;	/* a bad value is ignored, as BitTornado does */
-		free(vals[k]);
-		vals[k] = xstrdup(val);
-		opts[k].def = vals[k];
-	}
-	free(buf);
-}
-
-static int
-cmp_opt_name(const void *a, const void *b)
-{
-	return strcmp(dl_opts[*(const int *)a].name, dl_opts[*(const int *)b].name);
-}
-
-/* A float the way Python's str() writes it: the shortest text that reads
- * back the same, with ".0" when it would look like an integer. */
-static void
-fmt_pyfloat(char *out, size_t cap, double x)
-{
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(out, cap, "%.*g", prec, x);
-		if (strtod(out, NULL) == x)
-			break;
-	}
-	if (!strpbrk(out, ".eEn"))
-		strncat(out, ".0", cap - strlen(out) - 1);
-}
-
-/* Write the options in v to path, BitTornado's layout: two comment lines,
- * an empty line, "key = value" sorted by key, strings quoted.  Returns 0
- * or -1 with the reason in why. */
-static int
-dl_ini_write(const char *path, const union bt_optv *v, char *why, size_t cap)
-{
-	int idx[NOPT];
-	size_t n = 0;
-	struct bt_buf b;
-	char when[128], num[64];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	for (int k = 0; k < NOPT; k++) {
-		if (dl_opt_not_saved((size_t)k))
-			continue;
-		if (dl_opts[k].type == BT_OPT_STR && strpbrk(v[k].s, "\r\n")) {
-			snprintf(why, cap, "--%s holds a line break", dl_opts[k].name);
-			return -1;
-		}
-		idx[n++] = k;
-	}
-	qsort(idx, n, sizeof(idx[0]), cmp_opt_name);
-	localtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%x %X", &tm);
-	bt_buf_init(&b, INI_MAX);
-	bt_buf_printf(&b, "# Generated by bt/%s\n# %s\n\n", BT_VERSION, when);
-	for (size_t j = 0; j < n; j++) {
-		int k = idx[j];
-		switch (dl_opts[k].type) {
-		case BT_OPT_INT:
-			bt_buf_printf(&b, "%s = %lld\n", dl_opts[k].name, v[k].i);
-			break;
-		case BT_OPT_FLOAT:
-			fmt_pyfloat(num, sizeof(num), v[k].f);
-			bt_buf_printf(&b, "%s = %s\n", dl_opts[k].name, num);
-			break;
-		default:
-			bt_buf_printf(&b, "%s = \"%s\"\n", dl_opts[k].name, v[k].s);
-			break;
-		}
-	}
-	if (b.err) {
-		snprintf(why, cap, "%s", bt_strerror(b.err));
-		bt_buf_free(&b);
-		return -1;
-	}
-	if (bt_file_write_atomic(path, b.p, b.len) < 0) {
-		snprintf(why, cap, "cannot write %s: %s", path, strerror(errno));
-		bt_buf_free(&b);
-		return -1;
-	}
-	bt_buf_free(&b);
-	return 0;
 }
 
 /* ================================================================
@@ -1205,7 +736,7 @@ headless_block(int blank_lines, int with_errors)
 	}
 	for (size_t k = 0; k < 9; k++)
 		bt_buf_printf(&b, "%-15s %s\n", label[k], val[k]);
-	if (G.v[O_SPEW].i && G.s) {
+	if (G.v[DL_SPEW].i && G.s) {
 		size_t n;
 		struct bt_torrent_peer *rows = spew_get(&n);
 		char line[160];
@@ -1228,7 +759,7 @@ static void
 log_status(const struct bt_torrent_stats *st, int force)
 {
 	uint64_t now = bt_loop_now_ms(G.loop);
-	uint64_t every = secs_to_ms(G.v[O_DISPLAY_INTERVAL].f);
+	uint64_t every = bt_dl_secs_ms(G.v[DL_DISPLAY_INTERVAL].f);
 	char line[256], eta[BT_FMT_MAX];
 
 	if (every < LOG_MIN_MS)
@@ -1331,7 +862,7 @@ curses_draw(void)
 
 	int sy = 12, sx = 2, sh = h - 13, sw = wd - 3, lw = 9;
 	size_t shown = G.nerr < ERR_KEEP ? G.nerr : ERR_KEEP;
-	if (!G.v[O_SPEW].i || !G.s) {
+	if (!G.v[DL_SPEW].i || !G.s) {
 		if (shown) {
 			attron(A_BOLD);
 			mvaddnstr(sy, sx, "error(s):", sw);
@@ -1482,7 +1013,7 @@ request_stop(void)
 	log_line("shutting down (a second interrupt quits at once)");
 	refresh_display(1);
 	bt_torrent_stop(G.s);
-	uint64_t ms = (uint64_t)G.v[O_HTTP_TIMEOUT].i * 1000 + 5000;
+	uint64_t ms = (uint64_t)G.v[DL_HTTP_TIMEOUT].i * 1000 + 5000;
 	bt_timer_add(G.loop, ms, on_deadline, NULL);
 }
 
@@ -1554,20 +1085,12 @@ cb_closed(void *ud)
 	bt_loop_stop(G.loop);
 }
 
-/* --display_interval, at least 0.1 s. */
-static uint32_t
-display_ms(void)
-{
-	double iv = G.v[O_DISPLAY_INTERVAL].f;
-	return iv < 0.1 ? 100 : secs_to_ms(iv);
-}
-
 static uint64_t
 on_display(struct bt_loop *loop, uint64_t id, void *ud)
 {
 	curses_keys();
 	refresh_display(0);
-	return display_ms();
+	return bt_dl_display_ms(G.v);
 }
 
 static struct bt_torrent *
@@ -1661,7 +1184,7 @@ load_url(const char *url)
 
 	bt_httpc_opts_init(&ho);
 	ho.user_agent = "bt/" BT_VERSION;
-	ho.timeout_ms = secs_to_ms((double)G.v[O_HTTP_TIMEOUT].i);
+	ho.timeout_ms = bt_dl_secs_ms((double)G.v[DL_HTTP_TIMEOUT].i);
 	ho.max_body = BT_CLI_MAX_TORRENT;
 	ho.max_redirects = 10;
 	rc = bt_httpc_get(G.loop, url, &ho, on_fetched, NULL, &G.fetch);
@@ -1771,7 +1294,7 @@ run(const char *input, int is_url)
 	if ((is_url ? load_url(input) : load_file(input)) < 0)
 		return BT_EXIT_FAIL;
 
-	G.root = dl_save_root(&G.t.m, G.v[O_SAVEAS].s, why, sizeof(why));
+	G.root = dl_save_root(&G.t.m, G.v[DL_SAVEAS].s, why, sizeof(why));
 	if (!G.root) {
 		warn_clean("%s", why);
 		return BT_EXIT_FAIL;
@@ -1779,11 +1302,11 @@ run(const char *input, int is_url)
 	view_init(&G.t.m, G.root);
 
 	/* Priorities; the state directory: resume records, old ones expired. */
-	if (!G.v[O_SELECTOR_ENABLED].i && G.v[O_PRIORITY].s[0])
+	if (!G.v[DL_SELECTOR_ENABLED].i && G.v[DL_PRIORITY].s[0])
 		bt_warn("--priority needs --selector_enabled 1; ignored");
-	if (G.v[O_SELECTOR_ENABLED].i) {
-		if (G.v[O_PRIORITY].s[0]) {
-			G.prio = dl_priorities(G.v[O_PRIORITY].s, G.t.m.nfiles);
+	if (G.v[DL_SELECTOR_ENABLED].i) {
+		if (G.v[DL_PRIORITY].s[0]) {
+			G.prio = bt_dl_priorities(G.v[DL_PRIORITY].s, G.t.m.nfiles);
 			if (!G.prio) {
 				add_error("bad priority list given, ignored");
 				bt_warn("bad priority list given, ignored");
@@ -1796,28 +1319,28 @@ run(const char *input, int is_url)
 		if (!G.resume_path)
 			bt_warn("no fast resume (the download starts with a full check next time): %s", why);
 		else
-			dl_expire_cache(G.state_dir, G.v[O_EXPIRE_CACHE_DATA].i, G.t.m.info_hash);
+			dl_expire_cache(G.state_dir, G.v[DL_EXPIRE_CACHE_DATA].i, G.t.m.info_hash);
 	}
 
 	bt_sipkey_random(&key);
-	dl_listen_opts(G.v, &lo, key.k0);
+	bt_dl_listen_opts(G.v, &lo, key.k0);
 	rc = bt_peerlisten_new(&G.pl, G.loop, &lo, find_session, NULL);
 	if (rc < 0) {
 		if (rc == BT_E_IO)
 			bt_warn("Couldn't listen - %s", strerror(errno));
 		else if (rc == BT_E_PARSE)
-			bt_warn("Couldn't listen - bad --bind address '%s'", G.v[O_BIND].s);
+			bt_warn("Couldn't listen - bad --bind address '%s'", G.v[DL_BIND].s);
 		else
 			bt_warn("Couldn't listen - %s", bt_strerror(rc));
 		return BT_EXIT_FAIL;
 	}
 
-	dl_session_opts(G.v, &so);
+	bt_dl_torrent_opts(G.v, &so);
 	so.root = G.root;
 	so.prio = G.prio;
 	so.resume_path = G.resume_path;
 	so.port = bt_peerlisten_port(G.pl);
-	dl_peer_id(so.peer_id);
+	bt_dl_peer_id(so.peer_id);
 	rc = bt_torrent_new(&G.s, G.loop, &G.t.m, &so, &cb, NULL);
 	if (rc < 0) {
 		bt_warn("%s: %s", G.t.path, rc == BT_E_INVAL ? "cannot be downloaded (unsafe paths or bad options)"
@@ -1862,7 +1385,7 @@ run(const char *input, int is_url)
 		view_activity("connecting to peers");
 	G.last_state = BT_TORRENT_IDLE;
 	refresh_display(1);
-	bt_timer_add(G.loop, display_ms(), on_display, NULL);
+	bt_timer_add(G.loop, bt_dl_display_ms(G.v), on_display, NULL);
 
 	while (!G.closed && !G.aborted)
 		if (bt_loop_run(G.loop) < 0)
@@ -1920,12 +1443,12 @@ download_main(int argc, char **argv)
 	}
 
 	/* Defaults, then the configuration file's values. */
-	memcpy(G.opts, dl_opts, sizeof(G.opts));
+	bt_dl_opts_build(G.opts, &save_options_opt, 1);
 	G.state_dir = dl_state_dir(G.state_why, sizeof(G.state_why));
 	if (G.state_dir) {
 		ini = xfmt("%s/config.%s.ini", G.state_dir,
 			G.curses_name ? "downloadcurses" : "downloadheadless");
-		dl_ini_read(ini, G.opts, G.ini_vals);
+		bt_ini_read(ini, G.opts, NOPT, G.ini_vals, bt_dl_not_saved);
 	}
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -1945,11 +1468,11 @@ download_main(int argc, char **argv)
 	npos = bt_opt_parse(G.opts, NOPT, G.v, argc, argv, pos, err, sizeof(err));
 	if (npos > 1)
 		snprintf(err, sizeof(err), "Too many args - 1 max.");
-	else if (npos == 1 && (G.v[O_METAFILE].s[0] || G.v[O_URL].s[0]))
+	else if (npos == 1 && (G.v[DL_METAFILE].s[0] || G.v[DL_URL].s[0]))
 		snprintf(err, sizeof(err), "must have metafile or url as arg or parameter, not both");
-	else if (npos == 0 && !G.v[O_METAFILE].s[0] == !G.v[O_URL].s[0])
+	else if (npos == 0 && !G.v[DL_METAFILE].s[0] == !G.v[DL_URL].s[0])
 		snprintf(err, sizeof(err), "need metafile or url, must have one, cannot have both");
-	else if (npos >= 0 && dl_check_opts(G.v, err, sizeof(err)) == 0)
+	else if (npos >= 0 && bt_dl_opts_check(G.v, err, sizeof(err)) == 0)
 		err[0] = 0;
 	if (npos < 0 || err[0]) {
 		fprintf(stderr, "error: %s\n run with no args for parameter explanations\n", err);
@@ -1977,10 +1500,10 @@ download_main(int argc, char **argv)
 			rc = BT_EXIT_FAIL;
 			goto out;
 		}
-	} else if (G.v[O_METAFILE].s[0]) {
-		input = G.v[O_METAFILE].s;
+	} else if (G.v[DL_METAFILE].s[0]) {
+		input = G.v[DL_METAFILE].s;
 	} else {
-		input = G.v[O_URL].s;
+		input = G.v[DL_URL].s;
 		is_url = 1;
 	}
 
@@ -1988,10 +1511,10 @@ download_main(int argc, char **argv)
 		if (!ini)
 			bt_warn("cannot save the options: %s", G.state_why);
 		else if (dl_state_make(G.state_dir, err, sizeof(err)) < 0 ||
-		    dl_ini_write(ini, G.v, err, sizeof(err)) < 0)
+		    bt_ini_write(ini, G.opts, NOPT, G.v, bt_dl_not_saved, err, sizeof(err)) < 0)
 			bt_warn("cannot save the options: %s", err);
 	}
-	if (G.v[O_CRYPTO_ALLOWED].i)
+	if (G.v[DL_CRYPTO_ALLOWED].i)
 		bt_warn("warning - encryption (MSE/PE) is not implemented; connections are not encrypted");
 
 	rc = run(input, is_url);
