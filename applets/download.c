@@ -25,6 +25,7 @@
 #include "opt.h"
 #include "peerlisten.h"
 #include "reactor.h"
+#include "saveas.h"
 #include "torrent.h"
 #include "siphash.h"
 #include "str.h"
@@ -74,186 +75,6 @@ enum { O_SAVE_OPTIONS = DL_NOPTS, NOPT };
 static const struct bt_opt save_options_opt = {
 	"save_options", BT_OPT_INT, "0", "whether to save the current options as the new default configuration (in ~/.BitTornado/config.downloadheadless.ini, or config.downloadcurses.ini for btdownloadcurses)"
 };
-
-/* mkdir -p; 0 or -1 with errno. */
-static int
-mkdirs(const char *path, mode_t mode)
-{
-	char *p = xstrdup(path);
-	int rc = 0;
-
-	for (char *q = p + 1; ; q++) {
-		if (*q != '/' && *q != 0)
-			continue;
-		char c = *q;
-		*q = 0;
-		if (mkdir(p, mode) < 0 && errno != EEXIST) {
-			rc = -1;
-			break;
-		}
-		*q = c;
-		if (!c)
-			break;
-	}
-	if (rc == 0) {
-		struct stat st;
-		if (stat(path, &st) < 0)
-			rc = -1;
-		else if (!S_ISDIR(st.st_mode)) {
-			errno = ENOTDIR;
-			rc = -1;
-		}
-	}
-	free(p);
-	return rc;
-}
-
-/* 1 if the directory holds any entry, 0 if empty, -1 on error. */
-static int
-dir_not_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int any = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			any = 1;
-			break;
-		}
-	}
-	closedir(d);
-	return any;
-}
-
-/* Does dir hold any of the torrent's top-level entries? */
-static int
-has_top_entry(const char *dir, const struct bt_meta *m)
-{
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	const char *prev = NULL;
-	size_t prevlen = 0;
-	int found = 0;
-
-	if (dfd < 0)
-		return 0;
-	for (size_t i = 0; i < m->nfiles && !found; i++) {
-		const char *path = m->files[i].path;
-		const char *slash = strchr(path, '/');
-		size_t len = slash ? (size_t)(slash - path) : strlen(path);
-		char name[NAME_MAX + 1];
-		struct stat st;
-
-		if (m->files[i].pad || len == 0 || len > NAME_MAX)
-			continue;
-		if (prev && prevlen == len && memcmp(prev, path, len) == 0)
-			continue;	/* the same top entry as the file before */
-		prev = path;
-		prevlen = len;
-		memcpy(name, path, len);
-		name[len] = 0;
-		if (fstatat(dfd, name, &st, 0) == 0)
-			found = 1;
-	}
-	close(dfd);
-	return found;
-}
-
-/* Where the data of m goes (BitTornado's saveAs, §5.9).  saveas "" means
- * the torrent's name in the current directory.  Single file: the file's
- * path, its parent directories made.  Multi-file: the directory, made; an
- * existing, non-empty directory that holds none of the torrent's
- * top-level entries gets <dir>/<name> instead.  Returns a new path, or
- * NULL with BitTornado's message in err. */
-static char *
-dl_save_root(const struct bt_meta *m, const char *saveas, char *err, size_t errlen)
-{
-	char *path = xstrdup(saveas[0] ? saveas : m->name);
-	struct stat st;
-
-	if (!m->multi) {
-		char *slash = strrchr(path, '/');
-		if (slash && slash != path) {
-			*slash = 0;
-			int rc = mkdirs(path, 0777);
-			*slash = '/';
-			if (rc < 0) {
-				snprintf(err, errlen, "Couldn't allocate dir - %s", strerror(errno));
-				free(path);
-				return NULL;
-			}
-		}
-		return path;
-	}
-	if (stat(path, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "%s is not a dir", path);
-			free(path);
-			return NULL;
-		}
-		if (dir_not_empty(path) > 0 && !has_top_entry(path, m)) {
-			char *sub = xfmt("%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", m->name);
-			free(path);
-			path = sub;
-			if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-				size_t n = strlen(path);
-				if (n > 8 && strcmp(path + n - 8, ".torrent") == 0)
-					path[n - 8] = 0;
-				if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-					snprintf(err, errlen, "Can't create dir - %s", m->name);
-					free(path);
-					return NULL;
-				}
-			}
-		}
-	}
-	if (mkdirs(path, 0777) < 0) {
-		snprintf(err, errlen, "Couldn't allocate dir - %s", strerror(errno));
-		free(path);
-		return NULL;
-	}
-	return path;
-}
-
-/* path made absolute and tidied ("." and ".." and repeated slashes
- * resolved as text, like Python's os.path.abspath). */
-static char *
-dl_abspath(const char *path)
-{
-	char *full, *out, *seg;
-	size_t n = 0;
-
-	if (path[0] == '/') {
-		full = xstrdup(path);
-	} else {
-		char *cwd = getcwd(NULL, 0);
-		full = xfmt("%s/%s", cwd ? cwd : ".", path);
-		free(cwd);
-	}
-	out = xmalloc(strlen(full) + 2);
-	for (char *save = NULL, *p = full; (seg = strtok_r(p, "/", &save)) != NULL; p = NULL) {
-		if (strcmp(seg, ".") == 0)
-			continue;
-		if (strcmp(seg, "..") == 0) {
-			while (n > 0 && out[n - 1] != '/')
-				n--;
-			if (n > 0)
-				n--;
-			continue;
-		}
-		out[n++] = '/';
-		size_t l = strlen(seg);
-		memcpy(out + n, seg, l);
-		n += l;
-	}
-	if (n == 0)
-		out[n++] = '/';
-	out[n] = 0;
-	free(full);
-	return out;
-}
 
 /* $HOME/.BitTornado (not made here), or NULL with the reason. */
 static char *
@@ -497,7 +318,7 @@ view_init(const struct bt_meta *m, const char *root)
 		free(f);
 	}
 	bt_fmt_size(w->size, sizeof(w->size), (uint64_t)m->total);
-	char *abs = dl_abspath(root);
+	char *abs = bt_saveas_abspath(root);
 	w->dest = clean_dup(abs);
 	free(abs);
 }
@@ -1294,7 +1115,7 @@ run(const char *input, int is_url)
 	if ((is_url ? load_url(input) : load_file(input)) < 0)
 		return BT_EXIT_FAIL;
 
-	G.root = dl_save_root(&G.t.m, G.v[DL_SAVEAS].s, why, sizeof(why));
+	G.root = bt_saveas_root(&G.t.m, G.v[DL_SAVEAS].s, why, sizeof(why));
 	if (!G.root) {
 		warn_clean("%s", why);
 		return BT_EXIT_FAIL;
