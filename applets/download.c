@@ -28,6 +28,7 @@
 #include "saveas.h"
 #include "torrent.h"
 #include "siphash.h"
+#include "statedir.h"
 #include "str.h"
 
 #include <dirent.h>
@@ -75,88 +76,6 @@ enum { O_SAVE_OPTIONS = DL_NOPTS, NOPT };
 static const struct bt_opt save_options_opt = {
 	"save_options", BT_OPT_INT, "0", "whether to save the current options as the new default configuration (in ~/.BitTornado/config.downloadheadless.ini, or config.downloadcurses.ini for btdownloadcurses)"
 };
-
-/* $HOME/.BitTornado (not made here), or NULL with the reason. */
-static char *
-dl_state_dir(char *why, size_t cap)
-{
-	const char *home = getenv("HOME");
-
-	if (!home || !home[0]) {
-		snprintf(why, cap, "HOME is not set");
-		return NULL;
-	}
-	return xfmt("%s/.BitTornado", home);
-}
-
-/* Make a directory of the state (0700) when it is missing; 0, or -1 with
- * the reason. */
-static int
-dl_state_make(const char *dir, char *why, size_t cap)
-{
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(why, cap, "cannot make %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* <state>/datacache/<40 hex>, the directories made and writable, or NULL
- * with the reason. */
-static char *
-dl_resume_path(const char *state, const uint8_t hash[20], char *why, size_t cap)
-{
-	char hex[41];
-	char *dir, *path;
-
-	if (dl_state_make(state, why, cap) < 0)
-		return NULL;
-	dir = xfmt("%s/datacache", state);
-	if (dl_state_make(dir, why, cap) < 0) {
-		free(dir);
-		return NULL;
-	}
-	if (access(dir, W_OK | X_OK) < 0) {
-		snprintf(why, cap, "cannot write in %s: %s", dir, strerror(errno));
-		free(dir);
-		return NULL;
-	}
-	bt_hex(hex, hash, 20);
-	path = xfmt("%s/%s", dir, hex);
-	free(dir);
-	return path;
-}
-
-/* --expire_cache_data: remove resume records (datacache/<40 hex>) not
- * touched for `days` days, except keep's. */
-static void
-dl_expire_cache(const char *state, long long days, const uint8_t keep[20])
-{
-	char *dir, hex[41];
-	DIR *d;
-	struct dirent *e;
-	time_t limit;
-
-	if (days <= 0)
-		return;
-	limit = time(NULL) - (time_t)(days * 86400);
-	dir = xfmt("%s/datacache", state);
-	d = opendir(dir);
-	bt_hex(hex, keep, 20);
-	while (d && (e = readdir(d)) != NULL) {
-		uint8_t h[20];
-		struct stat st;
-		if (strlen(e->d_name) != 40 || bt_unhex(h, e->d_name, 20) < 0 ||
-		    strcasecmp(e->d_name, hex) == 0)
-			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode) && st.st_mtime < limit)
-			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	if (d)
-		closedir(d);
-	free(dir);
-}
 
 /* ================================================================
  * Part 2: the front-end.
@@ -1134,13 +1053,14 @@ run(const char *input, int is_url)
 			}
 		}
 		if (G.state_dir)
-			G.resume_path = dl_resume_path(G.state_dir, G.t.m.info_hash, why, sizeof(why));
+			G.resume_path = bt_statedir_resume(G.state_dir, G.t.m.info_hash, why, sizeof(why));
 		else
 			snprintf(why, sizeof(why), "%s", G.state_why);
 		if (!G.resume_path)
 			bt_warn("no fast resume (the download starts with a full check next time): %s", why);
 		else
-			dl_expire_cache(G.state_dir, G.v[DL_EXPIRE_CACHE_DATA].i, G.t.m.info_hash);
+			bt_statedir_expire(G.state_dir, G.v[DL_EXPIRE_CACHE_DATA].i,
+				G.t.m.info_hash, 1);
 	}
 
 	bt_sipkey_random(&key);
@@ -1265,9 +1185,9 @@ download_main(int argc, char **argv)
 
 	/* Defaults, then the configuration file's values. */
 	bt_dl_opts_build(G.opts, &save_options_opt, 1);
-	G.state_dir = dl_state_dir(G.state_why, sizeof(G.state_why));
+	G.state_dir = bt_statedir_path(G.state_why, sizeof(G.state_why));
 	if (G.state_dir) {
-		ini = xfmt("%s/config.%s.ini", G.state_dir,
+		ini = bt_statedir_config(G.state_dir,
 			G.curses_name ? "downloadcurses" : "downloadheadless");
 		bt_ini_read(ini, G.opts, NOPT, G.ini_vals, bt_dl_not_saved);
 	}
@@ -1331,7 +1251,7 @@ download_main(int argc, char **argv)
 	if (G.v[O_SAVE_OPTIONS].i) {
 		if (!ini)
 			bt_warn("cannot save the options: %s", G.state_why);
-		else if (dl_state_make(G.state_dir, err, sizeof(err)) < 0 ||
+		else if (bt_statedir_make(G.state_dir, err, sizeof(err)) < 0 ||
 		    bt_ini_write(ini, G.opts, NOPT, G.v, bt_dl_not_saved, err, sizeof(err)) < 0)
 			bt_warn("cannot save the options: %s", err);
 	}
