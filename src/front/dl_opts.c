@@ -185,7 +185,7 @@ bt_dl_display_ms(const union bt_optv *v)
  * automatic, not implemented: unlimited), max_download_rate,
  * breakup_seed_bitfield, snub_time, rarest_first_cutoff,
  * round_robin_period, super_seeder, security, max_connections, auto_kick,
- * dedicated_seed_id.  max_files_open has no field in the session yet. */
+ * dedicated_seed_id.  max_files_open has no field in the engine yet. */
 void
 bt_dl_torrent_opts(const union bt_optv *v, struct bt_torrent_opts *o)
 {
@@ -198,8 +198,8 @@ bt_dl_torrent_opts(const union bt_optv *v, struct bt_torrent_opts *o)
 	o->user_agent = ua;
 	o->max_uploads = v[DL_MAX_UPLOADS].i > 0 ? (unsigned)v[DL_MAX_UPLOADS].i : 1;
 	o->max_connections = (unsigned)v[DL_MAX_CONNECTIONS].i;
-	/* 0 means "the default" to the session; BitTornado's 0 would mean
-	 * none at all, which nobody wants: keep the session's default. */
+	/* 0 means "the default" to the engine; BitTornado's 0 would mean
+	 * none at all, which nobody wants: keep the engine's default. */
 	if (v[DL_MAX_INITIATE].i > 0)
 		o->max_initiate = (unsigned)v[DL_MAX_INITIATE].i;
 	if (v[DL_MIN_PEERS].i > 0)
