@@ -1,38 +1,42 @@
 //applet: download - download a torrent, then seed it (btdownloadheadless, btdownloadcurses)
 //usage: download <file.torrent | http://url> [--option value...]
 //
-// The front-end of one session (session.h) on one loop, with one
-// listening socket (peerlisten.h).  BitTornado's 59 client options plus
-// save_options; its headless status block on a terminal, one log line a
-// period when standard output is not a terminal, and its curses screen
-// when called as btdownloadcurses.
-//
-// The first part of the file holds the pieces launchmany will share
-// (options and how they map onto the engine, the save-location rules,
-// priorities, the peer id, the state directory); the second part is the
-// user interface and download_main.
+// One torrent (torrent.h) on one loop, with one listening socket
+// (client.h).  What launchmany shares lives in the front library: the
+// options and their meaning for the engine (dl_opts.h), the configuration
+// file (ini.h), the state directory (statedir.h), the save location
+// (saveas.h), the status model (view.h) and its displays: BitTornado's
+// headless block on a terminal (show_block.h), a log when standard output
+// is not a terminal (show_log.h), the curses screen when called as
+// btdownloadcurses (show_curses.h), the peer table (spew.h).  This file is
+// the flow: the command line, getting the .torrent, starting the engine,
+// its callbacks, signals and the display timer, the end.
 #include "applets.h"
 #include "benc.h"
+#include "buf.h"
 #include "cli.h"
+#include "dl_opts.h"
 #include "err.h"
 #include "fileio.h"
 #include "httpc.h"
+#include "ini.h"
 #include "metainfo.h"
 #include "msg.h"
-#include "net.h"
 #include "opt.h"
 #include "client.h"
 #include "reactor.h"
-#include "torrent.h"
+#include "saveas.h"
+#include "show_block.h"
+#include "show_curses.h"
+#include "show_log.h"
 #include "siphash.h"
+#include "spew.h"
+#include "statedir.h"
 #include "str.h"
+#include "torrent.h"
+#include "view.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <locale.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,805 +45,24 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-/* The curses front-end needs <curses.h> and the library (meson links
- * ncursesw when it is found).  The build may say BT_HAVE_CURSES=0/1;
- * otherwise the header decides. */
-#ifndef BT_HAVE_CURSES
-#if defined(__has_include)
-#if __has_include(<curses.h>)
-#define BT_HAVE_CURSES 1
-#endif
-#endif
-#endif
-#ifndef BT_HAVE_CURSES
-#define BT_HAVE_CURSES 0
-#endif
-#if BT_HAVE_CURSES
-#include <curses.h>
-#endif
+/* download's options: BitTornado's 59 (dl_opts.h), then save_options. */
+enum { O_SAVE_OPTIONS = DL_NOPTS, NOPT };
 
-/* ================================================================
- * Part 1: options, their meaning for the engine, save location,
- * priorities, peer id, state directory.
- * ================================================================ */
-
-/* BitTornado's 59 options (download_bt1.py), in its order, then
- * save_options. */
-enum {
-	O_MAX_UPLOADS, O_KEEPALIVE_INTERVAL, O_DOWNLOAD_SLICE_SIZE, O_UPLOAD_UNIT_SIZE,
-	O_REQUEST_BACKLOG, O_MAX_MESSAGE_LENGTH, O_IP, O_MINPORT, O_MAXPORT,
-	O_RANDOM_PORT, O_METAFILE, O_URL, O_CRYPTO_ALLOWED, O_CRYPTO_ONLY,
-	O_CRYPTO_STEALTH, O_SELECTOR_ENABLED, O_EXPIRE_CACHE_DATA, O_PRIORITY,
-	O_SAVEAS, O_TIMEOUT, O_TIMEOUT_CHECK_INTERVAL, O_MAX_SLICE_LENGTH,
-	O_MAX_RATE_PERIOD, O_BIND, O_IPV6_ENABLED, O_IPV6_BINDS_V4, O_UPNP_NAT_ACCESS,
-	O_UPLOAD_RATE_FUDGE, O_TCP_ACK_FUDGE, O_DISPLAY_INTERVAL, O_REREQUEST_INTERVAL,
-	O_MIN_PEERS, O_HTTP_TIMEOUT, O_MAX_INITIATE, O_CHECK_HASHES, O_MAX_UPLOAD_RATE,
-	O_MAX_DOWNLOAD_RATE, O_ALLOC_TYPE, O_ALLOC_RATE, O_BUFFER_READS,
-	O_WRITE_BUFFER_SIZE, O_BREAKUP_SEED_BITFIELD, O_SNUB_TIME, O_SPEW,
-	O_RAREST_FIRST_CUTOFF, O_RAREST_FIRST_PRIORITY_CUTOFF, O_MIN_UPLOADS,
-	O_MAX_FILES_OPEN, O_ROUND_ROBIN_PERIOD, O_SUPER_SEEDER, O_SECURITY,
-	O_MAX_CONNECTIONS, O_AUTO_KICK, O_DOUBLE_CHECK, O_TRIPLE_CHECK, O_LOCK_FILES,
-	O_LOCK_WHILE_READING, O_AUTO_FLUSH, O_DEDICATED_SEED_ID,
-	O_SAVE_OPTIONS,
-	NOPT
+static const struct bt_opt save_options_opt = {
+	"save_options", BT_OPT_INT, "0", "whether to save the current options as the new default configuration (in ~/.BitTornado/config.downloadheadless.ini, or config.downloadcurses.ini for btdownloadcurses)"
 };
-
-#define IGN " (accepted for compatibility and ignored: "
-
-static const struct bt_opt dl_opts[NOPT] = {
-	[O_MAX_UPLOADS] = { "max_uploads", BT_OPT_INT, "7", "the maximum number of uploads to allow at once." },
-	[O_KEEPALIVE_INTERVAL] = { "keepalive_interval", BT_OPT_FLOAT, "120.0", "number of seconds to pause between sending keepalives" },
-	[O_DOWNLOAD_SLICE_SIZE] = { "download_slice_size", BT_OPT_INT, "16384", "How many bytes to query for per request." IGN "blocks are always 16384 bytes, the size every client serves)" },
-	[O_UPLOAD_UNIT_SIZE] = { "upload_unit_size", BT_OPT_INT, "1460", "when limiting upload rate, how many bytes to send at a time" IGN "the rate limiter meters whole sends)" },
-	[O_REQUEST_BACKLOG] = { "request_backlog", BT_OPT_INT, "10", "maximum number of requests to keep in a single pipe at once." IGN "the pipeline depth follows each peer's rate, as in BitTornado)" },
-	[O_MAX_MESSAGE_LENGTH] = { "max_message_length", BT_OPT_INT, "8388608", "maximum length prefix encoding you'll accept over the wire - larger values get the connection dropped." },
-	[O_IP] = { "ip", BT_OPT_STR, "", "ip to report you have to the tracker." },
-	[O_MINPORT] = { "minport", BT_OPT_INT, "10000", "minimum port to listen on, counts up if unavailable" },
-	[O_MAXPORT] = { "maxport", BT_OPT_INT, "60000", "maximum port to listen on" },
-	[O_RANDOM_PORT] = { "random_port", BT_OPT_INT, "1", "whether to choose randomly inside the port range instead of counting up linearly" },
-	[O_METAFILE] = { "metafile", BT_OPT_STR, "", "the .torrent file to download, alternative to url" },
-	[O_URL] = { "url", BT_OPT_STR, "", "url to get the .torrent file from, alternative to metafile" },
-	[O_CRYPTO_ALLOWED] = { "crypto_allowed", BT_OPT_INT, "0", "whether to allow the client to accept encrypted connections (bt does not implement MSE/PE encryption: 1 is accepted and has no effect)" },
-	[O_CRYPTO_ONLY] = { "crypto_only", BT_OPT_INT, "0", "whether to only create or allow encrypted connections (bt does not implement MSE/PE encryption: 1 refuses to start)" },
-	[O_CRYPTO_STEALTH] = { "crypto_stealth", BT_OPT_INT, "0", "whether to prevent all non-encrypted connection attempts; will result in an effectively firewalled state on older trackers (not implemented: 1 refuses to start)" },
-	[O_SELECTOR_ENABLED] = { "selector_enabled", BT_OPT_INT, "1", "whether to enable the file selector and fast resume function" },
-	[O_EXPIRE_CACHE_DATA] = { "expire_cache_data", BT_OPT_INT, "10", "the number of days after which you wish to expire old cache data (0 = disabled)" },
-	[O_PRIORITY] = { "priority", BT_OPT_STR, "", "a list of file priorities separated by commas, must be one per file, 0 = highest, 1 = normal, 2 = lowest, -1 = download disabled" },
-	[O_SAVEAS] = { "saveas", BT_OPT_STR, "", "local file name to save the file as (default: the name in the torrent, in the current directory)" },
-	[O_TIMEOUT] = { "timeout", BT_OPT_FLOAT, "300.0", "time to wait between closing sockets which nothing has been received on" },
-	[O_TIMEOUT_CHECK_INTERVAL] = { "timeout_check_interval", BT_OPT_FLOAT, "60.0", "time to wait between checking if any connections have timed out" IGN "idle connections are checked by the engine's own timers)" },
-	[O_MAX_SLICE_LENGTH] = { "max_slice_length", BT_OPT_INT, "131072", "maximum length slice to send to peers, larger requests are ignored" },
-	[O_MAX_RATE_PERIOD] = { "max_rate_period", BT_OPT_FLOAT, "20.0", "maximum amount of time to guess the current rate estimate represents" IGN "the rate meters have a fixed window)" },
-	[O_BIND] = { "bind", BT_OPT_STR, "", "comma-separated list of ips/hostnames to bind to locally" },
-	[O_IPV6_ENABLED] = { "ipv6_enabled", BT_OPT_INT, "0", "allow the client to connect to peers via IPv6" },
-	[O_IPV6_BINDS_V4] = { "ipv6_binds_v4", BT_OPT_INT, "1", "set if an IPv6 server socket won't also field IPv4 connections" IGN "IPv4 and IPv6 get a socket each)" },
-	[O_UPNP_NAT_ACCESS] = { "upnp_nat_access", BT_OPT_INT, "1", "attempt to autoconfigure a UPnP router to forward a server port (0 = disabled, 1 = mode 1 [fast], 2 = mode 2 [slow])" IGN "there is no UPnP support, as in BitTornado outside Windows)" },
-	[O_UPLOAD_RATE_FUDGE] = { "upload_rate_fudge", BT_OPT_FLOAT, "5.0", "time equivalent of writing to kernel-level TCP buffer, for rate adjustment" IGN "rates are measured on what was sent)" },
-	[O_TCP_ACK_FUDGE] = { "tcp_ack_fudge", BT_OPT_FLOAT, "0.03", "how much TCP ACK download overhead to add to upload rate calculations (0 = disabled)" IGN "the upload limit counts payload only)" },
-	[O_DISPLAY_INTERVAL] = { "display_interval", BT_OPT_FLOAT, "0.5", "time between updates of displayed information (when the output is not a terminal, a log line at most every 5 seconds)" },
-	[O_REREQUEST_INTERVAL] = { "rerequest_interval", BT_OPT_INT, "300", "time to wait between requesting more peers" IGN "the tracker's interval and min_peers decide)" },
-	[O_MIN_PEERS] = { "min_peers", BT_OPT_INT, "20", "minimum number of peers to not do rerequesting" },
-	[O_HTTP_TIMEOUT] = { "http_timeout", BT_OPT_INT, "60", "number of seconds to wait before assuming that an http connection has timed out" },
-	[O_MAX_INITIATE] = { "max_initiate", BT_OPT_INT, "40", "number of peers at which to stop initiating new connections" },
-	[O_CHECK_HASHES] = { "check_hashes", BT_OPT_INT, "1", "whether to check hashes on disk" },
-	[O_MAX_UPLOAD_RATE] = { "max_upload_rate", BT_OPT_INT, "0", "maximum kB/s (1 kB = 1000 bytes) to upload at (0 = no limit, -1 = automatic; automatic is not implemented yet and means no limit)" },
-	[O_MAX_DOWNLOAD_RATE] = { "max_download_rate", BT_OPT_INT, "0", "maximum kB/s (1 kB = 1000 bytes) to download at (0 = no limit)" },
-	[O_ALLOC_TYPE] = { "alloc_type", BT_OPT_STR, "normal", "allocation type (may be normal, background, pre-allocate or sparse); checked, then ignored: pieces are always written in place, files grow as they are written" },
-	[O_ALLOC_RATE] = { "alloc_rate", BT_OPT_FLOAT, "2.0", "rate (in MiB/s) to allocate space at using background allocation" IGN "there is no background allocation)" },
-	[O_BUFFER_READS] = { "buffer_reads", BT_OPT_INT, "1", "whether to buffer disk reads" IGN "the system's page cache buffers reads)" },
-	[O_WRITE_BUFFER_SIZE] = { "write_buffer_size", BT_OPT_INT, "4", "the maximum amount of space to use for buffering disk writes (in megabytes, 0 = disabled)" IGN "blocks are written as they arrive; the system's page cache buffers them)" },
-	[O_BREAKUP_SEED_BITFIELD] = { "breakup_seed_bitfield", BT_OPT_INT, "1", "sends an incomplete bitfield and then fills with have messages, in order to get around stupid ISP manipulation" },
-	[O_SNUB_TIME] = { "snub_time", BT_OPT_FLOAT, "30.0", "seconds to wait for data to come in over a connection before assuming it's semi-permanently choked" },
-	[O_SPEW] = { "spew", BT_OPT_INT, "0", "whether to display diagnostic info (a table of the connected peers) on the terminal" },
-	[O_RAREST_FIRST_CUTOFF] = { "rarest_first_cutoff", BT_OPT_INT, "2", "number of downloads at which to switch from random to rarest first" },
-	[O_RAREST_FIRST_PRIORITY_CUTOFF] = { "rarest_first_priority_cutoff", BT_OPT_INT, "5", "the number of peers which need to have a piece before other partials take priority over rarest first" IGN "the picker finishes started pieces first)" },
-	[O_MIN_UPLOADS] = { "min_uploads", BT_OPT_INT, "4", "the number of uploads to fill out to with extra optimistic unchokes" IGN "BitTornado's choker did not use it either)" },
-	[O_MAX_FILES_OPEN] = { "max_files_open", BT_OPT_INT, "50", "the maximum number of files to keep open at a time, 0 means no limit" },
-	[O_ROUND_ROBIN_PERIOD] = { "round_robin_period", BT_OPT_INT, "30", "the number of seconds between the client's switching upload targets" },
-	[O_SUPER_SEEDER] = { "super_seeder", BT_OPT_INT, "0", "whether to use special upload-efficiency-maximizing routines (only for dedicated seeds)" },
-	[O_SECURITY] = { "security", BT_OPT_INT, "1", "whether to enable extra security features intended to prevent abuse" },
-	[O_MAX_CONNECTIONS] = { "max_connections", BT_OPT_INT, "0", "the absolute maximum number of peers to connect with (0 = no limit)" },
-	[O_AUTO_KICK] = { "auto_kick", BT_OPT_INT, "1", "whether to allow the client to automatically kick/ban peers that send bad data" },
-	[O_DOUBLE_CHECK] = { "double_check", BT_OPT_INT, "1", "whether to double-check data being written to the disk for errors (may increase CPU load)" IGN "pieces are never moved on disk, and each is verified once when complete)" },
-	[O_TRIPLE_CHECK] = { "triple_check", BT_OPT_INT, "0", "whether to thoroughly check data being written to the disk (may slow disk access)" IGN "see double_check)" },
-	[O_LOCK_FILES] = { "lock_files", BT_OPT_INT, "1", "whether to lock files the client is working with" IGN "files are not locked)" },
-	[O_LOCK_WHILE_READING] = { "lock_while_reading", BT_OPT_INT, "0", "whether to lock access to files being read" IGN "files are not locked)" },
-	[O_AUTO_FLUSH] = { "auto_flush", BT_OPT_INT, "0", "minutes between automatic flushes to disk (0 = disabled)" IGN "writes go straight to the system)" },
-	[O_DEDICATED_SEED_ID] = { "dedicated_seed_id", BT_OPT_STR, "", "code to send to tracker identifying as a dedicated seed" },
-	[O_SAVE_OPTIONS] = { "save_options", BT_OPT_INT, "0", "whether to save the current options as the new default configuration (in ~/.BitTornado/config.downloadheadless.ini, or config.downloadcurses.ini for btdownloadcurses)" },
-};
-
-#undef IGN
-
-/* Options never written to or read from the configuration file (BitTornado's
- * defaultsToIgnore, and save_options itself). */
-static int
-dl_opt_not_saved(size_t k)
-{
-	return k == O_METAFILE || k == O_URL || k == O_PRIORITY || k == O_SAVE_OPTIONS;
-}
-
-/* Check the values the parser cannot (ranges, choices, unsupported
- * features).  Returns 0, or -1 with the reason in err. */
-static int
-dl_check_opts(const union bt_optv *v, char *err, size_t errlen)
-{
-	static const struct { int k; long long lo, hi; } ints[] = {
-		{ O_MAX_UPLOADS, 0, 100000 },
-		{ O_DOWNLOAD_SLICE_SIZE, 1, 1 << 24 },
-		{ O_MAX_MESSAGE_LENGTH, 1, INT32_MAX },
-		{ O_MINPORT, 1, 65535 },
-		{ O_MAXPORT, 1, 65535 },
-		{ O_EXPIRE_CACHE_DATA, 0, 1000000 },
-		{ O_MAX_SLICE_LENGTH, 1, INT32_MAX },
-		{ O_MIN_PEERS, 0, 100000 },
-		{ O_HTTP_TIMEOUT, 1, 86400 },
-		{ O_MAX_INITIATE, 0, 100000 },
-		{ O_MAX_UPLOAD_RATE, -1, 1000000000 },
-		{ O_MAX_DOWNLOAD_RATE, 0, 1000000000 },
-		{ O_RAREST_FIRST_CUTOFF, 0, INT32_MAX },
-		{ O_MAX_FILES_OPEN, 0, 1000000 },
-		{ O_ROUND_ROBIN_PERIOD, 1, 86400 },
-		{ O_MAX_CONNECTIONS, 0, 1000000 },
-	};
-	static const struct { int k; double lo, hi; } floats[] = {
-		{ O_KEEPALIVE_INTERVAL, 0.001, 86400 },
-		{ O_TIMEOUT, 0.001, 86400 * 30 },
-		{ O_TIMEOUT_CHECK_INTERVAL, 0, 86400 },
-		{ O_MAX_RATE_PERIOD, 0, 86400 },
-		{ O_UPLOAD_RATE_FUDGE, 0, 86400 },
-		{ O_TCP_ACK_FUDGE, 0, 1000 },
-		{ O_DISPLAY_INTERVAL, 0, 86400 },
-		{ O_ALLOC_RATE, 0, 1e9 },
-		{ O_SNUB_TIME, 0.001, 86400 },
-	};
-	static const char *const alloc[] = { "normal", "background", "pre-allocate", "sparse" };
-
-	for (size_t k = 0; k < sizeof(ints) / sizeof(ints[0]); k++) {
-		long long x = v[ints[k].k].i;
-		if (x < ints[k].lo || x > ints[k].hi) {
-			snprintf(err, errlen, "--%s %lld is out of range (%lld to %lld)",
-				dl_opts[ints[k].k].name, x, ints[k].lo, ints[k].hi);
-			return -1;
-		}
-	}
-	for (size_t k = 0; k < sizeof(floats) / sizeof(floats[0]); k++) {
-		double x = v[floats[k].k].f;
-		if (!isfinite(x) || x < floats[k].lo || x > floats[k].hi) {
-			snprintf(err, errlen, "--%s %g is out of range (%g to %g)",
-				dl_opts[floats[k].k].name, x, floats[k].lo, floats[k].hi);
-			return -1;
-		}
-	}
-	if (v[O_MINPORT].i > v[O_MAXPORT].i) {
-		snprintf(err, errlen, "--minport %lld is above --maxport %lld",
-			v[O_MINPORT].i, v[O_MAXPORT].i);
-		return -1;
-	}
-	size_t a;
-	for (a = 0; a < sizeof(alloc) / sizeof(alloc[0]); a++)
-		if (strcmp(v[O_ALLOC_TYPE].s, alloc[a]) == 0)
-			break;
-	if (a == sizeof(alloc) / sizeof(alloc[0])) {
-		snprintf(err, errlen, "--alloc_type must be normal, background, pre-allocate or sparse, not '%s'",
-			v[O_ALLOC_TYPE].s);
-		return -1;
-	}
-	if (v[O_CRYPTO_ONLY].i || v[O_CRYPTO_STEALTH].i) {
-		snprintf(err, errlen, "--%s asks for encrypted connections only, but bt does not implement "
-			"MSE/PE encryption; run without --crypto_only and --crypto_stealth",
-			v[O_CRYPTO_ONLY].i ? "crypto_only" : "crypto_stealth");
-		return -1;
-	}
-	return 0;
-}
-
-static uint32_t
-secs_to_ms(double s)
-{
-	double ms = s * 1000.0 + 0.5;
-	if (!(ms >= 1))
-		return 1;
-	return ms >= 4294967295.0 ? UINT32_MAX : (uint32_t)ms;
-}
-
-/* Options (already checked) -> engine settings.  Leaves root, prio,
- * resume_path, peer_id and port to the caller.
- *
- * Mapped: max_uploads (0 -> 1), keepalive_interval, max_message_length,
- * ip, timeout, max_slice_length, ipv6_enabled, min_peers, http_timeout,
- * max_initiate, check_hashes, max_upload_rate (kB = 1000 B; -1 =
- * automatic, not implemented: unlimited), max_download_rate,
- * breakup_seed_bitfield, snub_time, rarest_first_cutoff,
- * round_robin_period, super_seeder, security, max_connections, auto_kick,
- * dedicated_seed_id.  max_files_open has no field in the session yet. */
-static void
-dl_session_opts(const union bt_optv *v, struct bt_torrent_opts *o)
-{
-	static const char ua[] = "bt/" BT_VERSION;
-
-	bt_torrent_opts_init(o);
-	o->check_hashes = v[O_CHECK_HASHES].i != 0;
-	o->ip = v[O_IP].s[0] ? v[O_IP].s : NULL;
-	o->seed_id = v[O_DEDICATED_SEED_ID].s[0] ? v[O_DEDICATED_SEED_ID].s : NULL;
-	o->user_agent = ua;
-	o->max_uploads = v[O_MAX_UPLOADS].i > 0 ? (unsigned)v[O_MAX_UPLOADS].i : 1;
-	o->max_connections = (unsigned)v[O_MAX_CONNECTIONS].i;
-	/* 0 means "the default" to the session; BitTornado's 0 would mean
-	 * none at all, which nobody wants: keep the session's default. */
-	if (v[O_MAX_INITIATE].i > 0)
-		o->max_initiate = (unsigned)v[O_MAX_INITIATE].i;
-	if (v[O_MIN_PEERS].i > 0)
-		o->min_peers = (unsigned)v[O_MIN_PEERS].i;
-	o->keepalive_ms = secs_to_ms(v[O_KEEPALIVE_INTERVAL].f);
-	o->timeout_ms = secs_to_ms(v[O_TIMEOUT].f);
-	o->snub_ms = secs_to_ms(v[O_SNUB_TIME].f);
-	o->round_robin_ms = secs_to_ms((double)v[O_ROUND_ROBIN_PERIOD].i);
-	o->http_timeout_ms = secs_to_ms((double)v[O_HTTP_TIMEOUT].i);
-	o->max_message = (uint32_t)v[O_MAX_MESSAGE_LENGTH].i;
-	o->max_slice = (uint32_t)v[O_MAX_SLICE_LENGTH].i;
-	o->rarest_first_cutoff = (uint32_t)v[O_RAREST_FIRST_CUTOFF].i;
-	/* -1 = automatic (BitTornado measures the link and adapts); not
-	 * implemented yet, so it means no limit. */
-	o->max_upload_rate = v[O_MAX_UPLOAD_RATE].i > 0 ? (uint64_t)v[O_MAX_UPLOAD_RATE].i * 1000 : 0;
-	o->max_download_rate = (uint64_t)v[O_MAX_DOWNLOAD_RATE].i * 1000;
-	o->super_seeder = v[O_SUPER_SEEDER].i != 0;
-	o->security = v[O_SECURITY].i != 0;
-	o->auto_kick = v[O_AUTO_KICK].i != 0;
-	o->breakup_seed_bitfield = v[O_BREAKUP_SEED_BITFIELD].i != 0;
-	o->ipv6 = v[O_IPV6_ENABLED].i != 0;
-}
-
-/* Options -> the listening socket: minport, maxport, random_port, bind,
- * ipv6_enabled.  (ipv6_binds_v4 and upnp_nat_access are not used.) */
-static void
-dl_listen_opts(const union bt_optv *v, struct bt_peerlisten_opts *o, uint64_t seed)
-{
-	memset(o, 0, sizeof(*o));
-	o->minport = (uint16_t)v[O_MINPORT].i;
-	o->maxport = (uint16_t)v[O_MAXPORT].i;
-	o->random_port = v[O_RANDOM_PORT].i != 0;
-	o->bind = v[O_BIND].s[0] ? v[O_BIND].s : NULL;
-	o->ipv6 = v[O_IPV6_ENABLED].i != 0;
-	o->seed = seed;
-}
-
-/* --priority: one integer -1..2 per file, separated by commas (Python's
- * int(): surrounding blanks and a sign allowed).  Returns a new array of
- * nfiles, or NULL when s is empty or wrong (the caller says "bad priority
- * list given, ignored" when s was not empty). */
-static int8_t *
-dl_priorities(const char *s, size_t nfiles)
-{
-	int8_t *p;
-	size_t n = 0;
-
-	if (!s[0] || nfiles == 0)
-		return NULL;
-	p = xcalloc(nfiles, 1);
-	for (;;) {
-		char *end;
-		long x;
-		errno = 0;
-		x = strtol(s, &end, 10);
-		if (end == s || errno || x < -1 || x > 2 || n >= nfiles)
-			goto bad;
-		while (*end == ' ' || *end == '\t')
-			end++;
-		p[n++] = (int8_t)x;
-		if (*end == 0)
-			break;
-		if (*end != ',')
-			goto bad;
-		s = end + 1;
-	}
-	if (n == nfiles)
-		return p;
-bad:
-	free(p);
-	return NULL;
-}
-
-static char *
-xfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-xfmt(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	char *s;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		bt_die("%s", strerror(errno));
-	s = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
-/* mkdir -p; 0 or -1 with errno. */
-static int
-mkdirs(const char *path, mode_t mode)
-{
-	char *p = xstrdup(path);
-	int rc = 0;
-
-	for (char *q = p + 1; ; q++) {
-		if (*q != '/' && *q != 0)
-			continue;
-		char c = *q;
-		*q = 0;
-		if (mkdir(p, mode) < 0 && errno != EEXIST) {
-			rc = -1;
-			break;
-		}
-		*q = c;
-		if (!c)
-			break;
-	}
-	if (rc == 0) {
-		struct stat st;
-		if (stat(path, &st) < 0)
-			rc = -1;
-		else if (!S_ISDIR(st.st_mode)) {
-			errno = ENOTDIR;
-			rc = -1;
-		}
-	}
-	free(p);
-	return rc;
-}
-
-/* 1 if the directory holds any entry, 0 if empty, -1 on error. */
-static int
-dir_not_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int any = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			any = 1;
-			break;
-		}
-	}
-	closedir(d);
-	return any;
-}
-
-/* Does dir hold any of the torrent's top-level entries? */
-static int
-has_top_entry(const char *dir, const struct bt_meta *m)
-{
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	const char *prev = NULL;
-	size_t prevlen = 0;
-	int found = 0;
-
-	if (dfd < 0)
-		return 0;
-	for (size_t i = 0; i < m->nfiles && !found; i++) {
-		const char *path = m->files[i].path;
-		const char *slash = strchr(path, '/');
-		size_t len = slash ? (size_t)(slash - path) : strlen(path);
-		char name[NAME_MAX + 1];
-		struct stat st;
-
-		if (m->files[i].pad || len == 0 || len > NAME_MAX)
-			continue;
-		if (prev && prevlen == len && memcmp(prev, path, len) == 0)
-			continue;	/* the same top entry as the file before */
-		prev = path;
-		prevlen = len;
-		memcpy(name, path, len);
-		name[len] = 0;
-		if (fstatat(dfd, name, &st, 0) == 0)
-			found = 1;
-	}
-	close(dfd);
-	return found;
-}
-
-/* Where the data of m goes (BitTornado's saveAs, §5.9).  saveas "" means
- * the torrent's name in the current directory.  Single file: the file's
- * path, its parent directories made.  Multi-file: the directory, made; an
- * existing, non-empty directory that holds none of the torrent's
- * top-level entries gets <dir>/<name> instead.  Returns a new path, or
- * NULL with BitTornado's message in err. */
-static char *
-dl_save_root(const struct bt_meta *m, const char *saveas, char *err, size_t errlen)
-{
-	char *path = xstrdup(saveas[0] ? saveas : m->name);
-	struct stat st;
-
-	if (!m->multi) {
-		char *slash = strrchr(path, '/');
-		if (slash && slash != path) {
-			*slash = 0;
-			int rc = mkdirs(path, 0777);
-			*slash = '/';
-			if (rc < 0) {
-				snprintf(err, errlen, "Couldn't allocate dir - %s", strerror(errno));
-				free(path);
-				return NULL;
-			}
-		}
-		return path;
-	}
-	if (stat(path, &st) == 0) {
-		if (!S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "%s is not a dir", path);
-			free(path);
-			return NULL;
-		}
-		if (dir_not_empty(path) > 0 && !has_top_entry(path, m)) {
-			char *sub = xfmt("%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", m->name);
-			free(path);
-			path = sub;
-			if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-				size_t n = strlen(path);
-				if (n > 8 && strcmp(path + n - 8, ".torrent") == 0)
-					path[n - 8] = 0;
-				if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
-					snprintf(err, errlen, "Can't create dir - %s", m->name);
-					free(path);
-					return NULL;
-				}
-			}
-		}
-	}
-	if (mkdirs(path, 0777) < 0) {
-		snprintf(err, errlen, "Couldn't allocate dir - %s", strerror(errno));
-		free(path);
-		return NULL;
-	}
-	return path;
-}
-
-/* path made absolute and tidied ("." and ".." and repeated slashes
- * resolved as text, like Python's os.path.abspath). */
-static char *
-dl_abspath(const char *path)
-{
-	char *full, *out, *seg;
-	size_t n = 0;
-
-	if (path[0] == '/') {
-		full = xstrdup(path);
-	} else {
-		char *cwd = getcwd(NULL, 0);
-		full = xfmt("%s/%s", cwd ? cwd : ".", path);
-		free(cwd);
-	}
-	out = xmalloc(strlen(full) + 2);
-	for (char *save = NULL, *p = full; (seg = strtok_r(p, "/", &save)) != NULL; p = NULL) {
-		if (strcmp(seg, ".") == 0)
-			continue;
-		if (strcmp(seg, "..") == 0) {
-			while (n > 0 && out[n - 1] != '/')
-				n--;
-			if (n > 0)
-				n--;
-			continue;
-		}
-		out[n++] = '/';
-		size_t l = strlen(seg);
-		memcpy(out + n, seg, l);
-		n += l;
-	}
-	if (n == 0)
-		out[n++] = '/';
-	out[n] = 0;
-	free(full);
-	return out;
-}
-
-/* Our peer id, Azureus style: "-bt" + four version characters ("0.1.0"
- * -> "0100") + "-" + 12 random characters from [0-9A-Za-z]. */
-static void
-dl_peer_id(uint8_t id[20])
-{
-	static const char an[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	const char *p = BT_VERSION;
-	struct bt_sipkey key;
-	uint8_t rnd[sizeof(key)];
-
-	memcpy(id, "-bt", 3);
-	for (int k = 0; k < 4; k++) {
-		unsigned x = 0;
-		int any = 0;
-		while (*p >= '0' && *p <= '9') {
-			x = x * 10 + (unsigned)(*p++ - '0');
-			if (x > 61)
-				x = 61;
-			any = 1;
-		}
-		id[3 + k] = (uint8_t)(any ? an[x] : '0');
-		if (*p == '.')
-			p++;
-	}
-	id[7] = '-';
-	bt_sipkey_random(&key);
-	memcpy(rnd, &key, sizeof(rnd));
-	for (int k = 0; k < 12; k++)
-		id[8 + k] = (uint8_t)an[rnd[k] % 62];
-}
-
-/* $HOME/.BitTornado (not made here), or NULL with the reason. */
-static char *
-dl_state_dir(char *why, size_t cap)
-{
-	const char *home = getenv("HOME");
-
-	if (!home || !home[0]) {
-		snprintf(why, cap, "HOME is not set");
-		return NULL;
-	}
-	return xfmt("%s/.BitTornado", home);
-}
-
-/* Make a directory of the state (0700) when it is missing; 0, or -1 with
- * the reason. */
-static int
-dl_state_make(const char *dir, char *why, size_t cap)
-{
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		snprintf(why, cap, "cannot make %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* <state>/datacache/<40 hex>, the directories made and writable, or NULL
- * with the reason. */
-static char *
-dl_resume_path(const char *state, const uint8_t hash[20], char *why, size_t cap)
-{
-	char hex[41];
-	char *dir, *path;
-
-	if (dl_state_make(state, why, cap) < 0)
-		return NULL;
-	dir = xfmt("%s/datacache", state);
-	if (dl_state_make(dir, why, cap) < 0) {
-		free(dir);
-		return NULL;
-	}
-	if (access(dir, W_OK | X_OK) < 0) {
-		snprintf(why, cap, "cannot write in %s: %s", dir, strerror(errno));
-		free(dir);
-		return NULL;
-	}
-	bt_hex(hex, hash, 20);
-	path = xfmt("%s/%s", dir, hex);
-	free(dir);
-	return path;
-}
-
-/* --expire_cache_data: remove resume records (datacache/<40 hex>) not
- * touched for `days` days, except keep's. */
-static void
-dl_expire_cache(const char *state, long long days, const uint8_t keep[20])
-{
-	char *dir, hex[41];
-	DIR *d;
-	struct dirent *e;
-	time_t limit;
-
-	if (days <= 0)
-		return;
-	limit = time(NULL) - (time_t)(days * 86400);
-	dir = xfmt("%s/datacache", state);
-	d = opendir(dir);
-	bt_hex(hex, keep, 20);
-	while (d && (e = readdir(d)) != NULL) {
-		uint8_t h[20];
-		struct stat st;
-		if (strlen(e->d_name) != 40 || bt_unhex(h, e->d_name, 20) < 0 ||
-		    strcasecmp(e->d_name, hex) == 0)
-			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode) && st.st_mtime < limit)
-			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	if (d)
-		closedir(d);
-	free(dir);
-}
-
-/* ---- the configuration file (BitTornado's ConfigDir/inifile) ---- */
-
-#define INI_MAX (64u << 10)
-
-static char *
-trim(char *s)
-{
-	char *e;
-	while (*s == ' ' || *s == '\t' || *s == '\r')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = 0;
-	return s;
-}
-
-/* Read path: "key = value" / "key: value" lines in the unnamed section,
- * quotes around a value dropped; each known option with a value of the
- * right type replaces that option's default in opts (vals[k] owns the
- * text).  A missing or unreadable file changes nothing. */
-static void
-dl_ini_read(const char *path, struct bt_opt *opts, char **vals)
-{
-	uint8_t *buf;
-	size_t len;
-	int section = 0;
-
-	if (bt_file_read(path, INI_MAX, &buf, &len) < 0)
-		return;
-	buf = xrealloc(buf, len + 1);
-	buf[len] = 0;
-	for (char *save = NULL, *p = (char *)buf, *line;
-	     (line = strtok_r(p, "\n", &save)) != NULL; p = NULL) {
-		char *s = trim(line), *sep, *key, *val;
-		if (!*s || *s == '#')
-			continue;
-		if (*s == '[') {
-			section = 1;	/* only the unnamed section holds options */
-			continue;
-		}
-		sep = strchr(s, '=');
-		if (!sep)
-			sep = strchr(s, ':');
-		if (!sep || section)
-			continue;
-		*sep = 0;
-		key = trim(s);
-		val = trim(sep + 1);
-		size_t vl = strlen(val);
-		if (vl && (val[0] == '"' || val[0] == '\'')) {
-			if (vl < 2 || val[vl - 1] != val[0])
-				continue;
-			val[vl - 1] = 0;
-			val++;
-		}
-		for (char *c = key; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
-		int k = bt_opt_find(opts, NOPT, key);
-		union bt_optv x;
-		if (k < 0 || dl_opt_not_saved((size_t)k))
-			continue;
-		if (bt_opt_value(&opts[k], val, &x) < 0 ||
-		    (opts[k].type == BT_OPT_FLOAT && !isfinite(x.f)))
-			continue;	/* a bad value is ignored, as BitTornado does */
-		free(vals[k]);
-		vals[k] = xstrdup(val);
-		opts[k].def = vals[k];
-	}
-	free(buf);
-}
-
-static int
-cmp_opt_name(const void *a, const void *b)
-{
-	return strcmp(dl_opts[*(const int *)a].name, dl_opts[*(const int *)b].name);
-}
-
-/* A float the way Python's str() writes it: the shortest text that reads
- * back the same, with ".0" when it would look like an integer. */
-static void
-fmt_pyfloat(char *out, size_t cap, double x)
-{
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(out, cap, "%.*g", prec, x);
-		if (strtod(out, NULL) == x)
-			break;
-	}
-	if (!strpbrk(out, ".eEn"))
-		strncat(out, ".0", cap - strlen(out) - 1);
-}
-
-/* Write the options in v to path, BitTornado's layout: two comment lines,
- * an empty line, "key = value" sorted by key, strings quoted.  Returns 0
- * or -1 with the reason in why. */
-static int
-dl_ini_write(const char *path, const union bt_optv *v, char *why, size_t cap)
-{
-	int idx[NOPT];
-	size_t n = 0;
-	struct bt_buf b;
-	char when[128], num[64];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	for (int k = 0; k < NOPT; k++) {
-		if (dl_opt_not_saved((size_t)k))
-			continue;
-		if (dl_opts[k].type == BT_OPT_STR && strpbrk(v[k].s, "\r\n")) {
-			snprintf(why, cap, "--%s holds a line break", dl_opts[k].name);
-			return -1;
-		}
-		idx[n++] = k;
-	}
-	qsort(idx, n, sizeof(idx[0]), cmp_opt_name);
-	localtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%x %X", &tm);
-	bt_buf_init(&b, INI_MAX);
-	bt_buf_printf(&b, "# Generated by bt/%s\n# %s\n\n", BT_VERSION, when);
-	for (size_t j = 0; j < n; j++) {
-		int k = idx[j];
-		switch (dl_opts[k].type) {
-		case BT_OPT_INT:
-			bt_buf_printf(&b, "%s = %lld\n", dl_opts[k].name, v[k].i);
-			break;
-		case BT_OPT_FLOAT:
-			fmt_pyfloat(num, sizeof(num), v[k].f);
-			bt_buf_printf(&b, "%s = %s\n", dl_opts[k].name, num);
-			break;
-		default:
-			bt_buf_printf(&b, "%s = \"%s\"\n", dl_opts[k].name, v[k].s);
-			break;
-		}
-	}
-	if (b.err) {
-		snprintf(why, cap, "%s", bt_strerror(b.err));
-		bt_buf_free(&b);
-		return -1;
-	}
-	if (bt_file_write_atomic(path, b.p, b.len) < 0) {
-		snprintf(why, cap, "cannot write %s: %s", path, strerror(errno));
-		bt_buf_free(&b);
-		return -1;
-	}
-	bt_buf_free(&b);
-	return 0;
-}
-
-/* ================================================================
- * Part 2: the front-end.
- * ================================================================ */
 
 enum { UI_TTY, UI_LOG, UI_CURSES };
 
-#define ERR_KEEP	20	/* errors kept for display */
-#define MSG_MAX		512	/* longest message shown */
-#define SPEW_MAX	1000	/* peers listed at most */
-#define LOG_MIN_MS	5000	/* log lines at most this often */
-#define LOG_IDLE_MS	600000	/* an unchanged log line again after this */
-
-/* What the status block shows, kept between refreshes as BitTornado's
- * displayers do (a value not refreshed keeps its last text). */
-struct view {
-	char *file;		/* headless "name (x MB)", curses the name */
-	char size[BT_FMT_MAX];
-	char *dest;		/* absolute path of the data */
-	char pct[16];
-	char time_est[64];	/* headless: time left or the activity */
-	char activity[64];	/* curses */
-	char status[96];	/* curses: activity (pct) */
-	double frac;		/* curses progress bar, < 0: none yet */
-	char down[32], up[32];
-	char share[96], seeds[96], peers[96];
-	int done;		/* finished or failed: no more percent/time */
-};
-
-static struct {
+/* One run of the applet: download_main's, the ud of every callback. */
+struct dl {
 	union bt_optv v[NOPT];
-	struct bt_opt opts[NOPT];	/* dl_opts with the configuration file's defaults */
+	struct bt_opt opts[NOPT];	/* the table, with the configuration file's defaults */
 	char *ini_vals[NOPT];
 	int curses_name;		/* called as btdownloadcurses */
-	int ui;
+	int ui;				/* UI_* */
 	struct bt_loop *loop;
 	struct bt_tfile t;		/* t.path: the .torrent's path or URL */
 	struct bt_torrent *s;
@@ -848,727 +71,32 @@ static struct {
 	int8_t *prio;
 	char *state_dir, *resume_path;
 	char state_why[256];		/* why there is no state_dir */
-	struct view view;
-	char *errors[ERR_KEEP];		/* a ring of the last errors */
-	size_t nerr;			/* errors ever recorded */
+	struct bt_view view;
+	struct bt_show_log log;
+	struct bt_show_curses cur;
+	struct bt_spew spew;
 	char *fatal;			/* the first fatal message */
-	int finished, stopping, closed, aborted, fin_logged;
-	enum bt_torrent_state last_state;
-	uint64_t log_last_ms;
-	char log_last[256];
-	struct bt_httpc *fetch;		/* --url, while it is fetched */
-	struct bt_torrent_peer *spew;	/* SPEW_MAX rows */
+	int stopping, closed, aborted;
 	int ended;			/* the final output is out */
-	/* curses */
-	size_t spew_scroll;
-	uint64_t spew_scroll_ms;
-#if BT_HAVE_CURSES
-	SCREEN *scr;			/* while the screen is on */
-#endif
-} G;
+	struct bt_httpc *fetch;		/* --url, while it is fetched */
+};
 
-/* Copy text for the screen: control characters (a tracker's or a
- * torrent's text could hold terminal escapes) become '?'. */
+/* ---- output ---- */
+
+/* A line of the log, when the output is the log. */
 static void
-clean_copy(char *out, size_t cap, const char *s)
-{
-	bt_str_printable(out, cap, s, strlen(s));
-}
-
-static char *
-clean_dup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *o = xmalloc(n);
-	clean_copy(o, n, s);
-	return o;
-}
-
-static const char *
-state_name(enum bt_torrent_state s)
-{
-	switch (s) {
-	case BT_TORRENT_IDLE: return "starting";
-	case BT_TORRENT_CHECK_WAIT: return "waiting for hash check";
-	case BT_TORRENT_CHECKING: return "checking";
-	case BT_TORRENT_DOWNLOADING: return "downloading";
-	case BT_TORRENT_SEEDING: return "seeding";
-	case BT_TORRENT_STOPPING: return "stopping";
-	case BT_TORRENT_STOPPED: return "stopped";
-	case BT_TORRENT_FAILED: return "failed";
-	}
-	return "?";
-}
+dl_log(const struct dl *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
-log_stamp(char *out, size_t cap)
+dl_log(const struct dl *d, const char *fmt, ...)
 {
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-/* One line of the log (non-terminal output). */
-static void
-log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-log_line(const char *fmt, ...)
-{
-	char ts[32];
 	va_list ap;
 
-	if (G.ui != UI_LOG)
+	if (d->ui != UI_LOG)
 		return;
-	log_stamp(ts, sizeof(ts));
-	printf("%s ", ts);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	bt_show_log_vline(fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static void
-add_error(const char *text)
-{
-	char buf[MSG_MAX + 16];
-	size_t off = 0;
-
-	if (G.curses_name) {
-		/* btdownloadcurses stamps its errors. */
-		time_t now = time(NULL);
-		struct tm tm;
-		localtime_r(&now, &tm);
-		off = strftime(buf, sizeof(buf), "[%H:%M:%S] ", &tm);
-	}
-	clean_copy(buf + off, sizeof(buf) - off, text);
-	free(G.errors[G.nerr % ERR_KEEP]);
-	G.errors[G.nerr % ERR_KEEP] = xstrdup(buf);
-	G.nerr++;
-}
-
-/* ---- the view ---- */
-
-static void
-view_init(const struct bt_meta *m, const char *root)
-{
-	struct view *w = &G.view;
-	memset(w, 0, sizeof(*w));
-	w->frac = -1;
-	if (G.ui == UI_CURSES) {
-		w->file = clean_dup(m->name);
-		strcpy(w->down, "---");
-		strcpy(w->up, "---");
-	} else {
-		char *f = xfmt("%s (%.1f MB)", m->name, (double)m->total / (1 << 20));
-		w->file = clean_dup(f);
-		free(f);
-	}
-	bt_fmt_size(w->size, sizeof(w->size), (uint64_t)m->total);
-	char *abs = dl_abspath(root);
-	w->dest = clean_dup(abs);
-	free(abs);
-}
-
-/* An activity (BitTornado's display(activity=...)): shown unless done. */
-static void
-view_activity(const char *what)
-{
-	struct view *w = &G.view;
-	if (w->done)
-		return;
-	snprintf(w->time_est, sizeof(w->time_est), "%s", what);
-	snprintf(w->activity, sizeof(w->activity), "%s", what);
-	snprintf(w->status, sizeof(w->status), "%s", what);
-}
-
-/* The fraction done (BitTornado's fractionDone). */
-static void
-view_fraction(double frac)
-{
-	struct view *w = &G.view;
-	unsigned k;
-
-	if (!(frac >= 0))
-		frac = 0;
-	if (frac > 1)
-		frac = 1;
-	/* str(float(int(frac * 1000)) / 10): truncated to one decimal. */
-	k = (unsigned)(frac * 1000);
-	snprintf(w->pct, sizeof(w->pct), "%u.%u", k / 10, k % 10);
-	w->frac = frac;
-	snprintf(w->status, sizeof(w->status), "%s (%.1f%%)", w->activity, frac * 100);
-}
-
-static void
-view_finished(void)
-{
-	struct view *w = &G.view;
-	if (G.ui == UI_CURSES) {
-		snprintf(w->activity, sizeof(w->activity), "download succeeded!");
-		strcpy(w->down, "---");
-		view_fraction(1.0);
-	} else {
-		strcpy(w->pct, "100");
-		snprintf(w->time_est, sizeof(w->time_est), "Download Succeeded!");
-		w->down[0] = 0;
-	}
-	w->done = 1;
-}
-
-static void
-view_failed(void)
-{
-	struct view *w = &G.view;
-	if (G.ui == UI_CURSES) {
-		snprintf(w->activity, sizeof(w->activity), "download failed!");
-		snprintf(w->status, sizeof(w->status), "download failed!");
-		strcpy(w->down, "---");
-	} else {
-		strcpy(w->pct, "0");
-		snprintf(w->time_est, sizeof(w->time_est), "Download Failed!");
-		w->down[0] = 0;
-	}
-	w->done = 1;
-}
-
-static void
-fmt_rate(char *out, size_t cap, double bps)
-{
-	snprintf(out, cap, G.ui == UI_CURSES ? "%.1f KB/s" : "%.1f kB/s", bps / 1024);
-}
-
-/* How far along, times scale: the check while checking, else the wanted
- * bytes had.  The view and the log line show the same figure. */
-static double
-progress(const struct bt_torrent_stats *st, double scale)
-{
-	if (st->state == BT_TORRENT_CHECKING)
-		return st->check_total ? scale * st->checked / st->check_total : 0;
-	return st->wanted ? scale * (double)(st->wanted - st->left) / st->wanted : scale;
-}
-
-/* Refresh the view from the session's figures. */
-static void
-view_update(const struct bt_torrent_stats *st)
-{
-	struct view *w = &G.view;
-	int cur = G.ui == UI_CURSES;
-
-	if (st->state == BT_TORRENT_IDLE)
-		return;
-	if (st->state == BT_TORRENT_CHECKING) {
-		view_activity("checking existing data");
-		view_fraction(progress(st, 1));
-		return;
-	}
-	if (st->state == BT_TORRENT_FAILED) {
-		if (!w->done)
-			view_failed();
-		return;
-	}
-	if (st->state == BT_TORRENT_SEEDING) {
-		G.finished = 1;		/* complete at start: no finished callback */
-		if (!w->done)
-			view_finished();
-	}
-	if (w->done && cur)
-		snprintf(w->status, sizeof(w->status), "%s", w->activity);
-	if (!w->done) {
-		if (st->eta >= 0) {
-			int64_t eta = (int64_t)st->eta;
-			char t[64];
-			if (cur) {
-				if (eta == 0)
-					snprintf(w->activity, sizeof(w->activity), "download complete!");
-				else
-					snprintf(w->activity, sizeof(w->activity), "finishing in %s",
-						bt_fmt_clock(t, sizeof(t), eta));
-			} else {
-				bt_fmt_text_time(w->time_est, sizeof(w->time_est), eta);
-			}
-		}
-		view_fraction(progress(st, 1));
-		fmt_rate(w->down, sizeof(w->down), st->down_rate);
-	}
-	fmt_rate(w->up, sizeof(w->up), st->up_rate);
-
-	double ratio;
-	if (st->downloaded > 0)
-		ratio = (double)st->uploaded / st->downloaded;
-	else
-		ratio = st->uploaded == 0 ? 0.0 : -1.0;
-	char r[32];
-	if (ratio >= 0 && ratio <= 100)
-		snprintf(r, sizeof(r), "%.3f", ratio);
-	else
-		strcpy(r, "oo");
-	snprintf(w->share, sizeof(w->share), "%s%s(%.1f MB up / %.1f MB down)", r,
-		cur ? "  " : "   ", (double)st->uploaded / (1 << 20),
-		(double)st->downloaded / (1 << 20));
-	if (G.finished || w->done)	/* seeding has set finished above */
-		snprintf(w->seeds, sizeof(w->seeds), "%u seen recently, plus %.3f distributed copies",
-			st->seen_recently + st->webseeds, st->copies);
-	else
-		snprintf(w->seeds, sizeof(w->seeds), "%u seen now, plus %.3f distributed copies",
-			st->seeds + st->webseeds, st->copies);
-	/* st->peers: the peers that are not seeds, as BitTornado counts. */
-	snprintf(w->peers, sizeof(w->peers), "%u seen now, %.1f%% done at %.1f kB/s",
-		st->peers, st->peers_done * 100, st->swarm_rate / 1024);
-}
-
-/* ---- the peer table (--spew) ---- */
-
-/* One row in BitTornado's columns:
- *   #   IP+dir          Upload     flags  Download   flags   Completed */
-static void
-spew_row(char *out, size_t cap, size_t lineno, const struct bt_torrent_peer *p)
-{
-	char ip[BT_ADDR_STRLEN], line[128];
-
-	if (bt_addr_format(&p->addr, ip, sizeof(ip), BT_ADDR_NOPORT) < 0)
-		strcpy(ip, "?");
-	memset(line, ' ', sizeof(line));
-	snprintf(line, 4, "%3zu", lineno % 1000);
-	line[3] = ' ';
-	char tmp[40];
-	snprintf(tmp, sizeof(tmp), "%.15s%c", ip, p->incoming ? 'R' : 'L');
-	memcpy(line + 4, tmp, strlen(tmp));
-	if (p->up_rate > 100) {
-		snprintf(tmp, sizeof(tmp), "%6.0f KB/s", p->up_rate / 1000);
-		memcpy(line + 20, tmp, strlen(tmp) > 11 ? 11 : strlen(tmp));
-	}
-	memcpy(line + 32, "-----", 5);
-	if (p->peer_interested)
-		line[33] = 'I';
-	if (p->am_choking)
-		line[35] = 'C';
-	if (p->down_rate > 100) {
-		snprintf(tmp, sizeof(tmp), "%6.0f KB/s", p->down_rate / 1000);
-		memcpy(line + 38, tmp, strlen(tmp) > 11 ? 11 : strlen(tmp));
-	}
-	memcpy(line + 50, "-------", 7);
-	if (p->am_interested)
-		line[51] = 'I';
-	if (p->peer_choking)
-		line[53] = 'C';
-	if (p->snubbed)
-		line[55] = 'S';
-	snprintf(tmp, sizeof(tmp), "%5.1f%%", p->done * 100);
-	memcpy(line + 58, tmp, strlen(tmp) > 6 ? 6 : strlen(tmp));
-	size_t n = 64;
-	while (n > 0 && line[n - 1] == ' ')
-		n--;
-	line[n] = 0;
-	snprintf(out, cap, "%s", line);
-}
-
-static const char spew_head[] =
-	"  #     IP                 Upload           Download     Completed  Speed";
-
-static struct bt_torrent_peer *
-spew_get(size_t *n)
-{
-	if (!G.spew)
-		G.spew = xcalloc(SPEW_MAX, sizeof(*G.spew));
-	size_t all = bt_torrent_peers(G.s, G.spew, SPEW_MAX);
-	*n = all < SPEW_MAX ? all : SPEW_MAX;
-	return G.spew;
-}
-
-/* ---- headless output ---- */
-
-static void
-headless_block(int blank_lines, int with_errors)
-{
-	const struct view *w = &G.view;
-	struct bt_buf b;
-	static const char *const label[] = {
-		"saving:", "percent done:", "time left:", "download to:", "download rate:",
-		"upload rate:", "share rating:", "seed status:", "peer status:",
-	};
-	const char *val[] = {
-		w->file ? w->file : "", w->pct, w->time_est, w->dest ? w->dest : "",
-		w->down, w->up, w->share, w->seeds, w->peers,
-	};
-
-	bt_buf_init(&b, 0);
-	if (blank_lines)
-		bt_buf_adds(&b, "\n\n\n\n\n");
-	if (with_errors) {
-		size_t first = G.nerr > ERR_KEEP ? G.nerr - ERR_KEEP : 0;
-		if (first)
-			bt_buf_printf(&b, "ERROR:\n(%zu earlier errors not shown)\n\n", first);
-		for (size_t k = first; k < G.nerr; k++)
-			bt_buf_printf(&b, "ERROR:\n%s\n\n", G.errors[k % ERR_KEEP]);
-	}
-	for (size_t k = 0; k < 9; k++)
-		bt_buf_printf(&b, "%-15s %s\n", label[k], val[k]);
-	if (G.v[O_SPEW].i && G.s) {
-		size_t n;
-		struct bt_torrent_peer *rows = spew_get(&n);
-		char line[160];
-		bt_buf_printf(&b, "\n%s\n", spew_head);
-		for (size_t k = 0; k < n; k++) {
-			spew_row(line, sizeof(line), k + 1, &rows[k]);
-			bt_buf_printf(&b, "%s\n", line);
-		}
-	}
-	if (!b.err)
-		fwrite(b.p, 1, b.len, stdout);
-	fflush(stdout);
-	bt_buf_free(&b);
-}
-
-/* The log's periodic line: printed when it says something new, or after
- * LOG_IDLE_MS anyway; at most every LOG_MIN_MS (or display_interval if
- * longer). */
-static void
-log_status(const struct bt_torrent_stats *st, int force)
-{
-	uint64_t now = bt_loop_now_ms(G.loop);
-	uint64_t every = secs_to_ms(G.v[O_DISPLAY_INTERVAL].f);
-	char line[256], eta[BT_FMT_MAX];
-
-	if (every < LOG_MIN_MS)
-		every = LOG_MIN_MS;
-	if (!force && G.log_last_ms && now - G.log_last_ms < every)
-		return;
-	if (st->state == BT_TORRENT_DOWNLOADING && st->eta >= 0)
-		bt_fmt_clock(eta, sizeof(eta), (int64_t)st->eta);
-	else
-		strcpy(eta, st->state == BT_TORRENT_SEEDING ? "-" : "<unknown>");
-	snprintf(line, sizeof(line), "%.1f%% %s down %.1f kB/s up %.1f kB/s peers %u seeds %u eta %s",
-		progress(st, 100), state_name(st->state), st->down_rate / 1024, st->up_rate / 1024,
-		st->peers, st->seeds + st->webseeds, eta);
-	if (!force && strcmp(line, G.log_last) == 0 && now - G.log_last_ms < LOG_IDLE_MS)
-		return;
-	snprintf(G.log_last, sizeof(G.log_last), "%s", line);
-	G.log_last_ms = now ? now : 1;
-	log_line("%s", line);
-}
-
-/* ---- curses ---- */
-
-#if BT_HAVE_CURSES
-
-static int
-curses_start(void)
-{
-	if (!isatty(0) || !isatty(1))
-		return -1;
-	setlocale(LC_CTYPE, "");
-	G.scr = newterm(NULL, stdout, stdin);
-	if (!G.scr)
-		return -1;
-	set_term(G.scr);
-	char *cup = tigetstr("cup");
-	if (!cup || cup == (char *)-1) {	/* cannot move the cursor (TERM=dumb) */
-		endwin();
-		delscreen(G.scr);
-		G.scr = NULL;
-		return -1;
-	}
-	cbreak();
-	noecho();
-	nodelay(stdscr, TRUE);
-	keypad(stdscr, TRUE);
-	curs_set(0);
-	return 0;
-}
-
-static void
-curses_stop(void)
-{
-	if (!G.scr)
-		return;
-	endwin();
-	delscreen(G.scr);
-	G.scr = NULL;
-}
-
-static void
-curses_draw(void)
-{
-	const struct view *w = &G.view;
-	int h, wd;
-	static const char *const label[] = {
-		"file:", "size:", "dest:", "progress:", "status:", "dl speed:", "ul speed:",
-		"sharing:", "seeds:", "peers:",
-	};
-
-	getmaxyx(stdscr, h, wd);
-	erase();
-	if (h < 14 || wd < 30) {
-		mvaddnstr(0, 0, "window too small", wd);
-		refresh();
-		return;
-	}
-	border('|', '|', '-', '-', ' ', ' ', ' ', ' ');
-	for (int k = 0; k < 10; k++)
-		mvaddstr(1 + k, 2, label[k]);
-	int fx = 12, fw = wd - fx - 2;
-	attron(A_BOLD);
-	mvaddnstr(1, fx, w->file ? w->file : "", fw);
-	attroff(A_BOLD);
-	mvaddnstr(2, fx, w->size, fw);
-	mvaddnstr(3, fx, w->dest ? w->dest : "", fw);
-	if (w->frac >= 0) {
-		int blocks = (int)(fw * w->frac);
-		attron(A_BOLD);
-		move(4, fx);
-		for (int k = 0; k < fw; k++)
-			addch(k < blocks ? '#' : '_');
-		attroff(A_BOLD);
-	}
-	mvaddnstr(5, fx, w->status, fw);
-	mvaddnstr(6, fx, w->down, fw);
-	mvaddnstr(7, fx, w->up, fw);
-	mvaddnstr(8, fx, w->share, fw);
-	mvaddnstr(9, fx, w->seeds, fw);
-	mvaddnstr(10, fx, w->peers, fw);
-
-	int sy = 12, sx = 2, sh = h - 13, sw = wd - 3, lw = 9;
-	size_t shown = G.nerr < ERR_KEEP ? G.nerr : ERR_KEEP;
-	if (!G.v[O_SPEW].i || !G.s) {
-		if (shown) {
-			attron(A_BOLD);
-			mvaddnstr(sy, sx, "error(s):", sw);
-			size_t n = shown < (size_t)sh ? shown : (size_t)sh;
-			for (size_t k = 0; k < n; k++)
-				mvaddnstr(sy + (int)k, sx + lw,
-					G.errors[(G.nerr - n + k) % ERR_KEEP], sw - lw - 1);
-			attroff(A_BOLD);
-		}
-	} else {
-		size_t n;
-		struct bt_torrent_peer *rows = spew_get(&n);
-		char line[160];
-		attron(A_BOLD);
-		if (shown) {
-			mvaddnstr(sy, sx, "error:", sw);
-			mvaddnstr(sy, sx + lw, G.errors[(G.nerr - 1) % ERR_KEEP], sw - lw - 1);
-		}
-		mvaddnstr(sy + 2, sx, spew_head, sw);
-		attroff(A_BOLD);
-		/* Scroll one row a second when the table does not fit; the
-		 * rows and one empty slot go round. */
-		size_t fit = sh > 5 ? (size_t)(sh - 5) : 0;
-		uint64_t now = bt_loop_now_ms(G.loop);
-		if (now - G.spew_scroll_ms >= 1000) {
-			G.spew_scroll_ms = now;
-			if (n > fit || G.spew_scroll > 0)
-				G.spew_scroll++;
-		}
-		if (G.spew_scroll > n)
-			G.spew_scroll = 0;
-		for (size_t k = 0; k < fit && k < n + 1; k++) {
-			size_t r = (G.spew_scroll + k) % (n + 1);
-			if (r == n)
-				continue;
-			spew_row(line, sizeof(line), r + 1, &rows[r]);
-			mvaddnstr(sy + 3 + (int)k, sx, line, sw);
-		}
-		struct bt_torrent_stats st;
-		bt_torrent_stats(G.s, &st);
-		snprintf(line, sizeof(line), "downloading %u pieces, %u of %u pieces completed",
-			st.active, st.pieces_have, st.pieces);
-		mvaddnstr(sy + sh - 1, sx, line, sw - 1);
-	}
-	refresh();
-}
-
-static void request_stop(void);
-
-/* Keys: q/Q quit, Ctrl-L redraw; a resize re-lays the screen. */
-static void
-curses_keys(void)
-{
-	int c;
-	while (G.scr && (c = getch()) != ERR) {
-		if (c == 'q' || c == 'Q')
-			request_stop();
-		else if (c == 12)
-			clearok(curscr, TRUE);
-		else if (c == KEY_RESIZE)
-			;	/* ncurses has the new size; the draw below uses it */
-		else
-			continue;
-		curses_draw();
-	}
-}
-
-static void
-on_stdin(struct bt_loop *loop, int fd, unsigned ev, void *ud)
-{
-	if (ev & (BT_EV_ERR | BT_EV_HUP)) {
-		bt_io_del(loop, fd);
-		return;
-	}
-	curses_keys();
-}
-
-#else
-static int curses_start(void) { return -1; }
-static void curses_stop(void) { }
-static void curses_draw(void) { }
-static void curses_keys(void) { }
-#endif
-
-/* Show the current state in whichever way the output wants. */
-static void
-refresh_display(int force)
-{
-	struct bt_torrent_stats st;
-
-	if (G.s) {
-		bt_torrent_stats(G.s, &st);
-		view_update(&st);
-	}
-	switch (G.ui) {
-	case UI_TTY:
-		headless_block(1, 1);
-		break;
-	case UI_CURSES:
-		curses_draw();
-		break;
-	case UI_LOG:
-		if (G.s) {
-			if (st.state != G.last_state) {
-				if (st.state == BT_TORRENT_CHECKING)
-					log_line("checking existing data");
-				else if (st.state == BT_TORRENT_DOWNLOADING)
-					log_line("downloading");
-				else if (st.state == BT_TORRENT_SEEDING && !G.fin_logged) {
-					G.fin_logged = 1;
-					log_line("complete: seeding");
-				}
-				if (st.state <= BT_TORRENT_SEEDING)
-					force = 1;
-				G.last_state = st.state;
-			}
-			if (G.stopping)
-				break;
-			log_status(&st, force);
-		}
-		break;
-	}
-}
-
-/* ---- engine callbacks, signals, timers ---- */
-
-static uint64_t
-on_deadline(struct bt_loop *loop, uint64_t id, void *ud)
-{
-	/* The stopped announce takes too long: leave anyway. */
-	G.aborted = 1;
-	bt_loop_stop(loop);
-	return BT_TIMER_STOP;
-}
-
-static void
-request_stop(void)
-{
-	if (!G.s) {
-		G.aborted = 1;
-		bt_loop_stop(G.loop);
-		return;
-	}
-	if (G.stopping)
-		return;
-	G.stopping = 1;
-	view_activity("shutting down");
-	log_line("shutting down (a second interrupt quits at once)");
-	refresh_display(1);
-	bt_torrent_stop(G.s);
-	uint64_t ms = (uint64_t)G.v[O_HTTP_TIMEOUT].i * 1000 + 5000;
-	bt_timer_add(G.loop, ms, on_deadline, NULL);
-}
-
-static uint64_t
-on_stop_timer(struct bt_loop *loop, uint64_t id, void *ud)
-{
-	request_stop();
-	return BT_TIMER_STOP;
-}
-
-static void
-on_signal(struct bt_loop *loop, int signo, void *ud)
-{
-	if (G.stopping || !G.s) {
-		G.aborted = 1;
-		bt_loop_stop(loop);
-		return;
-	}
-	request_stop();
-}
-
-static void
-cb_message(void *ud, int kind, const char *text)
-{
-	char clean[MSG_MAX];
-
-	clean_copy(clean, sizeof(clean), text);
-	switch (kind) {
-	case 'F':
-		if (!G.fatal)
-			G.fatal = xstrdup(clean);
-		add_error(clean);
-		log_line("error: %s", clean);
-		if (!G.view.done)
-			view_failed();
-		/* Not from inside the engine's callback. */
-		bt_timer_add(G.loop, 0, on_stop_timer, NULL);
-		break;
-	case 'E':
-	case 'W':
-		add_error(clean);
-		log_line("%s: %s", kind == 'E' ? "error" : "warning", clean);
-		break;
-	default:
-		/* Information (the super-seed banner): BitTornado showed it
-		 * with the errors. */
-		add_error(clean);
-		log_line("%s", clean);
-		break;
-	}
-}
-
-static void
-cb_finished(void *ud)
-{
-	G.finished = 1;
-	if (!G.view.done)
-		view_finished();
-	if (!G.fin_logged)
-		log_line("Download Succeeded! Seeding until interrupted.");
-	G.fin_logged = 1;
-	refresh_display(1);
-}
-
-static void
-cb_closed(void *ud)
-{
-	G.closed = 1;
-	bt_loop_stop(G.loop);
-}
-
-/* --display_interval, at least 0.1 s. */
-static uint32_t
-display_ms(void)
-{
-	double iv = G.v[O_DISPLAY_INTERVAL].f;
-	return iv < 0.1 ? 100 : secs_to_ms(iv);
-}
-
-static uint64_t
-on_display(struct bt_loop *loop, uint64_t id, void *ud)
-{
-	curses_keys();
-	refresh_display(0);
-	return display_ms();
 }
 
 /* bt_warn for text that may hold a torrent's or a server's bytes. */
@@ -1580,34 +108,235 @@ warn_clean(const char *fmt, ...)
 {
 	char raw[1024], out[1024];
 	va_list ap;
+
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	clean_copy(out, sizeof(out), raw);
+	bt_str_printable(out, sizeof(out), raw, strlen(raw));
 	bt_warn("%s", out);
+}
+
+/* The peer table, when --spew asks for one and there is a torrent. */
+static const struct bt_spew *
+spew_rows(struct dl *d)
+{
+	if (!d->v[DL_SPEW].i || !d->s)
+		return NULL;
+	bt_spew_fetch(&d->spew, d->s);
+	return &d->spew;
+}
+
+static void
+print_buf(struct bt_buf *b)
+{
+	if (!b->err)
+		fwrite(b->p, 1, b->len, stdout);
+	fflush(stdout);
+	bt_buf_free(b);
+}
+
+/* The headless block (show_block.h) to stdout. */
+static void
+print_block(struct dl *d, int blank_lines, int errors)
+{
+	struct bt_buf b;
+
+	bt_buf_init(&b, 0);
+	bt_show_block(&b, &d->view, blank_lines, errors, spew_rows(d));
+	print_buf(&b);
+}
+
+static void
+draw_curses(struct dl *d)
+{
+	struct bt_torrent_stats st;
+	const struct bt_spew *sp = spew_rows(d);
+
+	if (sp)
+		bt_torrent_stats(d->s, &st);
+	bt_show_curses_draw(&d->cur, &d->view, sp, sp ? &st : NULL, bt_loop_now_ms(d->loop));
+}
+
+/* Show the current state in whichever way the output wants. */
+static void
+refresh_display(struct dl *d, int force)
+{
+	struct bt_torrent_stats st;
+
+	if (d->s) {
+		bt_torrent_stats(d->s, &st);
+		bt_view_update(&d->view, &st);
+	}
+	switch (d->ui) {
+	case UI_TTY:
+		print_block(d, 1, 1);
+		break;
+	case UI_CURSES:
+		draw_curses(d);
+		break;
+	case UI_LOG:
+		if (d->s)
+			bt_show_log_update(&d->log, &st, bt_loop_now_ms(d->loop),
+				bt_dl_display_ms(d->v), force, d->stopping);
+		break;
+	}
+}
+
+/* ---- stopping, engine callbacks, signals, timers ---- */
+
+static uint64_t
+on_deadline(struct bt_loop *loop, uint64_t id, void *ud)
+{
+	struct dl *d = ud;
+
+	/* The stopped announce takes too long: leave anyway. */
+	d->aborted = 1;
+	bt_loop_stop(loop);
+	return BT_TIMER_STOP;
+}
+
+static void
+request_stop(struct dl *d)
+{
+	if (!d->s) {
+		d->aborted = 1;
+		bt_loop_stop(d->loop);
+		return;
+	}
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	bt_view_activity(&d->view, "shutting down");
+	dl_log(d, "shutting down (a second interrupt quits at once)");
+	refresh_display(d, 1);
+	bt_torrent_stop(d->s);
+	bt_timer_add(d->loop, (uint64_t)d->v[DL_HTTP_TIMEOUT].i * 1000 + 5000, on_deadline, d);
+}
+
+static uint64_t
+on_stop_timer(struct bt_loop *loop, uint64_t id, void *ud)
+{
+	request_stop(ud);
+	return BT_TIMER_STOP;
+}
+
+static void
+on_signal(struct bt_loop *loop, int signo, void *ud)
+{
+	struct dl *d = ud;
+
+	if (d->stopping || !d->s) {
+		d->aborted = 1;
+		bt_loop_stop(loop);
+		return;
+	}
+	request_stop(d);
+}
+
+static void
+cb_message(void *ud, int kind, const char *text)
+{
+	struct dl *d = ud;
+	char clean[BT_VIEW_MSG_MAX];
+
+	bt_str_printable(clean, sizeof(clean), text, strlen(text));
+	bt_view_error(&d->view, clean);
+	switch (kind) {
+	case 'F':
+		if (!d->fatal)
+			d->fatal = xstrdup(clean);
+		dl_log(d, "error: %s", clean);
+		bt_view_failed(&d->view);
+		/* Not from inside the engine's callback. */
+		bt_timer_add(d->loop, 0, on_stop_timer, d);
+		break;
+	case 'E':
+	case 'W':
+		dl_log(d, "%s: %s", kind == 'E' ? "error" : "warning", clean);
+		break;
+	default:
+		/* Information (the super-seed banner): BitTornado showed it
+		 * with the errors. */
+		dl_log(d, "%s", clean);
+		break;
+	}
+}
+
+static void
+cb_finished(void *ud)
+{
+	struct dl *d = ud;
+
+	bt_view_finished(&d->view);
+	if (!d->log.fin_logged)
+		dl_log(d, "Download Succeeded! Seeding until interrupted.");
+	d->log.fin_logged = 1;
+	refresh_display(d, 1);
+}
+
+static void
+cb_closed(void *ud)
+{
+	struct dl *d = ud;
+
+	d->closed = 1;
+	bt_loop_stop(d->loop);
+}
+
+/* Keys on the curses screen: q quits, Ctrl-L and a resize redraw. */
+static void
+curses_keys(struct dl *d)
+{
+	int k;
+
+	while ((k = bt_show_curses_key(&d->cur)) != BT_SHOW_KEY_NONE) {
+		if (k == BT_SHOW_KEY_QUIT)
+			request_stop(d);
+		draw_curses(d);
+	}
+}
+
+static void
+on_stdin(struct bt_loop *loop, int fd, unsigned ev, void *ud)
+{
+	if (ev & (BT_EV_ERR | BT_EV_HUP)) {
+		bt_io_del(loop, fd);
+		return;
+	}
+	curses_keys(ud);
+}
+
+static uint64_t
+on_display(struct bt_loop *loop, uint64_t id, void *ud)
+{
+	struct dl *d = ud;
+
+	curses_keys(d);
+	refresh_display(d, 0);
+	return bt_dl_display_ms(d->v);
 }
 
 /* ---- getting the torrent ---- */
 
-/* Check the bytes in G.t as a torrent; BitTornado's messages. */
+/* Check the bytes in d->t as a torrent; BitTornado's messages. */
 static int
-parse_torrent(void)
+parse_torrent(struct dl *d)
 {
 	struct bt_meta_err me;
 
-	if (bt_meta_parse(&G.t.m, G.t.buf, G.t.len, &me) == 0)
+	if (bt_meta_parse(&d->t.m, d->t.buf, d->t.len, &me) == 0)
 		return 0;
-	if (G.t.m.info >= 0 && bt_benc_type(&G.t.m.doc, G.t.m.info) == BT_BENC_DICT)
+	if (d->t.m.info >= 0 && bt_benc_type(&d->t.m.doc, d->t.m.info) == BT_BENC_DICT)
 		warn_clean("got bad file info - %s", me.what);
 	else
-		warn_clean("%s is not a valid metafile - %s (at byte %zu)", G.t.path, me.what, me.off);
+		warn_clean("%s is not a valid metafile - %s (at byte %zu)", d->t.path, me.what, me.off);
 	return -1;
 }
 
 static int
-load_file(const char *path)
+load_file(struct dl *d, const char *path)
 {
-	int rc = bt_file_read(path, BT_CLI_MAX_TORRENT, &G.t.buf, &G.t.len);
+	int rc = bt_file_read(path, BT_CLI_MAX_TORRENT, &d->t.buf, &d->t.len);
 
 	if (rc == BT_E_IO) {
 		bt_pwarn("%s", path);
@@ -1622,18 +351,20 @@ load_file(const char *path)
 		bt_warn("%s: %s", path, bt_strerror(rc));
 		return -1;
 	}
-	return parse_torrent();
+	return parse_torrent(d);
 }
 
 static void
 on_fetched(struct bt_loop *loop, const struct bt_httpc_result *r, void *ud)
 {
-	G.fetch = NULL;
+	struct dl *d = ud;
+
+	d->fetch = NULL;
 	bt_loop_stop(loop);
 	if (r->status == 200) {
-		G.t.buf = xmalloc(r->body_len ? r->body_len : 1);
-		memcpy(G.t.buf, r->body, r->body_len);
-		G.t.len = r->body_len;
+		d->t.buf = xmalloc(r->body_len ? r->body_len : 1);
+		memcpy(d->t.buf, r->body, r->body_len);
+		d->t.len = r->body_len;
 		return;
 	}
 	if (r->status > 0)
@@ -1647,87 +378,68 @@ on_fetched(struct bt_loop *loop, const struct bt_httpc_result *r, void *ud)
 }
 
 static int
-load_url(const char *url)
+load_url(struct dl *d, const char *url)
 {
 	struct bt_httpc_opts ho;
 	int rc;
 
 	bt_httpc_opts_init(&ho);
 	ho.user_agent = "bt/" BT_VERSION;
-	ho.timeout_ms = secs_to_ms((double)G.v[O_HTTP_TIMEOUT].i);
+	ho.timeout_ms = bt_dl_secs_ms((double)d->v[DL_HTTP_TIMEOUT].i);
 	ho.max_body = BT_CLI_MAX_TORRENT;
 	ho.max_redirects = 10;
-	rc = bt_httpc_get(G.loop, url, &ho, on_fetched, NULL, &G.fetch);
+	rc = bt_httpc_get(d->loop, url, &ho, on_fetched, d, &d->fetch);
 	if (rc < 0) {
 		bt_warn("problem getting response info - %s: %s", url,
 			rc == BT_E_UNSUPPORTED ? "not an http:// or https:// URL" : bt_strerror(rc));
 		return -1;
 	}
-	while (G.fetch && !G.aborted)
-		if (bt_loop_run(G.loop) < 0)
+	while (d->fetch && !d->aborted)
+		if (bt_loop_run(d->loop) < 0)
 			break;
-	bt_httpc_cancel(G.fetch);
-	G.fetch = NULL;
-	if (!G.t.buf)
+	bt_httpc_cancel(d->fetch);
+	d->fetch = NULL;
+	if (!d->t.buf)
 		return -1;
-	return parse_torrent();
+	return parse_torrent(d);
 }
 
-/* ---- start-up ---- */
+/* ---- the run ---- */
 
-static void
-print_usage(FILE *f)
+/* Where the data goes, the view, the priorities, the resume record (old
+ * ones expired).  0, or -1 when the data has nowhere to go (printed). */
+static int
+prepare(struct dl *d)
 {
-	struct bt_buf b;
+	char why[512];
 
-	bt_buf_init(&b, 0);
-	if (G.curses_name)
-		bt_buf_printf(&b, "Usage: %s <global options>\n\n", bt_prog);
-	bt_buf_adds(&b, "Arguments are:\n\n");
-	bt_opt_help(G.opts, NOPT, G.curses_name ? 100 : 80, &b);
-	bt_buf_addc(&b, '\n');
-	if (!b.err)
-		fwrite(b.p, 1, b.len, f);
-	bt_buf_free(&b);
-}
-
-/* BitTornado's headless tool ends every failed run with its status block. */
-static void
-failed_block(void)
-{
-	if (G.curses_name)
-		return;
-	if (!G.view.done)
-		view_failed();
-	headless_block(G.ui == UI_TTY, 0);
-	G.ended = 1;
-}
-
-static void
-cleanup(void)
-{
-	if (G.s)
-		bt_torrent_free(G.s);
-	if (G.c)
-		bt_client_free(G.c);
-	G.s = NULL;
-	G.c = NULL;
-	if (G.loop)
-		bt_loop_free(G.loop);
-	G.loop = NULL;
-	bt_tfile_free(&G.t);
-	free(G.root);
-	free(G.prio);
-	free(G.state_dir);
-	free(G.resume_path);
-	free(G.fatal);
-	free(G.view.file);
-	free(G.view.dest);
-	free(G.spew);
-	for (size_t k = 0; k < ERR_KEEP; k++)
-		free(G.errors[k]);
-	for (size_t k = 0; k < NOPT; k++)
-		free(G.ini_vals[k]);
+	d->root = bt_saveas_root(&d->t.m, d->v[DL_SAVEAS].s, why, sizeof(why));
+	if (!d->root) {
+		warn_clean("%s", why);
+		return -1;
+	}
+	bt_view_torrent(&d->view, &d->t.m, d->root, 0);
+	if (!d->v[DL_SELECTOR_ENABLED].i) {
+		if (d->v[DL_PRIORITY].s[0])
+			bt_warn("--priority needs --selector_enabled 1; ignored");
+		return 0;
+	}
+	if (d->v[DL_PRIORITY].s[0]) {
+		d->prio = bt_dl_priorities(d->v[DL_PRIORITY].s, d->t.m.nfiles);
+		if (!d->prio) {
+			bt_view_error(&d->view, "bad priority list given, ignored");
+			bt_warn("bad priority list given, ignored");
+		}
+	}
+	if (d->state_dir)
+		d->resume_path = bt_statedir_resume(d->state_dir, d->t.m.info_hash, why, sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s", d->state_why);
+	if (!d->resume_path)
+		bt_warn("no fast resume (the download starts with a full check next time): %s", why);
+	else
+		bt_statedir_expire(d->state_dir, d->v[DL_EXPIRE_CACHE_DATA].i, d->t.m.info_hash, 1);
+	return 0;
 }
 
 static unsigned
@@ -1740,262 +452,329 @@ max_fds(void)
 	return rl.rlim_cur < 256 ? 256 : (unsigned)rl.rlim_cur;
 }
 
-/* Everything after the command line: returns the exit code. */
+/* The engine: the listening socket, then the torrent, started.  0, or -1
+ * (printed). */
 static int
-run(const char *input, int is_url)
+start_engine(struct dl *d)
 {
-	char why[512];
+	static const struct bt_torrent_cb cb = { cb_message, cb_finished, cb_closed };
 	struct bt_torrent_opts so;
 	struct bt_client_opts co;
-	struct bt_torrent_cb cb = { cb_message, cb_finished, cb_closed };
 	struct bt_sipkey key;
 	int rc;
 
-	G.t.path = input;
-	signal(SIGPIPE, SIG_IGN);
-	G.loop = bt_loop_new(max_fds());
-	if (!G.loop) {
-		bt_warn("out of memory");
-		return BT_EXIT_FAIL;
-	}
-	bt_loop_signal(G.loop, SIGINT, on_signal, NULL);
-	bt_loop_signal(G.loop, SIGTERM, on_signal, NULL);
-
-	if ((is_url ? load_url(input) : load_file(input)) < 0)
-		return BT_EXIT_FAIL;
-
-	G.root = dl_save_root(&G.t.m, G.v[O_SAVEAS].s, why, sizeof(why));
-	if (!G.root) {
-		warn_clean("%s", why);
-		return BT_EXIT_FAIL;
-	}
-	view_init(&G.t.m, G.root);
-
-	/* Priorities; the state directory: resume records, old ones expired. */
-	if (!G.v[O_SELECTOR_ENABLED].i && G.v[O_PRIORITY].s[0])
-		bt_warn("--priority needs --selector_enabled 1; ignored");
-	if (G.v[O_SELECTOR_ENABLED].i) {
-		if (G.v[O_PRIORITY].s[0]) {
-			G.prio = dl_priorities(G.v[O_PRIORITY].s, G.t.m.nfiles);
-			if (!G.prio) {
-				add_error("bad priority list given, ignored");
-				bt_warn("bad priority list given, ignored");
-			}
-		}
-		if (G.state_dir)
-			G.resume_path = dl_resume_path(G.state_dir, G.t.m.info_hash, why, sizeof(why));
-		else
-			snprintf(why, sizeof(why), "%s", G.state_why);
-		if (!G.resume_path)
-			bt_warn("no fast resume (the download starts with a full check next time): %s", why);
-		else
-			dl_expire_cache(G.state_dir, G.v[O_EXPIRE_CACHE_DATA].i, G.t.m.info_hash);
-	}
-
 	bt_sipkey_random(&key);
 	memset(&co, 0, sizeof(co));
-	dl_listen_opts(G.v, &co.listen, key.k0);
-	rc = bt_client_new(&G.c, G.loop, &co);
+	bt_dl_listen_opts(d->v, &co.listen, key.k0);
+	rc = bt_client_new(&d->c, d->loop, &co);
 	if (rc < 0) {
 		if (rc == BT_E_IO)
 			bt_warn("Couldn't listen - %s", strerror(errno));
 		else if (rc == BT_E_PARSE)
-			bt_warn("Couldn't listen - bad --bind address '%s'", G.v[O_BIND].s);
+			bt_warn("Couldn't listen - bad --bind address '%s'", d->v[DL_BIND].s);
 		else
 			bt_warn("Couldn't listen - %s", bt_strerror(rc));
-		return BT_EXIT_FAIL;
+		return -1;
 	}
 
-	dl_session_opts(G.v, &so);
-	so.root = G.root;
-	so.resume_path = G.resume_path;
-	dl_peer_id(so.peer_id);
-	rc = bt_torrent_new(&G.s, G.c, G.t.m.info_hash, &so, &cb, NULL);
-	if (rc == 0 && (rc = bt_torrent_set_meta(G.s, &G.t.m, G.prio)) < 0) {
-		bt_torrent_free(G.s);
-		G.s = NULL;
-	}
+	bt_dl_torrent_opts(d->v, &so);
+	so.root = d->root;
+	so.resume_path = d->resume_path;
+	bt_dl_peer_id(so.peer_id);
+	rc = bt_torrent_new(&d->s, d->c, d->t.m.info_hash, &so, &cb, d);
+	if (rc == 0 && (rc = bt_torrent_set_meta(d->s, &d->t.m, d->prio)) < 0)
+		bt_torrent_free(d->s);
 	if (rc < 0) {
-		bt_warn("%s: %s", G.t.path, rc == BT_E_INVAL ? "cannot be downloaded (unsafe paths or bad options)"
-			: bt_strerror(rc));
-		G.s = NULL;
-		return BT_EXIT_FAIL;
+		bt_warn("%s: %s", d->t.path, rc == BT_E_INVAL
+			? "cannot be downloaded (unsafe paths or bad options)" : bt_strerror(rc));
+		d->s = NULL;
+		return -1;
 	}
-	rc = bt_torrent_start(G.s);
+	rc = bt_torrent_start(d->s);
 	if (rc < 0) {
 		if (rc == BT_E_IO)
-			bt_pwarn("trouble accessing files - %s", G.root);
+			bt_pwarn("trouble accessing files - %s", d->root);
 		else
-			bt_warn("trouble accessing files - %s: %s", G.root, bt_strerror(rc));
-		return BT_EXIT_FAIL;
+			bt_warn("trouble accessing files - %s: %s", d->root, bt_strerror(rc));
+		return -1;
 	}
+	return 0;
+}
 
-	/* The user interface. */
-	if (G.curses_name) {
-		if (curses_start() == 0) {
-			G.ui = UI_CURSES;
-			/* Redo the view in curses' formats. */
-			free(G.view.file);
-			free(G.view.dest);
-			view_init(&G.t.m, G.root);
-#if BT_HAVE_CURSES
-			bt_io_add(G.loop, 0, BT_EV_READ, on_stdin, NULL);
-#endif
+/* The user interface: the curses screen when asked for and possible, the
+ * log's first lines, the first display. */
+static void
+start_ui(struct dl *d)
+{
+	if (d->curses_name) {
+		if (bt_show_curses_start(&d->cur) == 0) {
+			d->ui = UI_CURSES;
+			bt_view_torrent(&d->view, &d->t.m, d->root, 1);	/* curses' formats */
+			bt_io_add(d->loop, 0, BT_EV_READ, on_stdin, d);
 		} else {
-			G.ui = isatty(1) ? UI_TTY : UI_LOG;
+			d->ui = isatty(1) ? UI_TTY : UI_LOG;
 			bt_warn("cannot start the curses screen (not a terminal, or TERM unknown); plain output");
 		}
 	}
-	if (G.ui == UI_LOG) {
+	if (d->ui == UI_LOG) {
 		char hex[41];
-		char *name = clean_dup(G.t.m.name);
-		bt_hex(hex, G.t.m.info_hash, 20);
-		log_line("started %s (%s) info hash %s", name, G.view.size, hex);
+		char *name = bt_view_printable(d->t.m.name);
+		bt_hex(hex, d->t.m.info_hash, 20);
+		dl_log(d, "started %s (%s) info hash %s", name, d->view.size, hex);
 		free(name);
-		log_line("saving to %s, listening on port %u", G.view.dest, (unsigned)so.port);
+		dl_log(d, "saving to %s, listening on port %u", d->view.dest,
+			(unsigned)bt_client_port(d->c));
 	}
-	if (!G.view.done)
-		view_activity("connecting to peers");
-	G.last_state = BT_TORRENT_IDLE;
-	refresh_display(1);
-	bt_timer_add(G.loop, display_ms(), on_display, NULL);
+	bt_view_activity(&d->view, "connecting to peers");
+	d->log.last_state = BT_TORRENT_IDLE;
+	refresh_display(d, 1);
+}
 
-	while (!G.closed && !G.aborted)
-		if (bt_loop_run(G.loop) < 0)
-			break;
+/* The last refresh and the final output; returns the exit code. */
+static int
+finish(struct dl *d)
+{
+	struct bt_buf b;
 
-	/* The end. */
-	if (G.s) {
+	if (d->s) {
 		struct bt_torrent_stats st;
-		bt_torrent_stats(G.s, &st);
-		view_update(&st);	/* seeding sets G.finished */
+		bt_torrent_stats(d->s, &st);
+		bt_view_update(&d->view, &st);	/* seeding sets finished */
 	}
-	if (!G.finished && !G.view.done)
-		view_failed();
-	curses_stop();
-	if (G.ui == UI_CURSES) {
-		size_t first = G.nerr > ERR_KEEP ? G.nerr - ERR_KEEP : 0;
-		if (G.nerr) {
-			printf("These errors occurred during execution:\n");
-			if (first)
-				printf("(%zu earlier errors not shown)\n", first);
-			for (size_t k = first; k < G.nerr; k++)
-				printf("%s\n", G.errors[k % ERR_KEEP]);
-		}
-	} else if (G.ui == UI_LOG) {
-		log_line("%s", G.finished ? "stopped" : "stopped before the download was complete");
-		headless_block(0, 0);
+	if (!d->view.finished)
+		bt_view_failed(&d->view);
+	bt_show_curses_stop(&d->cur);
+	if (d->ui == UI_CURSES) {
+		bt_buf_init(&b, 0);
+		bt_show_curses_errors(&b, &d->view);
+		print_buf(&b);
+	} else if (d->ui == UI_LOG) {
+		dl_log(d, "%s", d->view.finished ? "stopped" : "stopped before the download was complete");
+		print_block(d, 0, 0);
 	} else {
-		headless_block(1, 1);
+		print_block(d, 1, 1);
 	}
-	G.ended = 1;
+	d->ended = 1;
 	fflush(stdout);
-	if (G.fatal) {
-		bt_warn("%s", G.fatal);
+	if (d->fatal) {
+		bt_warn("%s", d->fatal);
 		return BT_EXIT_FAIL;
 	}
-	return G.finished ? BT_EXIT_OK : BT_EXIT_FAIL;
+	return d->view.finished ? BT_EXIT_OK : BT_EXIT_FAIL;
+}
+
+/* Everything after the command line: returns the exit code. */
+static int
+run(struct dl *d, const char *input, int is_url)
+{
+	d->t.path = input;
+	signal(SIGPIPE, SIG_IGN);
+	d->loop = bt_loop_new(max_fds());
+	if (!d->loop) {
+		bt_warn("out of memory");
+		return BT_EXIT_FAIL;
+	}
+	bt_loop_signal(d->loop, SIGINT, on_signal, d);
+	bt_loop_signal(d->loop, SIGTERM, on_signal, d);
+
+	if ((is_url ? load_url(d, input) : load_file(d, input)) < 0)
+		return BT_EXIT_FAIL;
+	if (prepare(d) < 0 || start_engine(d) < 0)
+		return BT_EXIT_FAIL;
+	start_ui(d);
+	bt_timer_add(d->loop, bt_dl_display_ms(d->v), on_display, d);
+	while (!d->closed && !d->aborted)
+		if (bt_loop_run(d->loop) < 0)
+			break;
+	return finish(d);
+}
+
+/* ---- the command line ---- */
+
+static void
+print_usage(const struct dl *d, FILE *f)
+{
+	struct bt_buf b;
+
+	bt_buf_init(&b, 0);
+	if (d->curses_name)
+		bt_buf_printf(&b, "Usage: %s <global options>\n\n", bt_prog);
+	bt_buf_adds(&b, "Arguments are:\n\n");
+	bt_opt_help(d->opts, NOPT, d->curses_name ? 100 : 80, &b);
+	bt_buf_addc(&b, '\n');
+	if (!b.err)
+		fwrite(b.p, 1, b.len, f);
+	bt_buf_free(&b);
+}
+
+/* BitTornado's headless tool ends every failed run with its status block. */
+static void
+failed_block(struct dl *d)
+{
+	if (d->curses_name)
+		return;
+	bt_view_failed(&d->view);
+	print_block(d, d->ui == UI_TTY, 0);
+	d->ended = 1;
+}
+
+/* The positional argument: a .torrent file, else an http(s) URL.  0, or
+ * -1 when it is neither (printed). */
+static int
+classify_input(const char *input, int *is_url)
+{
+	struct stat st;
+	int found = stat(input, &st) == 0;
+	int e = errno;
+
+	if (found && S_ISREG(st.st_mode)) {
+		*is_url = 0;
+		return 0;
+	}
+	if (strncasecmp(input, "http://", 7) == 0 || strncasecmp(input, "https://", 8) == 0) {
+		*is_url = 1;
+		return 0;
+	}
+	if (found)
+		bt_warn("%s: %s", input, S_ISDIR(st.st_mode)
+			? "is a directory, not a .torrent file" : "not a .torrent file");
+	else if (e == ENOENT || e == ENOTDIR)
+		bt_warn("%s: no such file", input);
+	else
+		bt_warn("%s: %s", input, strerror(e));
+	return -1;
+}
+
+/* Parse the options (pos: room for argc positionals) and check them and
+ * the positionals.  Returns the number of positionals, or -1 with the
+ * usage error printed. */
+static int
+parse_args(struct dl *d, int argc, char **argv, char **pos)
+{
+	char err[512];
+	int npos = bt_opt_parse(d->opts, NOPT, d->v, argc, argv, pos, err, sizeof(err));
+
+	if (npos > 1)
+		snprintf(err, sizeof(err), "Too many args - 1 max.");
+	else if (npos == 1 && (d->v[DL_METAFILE].s[0] || d->v[DL_URL].s[0]))
+		snprintf(err, sizeof(err), "must have metafile or url as arg or parameter, not both");
+	else if (npos == 0 && !d->v[DL_METAFILE].s[0] == !d->v[DL_URL].s[0])
+		snprintf(err, sizeof(err), "need metafile or url, must have one, cannot have both");
+	else if (npos >= 0 && bt_dl_opts_check(d->v, err, sizeof(err)) == 0)
+		err[0] = 0;
+	if (npos < 0 || err[0]) {
+		fprintf(stderr, "error: %s\n run with no args for parameter explanations\n", err);
+		return -1;
+	}
+	return npos;
+}
+
+/* --save_options 1: the options into the configuration file ini (NULL
+ * when there is no state directory). */
+static void
+save_options(struct dl *d, const char *ini)
+{
+	char err[512];
+
+	if (!ini)
+		bt_warn("cannot save the options: %s", d->state_why);
+	else if (bt_statedir_make(d->state_dir, err, sizeof(err)) < 0 ||
+	    bt_ini_write(ini, d->opts, NOPT, d->v, bt_dl_not_saved, err, sizeof(err)) < 0)
+		bt_warn("cannot save the options: %s", err);
+}
+
+static void
+cleanup(struct dl *d)
+{
+	if (d->s)
+		bt_torrent_free(d->s);
+	if (d->c)
+		bt_client_free(d->c);
+	if (d->loop)
+		bt_loop_free(d->loop);
+	bt_tfile_free(&d->t);
+	free(d->root);
+	free(d->prio);
+	free(d->state_dir);
+	free(d->resume_path);
+	free(d->fatal);
+	bt_view_free(&d->view);
+	bt_spew_free(&d->spew);
+	for (size_t k = 0; k < NOPT; k++)
+		free(d->ini_vals[k]);
+	free(d);
 }
 
 int
 download_main(int argc, char **argv)
 {
-	char err[512];
+	struct dl *d;
 	char **pos = NULL, *ini = NULL;
-	int npos, rc;
-	const char *input = NULL;
-	int is_url = 0;
-
-	memset(&G, 0, sizeof(G));
-	G.curses_name = strstr(bt_prog, "curses") != NULL;
-	G.ui = isatty(1) ? UI_TTY : UI_LOG;
+	const char *input;
+	int npos, rc, is_url = 0;
 
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		printf("bt %s\n", BT_VERSION);
 		return BT_EXIT_OK;
 	}
+	d = xcalloc(1, sizeof(*d));
+	d->curses_name = strstr(bt_prog, "curses") != NULL;
+	d->ui = isatty(1) ? UI_TTY : UI_LOG;
+	bt_view_init(&d->view, d->curses_name);	/* btdownloadcurses stamps its errors */
+	bt_show_log_init(&d->log);
 
 	/* Defaults, then the configuration file's values. */
-	memcpy(G.opts, dl_opts, sizeof(G.opts));
-	G.state_dir = dl_state_dir(G.state_why, sizeof(G.state_why));
-	if (G.state_dir) {
-		ini = xfmt("%s/config.%s.ini", G.state_dir,
-			G.curses_name ? "downloadcurses" : "downloadheadless");
-		dl_ini_read(ini, G.opts, G.ini_vals);
+	bt_dl_opts_build(d->opts, &save_options_opt, 1);
+	d->state_dir = bt_statedir_path(d->state_why, sizeof(d->state_why));
+	if (d->state_dir) {
+		ini = bt_statedir_config(d->state_dir,
+			d->curses_name ? "downloadcurses" : "downloadheadless");
+		bt_ini_read(ini, d->opts, NOPT, d->ini_vals, bt_dl_not_saved);
 	}
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		print_usage(stdout);
+		print_usage(d, stdout);
 		rc = BT_EXIT_OK;
 		goto out;
 	}
 	/* Usage errors go to stderr only (BitTornado also printed its
 	 * "Download Failed!" block on stdout and exited 0). */
 	if (argc < 2) {
-		print_usage(stderr);
+		print_usage(d, stderr);
 		rc = BT_EXIT_USAGE;
 		goto out;
 	}
-
 	pos = xcalloc((size_t)argc + 1, sizeof(*pos));
-	npos = bt_opt_parse(G.opts, NOPT, G.v, argc, argv, pos, err, sizeof(err));
-	if (npos > 1)
-		snprintf(err, sizeof(err), "Too many args - 1 max.");
-	else if (npos == 1 && (G.v[O_METAFILE].s[0] || G.v[O_URL].s[0]))
-		snprintf(err, sizeof(err), "must have metafile or url as arg or parameter, not both");
-	else if (npos == 0 && !G.v[O_METAFILE].s[0] == !G.v[O_URL].s[0])
-		snprintf(err, sizeof(err), "need metafile or url, must have one, cannot have both");
-	else if (npos >= 0 && dl_check_opts(G.v, err, sizeof(err)) == 0)
-		err[0] = 0;
-	if (npos < 0 || err[0]) {
-		fprintf(stderr, "error: %s\n run with no args for parameter explanations\n", err);
+	npos = parse_args(d, argc, argv, pos);
+	if (npos < 0) {
 		rc = BT_EXIT_USAGE;
 		goto out;
 	}
-
 	if (npos == 1) {
-		struct stat st;
-		int found = stat(input = pos[0], &st) == 0;
-		int e = errno;
-		if (found && S_ISREG(st.st_mode))
-			is_url = 0;
-		else if (strncasecmp(input, "http://", 7) == 0 || strncasecmp(input, "https://", 8) == 0)
-			is_url = 1;
-		else {
-			if (found)
-				bt_warn("%s: %s", input, S_ISDIR(st.st_mode)
-					? "is a directory, not a .torrent file" : "not a .torrent file");
-			else if (e == ENOENT || e == ENOTDIR)
-				bt_warn("%s: no such file", input);
-			else
-				bt_warn("%s: %s", input, strerror(e));
-			failed_block();
+		input = pos[0];
+		if (classify_input(input, &is_url) < 0) {
+			failed_block(d);
 			rc = BT_EXIT_FAIL;
 			goto out;
 		}
-	} else if (G.v[O_METAFILE].s[0]) {
-		input = G.v[O_METAFILE].s;
+	} else if (d->v[DL_METAFILE].s[0]) {
+		input = d->v[DL_METAFILE].s;
 	} else {
-		input = G.v[O_URL].s;
+		input = d->v[DL_URL].s;
 		is_url = 1;
 	}
 
-	if (G.v[O_SAVE_OPTIONS].i) {
-		if (!ini)
-			bt_warn("cannot save the options: %s", G.state_why);
-		else if (dl_state_make(G.state_dir, err, sizeof(err)) < 0 ||
-		    dl_ini_write(ini, G.v, err, sizeof(err)) < 0)
-			bt_warn("cannot save the options: %s", err);
-	}
-	if (G.v[O_CRYPTO_ALLOWED].i)
+	if (d->v[O_SAVE_OPTIONS].i)
+		save_options(d, ini);
+	if (d->v[DL_CRYPTO_ALLOWED].i)
 		bt_warn("warning - encryption (MSE/PE) is not implemented; connections are not encrypted");
 
-	rc = run(input, is_url);
-	if (!G.ended)
-		failed_block();
+	rc = run(d, input, is_url);
+	if (!d->ended)
+		failed_block(d);
 out:
 	free(pos);
 	free(ini);
-	cleanup();
+	cleanup(d);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include "msg.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,4 +135,23 @@ bt_cli_flag_help(const struct bt_flag *flags, size_t n)
 		bt_die("%s", bt_strerror(b.err));
 	fwrite(b.p, 1, b.len, stdout);
 	bt_buf_free(&b);
+}
+
+char *
+xfmt(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *s;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		bt_die("%s", strerror(errno));
+	s = xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
 }

@@ -44,6 +44,9 @@ void bt_cli_flag_help(const struct bt_flag *flags, size_t n);
 /* Explanation of the announce-list and httpseeds notations. */
 extern const char bt_cli_announce_list_help[];
 
+/* A new string, printf-style; dies when out of memory (as xmalloc). */
+char *xfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif
 
 /* ---- making torrents (makemetafile, completedir) ---- */
