@@ -233,9 +233,9 @@ static char *
 item_root(struct lm *lm, struct item *it, char *err, size_t cap)
 {
 	const char *base = lm->v[LM_DOWNLOAD_DIR].s[0] ? lm->v[LM_DOWNLOAD_DIR].s :
-		lm->v[DL_SAVEAS].s[0] ? lm->v[DL_SAVEAS].s : NULL;
+		lm->v[DL_SAVEAS].s;
 
-	if (base && bt_saveas_mkdirs(base, 0777) < 0) {
+	if (base[0] && bt_saveas_mkdirs(base, 0777) < 0) {
 		snprintf(err, cap, "cannot create %s: %s", base, strerror(errno));
 		return NULL;
 	}
