@@ -68,6 +68,11 @@ void bt_meta_free(struct bt_meta *m);
  * separator", "contains a NUL byte"), or NULL when it can. */
 const char *bt_meta_name_problem(const uint8_t *p, size_t n);
 
+/* The file holding byte off of the torrent's data (0 <= off < total): the
+ * last one starting at or before off, never an empty one; m->nfiles when
+ * off is at or past the end. */
+size_t bt_meta_file_at(const struct bt_meta *m, int64_t off);
+
 /* The string value of token i as a new NUL-terminated heap copy, or NULL
  * (not a string, contains NUL, or out of memory). */
 char *bt_meta_strdup(const struct bt_meta *m, int i);

@@ -3,6 +3,7 @@
 #include "benc.h"
 #include "err.h"
 #include "sha1.h"
+#include "span.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,21 +297,12 @@ job_fail(struct hjob *j, int code, int sys, const char *path, const char *what)
 }
 
 /* Index of the file holding byte pos (the last one starting at or before it
- * with a non-zero length). */
+ * with a non-zero length), t->n past the end. */
 static size_t
 file_at(const struct bt_mktree *t, int64_t pos)
 {
-	size_t lo = 0, hi = t->n;
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-		if (t->f[mid].offset <= pos)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	while (lo < t->n && t->f[lo].offset + t->f[lo].length <= pos)
-		lo++;
-	return lo;
+	return bt_span_find(t->f, t->n, sizeof(*t->f), offsetof(struct bt_mkfile, offset),
+		offsetof(struct bt_mkfile, length), pos);
 }
 
 /* Cuts a stream of data into pieces and hashes them: whole pieces that lie

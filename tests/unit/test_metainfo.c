@@ -183,6 +183,11 @@ test_multi(void)
 		CHECK_INT(bt_benc_int(&m.doc, len_tok, &v), ==, 0);
 		CHECK_INT(v, ==, lens[k]);
 	}
+	/* Which file holds a byte: never the empty one, nfiles past the end. */
+	static const int64_t at[] = { 0, 9, 10, 34, 35, 41, 42, 1000 };
+	static const size_t holder[] = { 0, 0, 2, 2, 3, 3, 4, 4 };
+	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++)
+		CHECK_INT(bt_meta_file_at(&m, at[k]), ==, holder[k]);
 	CHECK_INT(bt_benc_count(&m.doc, m.announce_list), ==, 2);
 	CHECK(bt_benc_str_eq(&m.doc, m.created_by, "me"));
 	CHECK_INT(bt_benc_type(&m.doc, m.httpseeds), ==, BT_BENC_LIST);
