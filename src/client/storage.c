@@ -469,8 +469,7 @@ bt_storage_open(struct bt_storage **out, const struct bt_meta *m,
 			return BT_E_INVAL;
 		at += m->files[i].length;
 	}
-	if (at != m->total || (uint64_t)m->npieces !=
-		(uint64_t)(m->total + m->piece_len - 1) / (uint64_t)m->piece_len)
+	if (at != m->total || m->npieces != bt_meta_piece_count(m->total, m->piece_len))
 		return BT_E_INVAL;
 
 	struct bt_storage *st = calloc(1, sizeof(*st));
@@ -613,10 +612,7 @@ bt_storage_prio(const struct bt_storage *st, size_t file)
 uint32_t
 bt_storage_piece_size(const struct bt_storage *st, uint32_t piece)
 {
-	if (piece >= st->npieces)
-		return 0;
-	int64_t left = st->m->total - piece_off(st, piece);
-	return left < st->plen ? (uint32_t)left : st->plen;
+	return (uint32_t)bt_meta_piece_size(st->m->total, st->plen, piece);
 }
 
 int

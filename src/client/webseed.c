@@ -73,10 +73,7 @@ static const uint8_t zeros[16384];
 static uint64_t
 piece_size(const struct bt_meta *m, uint32_t piece)
 {
-	uint64_t start = (uint64_t)piece * (uint64_t)m->piece_len;
-	uint64_t left = (uint64_t)m->total - start;
-
-	return left < (uint64_t)m->piece_len ? left : (uint64_t)m->piece_len;
+	return (uint64_t)bt_meta_piece_size(m->total, m->piece_len, piece);
 }
 
 static uint64_t
@@ -584,7 +581,7 @@ start(struct bt_webseed *ws)
 
 	if (ws->bep17) {
 		/* Blocks of one piece are all that can be used. */
-		uint64_t per = ((uint64_t)ws->m->piece_len + BT_PICK_BLOCK - 1) / BT_PICK_BLOCK;
+		uint64_t per = bt_meta_block_count((uint64_t)ws->m->piece_len, BT_PICK_BLOCK);
 		if (per < want)
 			want = (size_t)per;
 	}

@@ -325,7 +325,7 @@ bt_meta_parse(struct bt_meta *m, const uint8_t *buf, size_t len, struct bt_meta_
 			return rc;
 	}
 
-	uint64_t want = ((uint64_t)m->total + (uint64_t)m->piece_len - 1) / (uint64_t)m->piece_len;
+	uint64_t want = bt_meta_piece_count(m->total, m->piece_len);
 	if (want != m->npieces)
 		return bad(err, BT_E_INVAL, off_of(m, pieces),
 			"%zu piece hashes for %lld bytes in pieces of %lld (need %llu)",

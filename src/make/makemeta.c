@@ -2,6 +2,7 @@
 #include "makemeta.h"
 #include "benc.h"
 #include "err.h"
+#include "metainfo.h"
 #include "sha1.h"
 #include "span.h"
 
@@ -322,9 +323,7 @@ feeder_next(struct feeder *f)
 {
 	f->piece++;
 	f->partial = 0;
-	f->piece_end = f->pos + f->j->plen;
-	if (f->piece_end > f->j->t->total)
-		f->piece_end = f->j->t->total;
+	f->piece_end = f->pos + bt_meta_piece_size(f->j->t->total, f->j->plen, f->piece);
 }
 
 static void
@@ -464,7 +463,7 @@ hash_batch(struct worker *w, size_t first, size_t last)
 
 	if (end > t->total)
 		end = t->total;
-	f.piece_end = f.pos + j->plen < t->total ? f.pos + j->plen : t->total;
+	f.piece_end = f.pos + bt_meta_piece_size(t->total, j->plen, first);
 	size_t fi = file_at(t, f.pos);
 	while (f.pos < end) {
 		if (atomic_load(&j->failed))
@@ -533,7 +532,7 @@ bt_mk_hash(const struct bt_mktree *t, int64_t piece_len, unsigned threads,
 	memset(&j, 0, sizeof(j));
 	j.t = t;
 	j.plen = piece_len;
-	j.npieces = (size_t)((t->total + piece_len - 1) / piece_len);
+	j.npieces = (size_t)bt_meta_piece_count(t->total, piece_len);
 	j.page = sysconf(_SC_PAGESIZE);
 	j.out = pieces;
 	j.err = err;
@@ -661,7 +660,7 @@ bt_mk_encode(struct bt_buf *out, const struct bt_mktree *t, int64_t piece_len,
 	const uint8_t *pieces, const struct bt_mkmeta *mm)
 {
 	struct bt_bw w;
-	size_t npieces = (size_t)((t->total + piece_len - 1) / piece_len);
+	size_t npieces = (size_t)bt_meta_piece_count(t->total, piece_len);
 
 	bt_bw_init(&w, out);
 	bt_bw_dict(&w);

@@ -142,6 +142,28 @@ out:
 }
 
 static void
+test_piece_math(void)
+{
+	CHECK_INT(bt_meta_piece_count(0, 16), ==, 0);
+	CHECK_INT(bt_meta_piece_count(1, 16), ==, 1);
+	CHECK_INT(bt_meta_piece_count(16, 16), ==, 1);
+	CHECK_INT(bt_meta_piece_count(17, 16), ==, 2);
+	CHECK_INT(bt_meta_piece_count(INT64_MAX, (int64_t)1 << 30), ==, (int64_t)1 << 33);
+	CHECK_INT(bt_meta_piece_size(42, 16, 0), ==, 16);
+	CHECK_INT(bt_meta_piece_size(42, 16, 2), ==, 10);
+	CHECK_INT(bt_meta_piece_size(48, 16, 2), ==, 16);
+	CHECK_INT(bt_meta_piece_size(42, 16, 3), ==, 0);
+	CHECK_INT(bt_meta_piece_size(0, 16, 0), ==, 0);
+	CHECK_INT(bt_meta_block_count(0, 16384), ==, 0);
+	CHECK_INT(bt_meta_block_count(16384, 16384), ==, 1);
+	CHECK_INT(bt_meta_block_count(16385, 16384), ==, 2);
+	CHECK_INT(bt_meta_block_size(40000, 16384, 0), ==, 16384);
+	CHECK_INT(bt_meta_block_size(40000, 16384, 2), ==, 40000 - 32768);
+	CHECK_INT(bt_meta_block_size(40000, 16384, 3), ==, 0);
+	CHECK_INT(bt_meta_block_size(32768, 16384, 1), ==, 16384);
+}
+
+static void
 test_multi(void)
 {
 	size_t n;
@@ -551,6 +573,7 @@ int
 main(void)
 {
 	test_single();
+	test_piece_math();
 	test_multi();
 	test_hash();
 	test_pad_hybrid();
