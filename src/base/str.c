@@ -30,8 +30,8 @@ bt_hex(char *out, const uint8_t *p, size_t n)
 	out[2 * n] = 0;
 }
 
-static int
-hexval(int c)
+int
+bt_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -46,8 +46,8 @@ int
 bt_unhex(uint8_t *out, const char *s, size_t n)
 {
 	for (size_t k = 0; k < n; k++) {
-		int hi = hexval((unsigned char)s[2 * k]);
-		int lo = hi < 0 ? -1 : hexval((unsigned char)s[2 * k + 1]);
+		int hi = bt_hexval((unsigned char)s[2 * k]);
+		int lo = hi < 0 ? -1 : bt_hexval((unsigned char)s[2 * k + 1]);
 		if (lo < 0)
 			return -1;
 		out[k] = (uint8_t)(hi << 4 | lo);

@@ -1,6 +1,7 @@
 /* http.c - see http.h */
 #include "http.h"
 #include "err.h"
+#include "str.h"
 
 #include <limits.h>
 #include <string.h>
@@ -357,17 +358,6 @@ bt_http_accepts_gzip(const struct bt_http_req *req)
 
 /* ---- percent-decoding ---- */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 bt_http_decode(const char *in, size_t len, uint8_t *out, size_t cap,
 	unsigned flags)
@@ -381,8 +371,8 @@ bt_http_decode(const char *in, size_t len, uint8_t *out, size_t cap,
 
 		if (c == '%') {
 			int hi, lo;
-			if (len - i < 3 || (hi = hexval((uint8_t)in[i + 1])) < 0 ||
-				(lo = hexval((uint8_t)in[i + 2])) < 0)
+			if (len - i < 3 || (hi = bt_hexval((uint8_t)in[i + 1])) < 0 ||
+				(lo = bt_hexval((uint8_t)in[i + 2])) < 0)
 				return BT_E_PARSE;
 			c = hi << 4 | lo;
 			i += 3;

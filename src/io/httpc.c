@@ -6,6 +6,7 @@
 #include "net.h"
 #include "tls.h"
 #include "err.h"
+#include "str.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -359,17 +360,6 @@ bt_httpc_chunked_init(struct bt_httpc_chunked *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 bt_httpc_chunked_feed(struct bt_httpc_chunked *c, const uint8_t *in, size_t n,
 	struct bt_buf *out, size_t *used)
@@ -382,7 +372,7 @@ bt_httpc_chunked_feed(struct bt_httpc_chunked *c, const uint8_t *in, size_t n,
 		switch (c->state) {
 		case CK_SIZE0:
 		case CK_SIZE: {
-			int v = hexval(ch);
+			int v = bt_hexval(ch);
 			if (v >= 0) {
 				if (c->left || v)
 					c->ndig++;

@@ -219,6 +219,19 @@ test_str(void)
 	CHECK_INT(strlen(allhex), ==, 512);
 	CHECK_INT(bt_unhex(all2, allhex, 256), ==, 0);
 	CHECK_MEM(all2, 256, all, 256);
+	/* One digit: every byte value. */
+	int digits = 0;
+	for (int c = 0; c < 256; c++) {
+		int d = bt_hexval(c);
+		digits += d >= 0;
+		if (c >= '0' && c <= '9')
+			CHECK_INT(d, ==, c - '0');
+		else if (c >= 'a' && c <= 'f')
+			CHECK_INT(d, ==, c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			CHECK_INT(d, ==, c - 'A' + 10);
+	}
+	CHECK_INT(digits, ==, 22);
 }
 
 /* ---- opt ---- */
