@@ -19,6 +19,23 @@ bt_str_printable(char *dst, size_t cap, const void *p, size_t n)
 	dst[k] = 0;
 }
 
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+int
+bt_str_ieq(const char *p, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!s[i] || lower((uint8_t)p[i]) != lower((uint8_t)s[i]))
+			return 0;
+	return s[i] == 0;
+}
+
 void
 bt_hex(char *out, const uint8_t *p, size_t n)
 {

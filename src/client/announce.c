@@ -445,16 +445,9 @@ emit(struct bt_announcer *a, int kind, const char *text)
 static int
 has_prefix_ci(const char *s, size_t n, const char *pre)
 {
-	size_t k;
+	size_t k = strlen(pre);
 
-	for (k = 0; pre[k]; k++) {
-		char c = k < n ? s[k] : 0;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != pre[k])
-			return 0;
-	}
-	return 1;
+	return n >= k && bt_str_ieq(s, k, pre);
 }
 
 /* "udp://host:port[/path][?query][#fragment]": host, port, and the path

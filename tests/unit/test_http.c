@@ -301,6 +301,55 @@ test_limits(void)
 	free(big);
 }
 
+/* One header line, as both the request and the response parser read it. */
+static void
+test_header_line(void)
+{
+	static const struct {
+		const char *line;
+		int rc;		/* > 0: the bytes taken */
+		const char *name, *value;
+	} t[] = {
+		{ "Host: h\r\n", 9, "Host", "h" },
+		{ "Host: h\nX: y\n", 8, "Host", "h" },
+		{ "a:\r\n", 4, "a", "" },
+		{ "User-Agent: \t bt/0.1 \t\r\nmore", 24, "User-Agent", "bt/0.1" },
+		{ "X-Bin:\xff\xfe ok\n", 12, "X-Bin", "\xff\xfe ok" },
+		{ "Host: h", BT_E_PARTIAL, NULL, NULL },
+		{ "Host: h\r", BT_E_PARTIAL, NULL, NULL },
+		{ "Host", BT_E_PARTIAL, NULL, NULL },
+		{ "", BT_E_PARTIAL, NULL, NULL },
+		{ " Host: h\r\n", BT_E_PARSE, NULL, NULL },	/* folded */
+		{ "\tHost: h\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Host : h\r\n", BT_E_PARSE, NULL, NULL },
+		{ ": h\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Host h\r\n", BT_E_PARSE, NULL, NULL },
+		{ "\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Host: a\x01" "b\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Host: a\x7f\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Host: a\rb\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Host: a\r\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Ho\"st: h\r\n", BT_E_PARSE, NULL, NULL },
+	};
+	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		struct bt_http_hdr h;
+		int rc = bt_http_parse_header(t[k].line, strlen(t[k].line), &h);
+		if (!CHECK_INT(rc, ==, t[k].rc)) {
+			fprintf(stderr, "    line %zu\n", k);
+			continue;
+		}
+		if (rc > 0) {
+			CHECK_MEMS(h.name, h.name_len, t[k].name);
+			CHECK_MEMS(h.value, h.value_len, t[k].value);
+		}
+	}
+	/* A NUL byte is not text either. */
+	{
+		struct bt_http_hdr h;
+		CHECK_INT(bt_http_parse_header("A: b\0c\n", 7, &h), ==, BT_E_PARSE);
+	}
+}
+
 /* Random bytes and mutated requests never crash and give a sane result. */
 static void
 test_garbage(void)
@@ -686,6 +735,7 @@ main(void)
 	test_partial();
 	test_malformed();
 	test_limits();
+	test_header_line();
 	test_garbage();
 	test_keepalive();
 	test_gzip();
