@@ -4,6 +4,7 @@
 #include "http.h"
 #include "buf.h"
 #include "err.h"
+#include "rand.h"
 #include "check.h"
 
 #include <stdio.h>
@@ -15,10 +16,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static uint32_t
 rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32);
+	return (uint32_t)(bt_rand64(&rng_state) >> 32);
 }
 
 static struct bt_http_req req;

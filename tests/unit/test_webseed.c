@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include "webseed.h"
 #include "metainfo.h"
+#include "rand.h"
 #include "reactor.h"
 #include "err.h"
 #include "check.h"
@@ -54,6 +55,7 @@ tor_load(struct tor *t, const char *text, unsigned seed)
 {
 	size_t len;
 	struct bt_meta_err err;
+	uint64_t rs = seed;
 
 	memset(t, 0, sizeof(*t));
 	t->doc = bdsl(text, &len);
@@ -69,8 +71,7 @@ tor_load(struct tor *t, const char *text, unsigned seed)
 		if (f->pad)
 			continue;
 		for (int64_t k = 0; k < f->length; k++) {
-			seed = seed * 1103515245u + 12345u;
-			t->data[f->offset + k] = (uint8_t)(seed >> 16);
+			t->data[f->offset + k] = (uint8_t)(bt_rand64(&rs) >> 56);
 		}
 	}
 	return 0;
