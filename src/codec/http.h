@@ -1,6 +1,7 @@
 /* http.h - HTTP/1.x server side: request-head parser (zero-copy,
  * picohttpparser style), percent-decoding, query iteration and a response
- * writer.
+ * writer; and what both sides share: the header-line parser, byte classes
+ * and header lookup (httpc reads response heads with them).
  *
  * Parsing.  bt_http_parse_request() looks at buf[0..len), which need not be
  * NUL-terminated, and fills a bt_http_req whose strings all point into buf
