@@ -18,6 +18,7 @@
 #include "webseed.h"
 #include "metainfo.h"
 #include "rand.h"
+#include "str.h"
 #include "reactor.h"
 #include "err.h"
 #include "check.h"
@@ -698,8 +699,7 @@ test_bep17(void)
 	if (tor_load(&t, single64_t, 6) < 0)
 		return;
 	tor_write(&t, "d", NULL);	/* root/d/blob.bin: the torrent's bytes */
-	for (int i = 0; i < 20; i++)
-		snprintf(hex + 2 * i, 3, "%02x", t.m.info_hash[i]);
+	bt_hex(hex, t.m.info_hash, 20);
 
 	/* Whole pieces, no ranges=; a query already in the URL. */
 	fh_init(&h, &t);
