@@ -19,6 +19,23 @@ bt_str_printable(char *dst, size_t cap, const void *p, size_t n)
 	dst[k] = 0;
 }
 
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+int
+bt_str_ieq(const char *p, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!s[i] || lower((uint8_t)p[i]) != lower((uint8_t)s[i]))
+			return 0;
+	return s[i] == 0;
+}
+
 void
 bt_hex(char *out, const uint8_t *p, size_t n)
 {
@@ -30,8 +47,8 @@ bt_hex(char *out, const uint8_t *p, size_t n)
 	out[2 * n] = 0;
 }
 
-static int
-hexval(int c)
+int
+bt_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -46,8 +63,8 @@ int
 bt_unhex(uint8_t *out, const char *s, size_t n)
 {
 	for (size_t k = 0; k < n; k++) {
-		int hi = hexval((unsigned char)s[2 * k]);
-		int lo = hi < 0 ? -1 : hexval((unsigned char)s[2 * k + 1]);
+		int hi = bt_hexval((unsigned char)s[2 * k]);
+		int lo = hi < 0 ? -1 : bt_hexval((unsigned char)s[2 * k + 1]);
 		if (lo < 0)
 			return -1;
 		out[k] = (uint8_t)(hi << 4 | lo);

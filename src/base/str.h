@@ -9,6 +9,10 @@
 void bt_hex(char *out, const uint8_t *p, size_t n);
 /* Parse exactly 2n hex digits; 0 or -1. */
 int bt_unhex(uint8_t *out, const char *s, size_t n);
+/* The value of hex digit c (either case), or -1. */
+int bt_hexval(int c);
+/* 1 if p[0..n) equals the NUL-terminated s, ASCII letters in any case. */
+int bt_str_ieq(const char *p, size_t n, const char *s);
 /* Copy outside text p[0..n) for display: at most cap - 1 bytes (cap > 0),
  * control bytes (NUL and DEL included) made '?', always NUL-terminated,
  * so a tracker's or a torrent's text cannot carry terminal escapes. */

@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define ANN_TRACKERS_MAX	256	/* URLs kept from one torrent */
@@ -445,16 +444,9 @@ emit(struct bt_announcer *a, int kind, const char *text)
 static int
 has_prefix_ci(const char *s, size_t n, const char *pre)
 {
-	size_t k;
+	size_t k = strlen(pre);
 
-	for (k = 0; pre[k]; k++) {
-		char c = k < n ? s[k] : 0;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != pre[k])
-			return 0;
-	}
-	return 1;
+	return n >= k && bt_str_ieq(s, k, pre);
 }
 
 /* "udp://host:port[/path][?query][#fragment]": host, port, and the path
@@ -660,14 +652,7 @@ bt_announcer_new(struct bt_announcer **out, struct bt_loop *loop, const struct b
 	a->family = o->family == AF_INET ? AF_INET : AF_UNSPEC;
 	a->interval = a->min_interval = -1;
 	a->seeders = a->leechers = -1;
-	if (o->seed) {
-		a->rng = o->seed;
-	} else {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		a->rng = (uint64_t)time(NULL) << 32 ^ (uint64_t)ts.tv_nsec ^
-			(uint64_t)getpid() << 16 ^ (uint64_t)(uintptr_t)a;
-	}
+	a->rng = o->seed ? o->seed : bt_rand_seed(a);
 	a->req.key = (uint32_t)rng_next(a);
 	a->cap = cap = count_urls(m);
 	a->trk = calloc(cap, sizeof(*a->trk));
@@ -690,15 +675,9 @@ bt_announcer_new(struct bt_announcer **out, struct bt_loop *loop, const struct b
 		return rc;
 	}
 	/* BEP 12: each tier shuffled once. */
-	for (size_t k = 0; k < a->ntiers; k++) {
-		size_t s = a->tstart[k], n = a->tstart[k + 1] - s;
-		for (size_t i = n; i > 1; i--) {
-			size_t j = (size_t)(rng_next(a) % i);
-			struct trk *t = a->order[s + i - 1];
-			a->order[s + i - 1] = a->order[s + j];
-			a->order[s + j] = t;
-		}
-	}
+	for (size_t k = 0; k < a->ntiers; k++)
+		bt_rand_shuffle(&a->rng, a->order + a->tstart[k],
+			a->tstart[k + 1] - a->tstart[k], sizeof(*a->order));
 	*out = a;
 	return 0;
 }

@@ -14,6 +14,7 @@
  * pc[i].pos is the piece's index in order[] or in act[]. */
 #include "picker.h"
 
+#include "metainfo.h"
 #include "rand.h"
 
 #include <stdlib.h>
@@ -109,15 +110,13 @@ piece_size(const struct bt_picker *p, uint32_t piece)
 static uint32_t
 nblocks_of(const struct bt_picker *p, uint32_t piece)
 {
-	uint32_t sz = piece_size(p, piece);
-	return sz / p->block_len + (sz % p->block_len != 0);
+	return (uint32_t)bt_meta_block_count(piece_size(p, piece), p->block_len);
 }
 
 static uint32_t
 block_size(const struct bt_picker *p, uint32_t piece, uint32_t b)
 {
-	uint32_t sz = piece_size(p, piece), off = b * p->block_len;
-	return sz - off < p->block_len ? sz - off : p->block_len;
+	return bt_meta_block_size(piece_size(p, piece), p->block_len, b);
 }
 
 /* --- order[]: wanted inactive pieces by level --- */
@@ -517,8 +516,8 @@ bt_picker_new(const struct bt_picker_opts *o)
 {
 	if (!o || o->npieces == 0 || o->npieces > BT_BITFIELD_MAX || o->piece_len == 0)
 		return NULL;
-	uint64_t before = (uint64_t)(o->npieces - 1) * o->piece_len;
-	if (o->total <= before || o->total - before > o->piece_len)
+	if (o->total > INT64_MAX ||
+		bt_meta_piece_count((int64_t)o->total, o->piece_len) != o->npieces)
 		return NULL;
 	uint32_t bl = o->block_len ? o->block_len : BT_PICK_BLOCK;
 	if (o->piece_len / bl >= MAX_BLOCKS)
@@ -529,7 +528,7 @@ bt_picker_new(const struct bt_picker_opts *o)
 		return NULL;
 	p->n = o->npieces;
 	p->piece_len = o->piece_len;
-	p->last_len = (uint32_t)(o->total - before);
+	p->last_len = (uint32_t)bt_meta_piece_size((int64_t)o->total, o->piece_len, p->n - 1);
 	p->block_len = bl;
 	p->cutoff = o->random_cutoff;
 	p->rng = o->seed;

@@ -114,23 +114,6 @@ piece_off(const struct bt_storage *st, uint32_t piece)
 	return (int64_t)piece * st->plen;
 }
 
-/* The file holding byte off (< total): the last one starting at or
- * before off, which is never an empty one. */
-static size_t
-find_file(const struct bt_storage *st, int64_t off)
-{
-	const struct bt_meta_file *f = st->m->files;
-	size_t lo = 0, hi = st->nf;	/* answer in [lo, hi) */
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (f[mid].offset <= off)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 static ssize_t
 full_pread(int fd, void *buf, size_t n, int64_t pos)
 {
@@ -486,8 +469,7 @@ bt_storage_open(struct bt_storage **out, const struct bt_meta *m,
 			return BT_E_INVAL;
 		at += m->files[i].length;
 	}
-	if (at != m->total || (uint64_t)m->npieces !=
-		(uint64_t)(m->total + m->piece_len - 1) / (uint64_t)m->piece_len)
+	if (at != m->total || m->npieces != bt_meta_piece_count(m->total, m->piece_len))
 		return BT_E_INVAL;
 
 	struct bt_storage *st = calloc(1, sizeof(*st));
@@ -630,10 +612,7 @@ bt_storage_prio(const struct bt_storage *st, size_t file)
 uint32_t
 bt_storage_piece_size(const struct bt_storage *st, uint32_t piece)
 {
-	if (piece >= st->npieces)
-		return 0;
-	int64_t left = st->m->total - piece_off(st, piece);
-	return left < st->plen ? (uint32_t)left : st->plen;
+	return (uint32_t)bt_meta_piece_size(st->m->total, st->plen, piece);
 }
 
 int
@@ -643,9 +622,10 @@ bt_storage_piece_prio(const struct bt_storage *st, uint32_t piece)
 	if (size == 0)
 		return BT_PRIO_SKIP;
 	int64_t off = piece_off(st, piece), end = off + size;
+	const struct bt_meta_file *mf = st->m->files;
 	int best = BT_PRIO_SKIP, real = 0;
-	for (size_t i = find_file(st, off); i < st->nf && st->m->files[i].offset < end; i++) {
-		if (st->m->files[i].pad || st->m->files[i].length == 0)
+	for (size_t i = bt_meta_file_at(st->m, off); i < st->nf && mf[i].offset < end; i++) {
+		if (mf[i].pad || mf[i].length == 0)
 			continue;
 		real = 1;
 		int p = st->f[i].prio;
@@ -663,7 +643,7 @@ io_range(struct bt_storage *st, int64_t off, uint8_t *buf, const uint8_t *wbuf,
 	uint32_t len)
 {
 	const struct bt_meta_file *mf = st->m->files;
-	size_t i = find_file(st, off);
+	size_t i = bt_meta_file_at(st->m, off);
 	while (len > 0) {
 		if (i >= st->nf)
 			return fail(st, -1, BT_E_INVAL);	/* cannot happen */
@@ -860,7 +840,7 @@ piece_state(struct bt_storage *st, uint32_t piece, uint32_t size)
 {
 	const struct bt_meta_file *mf = st->m->files;
 	int64_t off = piece_off(st, piece), end = off + size;
-	size_t first = find_file(st, off), i;
+	size_t first = bt_meta_file_at(st->m, off), i;
 	int skipped = 0, wanted = 0, data = 0;
 
 	for (i = first; i < st->nf && mf[i].offset < end; i++) {

@@ -73,10 +73,7 @@ static const uint8_t zeros[16384];
 static uint64_t
 piece_size(const struct bt_meta *m, uint32_t piece)
 {
-	uint64_t start = (uint64_t)piece * (uint64_t)m->piece_len;
-	uint64_t left = (uint64_t)m->total - start;
-
-	return left < (uint64_t)m->piece_len ? left : (uint64_t)m->piece_len;
+	return (uint64_t)bt_meta_piece_size(m->total, m->piece_len, piece);
 }
 
 static uint64_t
@@ -291,26 +288,6 @@ done:
 	return (char *)b.p;
 }
 
-/* The non-empty file holding torrent byte off (< total). */
-static size_t
-file_at(const struct bt_meta *m, uint64_t off)
-{
-	size_t lo = 0, hi = m->nfiles;
-
-	/* The last file starting at or before off. */
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if ((uint64_t)m->files[mid].offset <= off)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	while (lo + 1 < m->nfiles &&
-		(uint64_t)(m->files[lo].offset + m->files[lo].length) <= off)
-		lo++;
-	return lo;
-}
-
 static int
 start_get(struct bt_webseed *ws, const char *url, uint64_t first, uint64_t last,
 	int range, size_t max_body)
@@ -335,18 +312,21 @@ next_segment(struct bt_webseed *ws)
 	const struct bt_meta *m = ws->m;
 
 	while (ws->pos < ws->end) {
-		size_t i = file_at(m, ws->pos);
-		const struct bt_meta_file *f = &m->files[i];
-		uint64_t fend = (uint64_t)f->offset + (uint64_t)f->length;
-		uint64_t seg = (ws->end < fend ? ws->end : fend) - ws->pos;
-		uint64_t foff = ws->pos - (uint64_t)f->offset;
+		size_t i = bt_meta_file_at(m, (int64_t)ws->pos);
+		const struct bt_meta_file *f;
+		uint64_t fend, seg, foff;
 		char *url;
 		int rc;
 
-		if ((uint64_t)f->offset > ws->pos || fend <= ws->pos) {
+		/* A file found ends after pos; one starting after it is a gap. */
+		if (i >= m->nfiles || (uint64_t)m->files[i].offset > ws->pos) {
 			fail(ws, "bad file layout");	/* not from bt_meta_parse */
 			return;
 		}
+		f = &m->files[i];
+		fend = (uint64_t)f->offset + (uint64_t)f->length;
+		seg = (ws->end < fend ? ws->end : fend) - ws->pos;
+		foff = ws->pos - (uint64_t)f->offset;
 		if (f->pad) {
 			rc = feed_zeros(ws, seg);
 			if (rc < 0)
@@ -601,7 +581,7 @@ start(struct bt_webseed *ws)
 
 	if (ws->bep17) {
 		/* Blocks of one piece are all that can be used. */
-		uint64_t per = ((uint64_t)ws->m->piece_len + BT_PICK_BLOCK - 1) / BT_PICK_BLOCK;
+		uint64_t per = bt_meta_block_count((uint64_t)ws->m->piece_len, BT_PICK_BLOCK);
 		if (per < want)
 			want = (size_t)per;
 	}

@@ -1,13 +1,13 @@
 /* http.c - see http.h */
 #include "http.h"
 #include "err.h"
+#include "str.h"
 
 #include <limits.h>
 #include <string.h>
 
-/* Character classes (RFC 9110 tchar; target and field-value bytes). */
-static int
-is_tchar(uint8_t c)
+int
+bt_http_is_tchar(int c)
 {
 	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
 		(c >= 'A' && c <= 'Z'))
@@ -21,34 +21,16 @@ is_tchar(uint8_t c)
 	return 0;
 }
 
-static int
-is_target(uint8_t c)
+int
+bt_http_is_target(int c)
 {
-	return c > 0x20 && c != 0x7f;
+	return c > 0x20 && c != 0x7f && c <= 0xff;
 }
 
-static int
-is_value(uint8_t c)
+int
+bt_http_is_text(int c)
 {
-	return (c >= 0x20 && c != 0x7f) || c == '\t';
-}
-
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-/* Case-insensitive equality of p[0..n) and NUL-terminated s. */
-static int
-ieq(const char *p, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!s[i] || lower((uint8_t)p[i]) != lower((uint8_t)s[i]))
-			return 0;
-	return s[i] == 0;
+	return (c >= 0x20 && c != 0x7f && c <= 0xff) || c == '\t';
 }
 
 /* Parse one line end at buf[*i]: CRLF or LF.  0 done, or BT_E_*. */
@@ -75,9 +57,9 @@ eol(const char *buf, size_t len, size_t *i)
 static int
 body_check(const struct bt_http_hdr *h)
 {
-	if (ieq(h->name, h->name_len, "transfer-encoding"))
+	if (bt_str_ieq(h->name, h->name_len, "transfer-encoding"))
 		return BT_E_PARSE;
-	if (ieq(h->name, h->name_len, "content-length")) {
+	if (bt_str_ieq(h->name, h->name_len, "content-length")) {
 		if (h->value_len == 0)
 			return BT_E_PARSE;
 		for (size_t k = 0; k < h->value_len; k++)
@@ -100,7 +82,7 @@ parse(const char *buf, size_t len, struct bt_http_req *req, size_t max_headers)
 
 	/* Method. */
 	start = i;
-	while (i < len && is_tchar((uint8_t)buf[i]))
+	while (i < len && bt_http_is_tchar((uint8_t)buf[i]))
 		i++;
 	if (i >= len)
 		return BT_E_PARTIAL;
@@ -117,7 +99,7 @@ parse(const char *buf, size_t len, struct bt_http_req *req, size_t max_headers)
 
 	/* Target. */
 	start = i;
-	while (i < len && is_target((uint8_t)buf[i]))
+	while (i < len && bt_http_is_target((uint8_t)buf[i]))
 		i++;
 	if (i >= len)
 		return BT_E_PARTIAL;
@@ -175,7 +157,6 @@ parse(const char *buf, size_t len, struct bt_http_req *req, size_t max_headers)
 	/* Header lines up to an empty one. */
 	for (;;) {
 		struct bt_http_hdr *h;
-		size_t vend;
 
 		if (i >= len)
 			return BT_E_PARTIAL;
@@ -186,33 +167,46 @@ parse(const char *buf, size_t len, struct bt_http_req *req, size_t max_headers)
 		}
 		if (req->nhdr >= max_headers)
 			return BT_E_LIMIT;	/* a header line too many */
-		start = i;
-		while (i < len && is_tchar((uint8_t)buf[i]))
-			i++;
-		if (i >= len)
-			return BT_E_PARTIAL;
-		if (i == start || buf[i] != ':')
-			return BT_E_PARSE;	/* folding, space before ':', junk */
 		h = &req->hdr[req->nhdr];
-		h->name = buf + start;
-		h->name_len = i - start;
-		i++;
-		while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
-			i++;
-		start = i;
-		while (i < len && is_value((uint8_t)buf[i]))
-			i++;
-		vend = i;
-		if ((rc = eol(buf, len, &i)) < 0)
+		if ((rc = bt_http_parse_header(buf + i, len - i, h)) < 0)
 			return rc;
-		while (vend > start && (buf[vend - 1] == ' ' || buf[vend - 1] == '\t'))
-			vend--;
-		h->value = buf + start;
-		h->value_len = vend - start;
+		i += (size_t)rc;
 		if ((rc = body_check(h)) < 0)
 			return rc;
 		req->nhdr++;
 	}
+}
+
+int
+bt_http_parse_header(const char *buf, size_t len, struct bt_http_hdr *h)
+{
+	size_t i = 0, start, vend;
+	int rc;
+
+	if (len > INT_MAX)
+		len = INT_MAX;
+	while (i < len && bt_http_is_tchar((uint8_t)buf[i]))
+		i++;
+	if (i >= len)
+		return BT_E_PARTIAL;
+	if (i == 0 || buf[i] != ':')
+		return BT_E_PARSE;	/* folding, space before ':', junk */
+	h->name = buf;
+	h->name_len = i;
+	i++;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	start = i;
+	while (i < len && bt_http_is_text((uint8_t)buf[i]))
+		i++;
+	vend = i;
+	if ((rc = eol(buf, len, &i)) < 0)
+		return rc;
+	while (vend > start && (buf[vend - 1] == ' ' || buf[vend - 1] == '\t'))
+		vend--;
+	h->value = buf + start;
+	h->value_len = vend - start;
+	return (int)i;
 }
 
 int
@@ -247,12 +241,18 @@ bt_http_path_is(const struct bt_http_req *req, const char *p)
 }
 
 const struct bt_http_hdr *
+bt_http_hdr_find(const struct bt_http_hdr *hdr, size_t n, const char *name)
+{
+	for (size_t k = 0; k < n; k++)
+		if (bt_str_ieq(hdr[k].name, hdr[k].name_len, name))
+			return &hdr[k];
+	return NULL;
+}
+
+const struct bt_http_hdr *
 bt_http_header(const struct bt_http_req *req, const char *name)
 {
-	for (size_t k = 0; k < req->nhdr; k++)
-		if (ieq(req->hdr[k].name, req->hdr[k].name_len, name))
-			return &req->hdr[k];
-	return NULL;
+	return bt_http_hdr_find(req->hdr, req->nhdr, name);
 }
 
 /* Iterate the comma-separated elements of every header called name; each
@@ -264,7 +264,7 @@ list_next(const struct bt_http_req *req, const char *name, size_t *hi,
 	for (; *hi < req->nhdr; (*hi)++, *off = 0) {
 		const struct bt_http_hdr *h = &req->hdr[*hi];
 
-		if (!ieq(h->name, h->name_len, name))
+		if (!bt_str_ieq(h->name, h->name_len, name))
 			continue;
 		while (*off < h->value_len) {
 			size_t s = *off, e;
@@ -296,9 +296,9 @@ bt_http_keep_alive(const struct bt_http_req *req)
 	if (req->simple)
 		return 0;
 	while (list_next(req, "connection", &hi, &off, &el, &n)) {
-		if (ieq(el, n, "close"))
+		if (bt_str_ieq(el, n, "close"))
 			return 0;
-		if (ieq(el, n, "keep-alive"))
+		if (bt_str_ieq(el, n, "keep-alive"))
 			ka = 1;
 	}
 	return req->minor >= 1 || ka;
@@ -347,26 +347,15 @@ bt_http_accepts_gzip(const struct bt_http_req *req)
 	while (list_next(req, "accept-encoding", &hi, &off, &el, &n)) {
 		int ok = q_positive(el, n, &name_len);
 
-		if (ieq(el, name_len, "gzip") || ieq(el, name_len, "x-gzip"))
+		if (bt_str_ieq(el, name_len, "gzip") || bt_str_ieq(el, name_len, "x-gzip"))
 			return ok;
-		if (ieq(el, name_len, "*"))
+		if (bt_str_ieq(el, name_len, "*"))
 			star = ok;
 	}
 	return star == 1;
 }
 
 /* ---- percent-decoding ---- */
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 int
 bt_http_decode(const char *in, size_t len, uint8_t *out, size_t cap,
@@ -381,8 +370,8 @@ bt_http_decode(const char *in, size_t len, uint8_t *out, size_t cap,
 
 		if (c == '%') {
 			int hi, lo;
-			if (len - i < 3 || (hi = hexval((uint8_t)in[i + 1])) < 0 ||
-				(lo = hexval((uint8_t)in[i + 2])) < 0)
+			if (len - i < 3 || (hi = bt_hexval((uint8_t)in[i + 1])) < 0 ||
+				(lo = bt_hexval((uint8_t)in[i + 2])) < 0)
 				return BT_E_PARSE;
 			c = hi << 4 | lo;
 			i += 3;
@@ -479,7 +468,7 @@ static int
 clean(const char *p, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
-		if (!is_value((uint8_t)p[k]))
+		if (!bt_http_is_text((uint8_t)p[k]))
 			return 0;
 	return 1;
 }
@@ -497,7 +486,7 @@ bt_http_resp_write(struct bt_buf *b, const struct bt_http_resp *r)
 		if (h->name_len == 0)
 			return BT_E_INVAL;
 		for (size_t j = 0; j < h->name_len; j++)
-			if (!is_tchar((uint8_t)h->name[j]))
+			if (!bt_http_is_tchar((uint8_t)h->name[j]))
 				return BT_E_INVAL;
 		if (!clean(h->value, h->value_len))
 			return BT_E_INVAL;

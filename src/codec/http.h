@@ -1,6 +1,7 @@
 /* http.h - HTTP/1.x server side: request-head parser (zero-copy,
  * picohttpparser style), percent-decoding, query iteration and a response
- * writer.
+ * writer; and what both sides share: the header-line parser, byte classes
+ * and header lookup (httpc reads response heads with them).
  *
  * Parsing.  bt_http_parse_request() looks at buf[0..len), which need not be
  * NUL-terminated, and fills a bt_http_req whose strings all point into buf
@@ -47,6 +48,26 @@ struct bt_http_hdr {
 
 /* A header from literals, for bt_http_resp.hdr. */
 #define BT_HTTP_HDR(n, v) { (n), sizeof(n) - 1, (v), sizeof(v) - 1 }
+
+/* Byte classes (RFC 9110), for c in 0..255: a token byte (methods, header
+ * names); a field-value byte (HTAB, 0x20-0x7e, 0x80-0xff); a
+ * request-target byte (0x21-0x7e, 0x80-0xff). */
+int bt_http_is_tchar(int c);
+int bt_http_is_text(int c);
+int bt_http_is_target(int c);
+
+/* Parse one header line at buf[0..len), a request's or a response's:
+ * "name: value" and its line end (CRLF, or LF alone), into h, which then
+ * points into buf.  The name is a token; the value is field-value bytes
+ * with the blanks around it trimmed.  Returns the bytes the line took
+ * (> 0), BT_E_PARTIAL (no line end yet) or BT_E_PARSE (an empty name, as
+ * in a folded line or an empty line; space before the colon; a byte not
+ * allowed; a CR not followed by LF). */
+int bt_http_parse_header(const char *buf, size_t len, struct bt_http_hdr *h);
+
+/* First of hdr[0..n) called name (any case), or NULL. */
+const struct bt_http_hdr *bt_http_hdr_find(const struct bt_http_hdr *hdr, size_t n,
+	const char *name);
 
 enum bt_http_method { BT_HTTP_OTHER = 0, BT_HTTP_GET, BT_HTTP_HEAD };
 

@@ -2,8 +2,10 @@
 #include "metainfo.h"
 #include "err.h"
 #include "sha1.h"
+#include "span.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,7 +325,7 @@ bt_meta_parse(struct bt_meta *m, const uint8_t *buf, size_t len, struct bt_meta_
 			return rc;
 	}
 
-	uint64_t want = ((uint64_t)m->total + (uint64_t)m->piece_len - 1) / (uint64_t)m->piece_len;
+	uint64_t want = bt_meta_piece_count(m->total, m->piece_len);
 	if (want != m->npieces)
 		return bad(err, BT_E_INVAL, off_of(m, pieces),
 			"%zu piece hashes for %lld bytes in pieces of %lld (need %llu)",
@@ -336,6 +338,13 @@ bt_meta_parse(struct bt_meta *m, const uint8_t *buf, size_t len, struct bt_meta_
 		m->priv = v != 0;
 	}
 	return 0;
+}
+
+size_t
+bt_meta_file_at(const struct bt_meta *m, int64_t off)
+{
+	return bt_span_find(m->files, m->nfiles, sizeof(*m->files),
+		offsetof(struct bt_meta_file, offset), offsetof(struct bt_meta_file, length), off);
 }
 
 void

@@ -56,6 +56,46 @@ struct bt_meta_err {
 	char what[160];		/* what is wrong, in words */
 };
 
+/* Piece arithmetic, for every user of a torrent's layout: total bytes
+ * (>= 0) cut into pieces of piece_len bytes (> 0), each full but the
+ * last; a piece is fetched in blocks of block_len bytes (> 0), each full
+ * but its last. */
+
+/* The number of pieces: total / piece_len rounded up (0 for no data). */
+static inline uint64_t
+bt_meta_piece_count(int64_t total, int64_t piece_len)
+{
+	return (uint64_t)(total / piece_len) + (total % piece_len != 0);
+}
+
+/* The bytes in piece i: piece_len, or less for the last; 0 past the end. */
+static inline int64_t
+bt_meta_piece_size(int64_t total, int64_t piece_len, uint64_t i)
+{
+	if (i >= bt_meta_piece_count(total, piece_len))
+		return 0;
+	int64_t left = total - (int64_t)i * piece_len;
+	return left < piece_len ? left : piece_len;
+}
+
+/* The number of blocks in a piece of size bytes. */
+static inline uint64_t
+bt_meta_block_count(uint64_t size, uint32_t block_len)
+{
+	return size / block_len + (size % block_len != 0);
+}
+
+/* The bytes in block b of a piece of size bytes: block_len, or less for
+ * the last; 0 past the end. */
+static inline uint32_t
+bt_meta_block_size(uint32_t size, uint32_t block_len, uint32_t b)
+{
+	uint64_t off = (uint64_t)b * block_len;
+	if (off >= size)
+		return 0;
+	return size - off < block_len ? (uint32_t)(size - off) : block_len;
+}
+
 /* Parse and check buf[0..len), which must outlive m.  Returns 0, or a
  * BT_E_* code with err filled. m must be released with bt_meta_free()
  * either way. */
@@ -67,6 +107,11 @@ void bt_meta_free(struct bt_meta *m);
  * safe to create ("is empty", "is '.' or '..'", "contains a path
  * separator", "contains a NUL byte"), or NULL when it can. */
 const char *bt_meta_name_problem(const uint8_t *p, size_t n);
+
+/* The file holding byte off of the torrent's data (0 <= off < total): the
+ * last one starting at or before off, never an empty one; m->nfiles when
+ * off is at or past the end. */
+size_t bt_meta_file_at(const struct bt_meta *m, int64_t off);
 
 /* The string value of token i as a new NUL-terminated heap copy, or NULL
  * (not a string, contains NUL, or out of memory). */

@@ -6,6 +6,7 @@
 #include "net.h"
 #include "tls.h"
 #include "err.h"
+#include "str.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,24 +18,6 @@
 /* ---- small helpers ---- */
 
 static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-/* s[0..n) equals the string lit, in any case. */
-static int
-ci_eq(const char *s, size_t n, const char *lit)
-{
-	if (n != strlen(lit))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (lower((unsigned char)s[i]) != lower((unsigned char)lit[i]))
-			return 0;
-	return 1;
-}
-
-static int
 is_digit(int c)
 {
 	return c >= '0' && c <= '9';
@@ -44,19 +27,6 @@ static int
 is_alpha(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-is_tchar(int c)
-{
-	return is_alpha(c) || is_digit(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-/* Visible bytes allowed in a request target. */
-static int
-is_target(int c)
-{
-	return (c > 0x20 && c < 0x7f) || c >= 0x80;
 }
 
 /* ---- URLs ---- */
@@ -82,9 +52,9 @@ bt_url_parse(const char *url, struct bt_url *u)
 		;
 	if (i == 0 || i + 3 > len || memcmp(url + i, "://", 3) != 0)
 		return BT_E_PARSE;
-	if (ci_eq(url, i, "http"))
+	if (bt_str_ieq(url, i, "http"))
 		https = 0;
-	else if (ci_eq(url, i, "https"))
+	else if (bt_str_ieq(url, i, "https"))
 		https = 1;
 	else
 		return BT_E_UNSUPPORTED;
@@ -152,7 +122,7 @@ bt_url_parse(const char *url, struct bt_url *u)
 	while (pe < len && url[pe] != '#')
 		pe++;
 	for (i = e; i < pe; i++)
-		if (!is_target((unsigned char)url[i]))
+		if (!bt_http_is_target((unsigned char)url[i]))
 			return BT_E_PARSE;
 	plen = pe - e;
 	if (plen == 0 || url[e] != '/') {
@@ -193,12 +163,6 @@ next_line(const char *buf, size_t lim, size_t pos, size_t *ls, size_t *ll)
 }
 
 static int
-is_text(int c)
-{
-	return c == '\t' || (c >= 0x20 && c != 0x7f);
-}
-
-static int
 parse_status(const char *s, size_t n, struct bt_httpc_head *h)
 {
 	size_t i;
@@ -228,7 +192,7 @@ parse_status(const char *s, size_t n, struct bt_httpc_head *h)
 	if (i < n)
 		i++;
 	for (size_t k = i; k < n; k++)
-		if (!is_text((unsigned char)s[k]))
+		if (!bt_http_is_text((unsigned char)s[k]))
 			return BT_E_PARSE;
 	h->reason = s + i;
 	h->reason_len = n - i;
@@ -238,7 +202,7 @@ parse_status(const char *s, size_t n, struct bt_httpc_head *h)
 static int
 header_meaning(struct bt_httpc_head *h, const struct bt_http_hdr *x)
 {
-	if (ci_eq(x->name, x->name_len, "content-length")) {
+	if (bt_str_ieq(x->name, x->name_len, "content-length")) {
 		int64_t v = 0;
 
 		if (x->value_len == 0 || x->value_len > 18)
@@ -251,13 +215,13 @@ header_meaning(struct bt_httpc_head *h, const struct bt_http_hdr *x)
 		if (h->content_length >= 0 && h->content_length != v)
 			return BT_E_PARSE;
 		h->content_length = v;
-	} else if (ci_eq(x->name, x->name_len, "transfer-encoding")) {
-		if (!ci_eq(x->value, x->value_len, "chunked"))
+	} else if (bt_str_ieq(x->name, x->name_len, "transfer-encoding")) {
+		if (!bt_str_ieq(x->value, x->value_len, "chunked"))
 			return BT_E_UNSUPPORTED;
 		if (h->chunked)
 			return BT_E_PARSE;
 		h->chunked = 1;
-	} else if (ci_eq(x->name, x->name_len, "location")) {
+	} else if (bt_str_ieq(x->name, x->name_len, "location")) {
 		if (!h->location) {
 			h->location = x->value;
 			h->location_len = x->value_len;
@@ -296,38 +260,22 @@ bt_httpc_parse_head(const char *buf, size_t len, struct bt_httpc_head *h)
 		return rc;
 
 	for (;;) {
-		struct bt_http_hdr *x;
-		size_t np = next_line(buf, lim, pos, &ls, &ll), c, vs, ve;
+		struct bt_http_hdr x;
+		size_t np = next_line(buf, lim, pos, &ls, &ll);
 
 		if (!np)
 			return lim == BT_HTTPC_HEAD_MAX ? BT_E_LIMIT : BT_E_PARTIAL;
 		pos = np;
 		if (ll == 0)
 			break;
-		if (buf[ls] == ' ' || buf[ls] == '\t')
-			return BT_E_PARSE;	/* folded line */
-		for (c = ls; c < ls + ll && buf[c] != ':'; c++)
-			if (!is_tchar((unsigned char)buf[c]))
-				return BT_E_PARSE;
-		if (c == ls || c == ls + ll)
-			return BT_E_PARSE;
-		vs = c + 1;
-		ve = ls + ll;
-		for (size_t k = vs; k < ve; k++)
-			if (!is_text((unsigned char)buf[k]))
-				return BT_E_PARSE;
-		while (vs < ve && (buf[vs] == ' ' || buf[vs] == '\t'))
-			vs++;
-		while (ve > vs && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t'))
-			ve--;
+		/* A whole line: a folded or malformed one is BT_E_PARSE. */
+		rc = bt_http_parse_header(buf + ls, np - ls, &x);
+		if (rc < 0)
+			return rc;
 		if (h->nhdr >= BT_HTTP_HDR_MAX)
 			return BT_E_LIMIT;
-		x = &h->hdr[h->nhdr++];
-		x->name = buf + ls;
-		x->name_len = c - ls;
-		x->value = buf + vs;
-		x->value_len = ve - vs;
-		rc = header_meaning(h, x);
+		h->hdr[h->nhdr] = x;
+		rc = header_meaning(h, &h->hdr[h->nhdr++]);
 		if (rc < 0)
 			return rc;
 	}
@@ -337,10 +285,7 @@ bt_httpc_parse_head(const char *buf, size_t len, struct bt_httpc_head *h)
 const struct bt_http_hdr *
 bt_httpc_header(const struct bt_httpc_head *h, const char *name)
 {
-	for (size_t i = 0; i < h->nhdr; i++)
-		if (ci_eq(h->hdr[i].name, h->hdr[i].name_len, name))
-			return &h->hdr[i];
-	return NULL;
+	return bt_http_hdr_find(h->hdr, h->nhdr, name);
 }
 
 /* ---- chunked ---- */
@@ -359,17 +304,6 @@ bt_httpc_chunked_init(struct bt_httpc_chunked *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int
 bt_httpc_chunked_feed(struct bt_httpc_chunked *c, const uint8_t *in, size_t n,
 	struct bt_buf *out, size_t *used)
@@ -382,7 +316,7 @@ bt_httpc_chunked_feed(struct bt_httpc_chunked *c, const uint8_t *in, size_t n,
 		switch (c->state) {
 		case CK_SIZE0:
 		case CK_SIZE: {
-			int v = hexval(ch);
+			int v = bt_hexval(ch);
 			if (v >= 0) {
 				if (c->left || v)
 					c->ndig++;
@@ -412,7 +346,7 @@ bt_httpc_chunked_feed(struct bt_httpc_chunked *c, const uint8_t *in, size_t n,
 			} else if (ch == '\n') {
 				i++;
 				goto size_done;
-			} else if (!is_text(ch)) {
+			} else if (!bt_http_is_text(ch)) {
 				goto parse;
 			} else if (++c->line > CK_LINE_MAX) {
 				goto limit;
@@ -459,7 +393,7 @@ bt_httpc_chunked_feed(struct bt_httpc_chunked *c, const uint8_t *in, size_t n,
 				c->state = CK_END_LF;
 			} else if (ch == '\n') {
 				c->state = CK_DONE;
-			} else if (!is_text(ch)) {
+			} else if (!bt_http_is_text(ch)) {
 				goto parse;
 			} else {
 				c->state = CK_TRL_LINE;
@@ -472,7 +406,7 @@ bt_httpc_chunked_feed(struct bt_httpc_chunked *c, const uint8_t *in, size_t n,
 		case CK_TRL_LINE:
 			if (ch == '\n') {
 				c->state = CK_TRL;
-			} else if (ch != '\r' && !is_text(ch)) {
+			} else if (ch != '\r' && !bt_http_is_text(ch)) {
 				goto parse;
 			} else if (++c->line > CK_LINE_MAX || ++c->trailer > CK_TRAILER_MAX) {
 				goto limit;

@@ -2,7 +2,9 @@
 #include "makemeta.h"
 #include "benc.h"
 #include "err.h"
+#include "metainfo.h"
 #include "sha1.h"
+#include "span.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,21 +298,12 @@ job_fail(struct hjob *j, int code, int sys, const char *path, const char *what)
 }
 
 /* Index of the file holding byte pos (the last one starting at or before it
- * with a non-zero length). */
+ * with a non-zero length), t->n past the end. */
 static size_t
 file_at(const struct bt_mktree *t, int64_t pos)
 {
-	size_t lo = 0, hi = t->n;
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-		if (t->f[mid].offset <= pos)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	while (lo < t->n && t->f[lo].offset + t->f[lo].length <= pos)
-		lo++;
-	return lo;
+	return bt_span_find(t->f, t->n, sizeof(*t->f), offsetof(struct bt_mkfile, offset),
+		offsetof(struct bt_mkfile, length), pos);
 }
 
 /* Cuts a stream of data into pieces and hashes them: whole pieces that lie
@@ -329,9 +323,7 @@ feeder_next(struct feeder *f)
 {
 	f->piece++;
 	f->partial = 0;
-	f->piece_end = f->pos + f->j->plen;
-	if (f->piece_end > f->j->t->total)
-		f->piece_end = f->j->t->total;
+	f->piece_end = f->pos + bt_meta_piece_size(f->j->t->total, f->j->plen, f->piece);
 }
 
 static void
@@ -471,7 +463,7 @@ hash_batch(struct worker *w, size_t first, size_t last)
 
 	if (end > t->total)
 		end = t->total;
-	f.piece_end = f.pos + j->plen < t->total ? f.pos + j->plen : t->total;
+	f.piece_end = f.pos + bt_meta_piece_size(t->total, j->plen, first);
 	size_t fi = file_at(t, f.pos);
 	while (f.pos < end) {
 		if (atomic_load(&j->failed))
@@ -540,7 +532,7 @@ bt_mk_hash(const struct bt_mktree *t, int64_t piece_len, unsigned threads,
 	memset(&j, 0, sizeof(j));
 	j.t = t;
 	j.plen = piece_len;
-	j.npieces = (size_t)((t->total + piece_len - 1) / piece_len);
+	j.npieces = (size_t)bt_meta_piece_count(t->total, piece_len);
 	j.page = sysconf(_SC_PAGESIZE);
 	j.out = pieces;
 	j.err = err;
@@ -668,7 +660,7 @@ bt_mk_encode(struct bt_buf *out, const struct bt_mktree *t, int64_t piece_len,
 	const uint8_t *pieces, const struct bt_mkmeta *mm)
 {
 	struct bt_bw w;
-	size_t npieces = (size_t)((t->total + piece_len - 1) / piece_len);
+	size_t npieces = (size_t)bt_meta_piece_count(t->total, piece_len);
 
 	bt_bw_init(&w, out);
 	bt_bw_dict(&w);

@@ -1,6 +1,7 @@
 /* store.c - see store.h */
 #include "store.h"
 #include "err.h"
+#include "rand.h"
 #include "siphash.h"
 
 #include <stdlib.h>
@@ -64,10 +65,7 @@ struct view {
 static uint64_t
 rnd(struct bt_store *s)
 {
-	s->rng ^= s->rng >> 12;
-	s->rng ^= s->rng << 25;
-	s->rng ^= s->rng >> 27;
-	return s->rng * 0x2545F4914F6CDD1DULL;
+	return bt_rand64(&s->rng);
 }
 
 /* ---- a peer list ---- */
@@ -459,7 +457,7 @@ bt_store_new(const struct bt_store_opts *o)
 	s->rs4 = 8 + (s->o.keep_ids ? 20 : 0);
 	s->rs6 = 20 + (s->o.keep_ids ? 20 : 0);
 	bt_sipkey_random(&s->key);
-	s->rng = (s->key.k0 ^ s->key.k1) | 1;
+	s->rng = s->key.k0 ^ s->key.k1;
 	if (tab_grow(s) < 0) {
 		free(s);
 		return NULL;

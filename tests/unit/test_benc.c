@@ -5,6 +5,7 @@
 #include "benc.h"
 #include "buf.h"
 #include "err.h"
+#include "rand.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -782,10 +783,7 @@ static uint64_t rng_state = 0x243f6a8885a308d3u;
 static uint32_t
 rnd(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32);
+	return (uint32_t)(bt_rand64(&rng_state) >> 32);
 }
 
 struct key {

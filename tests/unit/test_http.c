@@ -4,6 +4,7 @@
 #include "http.h"
 #include "buf.h"
 #include "err.h"
+#include "rand.h"
 #include "check.h"
 
 #include <stdio.h>
@@ -15,10 +16,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static uint32_t
 rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32);
+	return (uint32_t)(bt_rand64(&rng_state) >> 32);
 }
 
 static struct bt_http_req req;
@@ -299,6 +297,55 @@ test_limits(void)
 	CHECK_INT(bt_http_parse_request(big, blen + 23, &req, 8), ==, blen + 23);
 	CHECK_INT(req.hdr[0].name_len, ==, blen);
 	free(big);
+}
+
+/* One header line, as both the request and the response parser read it. */
+static void
+test_header_line(void)
+{
+	static const struct {
+		const char *line;
+		int rc;		/* > 0: the bytes taken */
+		const char *name, *value;
+	} t[] = {
+		{ "Host: h\r\n", 9, "Host", "h" },
+		{ "Host: h\nX: y\n", 8, "Host", "h" },
+		{ "a:\r\n", 4, "a", "" },
+		{ "User-Agent: \t bt/0.1 \t\r\nmore", 24, "User-Agent", "bt/0.1" },
+		{ "X-Bin:\xff\xfe ok\n", 12, "X-Bin", "\xff\xfe ok" },
+		{ "Host: h", BT_E_PARTIAL, NULL, NULL },
+		{ "Host: h\r", BT_E_PARTIAL, NULL, NULL },
+		{ "Host", BT_E_PARTIAL, NULL, NULL },
+		{ "", BT_E_PARTIAL, NULL, NULL },
+		{ " Host: h\r\n", BT_E_PARSE, NULL, NULL },	/* folded */
+		{ "\tHost: h\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Host : h\r\n", BT_E_PARSE, NULL, NULL },
+		{ ": h\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Host h\r\n", BT_E_PARSE, NULL, NULL },
+		{ "\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Host: a\x01" "b\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Host: a\x7f\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Host: a\rb\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Host: a\r\r\n", BT_E_PARSE, NULL, NULL },
+		{ "Ho\"st: h\r\n", BT_E_PARSE, NULL, NULL },
+	};
+	for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++) {
+		struct bt_http_hdr h;
+		int rc = bt_http_parse_header(t[k].line, strlen(t[k].line), &h);
+		if (!CHECK_INT(rc, ==, t[k].rc)) {
+			fprintf(stderr, "    line %zu\n", k);
+			continue;
+		}
+		if (rc > 0) {
+			CHECK_MEMS(h.name, h.name_len, t[k].name);
+			CHECK_MEMS(h.value, h.value_len, t[k].value);
+		}
+	}
+	/* A NUL byte is not text either. */
+	{
+		struct bt_http_hdr h;
+		CHECK_INT(bt_http_parse_header("A: b\0c\n", 7, &h), ==, BT_E_PARSE);
+	}
 }
 
 /* Random bytes and mutated requests never crash and give a sane result. */
@@ -686,6 +733,7 @@ main(void)
 	test_partial();
 	test_malformed();
 	test_limits();
+	test_header_line();
 	test_garbage();
 	test_keepalive();
 	test_gzip();

@@ -4,6 +4,7 @@
 #include "err.h"
 #include "http.h"
 #include "infopage.h"
+#include "rand.h"
 #include "str.h"
 #include "tracker.h"
 
@@ -14,6 +15,8 @@
 #include <string.h>
 
 #define NOW 1700000000		/* 2023-11-14 22:13:20 UTC */
+
+static uint64_t rng_state = 7;	/* random info hashes */
 
 /* ---- number formats ---- */
 
@@ -473,7 +476,7 @@ test_bound(void)
 	for (int k = 0; k < N; k++) {
 		uint8_t h[20];
 		for (int j = 0; j < 20; j++)
-			h[j] = (uint8_t)rand();
+			h[j] = (uint8_t)(bt_rand64(&rng_state) >> 56);
 		announce(t, h, k, 0, BT_STORE_EV_STARTED);
 		bt_hex(all[k], h, 20);
 	}
@@ -702,7 +705,6 @@ test_stats(void)
 int
 main(void)
 {
-	srand(7);
 	test_formats();
 	test_empty();
 	test_hash_layout();

@@ -2,6 +2,7 @@
  * reloads. */
 #include "err.h"
 #include "iplist.h"
+#include "rand.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -253,12 +254,12 @@ test_random(void)
 	struct bt_iplist l;
 	char txt[64 * 200];
 	uint32_t lo[200], hi[200];
-	uint64_t x = 0x123456789abcdefull;
+	uint64_t rs = 0x123456789abcdefull;
 	size_t off = 0;
 
 	bt_iplist_init(&l);
 	for (int i = 0; i < 200; i++) {
-		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		uint64_t x = bt_rand64(&rs);
 		uint32_t a = (uint32_t)(x & 0xffff), b = a + (uint32_t)((x >> 20) % 300);
 		lo[i] = a;
 		hi[i] = b;

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "err.h"
 #include "metainfo.h"
+#include "rand.h"
 #include "sha1.h"
 #include "str.h"
 
@@ -32,10 +33,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static uint8_t
 rnd8(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint8_t)((rng_state * 0x2545f4914f6cdd1du) >> 56);
+	return (uint8_t)(bt_rand64(&rng_state) >> 56);
 }
 
 /* The files the walk must find, in its order. */

@@ -142,6 +142,28 @@ out:
 }
 
 static void
+test_piece_math(void)
+{
+	CHECK_INT(bt_meta_piece_count(0, 16), ==, 0);
+	CHECK_INT(bt_meta_piece_count(1, 16), ==, 1);
+	CHECK_INT(bt_meta_piece_count(16, 16), ==, 1);
+	CHECK_INT(bt_meta_piece_count(17, 16), ==, 2);
+	CHECK_INT(bt_meta_piece_count(INT64_MAX, (int64_t)1 << 30), ==, (int64_t)1 << 33);
+	CHECK_INT(bt_meta_piece_size(42, 16, 0), ==, 16);
+	CHECK_INT(bt_meta_piece_size(42, 16, 2), ==, 10);
+	CHECK_INT(bt_meta_piece_size(48, 16, 2), ==, 16);
+	CHECK_INT(bt_meta_piece_size(42, 16, 3), ==, 0);
+	CHECK_INT(bt_meta_piece_size(0, 16, 0), ==, 0);
+	CHECK_INT(bt_meta_block_count(0, 16384), ==, 0);
+	CHECK_INT(bt_meta_block_count(16384, 16384), ==, 1);
+	CHECK_INT(bt_meta_block_count(16385, 16384), ==, 2);
+	CHECK_INT(bt_meta_block_size(40000, 16384, 0), ==, 16384);
+	CHECK_INT(bt_meta_block_size(40000, 16384, 2), ==, 40000 - 32768);
+	CHECK_INT(bt_meta_block_size(40000, 16384, 3), ==, 0);
+	CHECK_INT(bt_meta_block_size(32768, 16384, 1), ==, 16384);
+}
+
+static void
 test_multi(void)
 {
 	size_t n;
@@ -183,6 +205,11 @@ test_multi(void)
 		CHECK_INT(bt_benc_int(&m.doc, len_tok, &v), ==, 0);
 		CHECK_INT(v, ==, lens[k]);
 	}
+	/* Which file holds a byte: never the empty one, nfiles past the end. */
+	static const int64_t at[] = { 0, 9, 10, 34, 35, 41, 42, 1000 };
+	static const size_t holder[] = { 0, 0, 2, 2, 3, 3, 4, 4 };
+	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++)
+		CHECK_INT(bt_meta_file_at(&m, at[k]), ==, holder[k]);
 	CHECK_INT(bt_benc_count(&m.doc, m.announce_list), ==, 2);
 	CHECK(bt_benc_str_eq(&m.doc, m.created_by, "me"));
 	CHECK_INT(bt_benc_type(&m.doc, m.httpseeds), ==, BT_BENC_LIST);
@@ -546,6 +573,7 @@ int
 main(void)
 {
 	test_single();
+	test_piece_math();
 	test_multi();
 	test_hash();
 	test_pad_hybrid();

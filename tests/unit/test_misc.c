@@ -8,6 +8,7 @@
 #include "fileio.h"
 #include "makemeta.h"
 #include "opt.h"
+#include "rand.h"
 #include "str.h"
 
 #include <dirent.h>
@@ -219,6 +220,19 @@ test_str(void)
 	CHECK_INT(strlen(allhex), ==, 512);
 	CHECK_INT(bt_unhex(all2, allhex, 256), ==, 0);
 	CHECK_MEM(all2, 256, all, 256);
+	/* One digit: every byte value. */
+	int digits = 0;
+	for (int c = 0; c < 256; c++) {
+		int d = bt_hexval(c);
+		digits += d >= 0;
+		if (c >= '0' && c <= '9')
+			CHECK_INT(d, ==, c - '0');
+		else if (c >= 'a' && c <= 'f')
+			CHECK_INT(d, ==, c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			CHECK_INT(d, ==, c - 'A' + 10);
+	}
+	CHECK_INT(digits, ==, 22);
 }
 
 /* ---- opt ---- */
@@ -775,6 +789,39 @@ test_pow2(void)
 	CHECK_INT(bt_mk_auto_pow2(INT64_MAX), ==, 21);
 }
 
+/* ---- rand ---- */
+
+static void
+test_rand(void)
+{
+	/* The shuffle is a permutation, drawn as documented. */
+	uint64_t s1 = 42, s2 = 42;
+	uint32_t a[50], b[50];
+	int seen[50] = { 0 }, moved = 0;
+	for (uint32_t k = 0; k < 50; k++)
+		a[k] = b[k] = k;
+	bt_rand_shuffle(&s1, a, 50, sizeof(a[0]));
+	for (size_t i = 50; i > 1; i--) {
+		size_t j = (size_t)(bt_rand64(&s2) % i);
+		uint32_t t = b[i - 1];
+		b[i - 1] = b[j];
+		b[j] = t;
+	}
+	CHECK_MEM(a, sizeof(a), b, sizeof(b));
+	CHECK_INT(s1, ==, s2);
+	for (uint32_t k = 0; k < 50; k++) {
+		if (a[k] < 50)
+			seen[a[k]]++;
+		moved += a[k] != k;
+	}
+	for (uint32_t k = 0; k < 50; k++)
+		CHECK_INT(seen[k], ==, 1);
+	CHECK(moved > 25);
+	bt_rand_shuffle(&s1, a, 0, sizeof(a[0]));
+	bt_rand_shuffle(&s1, a, 1, sizeof(a[0]));
+	CHECK_INT(s1, ==, s2);	/* nothing drawn for fewer than two */
+}
+
 int
 main(void)
 {
@@ -786,5 +833,6 @@ main(void)
 	test_fileio();
 	test_applets();
 	test_pow2();
+	test_rand();
 	return check_summary("misc");
 }

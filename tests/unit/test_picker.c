@@ -2,6 +2,7 @@
 #include "bitfield.h"
 #include "check.h"
 #include "picker.h"
+#include "rand.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -607,10 +608,7 @@ static uint64_t rs;
 static uint32_t
 rr(uint32_t n)
 {
-	rs ^= rs << 13;
-	rs ^= rs >> 7;
-	rs ^= rs << 17;
-	return (uint32_t)((rs >> 32) * n >> 32);
+	return (uint32_t)((bt_rand64(&rs) >> 32) * n >> 32);
 }
 
 static long endgame_picks;	/* blocks handed out in endgame, all models */

@@ -8,6 +8,7 @@
 #include "reactor.h"
 #include "net.h"
 #include "err.h"
+#include "rand.h"
 #include "check.h"
 
 #include <arpa/inet.h>
@@ -37,10 +38,7 @@ static uint64_t rng_state = 0x2545f4914f6cdd1du;
 static uint32_t
 rng(void)
 {
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32);
+	return (uint32_t)(bt_rand64(&rng_state) >> 32);
 }
 
 static uint64_t

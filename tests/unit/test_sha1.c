@@ -4,6 +4,7 @@
  * BearSSL. */
 #define _POSIX_C_SOURCE 200809L
 #include "sha1.h"
+#include "rand.h"
 #include "str.h"
 
 #include <stdio.h>
@@ -25,11 +26,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static uint32_t
 rng(void)
 {
-	/* xorshift64* */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (uint32_t)((rng_state * 0x2545f4914f6cdd1du) >> 32);
+	return (uint32_t)(bt_rand64(&rng_state) >> 32);
 }
 
 static void

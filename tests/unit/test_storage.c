@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "err.h"
 #include "metainfo.h"
+#include "rand.h"
 #include "sha1.h"
 
 #include <dirent.h>
@@ -46,13 +47,12 @@ struct fx {
 	int ok;
 };
 
-static uint32_t rng = 12345;
+static uint64_t rng = 12345;
 
 static uint8_t
 rnd(void)
 {
-	rng = rng * 1103515245u + 12345u;
-	return (uint8_t)(rng >> 16);
+	return (uint8_t)(bt_rand64(&rng) >> 56);
 }
 
 /* A torrent over files f (multi) or one file of f[0].len (single, named

@@ -1,6 +1,7 @@
 /* test_store.c - the tracker peer store against a naive reference model. */
 #include "check.h"
 #include "err.h"
+#include "rand.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -62,12 +63,10 @@ model_test(void)
 {
 	struct bt_store *s = bt_store_new(NULL);
 	uint8_t out[64 * 6], h[20], a[6];
-	uint64_t x = 88172645463325252ULL;
+	uint64_t rs = 88172645463325252ULL;
 
 	for (int step = 0; step < 60000; step++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		uint64_t x = bt_rand64(&rs);
 		int t = (int)(x % NT), ai = (int)((x >> 8) % NA);
 		int ev = (int)((x >> 20) % 10);
 		int seed = ((x >> 30) % 3) == 0;

@@ -20,6 +20,7 @@
 #include "metainfo.h"
 #include "net.h"
 #include "client.h"
+#include "rand.h"
 #include "reactor.h"
 #include "torrent.h"
 #include "sha1.h"
@@ -100,13 +101,13 @@ make_torrent(void)
 	struct bt_bw w;
 	struct bt_meta_err e;
 	size_t off = 0, np;
+	uint64_t rs = 7;
 
 	for (size_t i = 0; i < NFILES; i++)
 		total += files[i].len;
 	data = malloc(total);
-	srand(7);
 	for (size_t i = 0; i < total; i++)
-		data[i] = (uint8_t)rand();
+		data[i] = (uint8_t)(bt_rand64(&rs) >> 56);
 	np = (total + PLEN - 1) / PLEN;
 	bt_buf_init(&torrent, 0);
 	bt_bw_init(&w, &torrent);

@@ -17,6 +17,8 @@
 #define _GNU_SOURCE
 #include "webseed.h"
 #include "metainfo.h"
+#include "rand.h"
+#include "str.h"
 #include "reactor.h"
 #include "err.h"
 #include "check.h"
@@ -54,6 +56,7 @@ tor_load(struct tor *t, const char *text, unsigned seed)
 {
 	size_t len;
 	struct bt_meta_err err;
+	uint64_t rs = seed;
 
 	memset(t, 0, sizeof(*t));
 	t->doc = bdsl(text, &len);
@@ -69,8 +72,7 @@ tor_load(struct tor *t, const char *text, unsigned seed)
 		if (f->pad)
 			continue;
 		for (int64_t k = 0; k < f->length; k++) {
-			seed = seed * 1103515245u + 12345u;
-			t->data[f->offset + k] = (uint8_t)(seed >> 16);
+			t->data[f->offset + k] = (uint8_t)(bt_rand64(&rs) >> 56);
 		}
 	}
 	return 0;
@@ -697,8 +699,7 @@ test_bep17(void)
 	if (tor_load(&t, single64_t, 6) < 0)
 		return;
 	tor_write(&t, "d", NULL);	/* root/d/blob.bin: the torrent's bytes */
-	for (int i = 0; i < 20; i++)
-		snprintf(hex + 2 * i, 3, "%02x", t.m.info_hash[i]);
+	bt_hex(hex, t.m.info_hash, 20);
 
 	/* Whole pieces, no ranges=; a query already in the URL. */
 	fh_init(&h, &t);
