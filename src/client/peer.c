@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "net.h"
+#include "rand.h"
 #include "reactor.h"
 #include "storage.h"
 
@@ -301,12 +302,7 @@ bt_torrent_add_peers(struct bt_torrent *s, const struct sockaddr_storage *a, siz
 			continue;
 		s->pending[s->npending++] = a[i];
 	}
-	for (size_t i = s->npending; i > 1; i--) {
-		size_t j = (size_t)(tor_rnd(s) % i);
-		struct sockaddr_storage t = s->pending[i - 1];
-		s->pending[i - 1] = s->pending[j];
-		s->pending[j] = t;
-	}
+	bt_rand_shuffle(&s->rng, s->pending, s->npending, sizeof(*s->pending));
 	if (tor_running(s)) {
 		peer_connect_some(s);
 		client_wake(s->c);

@@ -386,8 +386,7 @@ bt_torrent_new(struct bt_torrent **out, struct bt_client *c, const uint8_t info_
 	if (cb)
 		s->cb = *cb;
 	s->ud = ud;
-	s->rng = o->seed ? o->seed : ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid() ^
-		(uint64_t)(uintptr_t)s;
+	s->rng = o->seed ? o->seed : bt_rand_seed(s);
 	if ((rc = keep_opts(s, o)) < 0) {
 		bt_torrent_free(s);
 		return rc;
