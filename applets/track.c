@@ -425,8 +425,9 @@ static int
 finish(void)
 {
 	char ts[64];
-	int saved = G.d ? bt_trackd_save(G.d) : 0;
+	int saved = 0;
 	if (G.d) {
+		saved = bt_trackd_save(G.d);
 		utc_stamp(ts, sizeof(ts), time(NULL));
 		fprintf(G.log, "# Shutting down: %s\n", ts);
 		fflush(G.log);
