@@ -9,19 +9,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-/* The screen needs <curses.h> and the library (meson links ncursesw when
- * it is found).  The build may say BT_HAVE_CURSES=0/1; otherwise the
- * header decides. */
-#ifndef BT_HAVE_CURSES
-#if defined(__has_include)
-#if __has_include(<curses.h>)
-#define BT_HAVE_CURSES 1
-#endif
-#endif
-#endif
-#ifndef BT_HAVE_CURSES
-#define BT_HAVE_CURSES 0
-#endif
+/* BT_HAVE_CURSES comes from the build (src/meson.build). */
 
 void
 bt_show_curses_errors(struct bt_buf *out, const struct bt_view *w)

@@ -10,17 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-/* See show_curses.c: the build may say BT_HAVE_CURSES, else the header. */
-#ifndef BT_HAVE_CURSES
-#if defined(__has_include)
-#if __has_include(<curses.h>)
-#define BT_HAVE_CURSES 1
-#endif
-#endif
-#endif
-#ifndef BT_HAVE_CURSES
-#define BT_HAVE_CURSES 0
-#endif
+/* BT_HAVE_CURSES comes from the build (src/meson.build). */
 #if BT_HAVE_CURSES
 #include <curses.h>
 #endif

@@ -11,8 +11,8 @@ table='btcompletedir|2|Usage: btcompletedir <trackerurl> <dir> [dir...]
 btcopyannounce|2|Usage: btcopyannounce <source.torrent> <file1.torrent>
 btdownloadcurses|2|--max_uploads <arg>
 btdownloadheadless|2|Arguments are:
-btlaunchmany|1|not built yet
-btlaunchmanycurses|1|not built yet
+btlaunchmany|2|Usage: btlaunchmany <directory> <global options>
+btlaunchmanycurses|2|Usage: btlaunchmanycurses <directory> <global options>
 btmakemetafile|2|Usage: btmakemetafile <trackerurl> <file> [file...]
 btreannounce|2|Usage: btreannounce <announce>
 btrename|2|Usage: btrename [-v] TORRENT NAME
@@ -62,10 +62,10 @@ while IFS='|' read -r legacy code text; do
 done <<EOF
 $table
 EOF
-# launchmany says it is missing; not-built output is an error.
-run links/btlaunchmany
-expect_grep "multi-torrent downloader" "$ERR"
-expect_eq "not built yet goes to stderr only" "$(wc -c <"$OUT")" 0
+# launchmany wants a directory; the error goes to stderr only.
+expect_exit 1 links/btlaunchmany "$T/no-such-dir"
+expect_grep "is not a directory" "$ERR"
+expect_eq "the error goes to stderr only" "$(wc -c <"$OUT")" 0
 run links/bttrack.py --help
 expect_grep "--dfile <arg>" "$OUT"
 
