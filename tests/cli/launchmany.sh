@@ -145,6 +145,53 @@ expect_grep "###  shutting down" "$T/lm.out"
 expect_grep "###  dropped \"lm/${nm[1]}.torrent\"" "$T/lm.out"
 expect_grep "###  dropped \"lm/${nm[11]}.torrent\"" "$T/lm.out"
 
+# ================= --saveas_style 2 with --download_dir: <dir>/<torrent's name>
+mkdir -p "$T/lm5"
+cp "$T/tor/${nm[1]}.torrent" "$T/lm5/x1.torrent"
+cp "$T/tor/${nm[4]}.torrent" "$T/lm5/y4.torrent"
+lm_start lm5 lm5 --saveas_style 2 --download_dir "$T/dd" --state_dir "$T/state5"
+expect_seeding lm5 30 "saveas_style 2: the downloads did not complete" lm5/x1.torrent lm5/y4.torrent
+same_tree "saveas_style 2, single file" "$T/src/${nm[1]}" "$T/dd/${nm[1]}"
+same_tree "saveas_style 2, directory" "$T/src/${nm[4]}" "$T/dd/${nm[4]}"
+expect_eq "saveas_style 2: nothing else in the download dir" "$(cd "$T/dd" && ls | sort | tr '\n' ' ')" \
+	"$(printf '%s\n' "${nm[1]}" "${nm[4]}" | sort | tr '\n' ' ')"
+dl_stop lm5
+expect_eq "saveas_style 2: exit status" "$DLRC" 0
+
+# ================= SIGKILL in the middle of a download, then a restart with
+# the same --state_dir: only what the disk lacks is downloaded again
+mkdir -p "$T/lmk"
+mktor "$T/lmk/multi.torrent"
+dl_start kseed "$T/lmk/multi.torrent" "$DATA/multi" --max_upload_rate 300
+expect_announced kseed 10 "the rate-limited seed did not announce"
+lm_start k1 lmk --state_dir "$T/kstate"
+good=0
+for _ in $(seq 150); do
+	good=$(DLP verify "$T/lmk/multi.torrent" "$T/lmk" | sed -n 's/^good //p')
+	[ "${good:-0}" -ge 25 ] && break
+	sleep 0.2
+done
+kill -9 "$LMPID"
+wait "$LMPID" 2>/dev/null
+DLP verify "$T/lmk/multi.torrent" "$T/lmk" >"$T/k.verify"
+good=$(field good "$T/k.verify")
+left=$(field left "$T/k.verify")
+if [ "${good:-0}" -ge 25 ] && [ "${left:-0}" -gt 0 ]; then pass; else
+	fail "SIGKILL: not the partial download wanted (good ${good:-?} pieces, left ${left:-?})"
+	dl_tail k1
+fi
+lm_start k2 lmk --state_dir "$T/kstate"
+expect_seeding k2 40 "restart after SIGKILL: the download did not finish" lmk/multi.torrent
+same_tree "restart after SIGKILL" "$DATA/multi" "$T/lmk/multi"
+got=$(lm_kib down "$(lm_last k2 lmk/multi.torrent)")
+if [ -n "$got" ] && [ $((got * 1024)) -le $((left + TOTAL / 20 + 2 * 32768)) ]; then pass; else
+	fail "restart after SIGKILL: downloaded ${got:-?} KiB, the disk lacked only $left bytes"
+fi
+echo "launchmany: SIGKILL at $good pieces; the restart downloaded ${got:-?} KiB for $left bytes missing"
+dl_stop k2
+expect_eq "restart after SIGKILL: exit status" "$DLRC" 0
+dl_stop kseed
+
 if kill -0 "$TPID" 2>/dev/null; then pass; else fail "bt track died during the test"; fi
 no_sanitizer
 finish
