@@ -192,6 +192,81 @@ dl_stop k2
 expect_eq "restart after SIGKILL: exit status" "$DLRC" 0
 dl_stop kseed
 
+# ================= btlaunchmanycurses in a 120x40 tmux window
+if have tmux; then
+	TMX=(tmux -L "bt-lm-$$" -f /dev/null)
+	trap '"${TMX[@]}" kill-server 2>/dev/null; dl_cleanup' EXIT
+	mkdir -p "$T/bin"
+	ln -s "$BT" "$T/bin/btlaunchmanycurses"
+	# The first run's directory: all there, so every torrent is seeding.
+	cport=$(U freeport)
+	"${TMX[@]}" new-session -d -s lm -x 120 -y 40 \
+		"cd '$T' && '$T/bin/btlaunchmanycurses' lm --minport $cport --maxport $cport \
+		--saveas_style 1 --display_interval 1 --security 0 --state_dir '$T/state' \
+		2>'$T/curses.err'; echo \$? >'$T/curses.rc'"
+	for _ in $(seq 50); do
+		"${TMX[@]}" capture-pane -p -t lm >"$T/curses.screen" 2>/dev/null
+		grep -q "Totals:" "$T/curses.screen" && grep -qF "${nm[1]}" "$T/curses.screen" && break
+		sleep 0.2
+	done
+	sleep 2
+	"${TMX[@]}" capture-pane -p -t lm >"$T/curses.screen" 2>/dev/null
+	for w in Filename Size Download Upload "Totals:" "${nm[1]}" "${nm[4]}"; do
+		expect_grep "$w" "$T/curses.screen"
+	done
+	"${TMX[@]}" send-keys -t lm q
+	wait_file "$T/curses.rc" 10
+	expect_eq "btlaunchmanycurses: exit status after q" "$(cat "$T/curses.rc" 2>/dev/null)" 0
+	"${TMX[@]}" kill-server 2>/dev/null
+else
+	skip "tmux not installed (btlaunchmanycurses)"
+fi
+
+# ================= one upload limit for all torrents: 200 kB/s over two
+# torrents, each fetched by its own `bt download`
+mkdir -p "$T/lmu"
+for b in big1 big2; do
+	head -c 6000000 /dev/urandom >"$T/lmu/$b.bin"
+	SRC=$T/lmu/$b.bin mktor "$T/lmu/$b.bin.torrent"
+done
+lm_start lmu lmu --max_upload_rate 200 --state_dir "$T/stateu"
+expect_seeding lmu 30 "upload limit: launchmany is not seeding" lmu/big1.bin.torrent lmu/big2.bin.torrent
+dl_start up1 "$T/lmu/big1.bin.torrent" "$T/up/big1.bin"
+dl_start up2 "$T/lmu/big2.bin.torrent" "$T/up/big2.bin"
+# Bytes launchmany's TCP connections had acknowledged, and when.
+acked() {
+	date +%s.%N
+	ss -tinpOH 2>/dev/null | grep "pid=$LMPID," |
+		sed -nE 's/.* bytes_acked:([0-9]+).*/\1/p' | awk '{ s += $1 } END { print s + 0 }'
+}
+# Both leechers under way first.
+for _ in $(seq 100); do
+	u1=$(lm_kib up "$(lm_last lmu lmu/big1.bin.torrent)")
+	u2=$(lm_kib up "$(lm_last lmu lmu/big2.bin.torrent)")
+	[ "${u1:-0}" -gt 100 ] && [ "${u2:-0}" -gt 100 ] && break
+	sleep 0.1
+done
+sleep 2
+read -r -d '' t0 b0 < <(acked)
+sleep 10
+read -r -d '' t1 b1 < <(acked)
+rate=$(awk -v a="$b0" -v b="$b1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%d", (b - a) / (e - s) }')
+echo "launchmany: --max_upload_rate 200 over two torrents: $rate B/s"
+if [ "$rate" -ge 170000 ] && [ "$rate" -le 230000 ]; then pass; else
+	fail "upload limit: $rate B/s over two torrents, want 200000 +- 15%"
+	dl_tail lmu
+fi
+# Both torrents got their share.
+u1=$(lm_kib up "$(lm_last lmu lmu/big1.bin.torrent)")
+u2=$(lm_kib up "$(lm_last lmu lmu/big2.bin.torrent)")
+if [ "${u1:-0}" -gt 300 ] && [ "${u2:-0}" -gt 300 ]; then pass; else
+	fail "upload limit: one torrent starved (${u1:-?} KiB and ${u2:-?} KiB)"
+fi
+dl_stop up1
+dl_stop up2
+dl_stop lmu
+expect_eq "upload limit: exit status" "$DLRC" 0
+
 if kill -0 "$TPID" 2>/dev/null; then pass; else fail "bt track died during the test"; fi
 no_sanitizer
 finish
