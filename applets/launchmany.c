@@ -699,7 +699,8 @@ run(struct lm *lm)
 			deadline = bt_loop_now_ms(lm->loop) + QUIT_MS;
 		if (lm->stopping && (all_closed(lm) || bt_loop_now_ms(lm->loop) > deadline))
 			break;
-		if (bt_loop_run_once(lm->loop, 500) < 0)
+		/* Events wake the loop; the wait only bounds the stop check. */
+		if (bt_loop_run_once(lm->loop, lm->stopping ? 200 : 60000) < 0)
 			break;
 	}
 	return BT_EXIT_OK;
