@@ -13,10 +13,11 @@
 # torrent is seeding (bt: its status lines say "seeding", transmission:
 # transmission-remote -l says 100% Idle/Seeding; both bounded) and the CPU
 # has been quiet for a moment, two idle windows of BENCH_SECONDS each:
-#  1. untraced: RSS (VmRSS) and peak RSS (VmHWM) from /proc/PID/status at
-#     its end, CPU (utime+stime of /proc/PID/stat, all threads) over it,
-#     context switches (voluntary + involuntary, summed over all threads
-#     in /proc/PID/task) over it: each is one wake-up of some thread;
+#  1. untraced: RSS (VmRSS, and its RssAnon part: heap, not file pages)
+#     and peak RSS (VmHWM) from /proc/PID/status at its end, CPU
+#     (utime+stime of /proc/PID/stat, all threads) over it, context
+#     switches (voluntary + involuntary, summed over all threads in
+#     /proc/PID/task) over it: each is one wake-up of some thread;
 #  2. under `strace -f -c`: calls of the blocking waits (epoll_wait,
 #     epoll_pwait, poll, ppoll, select, pselect6) and of all syscalls.
 # Everything runs on 127.0.0.1 and is killed on exit.
@@ -135,6 +136,7 @@ measure() {
 	[ -n "$c1" ] || { R[$name.dead]=1; return 1; }
 	R[$name.rss]=$(vm "$pid" VmRSS)
 	R[$name.hwm]=$(vm "$pid" VmHWM)
+	R[$name.anon]=$(vm "$pid" RssAnon)
 	R[$name.threads]=$(sed -n 's/^Threads:[[:space:]]*//p' "/proc/$pid/status")
 	R[$name.cpu]=$(awk -v t=$((c1 - c0)) -v hz="$HZ" 'BEGIN {printf "%.2f", t / hz}')
 	R[$name.csw]=$(awk -v x=$((x1 - x0)) -v w="$WIN" 'BEGIN {printf "%.2f", x / w}')
@@ -250,28 +252,30 @@ fi
 
 # ---- table
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
-printf '%-20s %8s %9s %10s %8s %10s %10s %11s %8s\n' tool "RSS MiB" "peak MiB" "CPU s/${WIN}s" threads "ctxsw/s" "polls/s" "syscalls/s" "ready s"
+printf '%-20s %8s %9s %9s %10s %8s %10s %10s %11s %8s\n' tool "RSS MiB" "anon MiB" "peak MiB" "CPU s/${WIN}s" threads "ctxsw/s" "polls/s" "syscalls/s" "ready s"
 row() {
 	local key=$1 label=$2
 	if [ -n "${R[$key.dead]:-}" ] || [ -z "${R[$key.rss]:-}" ]; then
 		printf '%-20s %s\n' "$label" "failed (see above)"
 		return
 	fi
-	printf '%-20s %8s %9s %10s %8s %10s %10s %11s %8s\n' "$label" "$(mib "${R[$key.rss]}")" \
-		"$(mib "${R[$key.hwm]}")" "${R[$key.cpu]}" "${R[$key.threads]}" "${R[$key.csw]}" \
+	printf '%-20s %8s %9s %9s %10s %8s %10s %10s %11s %8s\n' "$label" "$(mib "${R[$key.rss]}")" \
+		"$(mib "${R[$key.anon]}")" "$(mib "${R[$key.hwm]}")" "${R[$key.cpu]}" "${R[$key.threads]}" "${R[$key.csw]}" \
 		"${R[$key.polls]}" "${R[$key.sys]}" "${R[$key.ready]}"
 }
 row bt "bt launchmany"
 [ $HAVE_TR = 1 ] && row tr "transmission-daemon"
-echo "  (RSS/peak at the end of the untraced window; ctxsw = voluntary + involuntary switches of all"
-echo "   threads; polls = epoll_wait/epoll_pwait/poll/ppoll/select/pselect6 calls under strace -f;"
-echo "   ready = start to all $N seeding; peers the tracker holds: bt ${R[bt.tracked]:-?}${R[tr.tracked]:+, after transmission ${R[tr.tracked]}})"
+echo "  (RSS, anon (RssAnon: heap, not file pages), peak: at the end of the untraced window;"
+echo "   ctxsw = voluntary + involuntary switches of all threads;"
+echo "   polls = epoll_wait/epoll_pwait/poll/ppoll/select/pselect6 calls under strace -f;"
+echo "   ready = start to all $N seeding (bt: its first status block, --display_interval $DISPLAY);"
+echo "   peers the tracker holds: bt ${R[bt.tracked]:-?}${R[tr.tracked]:+, after transmission ${R[tr.tracked]}})"
 if [ $HAVE_TR = 1 ] && [ -n "${R[bt.rss]:-}" ] && [ -n "${R[tr.rss]:-}" ]; then
-	awk -v a="${R[bt.rss]}" -v b="${R[tr.rss]}" -v c="${R[bt.hwm]}" -v d="${R[tr.hwm]}" \
+	awk -v a="${R[bt.rss]}" -v b="${R[tr.rss]}" -v k="${R[bt.anon]}" -v l="${R[tr.anon]}" -v c="${R[bt.hwm]}" -v d="${R[tr.hwm]}" \
 		-v e="${R[bt.cpu]}" -v f="${R[tr.cpu]}" -v g="${R[bt.csw]}" -v h="${R[tr.csw]}" \
 		-v i="${R[bt.polls]}" -v j="${R[tr.polls]}" 'BEGIN {
-		printf "ratios bt/transmission: RSS %.2f   peak RSS %.2f   CPU %s   ctxsw/s %s   polls/s %s\n",
-			a / b, c / d, (f > 0 ? sprintf("%.2f", e / f) : "n/a (transmission 0)"),
+		printf "ratios bt/transmission: RSS %.2f   anon %.2f   peak RSS %.2f   CPU %s   ctxsw/s %s   polls/s %s\n",
+			a / b, (l > 0 ? k / l : 0), c / d, (f > 0 ? sprintf("%.2f", e / f) : "n/a (transmission 0)"),
 			(h > 0 ? sprintf("%.2f", g / h) : "n/a"), (j + 0 > 0 ? sprintf("%.2f", i / j) : "n/a") }'
 fi
 for k in bt tr; do
