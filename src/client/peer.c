@@ -35,6 +35,8 @@ peer_ban_find(struct bt_torrent *s, const struct sockaddr_storage *a, int add)
 			return &s->bans[i];
 	if (!add || s->nbans == BANS_MAX)
 		return NULL;
+	if (!s->bans && !(s->bans = malloc(BANS_MAX * sizeof(*s->bans))))
+		return NULL;
 	s->bans[s->nbans].addr = *a;
 	s->bans[s->nbans].strikes = 0;
 	return &s->bans[s->nbans++];

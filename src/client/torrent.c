@@ -712,6 +712,7 @@ bt_torrent_free(struct bt_torrent *s)
 	bt_storage_close(s->st);
 	bt_bitfield_fini(&s->have);
 	free(s->pending);
+	free(s->bans);
 	pieces_contrib_free(s);
 	free(s->seen);
 	free(s->wbuf);

@@ -118,7 +118,7 @@ struct bt_torrent {
 	uint32_t next_serial;
 	struct sockaddr_storage *pending;
 	size_t npending;
-	struct ban bans[BANS_MAX];
+	struct ban *bans;		/* BANS_MAX, made at the first strike */
 	size_t nbans;
 	uint64_t seen_ms[SEEN_MAX];
 	struct contrib *contrib;
