@@ -12,6 +12,9 @@
 #include "udp.h"
 
 #define UPLOAD_TURNS	64	/* shared-budget rounds per tick at most */
+#define HS_IN_MS	10000	/* an incoming handshake must finish in this */
+#define MAX_PEERS	400	/* connections over all torrents, by default */
+#define RECV_BUDGET	(16u << 20)	/* partial messages held, by default */
 
 /* A handshake in progress; a spent one is freed on the next pass, never
  * from inside its own callbacks. */
@@ -36,6 +39,7 @@ struct bt_client {
 	size_t nhs, hscap;
 	uint64_t hs_reap;		/* timer: spent ones are freed */
 
+	size_t npeers;			/* connections past the handshake */
 	uint64_t tick_timer, check_timer, last_tick_ms;
 	int idle;			/* the tick runs slowly */
 	uint64_t ticks, idle_ticks;
@@ -191,14 +195,20 @@ hs_add(struct bt_client *c, struct bt_hs *hs)
 	return 0;
 }
 
+/* Incoming handshakes in progress, and how many of them from addr's host. */
 static size_t
-hs_incoming(const struct bt_client *c)
+hs_incoming(const struct bt_client *c, const struct sockaddr_storage *addr, size_t *host)
 {
 	const struct bt_hs *hs;
 	size_t n = 0;
 
-	for (size_t i = 0; (hs = hs_at(c, &i)); i++)
-		n += bt_hs_is_incoming(hs) != 0;
+	*host = 0;
+	for (size_t i = 0; (hs = hs_at(c, &i)); i++) {
+		if (!bt_hs_is_incoming(hs))
+			continue;
+		n++;
+		*host += peer_same_host(bt_hs_addr(hs), addr) != 0;
+	}
 	return n;
 }
 
@@ -207,8 +217,10 @@ on_accepted(void *ud, int fd, const struct sockaddr_storage *addr)
 {
 	struct bt_client *c = ud;
 	struct bt_hs *hs;
+	size_t host, all = hs_incoming(c, addr, &host);
 
-	if (hs_incoming(c) >= c->o.max_handshakes) {
+	if (all >= c->o.max_handshakes || host >= c->o.max_handshakes_host ||
+		c->npeers >= c->o.max_peers) {
 		close(fd);
 		return;
 	}
@@ -218,12 +230,27 @@ on_accepted(void *ud, int fd, const struct sockaddr_storage *addr)
 }
 
 int
+client_peers_room(const struct bt_client *c)
+{
+	return c->npeers < c->o.max_peers;
+}
+
+void
+client_peer_count(struct bt_client *c, int delta)
+{
+	c->npeers = delta < 0 && !c->npeers ? 0 : c->npeers + (size_t)(ssize_t)delta;
+}
+
+int
 client_connect(struct bt_client *c, struct bt_torrent *t, const struct sockaddr_storage *a)
 {
 	struct bt_hs_ident me;
 	struct bt_hs *hs;
-	int fd, rc = bt_net_connect_tcp(a, &fd);
+	int fd, rc;
 
+	if (!client_peers_room(c))
+		return BT_E_LIMIT;
+	rc = bt_net_connect_tcp(a, &fd);
 	if (rc < 0 && rc != BT_E_PARTIAL)
 		return rc;
 	memcpy(me.info_hash, t->info_hash, 20);
@@ -283,7 +310,7 @@ hs_expire(struct bt_client *c, uint64_t now)
 	const struct bt_hs *hs;
 
 	for (size_t i = 0; (hs = hs_at(c, &i)); i++)
-		if (now - bt_hs_born(hs) > c->o.handshake_ms)
+		if (now - bt_hs_born(hs) > (bt_hs_is_incoming(hs) ? c->o.handshake_ms : HANDSHAKE_MS))
 			hs_abort(c, i);
 }
 
@@ -459,8 +486,13 @@ bt_client_new(struct bt_client **out, struct bt_loop *loop, const struct bt_clie
 	c->o.listen.bind = NULL;	/* the caller's: used only while binding */
 	if (!c->o.max_handshakes)
 		c->o.max_handshakes = 64;
+	if (!c->o.max_handshakes_host)
+		c->o.max_handshakes_host = 4;
 	if (!c->o.handshake_ms)
-		c->o.handshake_ms = HANDSHAKE_MS;
+		c->o.handshake_ms = HS_IN_MS;
+	if (!c->o.max_peers)
+		c->o.max_peers = MAX_PEERS;
+	c->rbuf.parked_max = c->o.recv_budget ? c->o.recv_budget : RECV_BUDGET;
 	bt_band_init(&c->up, NULL);
 	bt_band_init(&c->down, NULL);
 	bt_client_set_rates(c, o->max_upload_rate, o->max_download_rate);

@@ -11,6 +11,10 @@
  * the tick slows down to one every IDLE_TICK_MS, so an idle seed box
  * does not wake the CPU.
  *
+ * Memory is bounded by the options below: incoming handshakes (in all and
+ * per host: a host cannot hold every slot), connections over all
+ * torrents, and the bytes of partial messages all connections hold.
+ *
  * Torrents are made with bt_torrent_new (torrent.h) and must be freed
  * before the client.  Nothing here prints or exits. */
 #ifndef BT_CLIENT_H
@@ -31,7 +35,10 @@ struct bt_client_opts {
 	uint64_t max_upload_rate;	/* bytes/s over all torrents, 0: none */
 	uint64_t max_download_rate;
 	unsigned max_handshakes;	/* incoming, in progress; 0: 64 */
-	uint32_t handshake_ms;		/* 0: 30 s */
+	unsigned max_handshakes_host;	/* of those, from one host; 0: 4 */
+	uint32_t handshake_ms;		/* incoming, to finish; 0: 10 s */
+	unsigned max_peers;		/* connections over all torrents; 0: 400 */
+	size_t recv_budget;		/* partial messages held, bytes; 0: 16 MiB */
 };
 
 /* Returns 0, or BT_E_IO (no port in the range could be bound; errno

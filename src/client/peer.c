@@ -88,6 +88,7 @@ peer_kill(struct peer *p, const char *why)
 	if (p->dead)
 		return;
 	p->dead = 1;
+	client_peer_count(s->c, -1);
 	bt_pio_close(p->io);
 	peer_drop_requests(p);
 	if (p->has.bits)
@@ -220,7 +221,7 @@ dup_check(struct bt_torrent *s, const struct bt_hs_result *r)
 static int
 may_attach(struct bt_torrent *s, const struct bt_hs_result *r)
 {
-	if (!tor_running(s) || peer_banned(s, &r->addr) ||
+	if (!tor_running(s) || !client_peers_room(s->c) || peer_banned(s, &r->addr) ||
 		memcmp(r->peer_id, s->o.peer_id, 20) == 0)	/* ourselves */
 		return 0;
 	if (r->incoming && (peer_live_count(s) >= peer_conn_limit(s) ||
@@ -236,6 +237,7 @@ peer_attach(struct bt_torrent *s, const struct bt_hs_result *r)
 
 	if (!may_attach(s, r) || !(p = peer_new(s, r->io, &r->addr, r->incoming)))
 		return -1;
+	client_peer_count(s->c, +1);
 	if (r->incoming)
 		s->ever_incoming = 1;
 	memcpy(p->peer_id, r->peer_id, 20);

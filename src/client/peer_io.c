@@ -76,16 +76,35 @@ fail(struct bt_peer_io *io, const char *why)
 		io->cb.closed(io->ud, why);
 }
 
-/* Keep buf[0..have) for the next read. */
+/* Give back a parked buffer larger than BT_PIO_PARK_FREE. */
+static void
+unpark(struct bt_peer_io *io)
+{
+	if (io->in_cap > BT_PIO_PARK_FREE) {
+		io->rbuf->parked -= io->in_cap - BT_PIO_PARK_FREE;
+		free(io->in);
+		io->in = NULL;
+		io->in_cap = 0;
+	}
+}
+
+/* Keep buf[0..have) for the next read, within the client's budget. */
 static int
 park_rest(struct bt_peer_io *io, const uint8_t *buf, size_t have)
 {
 	if (have > io->in_cap) {
-		uint8_t *q = realloc(io->in, have);
-		if (!q)
+		size_t old = io->in_cap > BT_PIO_PARK_FREE ? io->in_cap - BT_PIO_PARK_FREE : 0;
+		size_t now = have > BT_PIO_PARK_FREE ? have - BT_PIO_PARK_FREE : 0;
+		uint8_t *q;
+		if (io->rbuf->parked_max && io->rbuf->parked - old + now > io->rbuf->parked_max)
+			return -2;
+		if (!(q = realloc(io->in, have)))
 			return -1;
 		io->in = q;
 		io->in_cap = have;
+		io->rbuf->parked += now - old;
+	} else if (!have) {
+		unpark(io);
 	}
 	if (have)
 		memmove(io->in, buf, have);
@@ -146,8 +165,12 @@ read_some(struct bt_peer_io *io)
 		if ((size_t)n < room)
 			break;	/* drained */
 	}
-	if (park_rest(io, buf, have) < 0) {
+	switch (park_rest(io, buf, have)) {
+	case -1:
 		fail(io, "out of memory");
+		return;
+	case -2:
+		fail(io, "receive budget");
 		return;
 	}
 	if (io->cb.read_done)
@@ -268,6 +291,7 @@ bt_pio_free(struct bt_peer_io *io)
 	if (!io)
 		return;
 	bt_pio_close(io);
+	unpark(io);
 	free(io->in);
 	bt_buf_free(&io->out);
 	free(io);

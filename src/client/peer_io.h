@@ -26,11 +26,20 @@ struct bt_loop;
 struct bt_peer_io;
 
 /* The receive buffer every connection of a client reads into: large
- * enough for the largest message accepted plus a handshake. */
+ * enough for the largest message accepted plus a handshake.  It also
+ * keeps the budget for partial messages parked between reads: a
+ * connection whose parked bytes would take the total past parked_max is
+ * closed ("receive budget"), so hostile peers parking large partial
+ * messages cannot grow the process without bound. */
 struct bt_pio_rbuf {
 	uint8_t *p;
 	size_t len;
+	size_t parked, parked_max;	/* bytes held by all connections */
 };
+
+/* Parked bytes a connection keeps without counting against the budget
+ * (a small message's worth; its buffer is kept between reads). */
+#define BT_PIO_PARK_FREE	(16u << 10)
 
 /* Refill the send queue when it drops below this many bytes. */
 #define BT_PIO_LOW	(64u << 10)
@@ -49,7 +58,8 @@ struct bt_pio_cb {
 	void (*drained)(void *ud);
 	/* The connection is gone: why is a static text ("closed",
 	 * "connect failed", "recv failed", "send failed", "protocol
-	 * error", "out of memory").  The socket is already closed. */
+	 * error", "out of memory", "receive budget").  The socket is
+	 * already closed. */
 	void (*closed)(void *ud, const char *why);
 };
 

@@ -221,6 +221,9 @@ int client_hs_known(const struct bt_client *c, const struct bt_torrent *t,
 /* t's outgoing handshakes: still connecting, and all of them. */
 void client_hs_count(const struct bt_client *c, const struct bt_torrent *t,
 	unsigned *connecting, unsigned *all);
+/* Room for one more connection over all torrents; count one in or out. */
+int client_peers_room(const struct bt_client *c);
+void client_peer_count(struct bt_client *c, int delta);
 /* The shared receive buffer must hold n bytes (0, or BT_E_NOMEM). */
 int client_rbuf_need(struct bt_client *c, size_t n);
 struct bt_pio_rbuf *client_rbuf(struct bt_client *c);
