@@ -34,8 +34,9 @@ bad_wait() {
 }
 
 # The good seed of the small torrent, slow enough that the fake peers get
-# asked for blocks.
-dl_start smseed "$T/sm.torrent" "$T/small/multi" --max_upload_rate 100
+# asked for blocks: at 40 kB/s the 533 kB take 13 s, time enough for the
+# fake peers (Python, slow to start on a loaded machine) to connect.
+dl_start smseed "$T/sm.torrent" "$T/small/multi" --max_upload_rate 40
 expect_announced smseed 10 "the seed did not announce"
 
 # ================= a peer answering with wrong bytes: the pieces fail their
