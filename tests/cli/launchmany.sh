@@ -46,10 +46,13 @@ lm_seeding() {
 	return 1
 }
 expect_seeding() {
-	local name=$1 secs=$2 desc=$3
+	local name=$1 secs=$2 desc=$3 t
 	shift 3
 	if lm_seeding "$name" "$secs" "$@"; then pass; else
 		fail "$desc"
+		for t in "$@"; do
+			lm_last "$name" "$t" | grep -vF '": "seeding" (100.0%)' | sed 's/^/    | /' >&2
+		done
 		dl_tail "$name"
 	fi
 }
@@ -67,13 +70,13 @@ NT=12
 for i in $(seq $NT); do
 	if [ $((i % 2)) = 1 ]; then
 		head -c $((100000 + i * 37111)) /dev/urandom >"$T/src/s$i.bin"
-		nm[$i]=s$i.bin
+		nm[i]=s$i.bin
 	else
 		mkdir -p "$T/src/m$i/sub"
 		head -c $((50000 + i * 20011)) /dev/urandom >"$T/src/m$i/a.dat"
 		head -c $((i * 3001)) /dev/urandom >"$T/src/m$i/sub/b.dat"
 		: >"$T/src/m$i/empty"
-		nm[$i]=m$i
+		nm[i]=m$i
 	fi
 	SRC=$T/src/${nm[$i]} mktor "$T/tor/${nm[$i]}.torrent"
 done
@@ -95,6 +98,7 @@ for i in $(seq $NT); do
 	fi
 done
 [ $HAVE_LT = 1 ] || skip "python3-libtorrent not installed (libtorrent seeds)"
+echo "launchmany: $NT torrents, $nlt of them seeded by libtorrent, the rest by bt download"
 for i in $(seq $NT); do
 	[ -n "${DLPID[seed$i]:-}" ] || continue
 	expect_announced "seed$i" 15 "bt seed $i did not announce"
@@ -109,12 +113,19 @@ expect_seeding lm 60 "launchmany did not complete the 10 torrents" "${all[@]}"
 for i in $(seq 10); do
 	if diff -r "$T/src/${nm[$i]}" "$T/lm/${nm[$i]}" >/dev/null 2>&1; then pass; else
 		fail "torrent $i: the data differs"
+		diff -r "$T/src/${nm[$i]}" "$T/lm/${nm[$i]}" 2>&1 | head -n 3 | sed 's/^/    | /' >&2
+		du -sb "$T/src/${nm[$i]}" "$T/lm/${nm[$i]}" | sed 's/^/    | /' >&2
+		lm_last lm "lm/${nm[$i]}.torrent" | sed 's/^/    | /' >&2
 	fi
 done
 # One listening socket for all of them.
-nl=$(ss -ltnpH 2>/dev/null | grep -c "pid=$LMPID,")
-expect_eq "launchmany listens on one TCP socket" "$nl" 1
-expect_eq "and it is --minport" "$(ss -ltnpH 2>/dev/null | grep "pid=$LMPID," | grep -c ":$LMPORT ")" 1
+if have ss; then
+	ss -ltnpH >"$T/listen" 2>&1
+	expect_eq "launchmany listens on one TCP socket" "$(grep -c "pid=$LMPID," "$T/listen")" 1
+	expect_eq "and it is --minport" "$(grep "pid=$LMPID," "$T/listen" | grep -c ":$LMPORT ")" 1
+else
+	skip "ss not installed (one listening socket)"
+fi
 expect_grep "###  added \"lm/${nm[1]}.torrent\"" "$T/lm.out"
 
 # ================= a torrent copied in while running starts; one removed stops
@@ -153,7 +164,7 @@ lm_start lm5 lm5 --saveas_style 2 --download_dir "$T/dd" --state_dir "$T/state5"
 expect_seeding lm5 30 "saveas_style 2: the downloads did not complete" lm5/x1.torrent lm5/y4.torrent
 same_tree "saveas_style 2, single file" "$T/src/${nm[1]}" "$T/dd/${nm[1]}"
 same_tree "saveas_style 2, directory" "$T/src/${nm[4]}" "$T/dd/${nm[4]}"
-expect_eq "saveas_style 2: nothing else in the download dir" "$(cd "$T/dd" && ls | sort | tr '\n' ' ')" \
+expect_eq "saveas_style 2: nothing else in the download dir" "$(find "$T/dd" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ')" \
 	"$(printf '%s\n' "${nm[1]}" "${nm[4]}" | sort | tr '\n' ' ')"
 dl_stop lm5
 expect_eq "saveas_style 2: exit status" "$DLRC" 0
@@ -247,14 +258,18 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 sleep 2
-read -r -d '' t0 b0 < <(acked)
-sleep 10
-read -r -d '' t1 b1 < <(acked)
-rate=$(awk -v a="$b0" -v b="$b1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%d", (b - a) / (e - s) }')
-echo "launchmany: --max_upload_rate 200 over two torrents: $rate B/s"
-if [ "$rate" -ge 170000 ] && [ "$rate" -le 230000 ]; then pass; else
-	fail "upload limit: $rate B/s over two torrents, want 200000 +- 15%"
-	dl_tail lmu
+if have ss; then
+	read -r -d '' t0 b0 < <(acked)
+	sleep 10
+	read -r -d '' t1 b1 < <(acked)
+	rate=$(awk -v a="$b0" -v b="$b1" -v s="$t0" -v e="$t1" 'BEGIN { printf "%d", (b - a) / (e - s) }')
+	echo "launchmany: --max_upload_rate 200 over two torrents: $rate B/s"
+	if [ "$rate" -ge 170000 ] && [ "$rate" -le 230000 ]; then pass; else
+		fail "upload limit: $rate B/s over two torrents, want 200000 +- 15%"
+		dl_tail lmu
+	fi
+else
+	skip "ss not installed (the upload rate is measured on launchmany's sockets)"
 fi
 # Both torrents got their share.
 u1=$(lm_kib up "$(lm_last lmu lmu/big1.bin.torrent)")
