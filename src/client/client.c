@@ -171,7 +171,8 @@ hs_done(void *ud, struct bt_hs *hs, const struct bt_hs_result *r)
 static void
 hs_failed(void *ud, struct bt_hs *hs, const char *why)
 {
-	(void)why;
+	if (!bt_hs_is_incoming(hs) && bt_hs_owner(hs))
+		peer_lost(bt_hs_owner(hs), bt_hs_addr(hs), why);
 	hs_spent(ud, hs);
 }
 

@@ -84,10 +84,11 @@ peer_kill(struct peer *p, const char *why)
 {
 	struct bt_torrent *s = p->s;
 
-	(void)why;	/* kept for reading the code and for debuggers */
 	if (p->dead)
 		return;
 	p->dead = 1;
+	if (!p->incoming)
+		peer_lost(s, &p->addr, why);
 	client_peer_count(s->c, -1);
 	bt_pio_close(p->io);
 	peer_drop_requests(p);
@@ -230,9 +231,86 @@ may_attach(struct bt_torrent *s, const struct bt_hs_result *r)
 	return dup_check(s, r) == 0;
 }
 
+static struct retry *
+retry_find(struct bt_torrent *s, const struct sockaddr_storage *a)
+{
+	for (size_t i = 0; i < s->nretry; i++)
+		if (bt_addr_equal(&s->retry[i].addr, a))
+			return &s->retry[i];
+	return NULL;
+}
+
+static void
+retry_drop(struct bt_torrent *s, struct retry *r)
+{
+	*r = s->retry[--s->nretry];
+}
+
+/* Reasons that say nothing against the peer: its network, its restart. */
+static int
+worth_retrying(const char *why)
+{
+	static const char *const ok[] = {
+		"closed", "recv failed", "send failed", "connect failed", "idle",
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(why, ok[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void
+peer_lost(struct bt_torrent *s, const struct sockaddr_storage *a, const char *why)
+{
+	struct retry *r;
+
+	if (!tor_running(s) || !worth_retrying(why) || peer_banned(s, a))
+		return;
+	if (!(r = retry_find(s, a))) {
+		if (!s->retry && !(s->retry = malloc(RETRY_MAX * sizeof(*s->retry))))
+			return;
+		if (s->nretry == RETRY_MAX)
+			return;
+		r = &s->retry[s->nretry++];
+		memset(r, 0, sizeof(*r));
+		r->addr = *a;
+	} else if (++r->tries >= RETRY_TRIES) {
+		retry_drop(s, r);
+		return;
+	}
+	r->queued = 0;
+	r->due_ms = tor_now(s) + ((uint64_t)RETRY_BASE_MS << r->tries);
+}
+
+size_t
+peer_retry_due(struct bt_torrent *s, uint64_t now)
+{
+	size_t waiting = 0;
+
+	if (!s->pending && s->nretry &&
+		!(s->pending = malloc(PENDING_MAX * sizeof(*s->pending))))
+		return 0;
+	for (size_t i = 0; i < s->nretry;) {
+		struct retry *r = &s->retry[i];
+		if (r->queued && now - r->due_ms > RETRY_BASE_MS) {
+			retry_drop(s, r);	/* queued, never dialled (known by
+						 * then, or crowded out): done */
+			continue;
+		}
+		if (!r->queued && now >= r->due_ms && s->npending < PENDING_MAX) {
+			r->queued = 1;
+			s->pending[s->npending++] = r->addr;
+		}
+		waiting += !r->queued;
+		i++;
+	}
+	return waiting;
+}
+
 int
 peer_attach(struct bt_torrent *s, const struct bt_hs_result *r)
 {
+	struct retry *rt;
 	struct peer *p;
 
 	if (!may_attach(s, r) || !(p = peer_new(s, r->io, &r->addr, r->incoming)))
@@ -240,6 +318,8 @@ peer_attach(struct bt_torrent *s, const struct bt_hs_result *r)
 	client_peer_count(s->c, +1);
 	if (r->incoming)
 		s->ever_incoming = 1;
+	else if ((rt = retry_find(s, &r->addr)))
+		retry_drop(s, rt);	/* back: a later loss starts afresh */
 	memcpy(p->peer_id, r->peer_id, 20);
 	client_name(p);
 	p->fast = bt_pw_has_fast(r->reserved) != 0;

@@ -93,7 +93,7 @@ update_rates(struct bt_torrent *s, double dt)
 int
 tor_tick(struct bt_torrent *s, uint64_t now, double dt)
 {
-	size_t n = s->nconns, live = 0;
+	size_t n = s->nconns, live = 0, retrying;
 
 	if (!tor_running(s))
 		return 0;
@@ -118,6 +118,7 @@ tor_tick(struct bt_torrent *s, uint64_t now, double dt)
 	} else if (now - s->last_rechoke_ms >= RECHOKE_MS) {
 		choker_rechoke(s);
 	}
+	retrying = peer_retry_due(s, now);
 	peer_connect_some(s);
 	tor_kick_webseeds(s);
 	if (s->ann && live < s->o.min_peers && s->state == BT_TORRENT_DOWNLOADING &&
@@ -129,7 +130,7 @@ tor_tick(struct bt_torrent *s, uint64_t now, double dt)
 		s->last_resume_ms = now;
 		tor_write_resume(s);
 	}
-	return live || s->npending || s->state == BT_TORRENT_DOWNLOADING;
+	return live || s->npending || retrying || s->state == BT_TORRENT_DOWNLOADING;
 }
 
 static void
@@ -713,6 +714,7 @@ bt_torrent_free(struct bt_torrent *s)
 	bt_bitfield_fini(&s->have);
 	free(s->pending);
 	free(s->bans);
+	free(s->retry);
 	pieces_contrib_free(s);
 	free(s->seen);
 	free(s->wbuf);

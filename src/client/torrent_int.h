@@ -53,6 +53,9 @@ struct bt_udp;
 #define SEEN_MAX		64		/* seeds remembered for an hour */
 #define CONTRIB_MAX		4
 #define STRIKE_BAN		4
+#define RETRY_MAX		64		/* dropped peers to dial again */
+#define RETRY_TRIES		5
+#define RETRY_BASE_MS		15000		/* doubling with each try */
 
 struct peer {
 	struct bt_torrent *s;
@@ -91,6 +94,14 @@ struct ban {
 	int strikes;
 };
 
+/* A peer we dialled that went away (or could not be reached): dialled
+ * again at due_ms, with back-off, up to RETRY_TRIES times. */
+struct retry {
+	struct sockaddr_storage addr;
+	uint64_t due_ms;
+	uint8_t tries, queued;
+};
+
 struct bt_torrent {
 	struct bt_client *c;
 	struct bt_loop *loop;
@@ -119,6 +130,8 @@ struct bt_torrent {
 	struct sockaddr_storage *pending;
 	size_t npending;
 	struct ban *bans;		/* BANS_MAX, made at the first strike */
+	struct retry *retry;		/* RETRY_MAX, made at the first loss */
+	size_t nretry;
 	size_t nbans;
 	uint64_t seen_ms[SEEN_MAX];
 	struct contrib *contrib;
@@ -174,6 +187,12 @@ int peer_may_accept(struct bt_torrent *s, const struct sockaddr_storage *addr);
 int peer_attach(struct bt_torrent *s, const struct bt_hs_result *r);
 void peer_connect_some(struct bt_torrent *s);
 void peer_tick(struct peer *p, uint64_t now);
+/* An outgoing connection to a ended for why (peer_kill's and the
+ * transport's texts): dial it again later if the reason allows. */
+void peer_lost(struct bt_torrent *s, const struct sockaddr_storage *a, const char *why);
+/* Queue the dropped peers whose time has come; returns how many still
+ * wait for theirs. */
+size_t peer_retry_due(struct bt_torrent *s, uint64_t now);
 void peer_shutdown_all(struct bt_torrent *s);
 void peer_free_all(struct bt_torrent *s);
 
