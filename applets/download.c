@@ -8,9 +8,11 @@
 // (saveas.h), the status model (view.h) and its displays: BitTornado's
 // headless block on a terminal (show_block.h), a log when standard output
 // is not a terminal (show_log.h), the curses screen when called as
-// btdownloadcurses (show_curses.h), the peer table (spew.h).  This file is
-// the flow: the command line, getting the .torrent, starting the engine,
-// its callbacks, signals and the display timer, the end.
+// btdownloadcurses (show_curses.h), the peer table (spew.h); the seeding
+// limits (seedlimit.h), the --on_complete command (hook.h) and syslog
+// (syslog_out.h).  This file is the flow: the command line, getting the
+// .torrent, starting the engine, its callbacks, signals and timers, the
+// end.
 #include "applets.h"
 #include "benc.h"
 #include "buf.h"
@@ -18,6 +20,7 @@
 #include "dl_opts.h"
 #include "err.h"
 #include "fileio.h"
+#include "hook.h"
 #include "httpc.h"
 #include "ini.h"
 #include "metainfo.h"
@@ -26,6 +29,7 @@
 #include "client.h"
 #include "reactor.h"
 #include "saveas.h"
+#include "seedlimit.h"
 #include "show_block.h"
 #include "show_curses.h"
 #include "show_log.h"
@@ -33,6 +37,7 @@
 #include "spew.h"
 #include "statedir.h"
 #include "str.h"
+#include "syslog_out.h"
 #include "torrent.h"
 #include "view.h"
 
@@ -47,12 +52,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* download's options: BitTornado's 59 (dl_opts.h), then save_options. */
+/* download's options: the client's (dl_opts.h), then save_options. */
 enum { O_SAVE_OPTIONS = DL_NOPTS, NOPT };
 
 static const struct bt_opt save_options_opt = {
-	"save_options", BT_OPT_INT, "0", "whether to save the current options as the new default configuration (in ~/.BitTornado/config.downloadheadless.ini, or config.downloadcurses.ini for btdownloadcurses)"
+	"save_options", BT_OPT_INT, "0", "whether to save the current options as the new default configuration (in ~/.BitTornado/config.downloadheadless.ini, or config.downloadcurses.ini for btdownloadcurses; in --state_dir when given)"
 };
+
+#define SEED_CHECK_MS	1000	/* how often the seeding limits are checked */
 
 enum { UI_TTY, UI_LOG, UI_CURSES };
 
@@ -75,6 +82,8 @@ struct dl {
 	struct bt_show_log log;
 	struct bt_show_curses cur;
 	struct bt_spew spew;
+	struct bt_seedlimit seed;	/* --seed_ratio, --seed_time, --seed_idle */
+	int syslog_on;			/* --syslog 1, and syslog is open */
 	char *fatal;			/* the first fatal message */
 	int stopping, closed, aborted;
 	int ended;			/* the final output is out */
@@ -99,12 +108,29 @@ dl_log(const struct dl *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* bt_warn for text that may hold a torrent's or a server's bytes. */
+/* An event or an error to syslog, with --syslog 1. */
 static void
-warn_clean(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+dl_syslog(const struct dl *d, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
-warn_clean(const char *fmt, ...)
+dl_syslog(const struct dl *d, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!d->syslog_on)
+		return;
+	va_start(ap, fmt);
+	bt_syslog_vsay(prio, fmt, ap);
+	va_end(ap);
+}
+
+/* bt_warn for text that may hold a torrent's or a server's bytes; to
+ * syslog as well, with --syslog 1. */
+static void
+dl_warn(const struct dl *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+dl_warn(const struct dl *d, const char *fmt, ...)
 {
 	char raw[1024], out[1024];
 	va_list ap;
@@ -114,6 +140,7 @@ warn_clean(const char *fmt, ...)
 	va_end(ap);
 	bt_str_printable(out, sizeof(out), raw, strlen(raw));
 	bt_warn("%s", out);
+	dl_syslog(d, LOG_ERR, "%s", out);
 }
 
 /* The peer table, when --spew asks for one and there is a torrent. */
@@ -208,6 +235,7 @@ request_stop(struct dl *d)
 	d->stopping = 1;
 	bt_view_activity(&d->view, "shutting down");
 	dl_log(d, "shutting down (a second interrupt quits at once)");
+	dl_syslog(d, LOG_INFO, "shutting down");
 	refresh_display(d, 1);
 	bt_torrent_stop(d->s);
 	bt_timer_add(d->loop, (uint64_t)d->v[DL_HTTP_TIMEOUT].i * 1000 + 5000, on_deadline, d);
@@ -220,11 +248,17 @@ on_stop_timer(struct bt_loop *loop, uint64_t id, void *ud)
 	return BT_TIMER_STOP;
 }
 
+/* SIGINT, SIGTERM, SIGHUP: stop cleanly (stopped announce, resume
+ * record); a second one, or one before the torrent runs: at once. */
 static void
 on_signal(struct bt_loop *loop, int signo, void *ud)
 {
 	struct dl *d = ud;
 
+	if (signo == SIGCHLD) {
+		bt_hook_reap();
+		return;
+	}
 	if (d->stopping || !d->s) {
 		d->aborted = 1;
 		bt_loop_stop(loop);
@@ -241,6 +275,8 @@ cb_message(void *ud, int kind, const char *text)
 
 	bt_str_printable(clean, sizeof(clean), text, strlen(text));
 	bt_view_error(&d->view, clean);
+	dl_syslog(d, kind == 'F' || kind == 'E' ? LOG_ERR : kind == 'W' ? LOG_WARNING : LOG_INFO,
+		"%s", clean);
 	switch (kind) {
 	case 'F':
 		if (!d->fatal)
@@ -262,15 +298,36 @@ cb_message(void *ud, int kind, const char *text)
 	}
 }
 
+/* --on_complete, not waited for (reaped on SIGCHLD). */
+static void
+run_hook(struct dl *d)
+{
+	const char *cmd = d->v[DL_ON_COMPLETE].s;
+	struct bt_hook_torrent h = { d->t.path, d->t.m.name, d->root, d->t.m.info_hash };
+
+	if (cmd[0] && bt_hook_run(cmd, &h, d->ui == UI_CURSES) < 0) {
+		char text[256];
+		snprintf(text, sizeof(text), "cannot run --on_complete: %s", strerror(errno));
+		bt_view_error(&d->view, text);
+		dl_log(d, "error: %s", text);
+		dl_syslog(d, LOG_ERR, "%s", text);
+	}
+}
+
 static void
 cb_finished(void *ud)
 {
 	struct dl *d = ud;
+	struct bt_torrent_stats st;
 
+	bt_torrent_stats(d->s, &st);
+	bt_seedlimit_start(&d->seed, st.uploaded, bt_loop_now_ms(d->loop));
 	bt_view_finished(&d->view);
 	if (!d->log.fin_logged)
 		dl_log(d, "Download Succeeded! Seeding until interrupted.");
 	d->log.fin_logged = 1;
+	dl_syslog(d, LOG_INFO, "download complete: %s", d->view.dest);
+	run_hook(d);
 	refresh_display(d, 1);
 }
 
@@ -306,6 +363,29 @@ on_stdin(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 	curses_keys(ud);
 }
 
+/* The seeding limits: once one is reached, say so and stop (exit 0). */
+static uint64_t
+on_seed_check(struct bt_loop *loop, uint64_t id, void *ud)
+{
+	struct dl *d = ud;
+	struct bt_torrent_stats st;
+	const char *why;
+	char text[128];
+
+	if (d->stopping || !d->s)
+		return BT_TIMER_STOP;
+	bt_torrent_stats(d->s, &st);
+	if (st.state != BT_TORRENT_SEEDING ||
+	    !(why = bt_seedlimit_check(&d->seed, st.uploaded, st.total, bt_loop_now_ms(loop))))
+		return SEED_CHECK_MS;
+	snprintf(text, sizeof(text), "finished seeding: %s", why);
+	bt_view_error(&d->view, text);
+	dl_log(d, "%s", text);
+	dl_syslog(d, LOG_INFO, "%s", text);
+	request_stop(d);
+	return BT_TIMER_STOP;
+}
+
 static uint64_t
 on_display(struct bt_loop *loop, uint64_t id, void *ud)
 {
@@ -327,9 +407,9 @@ parse_torrent(struct dl *d)
 	if (bt_meta_parse(&d->t.m, d->t.buf, d->t.len, &me) == 0)
 		return 0;
 	if (d->t.m.info >= 0 && bt_benc_type(&d->t.m.doc, d->t.m.info) == BT_BENC_DICT)
-		warn_clean("got bad file info - %s", me.what);
+		dl_warn(d, "got bad file info - %s", me.what);
 	else
-		warn_clean("%s is not a valid metafile - %s (at byte %zu)", d->t.path, me.what, me.off);
+		dl_warn(d, "%s is not a valid metafile - %s (at byte %zu)", d->t.path, me.what, me.off);
 	return -1;
 }
 
@@ -339,16 +419,16 @@ load_file(struct dl *d, const char *path)
 	int rc = bt_file_read(path, BT_CLI_MAX_TORRENT, &d->t.buf, &d->t.len);
 
 	if (rc == BT_E_IO) {
-		bt_pwarn("%s", path);
+		dl_warn(d, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (rc == BT_E_LIMIT) {
-		bt_warn("%s is not a valid metafile - larger than %u MiB", path,
+		dl_warn(d, "%s is not a valid metafile - larger than %u MiB", path,
 			BT_CLI_MAX_TORRENT >> 20);
 		return -1;
 	}
 	if (rc < 0) {
-		bt_warn("%s: %s", path, bt_strerror(rc));
+		dl_warn(d, "%s: %s", path, bt_strerror(rc));
 		return -1;
 	}
 	return parse_torrent(d);
@@ -368,13 +448,13 @@ on_fetched(struct bt_loop *loop, const struct bt_httpc_result *r, void *ud)
 		return;
 	}
 	if (r->status > 0)
-		bt_warn("problem getting response info - HTTP Error %d", r->status);
+		dl_warn(d, "problem getting response info - HTTP Error %d", r->status);
 	else if (r->status == BT_E_IO && r->sys_errno)
-		bt_warn("problem getting response info - %s", strerror(r->sys_errno));
+		dl_warn(d, "problem getting response info - %s", strerror(r->sys_errno));
 	else if (r->status == BT_E_LIMIT)
-		bt_warn("problem getting response info - too large, or too many redirects");
+		dl_warn(d, "problem getting response info - too large, or too many redirects");
 	else
-		bt_warn("problem getting response info - %s", bt_strerror(r->status));
+		dl_warn(d, "problem getting response info - %s", bt_strerror(r->status));
 }
 
 static int
@@ -390,7 +470,7 @@ load_url(struct dl *d, const char *url)
 	ho.max_redirects = 10;
 	rc = bt_httpc_get(d->loop, url, &ho, on_fetched, d, &d->fetch);
 	if (rc < 0) {
-		bt_warn("problem getting response info - %s: %s", url,
+		dl_warn(d, "problem getting response info - %s: %s", url,
 			rc == BT_E_UNSUPPORTED ? "not an http:// or https:// URL" : bt_strerror(rc));
 		return -1;
 	}
@@ -406,6 +486,24 @@ load_url(struct dl *d, const char *url)
 
 /* ---- the run ---- */
 
+/* Where the data goes: --saveas, or <--download_dir>/<name> (only one
+ * of them is set, parse_args sees to it), else the name here.  A new
+ * path, or NULL with BitTornado's message in why. */
+static char *
+data_root(struct dl *d, char *why, size_t cap)
+{
+	const struct bt_meta *m = &d->t.m;
+	char *saveas, *root;
+
+	if (!d->v[DL_DOWNLOAD_DIR].s[0])
+		return bt_saveas_root(m, d->v[DL_SAVEAS].s, why, cap);
+	/* Style 2: <dir>/<the torrent's name>. */
+	saveas = bt_saveas_style(d->t.path, m->name, m->multi, 2, d->v[DL_DOWNLOAD_DIR].s, why, cap);
+	root = saveas ? bt_saveas_root(m, saveas, why, cap) : NULL;
+	free(saveas);
+	return root;
+}
+
 /* Where the data goes, the view, the priorities, the resume record (old
  * ones expired).  0, or -1 when the data has nowhere to go (printed). */
 static int
@@ -413,22 +511,22 @@ prepare(struct dl *d)
 {
 	char why[512];
 
-	d->root = bt_saveas_root(&d->t.m, d->v[DL_SAVEAS].s, why, sizeof(why));
+	d->root = data_root(d, why, sizeof(why));
 	if (!d->root) {
-		warn_clean("%s", why);
+		dl_warn(d, "%s", why);
 		return -1;
 	}
 	bt_view_torrent(&d->view, &d->t.m, d->root, 0);
 	if (!d->v[DL_SELECTOR_ENABLED].i) {
 		if (d->v[DL_PRIORITY].s[0])
-			bt_warn("--priority needs --selector_enabled 1; ignored");
+			dl_warn(d, "--priority needs --selector_enabled 1; ignored");
 		return 0;
 	}
 	if (d->v[DL_PRIORITY].s[0]) {
 		d->prio = bt_dl_priorities(d->v[DL_PRIORITY].s, d->t.m.nfiles);
 		if (!d->prio) {
 			bt_view_error(&d->view, "bad priority list given, ignored");
-			bt_warn("bad priority list given, ignored");
+			dl_warn(d, "bad priority list given, ignored");
 		}
 	}
 	if (d->state_dir)
@@ -436,7 +534,7 @@ prepare(struct dl *d)
 	else
 		snprintf(why, sizeof(why), "%s", d->state_why);
 	if (!d->resume_path)
-		bt_warn("no fast resume (the download starts with a full check next time): %s", why);
+		dl_warn(d, "no fast resume (the download starts with a full check next time): %s", why);
 	else
 		bt_statedir_expire(d->state_dir, d->v[DL_EXPIRE_CACHE_DATA].i, d->t.m.info_hash, 1);
 	return 0;
@@ -469,11 +567,11 @@ start_engine(struct dl *d)
 	rc = bt_client_new(&d->c, d->loop, &co);
 	if (rc < 0) {
 		if (rc == BT_E_IO)
-			bt_warn("Couldn't listen - %s", strerror(errno));
+			dl_warn(d, "Couldn't listen - %s", strerror(errno));
 		else if (rc == BT_E_PARSE)
-			bt_warn("Couldn't listen - bad --bind address '%s'", d->v[DL_BIND].s);
+			dl_warn(d, "Couldn't listen - bad --bind address '%s'", d->v[DL_BIND].s);
 		else
-			bt_warn("Couldn't listen - %s", bt_strerror(rc));
+			dl_warn(d, "Couldn't listen - %s", bt_strerror(rc));
 		return -1;
 	}
 
@@ -485,7 +583,7 @@ start_engine(struct dl *d)
 	if (rc == 0 && (rc = bt_torrent_set_meta(d->s, &d->t.m, d->prio)) < 0)
 		bt_torrent_free(d->s);
 	if (rc < 0) {
-		bt_warn("%s: %s", d->t.path, rc == BT_E_INVAL
+		dl_warn(d, "%s: %s", d->t.path, rc == BT_E_INVAL
 			? "cannot be downloaded (unsafe paths or bad options)" : bt_strerror(rc));
 		d->s = NULL;
 		return -1;
@@ -493,9 +591,9 @@ start_engine(struct dl *d)
 	rc = bt_torrent_start(d->s);
 	if (rc < 0) {
 		if (rc == BT_E_IO)
-			bt_pwarn("trouble accessing files - %s", d->root);
+			dl_warn(d, "trouble accessing files - %s: %s", d->root, strerror(errno));
 		else
-			bt_warn("trouble accessing files - %s: %s", d->root, bt_strerror(rc));
+			dl_warn(d, "trouble accessing files - %s: %s", d->root, bt_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -513,7 +611,7 @@ start_ui(struct dl *d)
 			bt_io_add(d->loop, 0, BT_EV_READ, on_stdin, d);
 		} else {
 			d->ui = isatty(1) ? UI_TTY : UI_LOG;
-			bt_warn("cannot start the curses screen (not a terminal, or TERM unknown); plain output");
+			dl_warn(d, "cannot start the curses screen (not a terminal, or TERM unknown); plain output");
 		}
 	}
 	if (d->ui == UI_LOG) {
@@ -524,6 +622,12 @@ start_ui(struct dl *d)
 		free(name);
 		dl_log(d, "saving to %s, listening on port %u", d->view.dest,
 			(unsigned)bt_client_port(d->c));
+	}
+	if (d->syslog_on) {
+		char hex[41];
+		bt_hex(hex, d->t.m.info_hash, 20);
+		dl_syslog(d, LOG_INFO, "started %s (%s) info hash %s, saving to %s", d->t.m.name,
+			d->view.size, hex, d->view.dest);
 	}
 	bt_view_activity(&d->view, "connecting to peers");
 	d->log.last_state = BT_TORRENT_IDLE;
@@ -554,10 +658,12 @@ finish(struct dl *d)
 	} else {
 		print_block(d, 1, 1);
 	}
+	dl_syslog(d, d->view.finished ? LOG_INFO : LOG_WARNING, "%s", d->view.finished ?
+		"stopped" : "stopped before the download was complete");
 	d->ended = 1;
 	fflush(stdout);
 	if (d->fatal) {
-		bt_warn("%s", d->fatal);
+		bt_warn("%s", d->fatal);	/* in syslog already */
 		return BT_EXIT_FAIL;
 	}
 	return d->view.finished ? BT_EXIT_OK : BT_EXIT_FAIL;
@@ -576,6 +682,14 @@ run(struct dl *d, const char *input, int is_url)
 	}
 	bt_loop_signal(d->loop, SIGINT, on_signal, d);
 	bt_loop_signal(d->loop, SIGTERM, on_signal, d);
+	bt_loop_signal(d->loop, SIGHUP, on_signal, d);
+	if (d->v[DL_ON_COMPLETE].s[0])
+		bt_loop_signal(d->loop, SIGCHLD, on_signal, d);
+	if (d->v[DL_SYSLOG].i) {
+		bt_syslog_open(d->curses_name ? "btdownloadcurses" : "btdownloadheadless");
+		d->syslog_on = 1;
+	}
+	bt_seedlimit_init(&d->seed, d->v);
 
 	if ((is_url ? load_url(d, input) : load_file(d, input)) < 0)
 		return BT_EXIT_FAIL;
@@ -583,6 +697,8 @@ run(struct dl *d, const char *input, int is_url)
 		return BT_EXIT_FAIL;
 	start_ui(d);
 	bt_timer_add(d->loop, bt_dl_display_ms(d->v), on_display, d);
+	if (bt_seedlimit_any(&d->seed))
+		bt_timer_add(d->loop, SEED_CHECK_MS, on_seed_check, d);
 	while (!d->closed && !d->aborted)
 		if (bt_loop_run(d->loop) < 0)
 			break;
@@ -645,6 +761,26 @@ classify_input(const char *input, int *is_url)
 	return -1;
 }
 
+/* --download_dir and --saveas name the same thing: one given on the
+ * command line wins over the other from the configuration file (a string
+ * not given is its default's own pointer, opt.h); both given is an error.
+ * 0, or -1 with the message in err. */
+static int
+one_save_place(struct dl *d, char *err, size_t cap)
+{
+	int dir_given = d->v[DL_DOWNLOAD_DIR].s != d->opts[DL_DOWNLOAD_DIR].def;
+	int saveas_given = d->v[DL_SAVEAS].s != d->opts[DL_SAVEAS].def;
+
+	if (!d->v[DL_DOWNLOAD_DIR].s[0] || !d->v[DL_SAVEAS].s[0])
+		return 0;
+	if (dir_given != saveas_given) {
+		d->v[dir_given ? DL_SAVEAS : DL_DOWNLOAD_DIR].s = "";
+		return 0;
+	}
+	snprintf(err, cap, "--download_dir and --saveas cannot be used together");
+	return -1;
+}
+
 /* Parse the options (pos: room for argc positionals) and check them and
  * the positionals.  Returns the number of positionals, or -1 with the
  * usage error printed. */
@@ -660,7 +796,8 @@ parse_args(struct dl *d, int argc, char **argv, char **pos)
 		snprintf(err, sizeof(err), "must have metafile or url as arg or parameter, not both");
 	else if (npos == 0 && !d->v[DL_METAFILE].s[0] == !d->v[DL_URL].s[0])
 		snprintf(err, sizeof(err), "need metafile or url, must have one, cannot have both");
-	else if (npos >= 0 && bt_dl_opts_check(d->v, err, sizeof(err)) == 0)
+	else if (npos >= 0 && bt_dl_opts_check(d->v, err, sizeof(err)) == 0 &&
+	    one_save_place(d, err, sizeof(err)) == 0)
 		err[0] = 0;
 	if (npos < 0 || err[0]) {
 		fprintf(stderr, "error: %s\n run with no args for parameter explanations\n", err);
@@ -700,6 +837,8 @@ cleanup(struct dl *d)
 	free(d->fatal);
 	bt_view_free(&d->view);
 	bt_spew_free(&d->spew);
+	if (d->syslog_on)
+		bt_syslog_close();
 	for (size_t k = 0; k < NOPT; k++)
 		free(d->ini_vals[k]);
 	free(d);
@@ -725,7 +864,7 @@ download_main(int argc, char **argv)
 
 	/* Defaults, then the configuration file's values. */
 	bt_dl_opts_build(d->opts, &save_options_opt, 1);
-	d->state_dir = bt_statedir_path(d->state_why, sizeof(d->state_why));
+	d->state_dir = bt_statedir_find(argc, argv, d->state_why, sizeof(d->state_why));
 	if (d->state_dir) {
 		ini = bt_statedir_config(d->state_dir,
 			d->curses_name ? "downloadcurses" : "downloadheadless");

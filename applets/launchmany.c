@@ -13,16 +13,19 @@
 #include "client.h"
 #include "dl_opts.h"
 #include "err.h"
+#include "hook.h"
 #include "ini.h"
 #include "metainfo.h"
 #include "msg.h"
 #include "opt.h"
 #include "reactor.h"
 #include "saveas.h"
+#include "seedlimit.h"
 #include "show_curses.h"
 #include "show_many.h"
 #include "statedir.h"
 #include "str.h"
+#include "syslog_out.h"
 #include "torrent.h"
 #include "torrentdir.h"
 #include "view.h"
@@ -35,16 +38,14 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
-/* launchmany's options after the client's (dl_opts.h). */
+/* launchmany's options after the client's (dl_opts.h: BitTornado's, then
+ * download_dir, state_dir, the seeding limits, on_complete and syslog). */
 enum {
 	LM_PARSE_DIR_INTERVAL = DL_NOPTS, LM_SAVEAS_STYLE, LM_DISPLAY_PATH, LM_SAVE_OPTIONS,
-	LM_DOWNLOAD_DIR, LM_STATE_DIR, LM_SEED_RATIO, LM_SEED_TIME, LM_SEED_IDLE,
-	LM_ON_COMPLETE, LM_TORRENT_MAX_UPLOAD_RATE, LM_SYSLOG,
+	LM_TORRENT_MAX_UPLOAD_RATE,
 	NOPT
 };
 
@@ -53,15 +54,12 @@ static const struct bt_opt lm_extra[NOPT - DL_NOPTS] = {
 	{ "saveas_style", BT_OPT_INT, "1", "How to name torrent downloads (1 = rename to torrent name, 2 = save under name in torrent, 3 = save in directory under torrent name)" },
 	{ "display_path", BT_OPT_INT, "1", "whether to display the full path or the torrent contents for each torrent" },
 	{ "save_options", BT_OPT_INT, "0", "whether to save the current options as the new default configuration (only for btlaunchmany)" },
-	{ "download_dir", BT_OPT_STR, "", "where the data goes (named by saveas_style), instead of next to each .torrent" },
-	{ "state_dir", BT_OPT_STR, "", "directory for resume records and the configuration file, instead of ~/.BitTornado" },
-	{ "seed_ratio", BT_OPT_FLOAT, "0", "stop seeding a torrent once it has uploaded this many times its size (0 = no limit)" },
-	{ "seed_time", BT_OPT_FLOAT, "0", "stop seeding a torrent after this many minutes of seeding (0 = no limit)" },
-	{ "seed_idle", BT_OPT_FLOAT, "0", "stop seeding a torrent after this many minutes without uploading (0 = no limit)" },
-	{ "on_complete", BT_OPT_STR, "", "a command run by /bin/sh when a torrent finishes, with BT_TORRENT, BT_NAME, BT_PATH and BT_INFO_HASH set" },
 	{ "torrent_max_upload_rate", BT_OPT_INT, "0", "maximum kB/s (1 kB = 1000 bytes) each torrent uploads at, within max_upload_rate for all (0 = no limit)" },
-	{ "syslog", BT_OPT_INT, "0", "send the ### messages to syslog (facility daemon) as well" },
 };
+
+/* launchmany's meaning of two shared options. */
+static const char download_dir_help[] = "where the data goes (named by saveas_style), instead of next to each .torrent (or --saveas)";
+static const char syslog_help[] = "whether to send the ### messages to syslog (facility daemon) as well";
 
 #define MSG_KEEP_MS	300000	/* a torrent's last error is shown this long */
 #define QUIT_MS		10000	/* wait this long for stopped announces */
@@ -82,8 +80,7 @@ struct item {
 	int died;			/* failed: the message stays */
 	int done;			/* stopped after seeding enough */
 	int dropping;			/* removed from the directory */
-	uint64_t seed_ms, idle_ms;	/* seeding since, uploading last */
-	uint64_t last_up;
+	struct bt_seedlimit seed;	/* when to stop seeding */
 	struct item *next;
 };
 
@@ -121,8 +118,8 @@ say(struct lm *lm, int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	if (lm->v[LM_SYSLOG].i)
-		syslog(prio, "%s", text);
+	if (lm->v[DL_SYSLOG].i)
+		bt_syslog_say(prio, "%s", text);
 	if (lm->curses_on)
 		bt_show_many_message(&lm->many, text);
 	else {
@@ -183,23 +180,10 @@ cb_message(void *ud, int kind, const char *text)
 static void
 run_hook(struct item *it)
 {
-	const char *cmd = it->lm->v[LM_ON_COMPLETE].s;
-	char hex[41];
-	pid_t pid;
+	const char *cmd = it->lm->v[DL_ON_COMPLETE].s;
+	struct bt_hook_torrent h = { it->path, it->m.name, it->root, it->m.info_hash };
 
-	if (!cmd[0])
-		return;
-	bt_hex(hex, bt_torrent_info_hash(it->t), 20);
-	pid = fork();
-	if (pid == 0) {
-		setenv("BT_TORRENT", it->path, 1);
-		setenv("BT_NAME", it->m.name, 1);
-		setenv("BT_PATH", it->root, 1);
-		setenv("BT_INFO_HASH", hex, 1);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0)
+	if (cmd[0] && bt_hook_run(cmd, &h, it->lm->curses_on) < 0)
 		say(it->lm, LOG_ERR, "cannot run --on_complete for \"%s\": %s", it->path,
 			strerror(errno));
 }
@@ -208,8 +192,10 @@ static void
 cb_finished(void *ud)
 {
 	struct item *it = ud;
+	struct bt_torrent_stats st;
 
-	it->seed_ms = it->idle_ms = bt_loop_now_ms(it->lm->loop);
+	bt_torrent_stats(it->t, &st);
+	bt_seedlimit_start(&it->seed, st.uploaded, bt_loop_now_ms(it->lm->loop));
 	say(it->lm, LOG_INFO, "completed \"%s\"", it->path);
 	run_hook(it);
 }
@@ -232,7 +218,7 @@ static const struct bt_torrent_cb item_cb = { cb_message, cb_finished, cb_closed
 static char *
 item_root(struct lm *lm, struct item *it, char *err, size_t cap)
 {
-	const char *base = lm->v[LM_DOWNLOAD_DIR].s[0] ? lm->v[LM_DOWNLOAD_DIR].s :
+	const char *base = lm->v[DL_DOWNLOAD_DIR].s[0] ? lm->v[DL_DOWNLOAD_DIR].s :
 		lm->v[DL_SAVEAS].s;
 
 	if (base[0] && bt_saveas_mkdirs(base, 0777) < 0) {
@@ -260,6 +246,7 @@ item_start(struct lm *lm, struct item *it)
 		it->died = 1;
 		return -1;
 	}
+	bt_seedlimit_init(&it->seed, lm->v);
 	bt_dl_torrent_opts(lm->v, &o);
 	o.max_upload_rate = (uint64_t)lm->v[LM_TORRENT_MAX_UPLOAD_RATE].i * 1000;
 	o.max_download_rate = 0;	/* the client's limit covers all */
@@ -479,28 +466,6 @@ show(struct lm *lm)
 
 /* ---- seeding limits ---- */
 
-/* The reason to stop seeding it, or NULL. */
-static const char *
-seed_enough(struct lm *lm, struct item *it, const struct bt_torrent_stats *st, uint64_t now)
-{
-	double ratio = lm->v[LM_SEED_RATIO].f, mins = lm->v[LM_SEED_TIME].f;
-	double idle = lm->v[LM_SEED_IDLE].f;
-
-	if (st->uploaded != it->last_up) {
-		it->last_up = st->uploaded;
-		it->idle_ms = now;
-	}
-	if (!it->seed_ms)
-		it->seed_ms = it->idle_ms = now;	/* complete at start */
-	if (ratio > 0 && st->total && (double)st->uploaded >= ratio * (double)st->total)
-		return "share ratio reached";
-	if (mins > 0 && now - it->seed_ms >= mins * 60000)
-		return "seeding time reached";
-	if (idle > 0 && now - it->idle_ms >= idle * 60000)
-		return "idle seeding time reached";
-	return NULL;
-}
-
 static void
 check_seeding(struct lm *lm)
 {
@@ -513,7 +478,7 @@ check_seeding(struct lm *lm)
 		if (!it->t || it->done || bt_torrent_state(it->t) != BT_TORRENT_SEEDING)
 			continue;
 		bt_torrent_stats(it->t, &st);
-		if (!(why = seed_enough(lm, it, &st, now)))
+		if (!(why = bt_seedlimit_check(&it->seed, st.uploaded, st.total, now)))
 			continue;
 		it->done = 1;
 		item_message(it, why);
@@ -570,8 +535,7 @@ on_signal(struct bt_loop *loop, int signo, void *ud)
 {
 	(void)loop;
 	if (signo == SIGCHLD) {
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
+		bt_hook_reap();
 		return;
 	}
 	request_stop(ud);
@@ -686,8 +650,8 @@ run(struct lm *lm)
 	bt_loop_signal(lm->loop, SIGTERM, on_signal, lm);
 	bt_loop_signal(lm->loop, SIGHUP, on_signal, lm);
 	bt_loop_signal(lm->loop, SIGCHLD, on_signal, lm);
-	if (lm->v[LM_SYSLOG].i)
-		openlog("btlaunchmany", LOG_PID, LOG_DAEMON);
+	if (lm->v[DL_SYSLOG].i)
+		bt_syslog_open(lm->curses_name ? "btlaunchmanycurses" : "btlaunchmany");
 	if (start_client(lm) < 0)
 		return BT_EXIT_FAIL;
 	start_ui(lm);
@@ -749,8 +713,6 @@ parse_args(struct lm *lm, int argc, char **argv, char **pos)
 		return usage_error("saveas_style must be 1, 2 or 3");
 	if (lm->v[LM_PARSE_DIR_INTERVAL].i < 1 || lm->v[LM_PARSE_DIR_INTERVAL].i > 86400)
 		return usage_error("parse_dir_interval must be 1 .. 86400 seconds");
-	if (lm->v[LM_SEED_RATIO].f < 0 || lm->v[LM_SEED_TIME].f < 0 || lm->v[LM_SEED_IDLE].f < 0)
-		return usage_error("seed_ratio, seed_time and seed_idle cannot be negative");
 	if (stat(pos[0], &st) < 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(err, sizeof(err), "Warning: %s is not a directory", pos[0]);
 		fprintf(stderr, "error: %s\n run with no args for parameter explanations\n", err);
@@ -770,18 +732,6 @@ save_options(struct lm *lm, const char *ini)
 	else if (bt_statedir_make(lm->state_dir, err, sizeof(err)) < 0 ||
 	    bt_ini_write(ini, lm->opts, NOPT, lm->v, bt_dl_not_saved, err, sizeof(err)) < 0)
 		bt_warn("cannot save the options: %s", err);
-}
-
-/* The state directory: --state_dir, else ~/.BitTornado. */
-static void
-find_state(struct lm *lm, int argc, char **argv)
-{
-	for (int k = 1; k + 1 < argc; k++)
-		if (strcmp(argv[k], "--state_dir") == 0 && argv[k + 1][0]) {
-			lm->state_dir = xstrdup(argv[k + 1]);
-			return;
-		}
-	lm->state_dir = bt_statedir_path(lm->state_why, sizeof(lm->state_why));
 }
 
 static void
@@ -818,7 +768,9 @@ launchmany_main(int argc, char **argv)
 		lm->opts[LM_SAVEAS_STYLE].def = "2";
 		lm->opts[LM_DISPLAY_PATH].def = "0";
 	}
-	find_state(lm, argc, argv);
+	lm->opts[DL_DOWNLOAD_DIR].help = download_dir_help;
+	lm->opts[DL_SYSLOG].help = syslog_help;
+	lm->state_dir = bt_statedir_find(argc, argv, lm->state_why, sizeof(lm->state_why));
 	if (lm->state_dir) {
 		ini = bt_statedir_config(lm->state_dir,
 			lm->curses_name ? "launchmanycurses" : "launchmany");

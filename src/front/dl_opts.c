@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* BitTornado's 59 options (download_bt1.py), in its order. */
+/* BitTornado's 59 options (download_bt1.py), in its order, then ours. */
 #define IGN " (accepted for compatibility and ignored: "
 
 const struct bt_opt bt_dl_opts[DL_NOPTS] = {
@@ -75,11 +75,20 @@ const struct bt_opt bt_dl_opts[DL_NOPTS] = {
 	[DL_LOCK_WHILE_READING] = { "lock_while_reading", BT_OPT_INT, "0", "whether to lock access to files being read" IGN "files are not locked)" },
 	[DL_AUTO_FLUSH] = { "auto_flush", BT_OPT_INT, "0", "minutes between automatic flushes to disk (0 = disabled)" IGN "writes go straight to the system)" },
 	[DL_DEDICATED_SEED_ID] = { "dedicated_seed_id", BT_OPT_STR, "", "code to send to tracker identifying as a dedicated seed" },
+	[DL_DOWNLOAD_DIR] = { "download_dir", BT_OPT_STR, "", "directory to save the data in, under the torrent's name (as --saveas <dir>/<name> would; not together with --saveas)" },
+	[DL_STATE_DIR] = { "state_dir", BT_OPT_STR, "", "directory for resume records and the configuration file, instead of ~/.BitTornado (never saved in the configuration file)" },
+	[DL_SEED_RATIO] = { "seed_ratio", BT_OPT_FLOAT, "0", "stop seeding once the torrent has uploaded this many times its size (0 = no limit); download then exits, launchmany stops that torrent" },
+	[DL_SEED_TIME] = { "seed_time", BT_OPT_FLOAT, "0", "stop seeding after this many minutes of seeding (0 = no limit)" },
+	[DL_SEED_IDLE] = { "seed_idle", BT_OPT_FLOAT, "0", "stop seeding after this many minutes without uploading (0 = no limit)" },
+	[DL_ON_COMPLETE] = { "on_complete", BT_OPT_STR, "", "a command run by /bin/sh (not waited for) when a torrent finishes downloading, with BT_TORRENT, BT_NAME, BT_PATH and BT_INFO_HASH set" },
+	[DL_SYSLOG] = { "syslog", BT_OPT_INT, "0", "whether to send messages (events and errors, not the status lines) to syslog as well, facility daemon" },
 };
 
 #undef IGN
 
-const char *const bt_dl_not_saved[] = { "metafile", "url", "priority", "save_options", NULL };
+const char *const bt_dl_not_saved[] = {
+	"metafile", "url", "priority", "save_options", "state_dir", NULL
+};
 
 size_t
 bt_dl_opts_build(struct bt_opt *out, const struct bt_opt *extra, size_t nextra)
@@ -110,6 +119,7 @@ bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen)
 		{ DL_MAX_FILES_OPEN, 0, 1000000 },
 		{ DL_ROUND_ROBIN_PERIOD, 1, 86400 },
 		{ DL_MAX_CONNECTIONS, 0, 1000000 },
+		{ DL_SYSLOG, 0, 1 },
 	};
 	static const struct { int k; double lo, hi; } floats[] = {
 		{ DL_KEEPALIVE_INTERVAL, 0.001, 86400 },
@@ -121,6 +131,9 @@ bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen)
 		{ DL_DISPLAY_INTERVAL, 0, 86400 },
 		{ DL_ALLOC_RATE, 0, 1e9 },
 		{ DL_SNUB_TIME, 0.001, 86400 },
+		{ DL_SEED_RATIO, 0, 1e6 },
+		{ DL_SEED_TIME, 0, 1e9 },	/* minutes */
+		{ DL_SEED_IDLE, 0, 1e9 },
 	};
 	static const char *const alloc[] = { "normal", "background", "pre-allocate", "sparse" };
 

@@ -1,13 +1,17 @@
-/* dl_opts.h - the client's options (BitTornado's 59, download_bt1.py) and
- * what they mean for the engine; shared by download and launchmany.
+/* dl_opts.h - the client's options (BitTornado's 59, download_bt1.py, then
+ * ours) and what they mean for the engine; shared by download and
+ * launchmany.
  *
  * The base table bt_dl_opts[DL_NOPTS] holds the options both front-ends
- * take, in BitTornado's order.  An applet builds its own table from it:
+ * take: BitTornado's 59 in its order (indexes below DL_NBITTORNADO), then
+ * ours for routers and NAS boxes (download_dir, state_dir, the seeding
+ * limits, on_complete, syslog).  An applet builds its own table from it:
  * bt_dl_opts_build() copies the base and appends the applet's extras
  * (download: save_options; launchmany: parse_dir_interval, saveas_style,
- * display_path, save_options), whose indexes then start at DL_NOPTS.
- * Every function here reads only the base indexes of a value array, so it
- * works on any table built that way. */
+ * display_path, save_options, torrent_max_upload_rate), whose indexes then
+ * start at DL_NOPTS.  The help lists them in table order.  Every function
+ * here reads only the base indexes of a value array, so it works on any
+ * table built that way. */
 #ifndef BT_DL_OPTS_H
 #define BT_DL_OPTS_H
 
@@ -34,14 +38,22 @@ enum {
 	DL_MAX_FILES_OPEN, DL_ROUND_ROBIN_PERIOD, DL_SUPER_SEEDER, DL_SECURITY,
 	DL_MAX_CONNECTIONS, DL_AUTO_KICK, DL_DOUBLE_CHECK, DL_TRIPLE_CHECK, DL_LOCK_FILES,
 	DL_LOCK_WHILE_READING, DL_AUTO_FLUSH, DL_DEDICATED_SEED_ID,
+	/* Ours, after BitTornado's. */
+	DL_DOWNLOAD_DIR, DL_STATE_DIR, DL_SEED_RATIO, DL_SEED_TIME, DL_SEED_IDLE,
+	DL_ON_COMPLETE, DL_SYSLOG,
 	DL_NOPTS
 };
 
-/* BitTornado's client options, in its order (indexes DL_*). */
+/* How many of the base options are BitTornado's (59). */
+enum { DL_NBITTORNADO = DL_DOWNLOAD_DIR };
+
+/* The client's options: BitTornado's in its order, then ours (DL_*). */
 extern const struct bt_opt bt_dl_opts[DL_NOPTS];
 
 /* Names of the options never written to or read from a configuration
- * file (BitTornado's defaultsToIgnore, and save_options), NULL-ended. */
+ * file (BitTornado's defaultsToIgnore, save_options, and state_dir: the
+ * file is found through it, so a value inside would only contradict the
+ * directory it was read from), NULL-ended. */
 extern const char *const bt_dl_not_saved[];
 
 /* Fill out[0..DL_NOPTS + nextra) with the base table followed by
@@ -49,7 +61,7 @@ extern const char *const bt_dl_not_saved[];
 size_t bt_dl_opts_build(struct bt_opt *out, const struct bt_opt *extra, size_t nextra);
 
 /* Check the values the parser cannot (ranges, choices, unsupported
- * features) among the base options.  Returns 0, or -1 with the reason in
+ * features) among the base options; the seeding limits cannot be negative.  Returns 0, or -1 with the reason in
  * err ("--minport 0 is out of range (1 to 65535)", ...). */
 int bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen);
 

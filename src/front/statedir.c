@@ -26,6 +26,21 @@ bt_statedir_path(char *why, size_t cap)
 	return xfmt("%s/.BitTornado", home);
 }
 
+char *
+bt_statedir_find(int argc, char **argv, char *why, size_t cap)
+{
+	const char *dir = "";
+
+	for (int a = 1; a + 1 < argc; a++) {
+		if (strncmp(argv[a], "--", 2) != 0)
+			continue;
+		if (strcmp(argv[a], "--state_dir") == 0)
+			dir = argv[a + 1];
+		a++;	/* the value */
+	}
+	return dir[0] ? xstrdup(dir) : bt_statedir_path(why, cap);
+}
+
 int
 bt_statedir_make(const char *dir, char *why, size_t cap)
 {

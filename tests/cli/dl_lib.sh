@@ -37,6 +37,8 @@
 #   dl_stop NAME [SECS] [SIG] SIGTERM (or SIG), wait up to SECS (10);
 #                             SIGKILL after that; DLRC is its exit status
 #                             (137: killed)
+#   dl_end NAME SECS          until NAME ends by itself (SIGKILL after
+#                             SECS, DLRC 124); DLRC is its exit status
 #   dl_kill NAME              SIGKILL and reap
 #   dl_alive NAME             the process is still running
 #   dl_tail NAME              show the end of its output on stderr
@@ -135,6 +137,21 @@ dl_stop() {
 		sleep 0.1
 	done
 	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	DLRC=$?
+}
+dl_end() {
+	local pid=${DLPID[$1]}
+	for _ in $(seq $(($2 * 10))); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		DLRC=124
+		return 1
+	fi
 	wait "$pid" 2>/dev/null
 	DLRC=$?
 }

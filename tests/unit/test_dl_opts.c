@@ -43,10 +43,21 @@ check_one(const char *name, const char *val, char *err, size_t cap)
 static void
 test_table(void)
 {
-	CHECK_INT(DL_NOPTS, ==, 59);
+	/* BitTornado's 59 first, in its order; ours after them. */
+	CHECK_INT(DL_NBITTORNADO, ==, 59);
+	CHECK_INT(DL_NOPTS, ==, 66);
 	CHECK_STR(bt_dl_opts[DL_MAX_UPLOADS].name, "max_uploads");
 	CHECK_STR(bt_dl_opts[DL_SAVEAS].name, "saveas");
-	CHECK_STR(bt_dl_opts[DL_DEDICATED_SEED_ID].name, "dedicated_seed_id");
+	CHECK_STR(bt_dl_opts[DL_NBITTORNADO - 1].name, "dedicated_seed_id");
+	CHECK_STR(bt_dl_opts[DL_DOWNLOAD_DIR].name, "download_dir");
+	CHECK_STR(bt_dl_opts[DL_STATE_DIR].name, "state_dir");
+	CHECK_STR(bt_dl_opts[DL_SEED_RATIO].name, "seed_ratio");
+	CHECK_STR(bt_dl_opts[DL_SEED_TIME].name, "seed_time");
+	CHECK_STR(bt_dl_opts[DL_SEED_IDLE].name, "seed_idle");
+	CHECK_STR(bt_dl_opts[DL_ON_COMPLETE].name, "on_complete");
+	CHECK_STR(bt_dl_opts[DL_SYSLOG].name, "syslog");
+	for (size_t k = 0; k < DL_NOPTS; k++)
+		CHECK(bt_dl_opts[k].name && bt_dl_opts[k].help && bt_dl_opts[k].def);
 	/* Names are unique. */
 	int dup = 0;
 	for (size_t a = 0; a < DL_NOPTS; a++)
@@ -69,7 +80,8 @@ test_table(void)
 	int skip = 0;
 	for (size_t k = 0; bt_dl_not_saved[k]; k++)
 		skip++;
-	CHECK_INT(skip, ==, 4);
+	CHECK_INT(skip, ==, 5);
+	CHECK_STR(bt_dl_not_saved[4], "state_dir");
 }
 
 static void
@@ -102,6 +114,14 @@ test_check(void)
 	CHECK_INT(check_one("--crypto_stealth", "1", err, sizeof(err)), ==, -1);
 	CHECK(strncmp(err, "--crypto_stealth asks", 21) == 0);
 	CHECK_INT(check_one("--crypto_allowed", "1", err, sizeof(err)), ==, 0);
+	CHECK_INT(check_one("--seed_ratio", "-0.5", err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "--seed_ratio -0.5 is out of range (0 to 1e+06)");
+	CHECK_INT(check_one("--seed_time", "-1", err, sizeof(err)), ==, -1);
+	CHECK_INT(check_one("--seed_idle", "inf", err, sizeof(err)), ==, -1);
+	CHECK_INT(check_one("--seed_time", "0.05", err, sizeof(err)), ==, 0);
+	CHECK_INT(check_one("--syslog", "2", err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "--syslog 2 is out of range (0 to 1)");
+	CHECK_INT(check_one("--syslog", "1", err, sizeof(err)), ==, 0);
 }
 
 static void

@@ -1,5 +1,5 @@
 /* test_statedir.c - the per-user state directory (statedir): its path
- * from HOME, the config and resume paths, and the expiry of old resume
+ * from HOME or --state_dir, the config and resume paths, and the expiry of old resume
  * records. */
 #include "statedir.h"
 
@@ -93,6 +93,30 @@ main(void)
 	CHECK_INT(access(d, F_OK), ==, 0);
 	bt_statedir_expire(state, 10, keep, 1);
 	CHECK_INT(access(d, F_OK), ==, -1);
+
+	/* --state_dir from a command line, before it is parsed: the last
+	 * one; a value of another option is not taken for it; "" or none
+	 * gives ~/.BitTornado. */
+	{
+		char *v1[] = { "bt", "x.torrent", "--state_dir", "/s1", "--ip", "--state_dir",
+			"--state_dir", "/s2", NULL };
+		char *v2[] = { "bt", "--ip", "--state_dir", "x", NULL };
+		char *v3[] = { "bt", "--state_dir", "/s1", "--state_dir", "", NULL };
+		char *v4[] = { "bt", "--state_dir", NULL };
+		snprintf(a, sizeof(a), "%s/.BitTornado", dir);
+		p = bt_statedir_find(8, v1, why, sizeof(why));
+		CHECK_STR(p, "/s2");
+		free(p);
+		p = bt_statedir_find(4, v2, why, sizeof(why));
+		CHECK_STR(p, a);
+		free(p);
+		p = bt_statedir_find(5, v3, why, sizeof(why));
+		CHECK_STR(p, a);
+		free(p);
+		p = bt_statedir_find(2, v4, why, sizeof(why));
+		CHECK_STR(p, a);
+		free(p);
+	}
 
 	/* A state directory that cannot be made. */
 	p = bt_statedir_resume("/proc/no/such", h, why, sizeof(why));
