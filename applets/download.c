@@ -682,7 +682,8 @@ run(struct dl *d, const char *input, int is_url)
 	}
 	bt_loop_signal(d->loop, SIGINT, on_signal, d);
 	bt_loop_signal(d->loop, SIGTERM, on_signal, d);
-	bt_loop_signal(d->loop, SIGHUP, on_signal, d);
+	if (!bt_cli_sighup_ignored())	/* under nohup it stays ignored */
+		bt_loop_signal(d->loop, SIGHUP, on_signal, d);
 	if (d->v[DL_ON_COMPLETE].s[0])
 		bt_loop_signal(d->loop, SIGCHLD, on_signal, d);
 	if (d->v[DL_SYSLOG].i) {

@@ -648,7 +648,8 @@ run(struct lm *lm)
 	}
 	bt_loop_signal(lm->loop, SIGINT, on_signal, lm);
 	bt_loop_signal(lm->loop, SIGTERM, on_signal, lm);
-	bt_loop_signal(lm->loop, SIGHUP, on_signal, lm);
+	if (!bt_cli_sighup_ignored())	/* under nohup it stays ignored */
+		bt_loop_signal(lm->loop, SIGHUP, on_signal, lm);
 	bt_loop_signal(lm->loop, SIGCHLD, on_signal, lm);
 	if (lm->v[DL_SYSLOG].i)
 		bt_syslog_open(lm->curses_name ? "btlaunchmanycurses" : "btlaunchmany");
