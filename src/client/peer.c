@@ -61,6 +61,7 @@ reap_cb(struct bt_loop *loop, uint64_t id, void *ud)
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct peer *p = s->conns[i];
 		if (p->dead) {
+			ext_bye(p);
 			bt_bitfield_fini(&p->has);
 			bt_pio_free(p->io);
 			free(p);
@@ -423,6 +424,8 @@ peer_tick(struct peer *p, uint64_t now)
 		p->snubbed = 0;	/* give it another chance */
 		p->last_block_ms = now;
 	}
+	if (!p->dead)
+		ext_tick(p, now);
 	if (!p->dead && ((!p->nrq && !p->peer_choking) || bt_band_limited(&s->down_band)))
 		peer_fill_requests(p);
 }

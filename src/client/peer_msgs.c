@@ -1,91 +1,14 @@
 /* peer_msgs.c - the message layer of one connection: what we say after
- * the handshake, every message the peer sends, our requests, and the
- * table of extension messages (BEP 10) (see torrent_int.h).
+ * the handshake, every message the peer sends and our requests (see
+ * torrent_int.h; extension messages are in ext.c).
  *
  * The transport (peer_io.h) hands us bytes; we never touch the socket. */
 #include "torrent_int.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
 #include "storage.h"
-
-
-/* ---- extension messages (BEP 10) ---- */
-
-/* BEP 21: the peer only uploads.  A seed has nothing to say to it. */
-static int
-ext_upload_only(struct peer *p, const uint8_t *m, size_t n)
-{
-	p->upload_only = n >= 1 && m[0] != 0;
-	if (p->upload_only && p->s->state == BT_TORRENT_SEEDING)
-		peer_kill(p, "both upload only");
-	return 0;
-}
-
-/* Our extensions: the local id of exts[i] is i + 1; a peer's ids for
- * them are in p->ext_ids[i] (0: it has not got it). */
-struct ext {
-	const char *name;
-	int (*handle)(struct peer *p, const uint8_t *payload, size_t n);
-};
-
-static const struct ext exts[] = {
-	{ "upload_only", ext_upload_only },
-};
-#define NEXT	(sizeof(exts) / sizeof(exts[0]))
-_Static_assert(NEXT <= sizeof(((struct peer *)0)->ext_ids), "ext_ids too small");
-
-static void
-send_extended_handshake(struct peer *p)
-{
-	struct bt_pw_exthandshake h;
-	struct bt_buf b;
-
-	bt_pw_exthandshake_init(&h);
-	snprintf(h.v, sizeof(h.v), "bt %s", BT_VERSION);
-	h.port = client_port(p->s->c);
-	h.reqq = UPQ_MAX;
-	for (size_t i = 0; i < NEXT; i++)
-		bt_pw_ext_add(&h, exts[i].name, (uint8_t)(i + 1));
-	bt_buf_init(&b, 4096);
-	if (bt_pw_exthandshake_write(&b, &h) == 0)
-		bt_pw_write_extended(bt_pio_out(p->io), 0, b.p, b.len);
-	bt_buf_free(&b);
-}
-
-static void
-got_extended_handshake(struct peer *p, const uint8_t *payload, size_t n)
-{
-	struct bt_pw_exthandshake h;
-
-	if (bt_pw_exthandshake_parse(payload, n, &h) != 0)
-		return;
-	if (h.reqq)
-		p->reqq = h.reqq > RQ_MAX ? RQ_MAX : h.reqq;
-	if (h.v[0]) {
-		size_t k = strnlen(h.v, sizeof(p->client) - 1);
-		memcpy(p->client, h.v, k);
-		p->client[k] = 0;
-	}
-	for (size_t i = 0; i < NEXT; i++)
-		p->ext_ids[i] = bt_pw_ext_lookup(&h, exts[i].name);
-}
-
-/* An extended message: id 0 is the handshake, others are ours by the
- * local ids we gave out. */
-static int
-got_extended(struct peer *p, const struct bt_pw_msg *m)
-{
-	if (m->ext_id == 0) {
-		got_extended_handshake(p, m->payload, m->payload_len);
-		return 0;
-	}
-	if (m->ext_id <= NEXT)
-		return exts[m->ext_id - 1].handle(p, m->payload, m->payload_len);
-	return 0;	/* not ours: ignored */
-}
 
 /* BEP 16: offer p the piece seen least (by the HAVEs of every peer) that
  * is not on offer to another peer; ties at random. */
@@ -153,7 +76,7 @@ peer_send_have_state(struct peer *p)
 		}
 	}
 	if (p->ltep)
-		send_extended_handshake(p);
+		ext_send_handshake(p);
 	if (super)
 		peer_superseed_offer(p);
 	for (uint32_t k = 0; k < nh; k++)
@@ -354,7 +277,7 @@ handle_msg(struct peer *p, const struct bt_pw_msg *m)
 		}
 		return 0;
 	case BT_PW_EXTENDED:
-		return got_extended(p, m);
+		return ext_got(p, m);
 	default:	/* port, suggest, allowed fast, unknown: nothing to do */
 		return 0;
 	}

@@ -7,8 +7,9 @@
  *                 stats, its tick, trackers and web seeds
  *   peer.c        a torrent's connections: attach after the handshake,
  *                 connect out, kill, reap, bans, time-outs
- *   peer_msgs.c   the message layer of one connection, with the table of
- *                 extension messages (BEP 10)
+ *   peer_msgs.c   the message layer of one connection
+ *   ext.c         the extension protocol (BEP 10) and its table; one
+ *                 file per extension: ext_upload_only.c (BEP 21)
  *   pieces.c      blocks arriving, write runs, hash checks, bad data
  *   upload.c      serving requests, under the bandwidth tree
  *   choker.c      BitTornado's choker
@@ -66,7 +67,8 @@ struct peer {
 	uint8_t am_choking, am_interested, peer_choking, peer_interested;
 	uint8_t snubbed, seed, got_bf, pref, refill, upload_only;
 	uint8_t peer_id[20];
-	uint8_t ext_ids[8];	/* the peer's ids for our extensions (peer_msgs.c) */
+	uint8_t ext_ids[8];	/* the peer's ids for our extensions (ext.c) */
+	void *ext_data[8];	/* an extension's state for this peer, or NULL */
 	char client[32];
 	struct bt_bitfield has;
 	int64_t offered;	/* super-seeding: the piece offered, -1 none */
@@ -206,6 +208,31 @@ void peer_drop_requests(struct peer *p);
 void peer_cancel_elsewhere(struct bt_torrent *s, struct peer *from, uint32_t piece,
 	uint32_t begin);
 void peer_superseed_offer(struct peer *p);
+
+/* ---- ext.c: extension messages (BEP 10) ---- */
+struct ext {
+	const char *name;	/* in the `m` dictionary */
+	/* Our own keys for the extended handshake (NULL: none). */
+	void (*advertise)(struct peer *p, struct bt_pw_exthandshake *h);
+	/* The peer's extended handshake says it has this one (NULL: no
+	 * need to know). */
+	void (*hello)(struct peer *p, const struct bt_pw_exthandshake *h);
+	/* A message of this extension; -1 closes the connection. */
+	int (*handle)(struct peer *p, const uint8_t *payload, size_t n);
+	/* Every tick, for peers that have it (NULL: none). */
+	void (*tick)(struct peer *p, uint64_t now);
+	/* The peer is going: free p->ext_data[i] (NULL: nothing kept). */
+	void (*bye)(struct peer *p);
+};
+/* The table's order: our local message id is the index + 1. */
+enum { EXT_UPLOAD_ONLY, EXT_COUNT };
+extern const struct ext ext_upload_only;
+void ext_send_handshake(struct peer *p);
+int ext_got(struct peer *p, const struct bt_pw_msg *m);
+/* Send message `which` (EXT_*) to p: 0, or -1 if p has not got it. */
+int ext_send(struct peer *p, int which, const uint8_t *payload, size_t n);
+void ext_tick(struct peer *p, uint64_t now);
+void ext_bye(struct peer *p);
 
 /* ---- pieces.c ---- */
 void pieces_got_block(struct bt_torrent *s, struct peer *from, uint32_t piece,
