@@ -239,7 +239,10 @@ client_peers_room(const struct bt_client *c)
 void
 client_peer_count(struct bt_client *c, int delta)
 {
-	c->npeers = delta < 0 && !c->npeers ? 0 : c->npeers + (size_t)(ssize_t)delta;
+	if (delta > 0)
+		c->npeers++;
+	else if (c->npeers)
+		c->npeers--;
 }
 
 int
