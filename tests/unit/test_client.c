@@ -752,6 +752,17 @@ test_no_meta(struct bt_loop *loop)
 	CHECK(!bt_torrent_has_meta(n.t));
 	CHECK_INT(bt_torrent_state(n.t), ==, BT_TORRENT_IDLE);
 
+	/* The right metadata with priorities storage cannot take: refused,
+	 * and nothing of it stays behind for the next try. */
+	{
+		int8_t bad[sizeof(multi_files) / sizeof(multi_files[0])] = { 0, 0, 9, 0, 0 };
+		CHECK_INT(bt_torrent_set_meta(n.t, &ta.meta, bad), ==, BT_E_INVAL);
+		CHECK(!bt_torrent_has_meta(n.t));
+		CHECK_INT(bt_torrent_state(n.t), ==, BT_TORRENT_IDLE);
+		bt_torrent_stats(n.t, &st);
+		CHECK_MEM(&st, sizeof(st), &zero, sizeof(zero));
+	}
+
 	/* The right metadata: the remembered start goes ahead. */
 	CHECK_INT(bt_torrent_set_meta(n.t, &ta.meta, NULL), ==, 0);
 	CHECK(bt_torrent_has_meta(n.t));
