@@ -466,6 +466,22 @@ size_buffers(struct bt_torrent *s)
 	return bt_bitfield_init(&s->have, (uint32_t)m->npieces) < 0 ? BT_E_NOMEM : 0;
 }
 
+/* A bt_torrent_set_meta that failed half way leaves nothing behind (not
+ * its priorities either), so the next try starts afresh. */
+static void
+forget_meta(struct bt_torrent *s)
+{
+	bt_picker_free(s->pk);
+	s->pk = NULL;
+	bt_storage_close(s->st);
+	s->st = NULL;
+	bt_bitfield_fini(&s->have);
+	free(s->prio);
+	s->prio = NULL;
+	s->wanted_bytes = 0;
+	s->m = NULL;
+}
+
 int
 bt_torrent_set_meta(struct bt_torrent *s, const struct bt_meta *m, const int8_t *prio)
 {
@@ -484,7 +500,7 @@ bt_torrent_set_meta(struct bt_torrent *s, const struct bt_meta *m, const int8_t 
 	}
 	s->m = m;
 	if ((rc = size_buffers(s)) < 0 || (rc = open_storage(s)) < 0) {
-		s->m = NULL;	/* still waiting for usable metadata */
+		forget_meta(s);	/* still waiting for usable metadata */
 		return rc;
 	}
 	if (s->start_wanted)
