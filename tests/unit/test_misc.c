@@ -582,6 +582,36 @@ test_flags(void)
 	char *b6[] = { "prog", "--output", NULL };
 	CHECK_INT(flag_run(b6, &l, err, sizeof(err)), ==, -1);
 	CHECK_STR(err, "option --output requires an argument");
+	/* A missing argument at the very end (musl's getopt left optind past
+	 * argc here, and the old code read argv[argc + 1]). */
+	char *b7[] = { "prog", "-v", "-o", NULL };
+	CHECK_INT(flag_run(b7, &l, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "option -o requires an argument");
+	char *b8[] = { "prog", "-avo", NULL };
+	CHECK_INT(flag_run(b8, &l, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "option -o requires an argument");
+	/* argc is the bound, not the NULL: nothing past argv[argc - 1] is read. */
+	char *b9[] = { "prog", "-o", "beyond-argc", NULL };
+	l.n = 0;
+	err[0] = 0;
+	CHECK_INT(bt_flag_parse(flags, 3, 2, b9, on_flag, &l, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "option -o requires an argument");
+	CHECK_INT(l.n, ==, 0);
+	char *b10[] = { "prog", "--all=1", NULL };
+	CHECK_INT(flag_run(b10, &l, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "option --all not recognized");
+	/* Unique prefixes of long names, an argument that looks like a flag,
+	 * "-" as a positional, an empty --name= value. */
+	char *c1[] = { "prog", "--verb", "--out", "-a", "--output=", "-", "-v", NULL };
+	CHECK_INT(flag_run(c1, &l, err, sizeof(err)), ==, 5);
+	CHECK_STR(l.seen, "voo");
+	CHECK_STR(l.args[1], "-a");
+	CHECK_STR(l.args[2], "");
+	char *c2[] = { "prog", "--", NULL };
+	CHECK_INT(flag_run(c2, &l, err, sizeof(err)), ==, 2);
+	char *c3[] = { "prog", "-o", "--", "x", NULL };
+	CHECK_INT(flag_run(c3, &l, err, sizeof(err)), ==, 3);
+	CHECK_STR(l.args[0], "--");
 	/* Parsing again after an error starts afresh. */
 	CHECK_INT(flag_run(a1, &l, err, sizeof(err)), ==, 5);
 	CHECK_STR(l.seen, "aov");
