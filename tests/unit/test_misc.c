@@ -1,6 +1,7 @@
 /* test_misc.c - the small modules: bt_buf, list splitting and hex (str),
  * option parsing and help (opt), whole-file reads and atomic writes
- * (fileio), the applet table, and the automatic piece size. */
+ * (fileio), the applet table, the automatic piece size, and 64-bit time
+ * (the build asks for it on 32-bit targets). */
 #define _GNU_SOURCE
 #include "applets.h"
 #include "buf.h"
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -852,6 +854,22 @@ test_rand(void)
 	CHECK_INT(s1, ==, s2);	/* nothing drawn for fewer than two */
 }
 
+/* ---- 64-bit time and file offsets (meson's _TIME_BITS/_FILE_OFFSET_BITS) ---- */
+
+static void
+test_time64(void)
+{
+	time_t t = (time_t)4102444800LL;	/* 2100-01-01, past 2038 */
+	struct tm tm;
+	char s[64] = "";
+
+	CHECK_INT(sizeof(time_t), >=, 8);
+	CHECK_INT(sizeof(off_t), >=, 8);
+	CHECK(gmtime_r(&t, &tm) != NULL);
+	CHECK(strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S UTC", &tm) > 0);
+	CHECK_STR(s, "2100-01-01 00:00:00 UTC");
+}
+
 int
 main(void)
 {
@@ -864,5 +882,6 @@ main(void)
 	test_applets();
 	test_pow2();
 	test_rand();
+	test_time64();
 	return check_summary("misc");
 }
