@@ -1,6 +1,7 @@
 /* test_misc.c - the small modules: bt_buf, list splitting and hex (str),
  * option parsing and help (opt), whole-file reads and atomic writes
- * (fileio), the applet table, the automatic piece size, and 64-bit time
+ * (fileio), the applet table, the automatic piece size, SipHash's
+ * reference vectors, and 64-bit time
  * (the build asks for it on 32-bit targets). */
 #define _GNU_SOURCE
 #include "applets.h"
@@ -10,6 +11,7 @@
 #include "makemeta.h"
 #include "opt.h"
 #include "rand.h"
+#include "siphash.h"
 #include "str.h"
 
 #include <dirent.h>
@@ -854,6 +856,29 @@ test_rand(void)
 	CHECK_INT(s1, ==, s2);	/* nothing drawn for fewer than two */
 }
 
+/* ---- SipHash-2-4: the reference vectors (key 00..0f, message 00..n-1),
+ * which hold on any host byte order and for unaligned input ---- */
+
+static void
+test_siphash(void)
+{
+	static const struct {
+		size_t n;
+		uint64_t h;
+	} want[] = {
+		{ 0, 0x726fdb47dd0e0e31ULL }, { 1, 0x74f839c593dc67fdULL },
+		{ 7, 0xab0200f58b01d137ULL }, { 8, 0x93f5f5799a932462ULL },
+		{ 15, 0xa129ca6149be45e5ULL }, { 63, 0x958a324ceb064572ULL },
+	};
+	const struct bt_sipkey key = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+	uint8_t msg[1 + 64];
+
+	for (size_t k = 0; k < 64; k++)
+		msg[1 + k] = (uint8_t)k;
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+		CHECK(bt_siphash(&key, msg + 1, want[k].n) == want[k].h);
+}
+
 /* ---- 64-bit time and file offsets (meson's _TIME_BITS/_FILE_OFFSET_BITS) ---- */
 
 static void
@@ -882,6 +907,7 @@ main(void)
 	test_applets();
 	test_pow2();
 	test_rand();
+	test_siphash();
 	test_time64();
 	return check_summary("misc");
 }
