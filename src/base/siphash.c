@@ -1,5 +1,6 @@
 /* siphash.c - see siphash.h */
 #include "siphash.h"
+#include "le.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -24,7 +25,7 @@ bt_siphash(const struct bt_sipkey *k, const void *data, size_t n)
 	size_t i;
 
 	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&m, p + i, 8);
+		m = get_le64(p + i);	/* the specified little-endian words */
 		v3 ^= m;
 		SIPROUND;
 		SIPROUND;

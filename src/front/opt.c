@@ -1,9 +1,7 @@
 /* opt.c - see opt.h */
-#define _GNU_SOURCE
 #include "opt.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,58 +159,126 @@ bt_opt_help(const struct bt_opt *opts, size_t n, unsigned cols, struct bt_buf *o
 	}
 }
 
+/* The flag whose long name is name[0..len): an exact match, else the one
+ * flag it is a prefix of (getopt's abbreviations); -1 when none or when
+ * the prefix is ambiguous. */
+static int
+flag_by_long(const struct bt_flag *flags, size_t n, const char *name, size_t len)
+{
+	int found = -1;
+
+	for (size_t k = 0; k < n; k++) {
+		if (strncmp(flags[k].lname, name, len) != 0)
+			continue;
+		if (flags[k].lname[len] == 0)
+			return (int)k;
+		if (found >= 0)
+			return -1;
+		found = (int)k;
+	}
+	return found;
+}
+
+static int
+flag_by_key(const struct bt_flag *flags, size_t n, int key)
+{
+	for (size_t k = 0; k < n; k++)
+		if (flags[k].key == key)
+			return (int)k;
+	return -1;
+}
+
+/* One "--name", "--name=value" or "--name value" at argv[*a]; advances *a
+ * past what it used.  0, -1 with err set, or the handler's answer + 100. */
+static int
+flag_long(const struct bt_flag *flags, size_t n, int argc, char **argv, int *a,
+	bt_flag_fn *fn, void *ud, char *err, size_t errlen)
+{
+	const char *name = argv[*a] + 2;
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	int k = flag_by_long(flags, n, name, len);
+	const char *val = NULL;
+
+	(*a)++;
+	if (k < 0 || (eq && !flags[k].arg)) {
+		snprintf(err, errlen, "option --%.*s not recognized", (int)len, name);
+		return -1;
+	}
+	if (flags[k].arg) {
+		if (eq)
+			val = eq + 1;
+		else if (*a < argc)
+			val = argv[(*a)++];
+		else {
+			snprintf(err, errlen, "option --%.*s requires an argument", (int)len, name);
+			return -1;
+		}
+	}
+	int r = fn(flags[k].key, val, ud);
+	return r ? 100 + r : 0;
+}
+
+/* One cluster of short flags ("-av", "-ofile", "-o file") at argv[*a];
+ * advances *a past what it used.  Answers as flag_long. */
+static int
+flag_short(const struct bt_flag *flags, size_t n, int argc, char **argv, int *a,
+	bt_flag_fn *fn, void *ud, char *err, size_t errlen)
+{
+	const char *p = argv[(*a)++] + 1;
+
+	for (; *p; p++) {
+		int k = flag_by_key(flags, n, (unsigned char)*p);
+		const char *val = NULL;
+		if (k < 0) {
+			snprintf(err, errlen, "option -%c not recognized", *p);
+			return -1;
+		}
+		if (flags[k].arg) {
+			if (p[1])
+				val = p + 1;
+			else if (*a < argc)
+				val = argv[(*a)++];
+			else {
+				snprintf(err, errlen, "option -%c requires an argument", *p);
+				return -1;
+			}
+		}
+		int r = fn(flags[k].key, val, ud);
+		if (r)
+			return 100 + r;
+		if (val)
+			break;
+	}
+	return 0;
+}
+
+/* Our own parser, not getopt: getopt's state (optind after an error,
+ * re-initialisation) differs between C libraries.  Every argv index is
+ * checked against argc. */
 int
 bt_flag_parse(const struct bt_flag *flags, size_t n, int argc, char **argv,
 	bt_flag_fn *fn, void *ud, char *err, size_t errlen)
 {
-	char shorts[128] = "+:";
-	size_t sl = 2;
-	struct option *lo = calloc(n + 1, sizeof(*lo));
-	int rc = -1;
+	int a = 1;
 
-	if (!lo) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+	while (a < argc && argv[a]) {
+		const char *arg = argv[a];
+		int r;
+		if (arg[0] != '-' || arg[1] == 0)
+			break;		/* the first positional ("-" is one) */
+		if (strcmp(arg, "--") == 0)
+			return a + 1;
+		if (arg[1] == '-')
+			r = flag_long(flags, n, argc, argv, &a, fn, ud, err, errlen);
+		else
+			r = flag_short(flags, n, argc, argv, &a, fn, ud, err, errlen);
+		if (r < 0)
+			return -1;
+		if (r)
+			return -r;
 	}
-	for (size_t k = 0; k < n && sl + 3 < sizeof(shorts); k++) {
-		shorts[sl++] = (char)flags[k].key;
-		if (flags[k].arg)
-			shorts[sl++] = ':';
-		lo[k].name = flags[k].lname;
-		lo[k].has_arg = flags[k].arg ? required_argument : no_argument;
-		lo[k].val = flags[k].key;
-	}
-	shorts[sl] = 0;
-	opterr = 0;
-	optind = 0;	/* glibc: full re-initialisation */
-	for (;;) {
-		int prev = optind ? optind : 1;
-		int c = getopt_long(argc, argv, shorts, lo, NULL);
-		if (c == -1)
-			break;
-		if (c == '?' || c == ':') {
-			const char *what = argv[optind - 1 >= prev ? optind - 1 : prev];
-			if (optopt && !(what[0] == '-' && what[1] == '-'))
-				snprintf(err, errlen, c == ':' ? "option -%c requires an argument"
-					: "option -%c not recognized", optopt);
-			else {
-				const char *eq = strchr(what, '=');
-				int len = eq ? (int)(eq - what) : (int)strlen(what);
-				snprintf(err, errlen, c == ':' ? "option %.*s requires an argument"
-					: "option %.*s not recognized", len, what);
-			}
-			goto out;
-		}
-		int r = fn(c, optarg, ud);
-		if (r) {
-			rc = -(100 + r);
-			goto out;
-		}
-	}
-	rc = optind;
-out:
-	free(lo);
-	return rc;
+	return a;
 }
 
 void

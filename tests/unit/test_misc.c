@@ -1,6 +1,8 @@
 /* test_misc.c - the small modules: bt_buf, list splitting and hex (str),
  * option parsing and help (opt), whole-file reads and atomic writes
- * (fileio), the applet table, and the automatic piece size. */
+ * (fileio), the applet table, the automatic piece size, SipHash's
+ * reference vectors, and 64-bit time
+ * (the build asks for it on 32-bit targets). */
 #define _GNU_SOURCE
 #include "applets.h"
 #include "buf.h"
@@ -9,6 +11,7 @@
 #include "makemeta.h"
 #include "opt.h"
 #include "rand.h"
+#include "siphash.h"
 #include "str.h"
 
 #include <dirent.h>
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -582,6 +586,36 @@ test_flags(void)
 	char *b6[] = { "prog", "--output", NULL };
 	CHECK_INT(flag_run(b6, &l, err, sizeof(err)), ==, -1);
 	CHECK_STR(err, "option --output requires an argument");
+	/* A missing argument at the very end (musl's getopt left optind past
+	 * argc here, and the old code read argv[argc + 1]). */
+	char *b7[] = { "prog", "-v", "-o", NULL };
+	CHECK_INT(flag_run(b7, &l, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "option -o requires an argument");
+	char *b8[] = { "prog", "-avo", NULL };
+	CHECK_INT(flag_run(b8, &l, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "option -o requires an argument");
+	/* argc is the bound, not the NULL: nothing past argv[argc - 1] is read. */
+	char *b9[] = { "prog", "-o", "beyond-argc", NULL };
+	l.n = 0;
+	err[0] = 0;
+	CHECK_INT(bt_flag_parse(flags, 3, 2, b9, on_flag, &l, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "option -o requires an argument");
+	CHECK_INT(l.n, ==, 0);
+	char *b10[] = { "prog", "--all=1", NULL };
+	CHECK_INT(flag_run(b10, &l, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "option --all not recognized");
+	/* Unique prefixes of long names, an argument that looks like a flag,
+	 * "-" as a positional, an empty --name= value. */
+	char *c1[] = { "prog", "--verb", "--out", "-a", "--output=", "-", "-v", NULL };
+	CHECK_INT(flag_run(c1, &l, err, sizeof(err)), ==, 5);
+	CHECK_STR(l.seen, "voo");
+	CHECK_STR(l.args[1], "-a");
+	CHECK_STR(l.args[2], "");
+	char *c2[] = { "prog", "--", NULL };
+	CHECK_INT(flag_run(c2, &l, err, sizeof(err)), ==, 2);
+	char *c3[] = { "prog", "-o", "--", "x", NULL };
+	CHECK_INT(flag_run(c3, &l, err, sizeof(err)), ==, 3);
+	CHECK_STR(l.args[0], "--");
 	/* Parsing again after an error starts afresh. */
 	CHECK_INT(flag_run(a1, &l, err, sizeof(err)), ==, 5);
 	CHECK_STR(l.seen, "aov");
@@ -822,6 +856,45 @@ test_rand(void)
 	CHECK_INT(s1, ==, s2);	/* nothing drawn for fewer than two */
 }
 
+/* ---- SipHash-2-4: the reference vectors (key 00..0f, message 00..n-1),
+ * which hold on any host byte order and for unaligned input ---- */
+
+static void
+test_siphash(void)
+{
+	static const struct {
+		size_t n;
+		uint64_t h;
+	} want[] = {
+		{ 0, 0x726fdb47dd0e0e31ULL }, { 1, 0x74f839c593dc67fdULL },
+		{ 7, 0xab0200f58b01d137ULL }, { 8, 0x93f5f5799a932462ULL },
+		{ 15, 0xa129ca6149be45e5ULL }, { 63, 0x958a324ceb064572ULL },
+	};
+	const struct bt_sipkey key = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+	uint8_t msg[1 + 64];
+
+	for (size_t k = 0; k < 64; k++)
+		msg[1 + k] = (uint8_t)k;
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+		CHECK(bt_siphash(&key, msg + 1, want[k].n) == want[k].h);
+}
+
+/* ---- 64-bit time and file offsets (meson's _TIME_BITS/_FILE_OFFSET_BITS) ---- */
+
+static void
+test_time64(void)
+{
+	time_t t = (time_t)4102444800LL;	/* 2100-01-01, past 2038 */
+	struct tm tm;
+	char s[64] = "";
+
+	CHECK_INT(sizeof(time_t), >=, 8);
+	CHECK_INT(sizeof(off_t), >=, 8);
+	CHECK(gmtime_r(&t, &tm) != NULL);
+	CHECK(strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S UTC", &tm) > 0);
+	CHECK_STR(s, "2100-01-01 00:00:00 UTC");
+}
+
 int
 main(void)
 {
@@ -834,5 +907,7 @@ main(void)
 	test_applets();
 	test_pow2();
 	test_rand();
+	test_siphash();
+	test_time64();
 	return check_summary("misc");
 }

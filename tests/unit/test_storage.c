@@ -183,7 +183,7 @@ file_is(const char *path, const uint8_t *p, size_t n)
 	uint8_t *b = malloc(n + 1);
 	int fd = open(path, O_RDONLY);
 	ssize_t r = fd >= 0 ? pread(fd, b, n + 1, 0) : -1;
-	int ok = r == (ssize_t)n && memcmp(b, p, n) == 0;
+	int ok = b && r >= 0 && (size_t)r == n && memcmp(b, p, n) == 0;
 	if (fd >= 0)
 		close(fd);
 	free(b);
