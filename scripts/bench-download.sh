@@ -186,21 +186,22 @@ wait_for() {
 	return 1
 }
 # stop PID...: SIGTERM (or STOP_SIG), up to STOP_SECS (5) s, then SIGKILL; reap.  A
-# /usr/bin/time process is not signalled itself (it would die without its
-# report): its child is.  Only our own children are signalled, and only
+# /usr/bin/time or strace process is not signalled itself (it would die
+# without its report): its child is.  Only our own children are signalled, and only
 # while they (or, for a child of time, its time process) are unreaped, so
 # no pid can have been reused.
 stop() {
 	local p
 	sig_all() {
-		local q
+		local q c
 		for q in "$@"; do
-			if [ "$(cat "/proc/$q/comm" 2>/dev/null)" = time ]; then
-				# shellcheck disable=SC2046  # pids, one a line
-				kill "$SIG" $(pgrep -P "$q") 2>/dev/null
-			else
-				kill "$SIG" "$q" 2>/dev/null
-			fi
+			# Down through time and strace to the client.
+			while c=$(cat "/proc/$q/comm" 2>/dev/null) &&
+				{ [ "$c" = time ] || [ "$c" = strace ]; } &&
+				c=$(pgrep -P "$q" | head -1) && [ -n "$c" ]; do
+				q=$c
+			done
+			kill "$SIG" "$q" 2>/dev/null
 		done
 	}
 	SIG=${STOP_SIG:--TERM} sig_all "$@"
@@ -355,7 +356,7 @@ run_pair() {
 	if [ $STRACE_L = 1 ]; then
 		for side in seeder leecher; do
 			echo "strace -c of the $(label "$s") -> $(label "$l") $side:"
-			sed -n '1,/^-.*total/p' "$dir/strace.$side" | head -25
+			sed -n '1,/ total$/p' "$dir/strace.$side" | head -30
 		done >>"$W/strace.txt"
 	fi
 	rm -rf "$dir"
