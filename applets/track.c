@@ -12,6 +12,7 @@
 #include "trackd.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +77,7 @@ static const struct bt_opt opts[NOPT] = {
 	[O_COMPACT_REQD] = { "compact_reqd", BT_OPT_INT, "1", "1 refuses clients that do not ask for compact replies" },
 	[O_MIN_INTERVAL] = { "min_interval", BT_OPT_INT, "0", "seconds sent as 'min interval' (0 = half of reannounce_interval)" },
 	[O_UDP] = { "udp", BT_OPT_INT, "1", "1 also answers the UDP tracker protocol (BEP 15) on the same port" },
-	[O_MAX_CONNECTIONS] = { "max_connections", BT_OPT_INT, "10000", "most HTTP connections open at once" },
+	[O_MAX_CONNECTIONS] = { "max_connections", BT_OPT_INT, "0", "most HTTP connections served at once (0 = as many as the open-file limit allows); past it the longest-idle one is closed, or the new client gets 503" },
 	[O_STATS] = { "stats", BT_OPT_INT, "1", "1 serves statistics for monitoring (Prometheus text) at /stats" },
 };
 
@@ -288,7 +289,7 @@ check_opts(void)
 	    G.v[O_REANNOUNCE_INTERVAL].i < 1 || G.v[O_SOCKET_TIMEOUT].i < 1 ||
 	    G.v[O_SAVE_DFILE_INTERVAL].i < 1 || G.v[O_TIMEOUT_DOWNLOADERS_INTERVAL].i < 1 ||
 	    G.v[O_TIMEOUT_CHECK_INTERVAL].i < 1 || G.v[O_PARSE_DIR_INTERVAL].i < 1 ||
-	    G.v[O_MAX_CONNECTIONS].i < 1 || G.v[O_MIN_INTERVAL].i < 0) {
+	    G.v[O_MAX_CONNECTIONS].i < 0 || G.v[O_MIN_INTERVAL].i < 0) {
 		bt_warn("an interval, size or limit is out of range (see --help)");
 		return -1;
 	}
@@ -321,6 +322,39 @@ tracker_cfg(struct bt_tracker_cfg *c)
 	bt_t2t_random_id(c->tracker_id);
 }
 
+/* Descriptors the tracker needs besides its HTTP connections: stdio, the
+ * log, the loop's own, the state file and allowed_dir being read, name
+ * lookups; the UDP sockets, NAT checks and requests to other trackers;
+ * and what the HTTP server holds beyond max_connections (BT_HTTPD_FDS). */
+#define FD_RESERVE (32 + BT_HTTPD_LISTEN_MAX + BT_NATCHECK_RUNNING + BT_T2T_OUT_MAX + \
+	BT_HTTPD_FDS(0, BT_HTTPD_FILES))
+
+/* Raise the open-file limit to its hard limit and return the HTTP
+ * connections it leaves room for: --max_connections, or fewer (with a
+ * warning) when the limit is too low for it. */
+static size_t
+max_connections(void)
+{
+	struct rlimit rl;
+	size_t want = (size_t)G.v[O_MAX_CONNECTIONS].i, room = BT_HTTPD_CONNS;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		/* "unlimited" may be above what the kernel allows (nr_open) */
+		rlim_t to[2] = { rl.rlim_max, 1u << 20 };
+		for (int k = 0; k < 2 && rl.rlim_cur < rl.rlim_max; k++) {
+			struct rlimit up = { to[k] > BT_LOOP_FD_LIMIT ? BT_LOOP_FD_LIMIT : to[k],
+				rl.rlim_max };
+			if (up.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &up) == 0)
+				rl.rlim_cur = up.rlim_cur;
+		}
+		uint64_t fds = rl.rlim_cur > BT_LOOP_FD_LIMIT ? BT_LOOP_FD_LIMIT : (uint64_t)rl.rlim_cur;
+		room = fds > FD_RESERVE + 16 ? (size_t)(fds - FD_RESERVE) : 16;
+	}
+	if (want > room)
+		bt_warn("--max_connections %zu: the open-file limit leaves room for %zu; using that",
+			want, room);
+	return want && want < room ? want : room;
+}
+
 /* The server, from the checked options. */
 static void
 trackd_cfg(struct bt_trackd_cfg *c)
@@ -338,7 +372,7 @@ trackd_cfg(struct bt_trackd_cfg *c)
 	c->ipv6_enabled = G.v[O_IPV6_ENABLED].i != 0;
 	c->ipv6_binds_v4 = G.v[O_IPV6_BINDS_V4].i != 0;
 	c->udp = G.v[O_UDP].i != 0;
-	c->http.max_conns = (size_t)G.v[O_MAX_CONNECTIONS].i;
+	c->http.max_conns = max_connections();
 	c->http.idle_ms = socket_ms;
 	c->http.sweep_ms = (uint64_t)G.v[O_TIMEOUT_CHECK_INTERVAL].i * 1000;
 	c->show_infopage = G.v[O_SHOW_INFOPAGE].i != 0;
@@ -392,8 +426,6 @@ start(void)
 	struct bt_trackd_cfg cfg;
 	struct bt_trackd_hooks hooks = { .access = access_log, .warn = warn_text,
 		.natcheck = G.v[O_LOG_NAT_CHECKS].i ? nat_log : NULL };
-	unsigned max_fds = (unsigned)G.v[O_MAX_CONNECTIONS].i + BT_NATCHECK_RUNNING +
-		2 * BT_HTTPD_LISTEN_MAX + 16;
 
 	G.logpath = *G.v[O_LOGFILE].s && strcmp(G.v[O_LOGFILE].s, "-") ? G.v[O_LOGFILE].s : NULL;
 	if (open_log("Log Started") < 0)
@@ -403,9 +435,10 @@ start(void)
 		bt_pwarn("--favicon %s", G.v[O_FAVICON].s);
 		return BT_EXIT_FAIL;
 	}
+	trackd_cfg(&cfg);
+	unsigned max_fds = (unsigned)(cfg.http.max_conns + FD_RESERVE);
 	if (!(G.loop = bt_loop_new_ex(max_fds, BT_LOOP_EPOLL)) && !(G.loop = bt_loop_new(max_fds)))
 		bt_die("out of memory");
-	trackd_cfg(&cfg);
 	int rc = bt_trackd_new(&G.d, G.loop, &cfg, &hooks);
 	if (rc == BT_E_NOMEM)
 		bt_die("out of memory");

@@ -12,11 +12,13 @@
 #include "str.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -276,19 +278,37 @@ file_hash(const struct bt_http_req *h, uint8_t hash[21])
 	return have;
 }
 
+/* Open a .torrent file to serve: a regular file of at most
+ * BT_TRACKD_FILE_MAX bytes.  The fd and its size, or -1. */
+static int
+file_open(const char *path, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > BT_TRACKD_FILE_MAX) {
+		close(fd);
+		return -1;
+	}
+	*len = (size_t)st.st_size;
+	return fd;
+}
+
+/* /file: the .torrent file, read from disk as the client takes it. */
 static void
 serve_file(struct bt_trackd *d, struct bt_httpd_conn *c, const struct bt_http_req *h)
 {
 	uint8_t hash[21];
+	size_t len;
 	if (!d->c.allow_get) {
 		static const char msg[] = "get function is not available with this tracker.";
 		reply(c, h, 400, "Not Authorized", "text/plain", 1, msg, sizeof(msg) - 1);
 		return;
 	}
 	const struct bt_allowed *a = file_hash(h, hash) == 0 ? bt_tracker_allowed(d->t, hash) : NULL;
-	uint8_t *data;
-	size_t len;
-	if (!a || !a->path || bt_file_read(a->path, BT_TRACKD_FILE_MAX, &data, &len) < 0) {
+	int fd = a && a->path ? file_open(a->path, &len) : -1;
+	if (fd < 0) {
 		not_found(c, h);
 		return;
 	}
@@ -300,9 +320,14 @@ serve_file(struct bt_trackd *d, struct bt_httpd_conn *c, const struct bt_http_re
 			*p = '_';
 	struct bt_http_hdr x = { "Content-Disposition", 19, disp, strlen(disp) };
 	struct bt_httpd_reply r = { .status = 200, .ctype = "application/x-bittorrent",
-		.hdr = &x, .nhdr = 1, .body = data, .len = len };
-	bt_httpd_reply(c, h, &r);
-	free(data);
+		.hdr = &x, .nhdr = 1 };
+	if (bt_httpd_reply_file(c, h, &r, fd, len) < 0) {
+		static const char msg[] = "too many downloads at once; try again later\n";
+		struct bt_http_hdr retry = BT_HTTP_HDR("Retry-After", "10");
+		struct bt_httpd_reply busy = { .status = 503, .ctype = "text/plain", .no_cache = 1,
+			.hdr = &retry, .nhdr = 1, .body = msg, .len = sizeof(msg) - 1 };
+		bt_httpd_reply(c, h, &busy);
+	}
 }
 
 static void

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SCRAPE 256		/* info hashes in one HTTP scrape */
 #define UDP_MAX_SCRAPE 74	/* BEP 15 */
 #define UDP_MAGIC 0x41727101980ULL
 
@@ -126,20 +125,26 @@ struct full {
 	size_t n, cap;
 };
 
+/* Add an info hash to the list; -1 when out of memory. */
 static int
-collect(void *ud, const struct bt_store_torrent_info *ti)
+full_add(struct full *f, const uint8_t *h)
 {
-	struct full *f = ud;
 	if (f->n == f->cap) {
 		size_t nc = f->cap ? f->cap * 2 : 1024;
 		uint8_t *nh = realloc(f->h, nc * 20);
 		if (!nh)
-			return 1;
+			return -1;
 		f->h = nh;
 		f->cap = nc;
 	}
-	memcpy(f->h + 20 * f->n++, ti->info_hash, 20);
+	memcpy(f->h + 20 * f->n++, h, 20);
 	return 0;
+}
+
+static int
+collect(void *ud, const struct bt_store_torrent_info *ti)
+{
+	return full_add(ud, ti->info_hash) < 0;
 }
 
 static int
@@ -685,17 +690,15 @@ scrape_entry(struct bt_tracker *t, struct bt_buf *body, const uint8_t *h,
 	bt_buf_addc(body, 'e');
 }
 
-static void
-scrape(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker_resp *resp,
-	struct bt_buf *body)
+/* The info hashes a scrape names, into f; 0, or -1 after a reply. */
+static int
+scrape_hashes(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker_resp *resp,
+	struct bt_buf *body, struct full *f)
 {
-	uint8_t hashes[MAX_SCRAPE][20];
-	size_t nh = 0;
 	struct bt_http_query it;
 	const char *k, *v;
 	size_t kl, vl;
 
-	t->n.scrapes++;
 	bt_http_query_init(&it, r->http->query, r->http->query ? r->http->query_len : 0);
 	while (bt_http_query_next(&it, &k, &kl, &v, &vl)) {
 		if (!is_key(k, kl, "info_hash"))
@@ -704,40 +707,51 @@ scrape(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker_r
 		int n = bt_http_decode(v ? v : "", vl, tmp, sizeof(tmp), BT_HTTP_PLUS);
 		if (n != 20) {
 			garbage(t, resp, body, "invalid length for Infohash");
-			return;
+			return -1;
 		}
-		if (nh == MAX_SCRAPE) {
+		if (f->n == BT_TRACKER_SCRAPE_MAX) {
 			garbage(t, resp, body, "too many info hashes");
-			return;
+			return -1;
 		}
-		memcpy(hashes[nh++], tmp, 20);
+		if (full_add(f, tmp) < 0) {
+			body->err = BT_E_NOMEM;
+			return -1;
+		}
 	}
-	if (nh == 0 && t->c.scrape_allowed != BT_SCRAPE_FULL) {
+	return 0;
+}
+
+static void
+scrape(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker_resp *resp,
+	struct bt_buf *body)
+{
+	struct full f = { 0 };
+
+	t->n.scrapes++;
+	if (scrape_hashes(t, r, resp, body, &f) < 0)
+		goto out;
+	if (f.n == 0 && t->c.scrape_allowed != BT_SCRAPE_FULL) {
 		failure(t, resp, body, 400, "Not Authorized",
 			"full scrape function is not available with this tracker.");
-		return;
+		goto out;
 	}
-	if (nh && t->c.scrape_allowed == BT_SCRAPE_NONE) {
+	if (f.n && t->c.scrape_allowed == BT_SCRAPE_NONE) {
 		failure(t, resp, body, 400, "Not Authorized",
 			"specific scrape function is not available with this tracker.");
-		return;
+		goto out;
 	}
 	resp->status = 200;
 	resp->ctype = "text/plain";
 	bt_buf_adds(body, "d5:filesd");
 	/* The hashes asked for, or every torrent's; in order, once each. */
-	struct full f = { 0 };
-	uint8_t *list = hashes[0];
-	if (!nh) {
+	if (!f.n) {
 		t->n.full_scrapes++;
 		bt_store_each_torrent(t->store, collect, &f);
-		list = f.h;
-		nh = f.n;
 	}
-	if (nh > 1)
-		qsort(list, nh, 20, cmp_hash);
-	for (size_t j = 0; j < nh; j++) {
-		const uint8_t *h = list + 20 * j;
+	if (f.n > 1)
+		qsort(f.h, f.n, 20, cmp_hash);
+	for (size_t j = 0; j < f.n; j++) {
+		const uint8_t *h = f.h + 20 * j;
 		uint32_t c, i, d;
 		if (j && !memcmp(h, h - 20, 20))
 			continue;
@@ -746,8 +760,9 @@ scrape(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker_r
 		if (bt_store_counts(t->store, h, &c, &i, &d) == 0)
 			scrape_entry(t, body, h, c, i, d);
 	}
-	free(f.h);
 	bt_buf_adds(body, "ee");
+out:
+	free(f.h);
 }
 
 int

@@ -104,6 +104,11 @@ struct bt_tracker_resp {
 	uint8_t check_hash[20], check_id[20];
 };
 
+/* Most info hashes one HTTP scrape may name: more than fit in a request
+ * head of BT_HTTPD_HEAD_MAX (80 KiB; one takes at least 31 bytes), so the
+ * head size is the limit that counts. */
+#define BT_TRACKER_SCRAPE_MAX 4096
+
 /* The routes: announce, scrape; anything else returns 0 with status 0 so
  * the applet can serve its own pages (info page, favicon, /file, stats).
  * Writes the body into body.  Returns 0 or BT_E_NOMEM. */
