@@ -74,6 +74,10 @@ if dl_done c2 60; then pass; else
 	tail -n 20 "$T"/{cut,malformed,silent}.bad >&2
 fi
 same_tree "cut/malformed/silent peers" "$T/small/multi" "$T/c2/multi"
+# The fake peers print their counts when they end (the cut one after its
+# fourth cut, the silent one after its time): wait for them first.
+bad_wait cut 45
+bad_wait silent 45
 if [ "$(field cuts "$T/cut.bad")" -gt 0 ] 2>/dev/null; then pass; else
 	fail "cut peer: bt never asked it for data"
 	cat "$T/cut.bad" >&2
