@@ -1,1 +1,0 @@
-d8:torrentsde7:versioni1ee
