@@ -555,7 +555,7 @@ max_fds(void)
 static int
 start_engine(struct dl *d)
 {
-	static const struct bt_torrent_cb cb = { cb_message, cb_finished, cb_closed };
+	static const struct bt_torrent_cb cb = { cb_message, cb_finished, cb_closed, NULL };
 	struct bt_torrent_opts so;
 	struct bt_client_opts co;
 	struct bt_sipkey key;

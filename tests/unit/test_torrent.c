@@ -213,7 +213,7 @@ on_closed(void *ud)
 	((struct node *)ud)->closed = 1;
 }
 
-static const struct bt_torrent_cb cbs = { on_msg, on_finished, on_closed };
+static const struct bt_torrent_cb cbs = { on_msg, on_finished, on_closed, NULL };
 
 static int
 node_start(struct node *n, struct bt_loop *loop, const char *name, int idx)
