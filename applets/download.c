@@ -23,8 +23,10 @@
 #include "hook.h"
 #include "httpc.h"
 #include "ini.h"
+#include "magnet.h"
 #include "metainfo.h"
 #include "msg.h"
+#include "net.h"
 #include "opt.h"
 #include "client.h"
 #include "reactor.h"
@@ -88,7 +90,11 @@ struct dl {
 	int stopping, closed, aborted;
 	int ended;			/* the final output is out */
 	struct bt_httpc *fetch;		/* --url, while it is fetched */
+	struct bt_magnet mg;		/* a magnet link's, while its metadata comes */
+	int magnet;
 };
+
+enum { IN_FILE, IN_URL, IN_MAGNET };
 
 /* ---- output ---- */
 
@@ -517,6 +523,12 @@ prepare(struct dl *d)
 		return -1;
 	}
 	bt_view_torrent(&d->view, &d->t.m, d->root, 0);
+	if (!d->v[DL_SELECTOR_ENABLED].i && d->magnet && d->mg.so) {
+		/* BEP 53: only the files the link selects. */
+		d->prio = xcalloc(d->t.m.nfiles ? d->t.m.nfiles : 1, 1);
+		for (size_t i = 0; i < d->t.m.nfiles; i++)
+			d->prio[i] = bt_magnet_selected(&d->mg, i) ? 1 : -1;
+	}
 	if (!d->v[DL_SELECTOR_ENABLED].i) {
 		if (d->v[DL_PRIORITY].s[0])
 			dl_warn(d, "--priority needs --selector_enabled 1; ignored");
@@ -529,7 +541,9 @@ prepare(struct dl *d)
 			dl_warn(d, "bad priority list given, ignored");
 		}
 	}
-	if (d->state_dir)
+	if (d->resume_path)
+		;	/* a magnet link's, found before the metadata */
+	else if (d->state_dir)
 		d->resume_path = bt_statedir_resume(d->state_dir, d->t.m.info_hash, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why), "%s", d->state_why);
@@ -555,7 +569,7 @@ max_fds(void)
 static int
 start_engine(struct dl *d)
 {
-	static const struct bt_torrent_cb cb = { cb_message, cb_finished, cb_closed };
+	static const struct bt_torrent_cb cb = { cb_message, cb_finished, cb_closed, NULL };
 	struct bt_torrent_opts so;
 	struct bt_client_opts co;
 	struct bt_sipkey key;
@@ -669,9 +683,115 @@ finish(struct dl *d)
 	return d->view.finished ? BT_EXIT_OK : BT_EXIT_FAIL;
 }
 
+/* ---- magnet links ---- */
+
+static void start_ui(struct dl *d);
+
+/* The metadata came: save it beside the data, then go on as for a
+ * .torrent file. */
+static void
+cb_metadata(void *ud, const uint8_t *buf, size_t n)
+{
+	struct dl *d = ud;
+	char *path;
+	int rc;
+
+	d->t.buf = xmalloc(n);
+	memcpy(d->t.buf, buf, n);
+	d->t.len = n;
+	if (parse_torrent(d) < 0 || prepare(d) < 0) {
+		request_stop(d);
+		return;
+	}
+	path = xmalloc(strlen(d->root) + 9);
+	sprintf(path, "%s.torrent", d->root);
+	if (bt_file_write_atomic(path, buf, n) < 0)
+		bt_view_error(&d->view, "could not save the metadata as a .torrent file");
+	else if (d->ui == UI_LOG)
+		dl_log(d, "got the metadata from peers, saved as %s", path);
+	free(path);
+	if ((rc = bt_torrent_set_root(d->s, d->root)) < 0 ||
+		(rc = bt_torrent_set_meta(d->s, &d->t.m, d->prio)) < 0) {
+		dl_warn(d, "%s: %s", d->t.path, rc == BT_E_INVAL
+			? "cannot be downloaded (unsafe paths or bad options)" : bt_strerror(rc));
+		request_stop(d);
+		return;
+	}
+	start_ui(d);
+	bt_timer_add(d->loop, bt_dl_display_ms(d->v), on_display, d);
+}
+
+/* The link's x.pe peers with numeric addresses (names are not looked up). */
+static void
+magnet_peers(struct dl *d)
+{
+	struct sockaddr_storage a[BT_MAGNET_MAX_PEERS];
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->mg.npeers; i++) {
+		const char *h = d->mg.peers[i].host;
+		if (bt_addr_parse(&a[n], h, strlen(h), d->mg.peers[i].port) == 0)
+			n++;
+		else
+			dl_warn(d, "peer %s skipped: not a numeric address", h);
+	}
+	if (n)
+		bt_torrent_add_peers(d->s, a, n);
+}
+
+/* The torrent from the link's info hash, its trackers, web seeds and
+ * peers; the data's place waits for the metadata.  0, or -1 (printed). */
+static int
+start_magnet(struct dl *d, const char *input)
+{
+	static const struct bt_torrent_cb cb = {
+		cb_message, cb_finished, cb_closed, cb_metadata
+	};
+	struct bt_torrent_opts so;
+	struct bt_client_opts co;
+	struct bt_sipkey key;
+	const char *why = NULL;
+	char hex[41], whyb[256];
+	int rc;
+
+	if ((rc = bt_magnet_parse(&d->mg, input, strlen(input), &why)) < 0) {
+		dl_warn(d, "bad magnet link - %s", why ? why : bt_strerror(rc));
+		return -1;
+	}
+	d->magnet = 1;
+	bt_hex(hex, d->mg.info_hash, 20);
+	bt_sipkey_random(&key);
+	memset(&co, 0, sizeof(co));
+	bt_dl_listen_opts(d->v, &co.listen, key.k0);
+	if ((rc = bt_client_new(&d->c, d->loop, &co)) < 0) {
+		dl_warn(d, "Couldn't listen - %s", rc == BT_E_IO ? strerror(errno) : bt_strerror(rc));
+		return -1;
+	}
+	if (d->state_dir)
+		d->resume_path = bt_statedir_resume(d->state_dir, d->mg.info_hash, whyb,
+			sizeof(whyb));
+	bt_dl_torrent_opts(d->v, &so);
+	so.root = hex;	/* for now: bt_torrent_set_root when the name is known */
+	so.resume_path = d->resume_path;
+	bt_dl_peer_id(so.peer_id);
+	rc = bt_torrent_new(&d->s, d->c, d->mg.info_hash, &so, &cb, d);
+	if (rc == 0 && (rc = bt_torrent_set_magnet(d->s, (const char *const *)d->mg.tr,
+		d->mg.ntr, (const char *const *)d->mg.ws, d->mg.nws)) == 0)
+		rc = bt_torrent_start(d->s);
+	if (rc < 0) {
+		dl_warn(d, "%s: %s", input, bt_strerror(rc));
+		return -1;
+	}
+	magnet_peers(d);
+	if (d->ui == UI_LOG)
+		dl_log(d, "fetching the metadata of %s from peers, listening on port %u", hex,
+			(unsigned)bt_client_port(d->c));
+	return 0;
+}
+
 /* Everything after the command line: returns the exit code. */
 static int
-run(struct dl *d, const char *input, int is_url)
+run(struct dl *d, const char *input, int kind)
 {
 	d->t.path = input;
 	signal(SIGPIPE, SIG_IGN);
@@ -692,12 +812,17 @@ run(struct dl *d, const char *input, int is_url)
 	}
 	bt_seedlimit_init(&d->seed, d->v);
 
-	if ((is_url ? load_url(d, input) : load_file(d, input)) < 0)
-		return BT_EXIT_FAIL;
-	if (prepare(d) < 0 || start_engine(d) < 0)
-		return BT_EXIT_FAIL;
-	start_ui(d);
-	bt_timer_add(d->loop, bt_dl_display_ms(d->v), on_display, d);
+	if (kind == IN_MAGNET) {
+		if (start_magnet(d, input) < 0)
+			return BT_EXIT_FAIL;
+	} else {
+		if ((kind == IN_URL ? load_url(d, input) : load_file(d, input)) < 0)
+			return BT_EXIT_FAIL;
+		if (prepare(d) < 0 || start_engine(d) < 0)
+			return BT_EXIT_FAIL;
+		start_ui(d);
+		bt_timer_add(d->loop, bt_dl_display_ms(d->v), on_display, d);
+	}
 	if (bt_seedlimit_any(&d->seed))
 		bt_timer_add(d->loop, SEED_CHECK_MS, on_seed_check, d);
 	while (!d->closed && !d->aborted)
@@ -735,21 +860,25 @@ failed_block(struct dl *d)
 	d->ended = 1;
 }
 
-/* The positional argument: a .torrent file, else an http(s) URL.  0, or
- * -1 when it is neither (printed). */
+/* The positional argument: a .torrent file, else an http(s) URL or a
+ * magnet link (IN_*).  0, or -1 when it is none of them (printed). */
 static int
-classify_input(const char *input, int *is_url)
+classify_input(const char *input, int *kind)
 {
 	struct stat st;
 	int found = stat(input, &st) == 0;
 	int e = errno;
 
 	if (found && S_ISREG(st.st_mode)) {
-		*is_url = 0;
+		*kind = IN_FILE;
 		return 0;
 	}
 	if (strncasecmp(input, "http://", 7) == 0 || strncasecmp(input, "https://", 8) == 0) {
-		*is_url = 1;
+		*kind = IN_URL;
+		return 0;
+	}
+	if (bt_magnet_is(input, strlen(input))) {
+		*kind = IN_MAGNET;
 		return 0;
 	}
 	if (found)
@@ -831,6 +960,7 @@ cleanup(struct dl *d)
 	if (d->loop)
 		bt_loop_free(d->loop);
 	bt_tfile_free(&d->t);
+	bt_magnet_free(&d->mg);
 	free(d->root);
 	free(d->prio);
 	free(d->state_dir);
@@ -851,7 +981,7 @@ download_main(int argc, char **argv)
 	struct dl *d;
 	char **pos = NULL, *ini = NULL;
 	const char *input;
-	int npos, rc, is_url = 0;
+	int npos, rc, kind = IN_FILE;
 
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		printf("bt %s\n", BT_VERSION);
@@ -892,7 +1022,7 @@ download_main(int argc, char **argv)
 	}
 	if (npos == 1) {
 		input = pos[0];
-		if (classify_input(input, &is_url) < 0) {
+		if (classify_input(input, &kind) < 0) {
 			failed_block(d);
 			rc = BT_EXIT_FAIL;
 			goto out;
@@ -901,7 +1031,7 @@ download_main(int argc, char **argv)
 		input = d->v[DL_METAFILE].s;
 	} else {
 		input = d->v[DL_URL].s;
-		is_url = 1;
+		kind = bt_magnet_is(input, strlen(input)) ? IN_MAGNET : IN_URL;
 	}
 
 	if (d->v[O_SAVE_OPTIONS].i)
@@ -909,7 +1039,7 @@ download_main(int argc, char **argv)
 	if (d->v[DL_CRYPTO_ALLOWED].i)
 		bt_warn("warning - encryption (MSE/PE) is not implemented; connections are not encrypted");
 
-	rc = run(d, input, is_url);
+	rc = run(d, input, kind);
 	if (!d->ended)
 		failed_block(d);
 out:

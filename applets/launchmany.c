@@ -211,7 +211,7 @@ cb_closed(void *ud)
 	}
 }
 
-static const struct bt_torrent_cb item_cb = { cb_message, cb_finished, cb_closed };
+static const struct bt_torrent_cb item_cb = { cb_message, cb_finished, cb_closed, NULL };
 
 /* Where the data of it goes: saveas_style under --download_dir or
  * --saveas, else next to the .torrent. */

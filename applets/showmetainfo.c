@@ -2,10 +2,12 @@
 //usage: showmetainfo file.torrent [file.torrent...]
 #include "applets.h"
 #include "cli.h"
+#include "magnet.h"
 #include "msg.h"
 #include "str.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,6 +18,8 @@ field(struct bt_buf *o, const char *label)
 	bt_buf_adds(o, label);
 	bt_buf_addc(o, ' ');
 }
+
+static void show_magnet(struct bt_buf *o, const struct bt_meta *m);
 
 static void
 show(struct bt_buf *o, const struct bt_tfile *t)
@@ -90,6 +94,33 @@ show(struct bt_buf *o, const struct bt_tfile *t)
 		if (gmtime_r(&tt, &tm) && strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S UTC", &tm))
 			bt_buf_printf(o, "creation date.: %s\n", tbuf);
 	}
+	show_magnet(o, m);
+}
+
+/* The torrent's magnet link: its name and trackers (announce-list's, else
+ * announce). */
+static void
+show_magnet(struct bt_buf *o, const struct bt_meta *m)
+{
+	const struct bt_benc *d = &m->doc;
+	char *tr[64];
+	size_t ntr = 0;
+
+	if (m->announce_list >= 0)
+		for (int t = bt_benc_first(d, m->announce_list); t >= 0;
+			t = bt_benc_next(d, m->announce_list, t))
+			if (bt_benc_type(d, t) == BT_BENC_LIST)
+				for (int u = bt_benc_first(d, t); u >= 0 && ntr < 64;
+					u = bt_benc_next(d, t, u))
+					if ((tr[ntr] = bt_meta_strdup(m, u)))
+						ntr++;
+	if (ntr == 0 && m->announce >= 0 && (tr[0] = bt_meta_strdup(m, m->announce)))
+		ntr = 1;
+	field(o, "magnet link...:");
+	bt_magnet_write(o, m->info_hash, m->name, (const char *const *)tr, ntr);
+	bt_buf_addc(o, '\n');
+	for (size_t i = 0; i < ntr; i++)
+		free(tr[i]);
 }
 
 int

@@ -682,6 +682,46 @@ bt_announcer_new(struct bt_announcer **out, struct bt_loop *loop, const struct b
 	return 0;
 }
 
+/* see announce.h: the URLs as an announce-list of one tier, read as a
+ * torrent's would be. */
+int
+bt_announcer_new_urls(struct bt_announcer **out, struct bt_loop *loop,
+	const char *const *urls, size_t n, const struct bt_announcer_opts *o,
+	const struct bt_announcer_cb *cb, void *ud)
+{
+	struct bt_meta m;
+	struct bt_buf b;
+	struct bt_bw w;
+	int rc = BT_E_NOMEM;
+
+	if (!out)
+		return BT_E_INVAL;
+	*out = NULL;
+	if (n == 0)
+		return BT_E_NOENT;
+	memset(&m, 0, sizeof(m));
+	bt_buf_init(&b, 0);
+	bt_bw_init(&w, &b);
+	bt_bw_dict(&w);
+	bt_bw_key(&w, "announce-list");
+	bt_bw_list(&w);
+	bt_bw_list(&w);
+	for (size_t i = 0; i < n && i < ANN_TRACKERS_MAX; i++)
+		bt_bw_strs(&w, urls[i]);
+	bt_bw_end(&w);
+	bt_bw_end(&w);
+	bt_bw_end(&w);
+	if (bt_bw_finish(&w) == 0 &&
+		(rc = bt_benc_parse(&m.doc, b.p, b.len, &bt_benc_lim_lenient, NULL)) == 0) {
+		m.announce = -1;
+		m.announce_list = bt_benc_dict_get(&m.doc, 0, "announce-list");
+		rc = bt_announcer_new(out, loop, &m, o, cb, ud);
+	}
+	bt_benc_free(&m.doc);
+	bt_buf_free(&b);
+	return rc;
+}
+
 /* End the attempt in flight, if any, without any callback. */
 static void
 attempt_end(struct bt_announcer *a)

@@ -173,6 +173,11 @@ struct bt_announcer_opts {
 int bt_announcer_new(struct bt_announcer **out, struct bt_loop *loop,
 	const struct bt_meta *m, const struct bt_announcer_opts *o,
 	const struct bt_announcer_cb *cb, void *ud);
+/* The same for a list of tracker URLs (a magnet link's tr=), all in one
+ * tier. */
+int bt_announcer_new_urls(struct bt_announcer **out, struct bt_loop *loop,
+	const char *const *urls, size_t n, const struct bt_announcer_opts *o,
+	const struct bt_announcer_cb *cb, void *ud);
 /* Frees at once (no stopped event; pending requests are cancelled). */
 void bt_announcer_free(struct bt_announcer *a);
 /* First announce (event started), on the next loop pass.  0 or

@@ -146,7 +146,7 @@ hs_route(void *ud, const uint8_t info_hash[20], const struct sockaddr_storage *f
 	struct bt_client *c = ud;
 	struct bt_torrent *t = bt_client_find(c, info_hash);
 
-	if (!t || !t->m || !peer_may_accept(t, from))
+	if (!t || !peer_may_accept(t, from))
 		return NULL;
 	memcpy(me->info_hash, t->info_hash, 20);
 	memcpy(me->peer_id, t->o.peer_id, 20);

@@ -164,7 +164,7 @@ known(struct bt_torrent *s, const struct sockaddr_storage *a)
 int
 peer_may_accept(struct bt_torrent *s, const struct sockaddr_storage *addr)
 {
-	return tor_running(s) && !peer_banned(s, addr) &&
+	return tor_peers_ok(s) && !peer_banned(s, addr) &&
 		peer_live_count(s) < peer_conn_limit(s) && !(s->o.security && known(s, addr));
 }
 
@@ -223,7 +223,7 @@ dup_check(struct bt_torrent *s, const struct bt_hs_result *r)
 static int
 may_attach(struct bt_torrent *s, const struct bt_hs_result *r)
 {
-	if (!tor_running(s) || !client_peers_room(s->c) || peer_banned(s, &r->addr) ||
+	if (!tor_peers_ok(s) || !client_peers_room(s->c) || peer_banned(s, &r->addr) ||
 		memcmp(r->peer_id, s->o.peer_id, 20) == 0)	/* ourselves */
 		return 0;
 	if (r->incoming && (peer_live_count(s) >= peer_conn_limit(s) ||
@@ -265,7 +265,7 @@ peer_lost(struct bt_torrent *s, const struct sockaddr_storage *a, const char *wh
 {
 	struct retry *r;
 
-	if (!tor_running(s) || !worth_retrying(why) || peer_banned(s, a))
+	if (!tor_peers_ok(s) || !worth_retrying(why) || peer_banned(s, a))
 		return;
 	if (!(r = retry_find(s, a))) {
 		if (!s->retry && !(s->retry = malloc(RETRY_MAX * sizeof(*s->retry))))
@@ -327,7 +327,8 @@ peer_attach(struct bt_torrent *s, const struct bt_hs_result *r)
 	p->ltep = bt_pw_has_ltep(r->reserved) != 0;
 	p->am_choking = p->peer_choking = 1;
 	bt_pio_set_cb(r->io, &peer_msgs_cb, p);
-	if (bt_bitfield_init(&p->has, (uint32_t)s->m->npieces) < 0) {
+	/* Without metadata (nometa.c) the bitfield waits for it. */
+	if (s->m && bt_bitfield_init(&p->has, (uint32_t)s->m->npieces) < 0) {
 		peer_kill(p, "out of memory");
 		return 0;	/* the peer owns the transport now */
 	}
@@ -388,7 +389,7 @@ bt_torrent_add_peers(struct bt_torrent *s, const struct sockaddr_storage *a, siz
 		s->pending[s->npending++] = a[i];
 	}
 	bt_rand_shuffle(&s->rng, s->pending, s->npending, sizeof(*s->pending));
-	if (tor_running(s)) {
+	if (tor_peers_ok(s)) {
 		peer_connect_some(s);
 		client_wake(s->c);
 	}

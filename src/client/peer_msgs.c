@@ -190,6 +190,8 @@ handle_msg(struct peer *p, const struct bt_pw_msg *m)
 	struct bt_torrent *s = p->s;
 	int i;
 
+	if (!s->m)
+		return nometa_msg(p, m);
 	/* Whether a bitfield (or have all / have none) was seen yet. */
 	if (m->id == BT_PW_BITFIELD || m->id == BT_PW_HAVE_ALL || m->id == BT_PW_HAVE_NONE)
 		p->got_bf = 1;

@@ -59,14 +59,26 @@ tor_running(const struct bt_torrent *s)
 	return s->state == BT_TORRENT_DOWNLOADING || s->state == BT_TORRENT_SEEDING;
 }
 
+int
+tor_fetching(const struct bt_torrent *s)
+{
+	return !s->m && s->start_wanted && s->state == BT_TORRENT_IDLE;
+}
+
+int
+tor_peers_ok(const struct bt_torrent *s)
+{
+	return tor_running(s) || tor_fetching(s);
+}
+
 static char *
 dupstr(const char *p)
 {
 	return p ? strdup(p) : NULL;
 }
 
-static void
-update_rates(struct bt_torrent *s, double dt)
+void
+tor_update_rates(struct bt_torrent *s, double dt)
 {
 	/* Exponential averages with a time constant of about 4 s. */
 	double a = dt / 4.0;
@@ -95,9 +107,11 @@ tor_tick(struct bt_torrent *s, uint64_t now, double dt)
 {
 	size_t n = s->nconns, live = 0, retrying;
 
+	if (tor_fetching(s))
+		return nometa_tick(s, now, dt);
 	if (!tor_running(s))
 		return 0;
-	update_rates(s, dt);
+	tor_update_rates(s, dt);
 	if (pieces_run_flush(s) < 0)
 		return 0;
 	bt_band_refill(&s->up_band, dt);
@@ -140,7 +154,8 @@ ann_stats(void *ud, struct bt_ann_stats *a)
 
 	a->uploaded = s->uploaded;
 	a->downloaded = s->downloaded;
-	a->left = s->wanted_bytes - s->have_bytes;
+	/* Without metadata the size is not known: not a seed, though. */
+	a->left = s->m ? s->wanted_bytes - s->have_bytes : META_PIECE;
 	a->numwant = peer_live_count(s) >= s->o.max_initiate ? 0 : -1;
 }
 
@@ -503,6 +518,8 @@ bt_torrent_set_meta(struct bt_torrent *s, const struct bt_meta *m, const int8_t 
 		forget_meta(s);	/* still waiting for usable metadata */
 		return rc;
 	}
+	meta_fetch_free(s);
+	nometa_adopt(s);
 	if (s->start_wanted)
 		return bt_torrent_start(s);
 	return 0;
@@ -512,6 +529,54 @@ int
 bt_torrent_has_meta(const struct bt_torrent *s)
 {
 	return s->m != NULL;
+}
+
+int
+bt_torrent_set_root(struct bt_torrent *s, const char *root)
+{
+	char *r;
+
+	if (s->m || !root)
+		return BT_E_INVAL;
+	if (!(r = strdup(root)))
+		return BT_E_NOMEM;
+	free(s->root);
+	s->root = r;
+	s->o.root = r;
+	return 0;
+}
+
+static int
+copy_strs(char ***out, size_t *nout, const char *const *v, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (!(*out = calloc(n, sizeof(**out))))
+		return BT_E_NOMEM;
+	for (*nout = 0; *nout < n; (*nout)++)
+		if (!((*out)[*nout] = strdup(v[*nout])))
+			return BT_E_NOMEM;
+	return 0;
+}
+
+static void
+free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+bt_torrent_set_magnet(struct bt_torrent *s, const char *const *tr, size_t ntr,
+	const char *const *ws, size_t nws)
+{
+	if (s->m || s->state != BT_TORRENT_IDLE || s->start_wanted || s->mtr || s->mws)
+		return BT_E_INVAL;
+	if (copy_strs(&s->mtr, &s->nmtr, tr, ntr) < 0 ||
+		copy_strs(&s->mws, &s->nmws, ws, nws) < 0)
+		return BT_E_NOMEM;	/* what was copied goes with s */
+	return 0;
 }
 
 /* The resume record, if it fits: what it lists, re-hashing the pieces of
@@ -541,16 +606,16 @@ try_resume(struct bt_torrent *s)
 	return rc == 0;
 }
 
-static void
-start_announcer(struct bt_torrent *s)
+void
+tor_start_announcer(struct bt_torrent *s)
 {
 	struct bt_announcer_opts ao;
 	static const struct bt_announcer_cb acb = {
 		ann_stats, ann_peers, ann_message, ann_stopped
 	};
 
-	if (s->o.no_trackers)
-		return;
+	if (s->o.no_trackers || s->ann)
+		return;	/* none, or started before the metadata came */
 	memset(&ao, 0, sizeof(ao));
 	memcpy(ao.info_hash, s->info_hash, 20);
 	memcpy(ao.peer_id, s->o.peer_id, 20);
@@ -561,7 +626,9 @@ start_announcer(struct bt_torrent *s)
 	ao.http_timeout_ms = s->o.http_timeout_ms;
 	ao.seed = tor_rnd(s);
 	ao.udp = client_udp(s->c);
-	if (bt_announcer_new(&s->ann, s->loop, s->m, &ao, &acb, s) == 0)
+	if (s->m ? bt_announcer_new(&s->ann, s->loop, s->m, &ao, &acb, s) == 0 :
+		bt_announcer_new_urls(&s->ann, s->loop, (const char *const *)s->mtr, s->nmtr,
+			&ao, &acb, s) == 0)
 		bt_announcer_start(s->ann);
 	else
 		s->ann = NULL;
@@ -589,8 +656,9 @@ go_live(struct bt_torrent *s)
 	s->state = s->complete_at_start ? BT_TORRENT_SEEDING : BT_TORRENT_DOWNLOADING;
 	s->last_rotate_ms = s->last_rechoke_ms = s->last_resume_ms = tor_now(s);
 	s->last_more_ms = tor_now(s);
-	start_announcer(s);
+	tor_start_announcer(s);
 	start_webseeds(s);
+	nometa_live(s);
 	tor_kick_webseeds(s);
 	peer_connect_some(s);
 	client_wake(s->c);
@@ -634,6 +702,7 @@ bt_torrent_start(struct bt_torrent *s)
 		return BT_E_INVAL;
 	if (!s->m) {
 		s->start_wanted = 1;	/* when the metadata comes */
+		nometa_start(s);
 		return 0;
 	}
 	s->start_wanted = 0;
@@ -735,6 +804,13 @@ bt_torrent_free(struct bt_torrent *s)
 	free(s->seen);
 	free(s->wbuf);
 	free(s->prio);
+	meta_fetch_free(s);
+	free_strs(s->mtr, s->nmtr);
+	free_strs(s->mws, s->nmws);
+	if (s->own_meta)
+		bt_meta_free(s->own_meta);
+	free(s->own_meta);
+	free(s->own_buf);
 	free(s->root);
 	free(s->resume_path);
 	free(s->ip);
@@ -846,7 +922,8 @@ bt_torrent_peers(const struct bt_torrent *s, struct bt_torrent_peer *out, size_t
 			r->snubbed = p->snubbed;
 			r->up_rate = p->ul_rate;
 			r->down_rate = p->dl_rate;
-			r->done = s->m->npieces ? (double)p->has.have / s->m->npieces : 0;
+			r->done = s->m && s->m->npieces ?
+				(double)p->has.have / s->m->npieces : 0;
 			r->uploaded = p->uploaded;
 			r->downloaded = p->downloaded;
 		}

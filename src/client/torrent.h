@@ -94,6 +94,14 @@ struct bt_torrent_cb {
 	/* bt_torrent_stop has finished: stopped announced (or given up),
 	 * resume written, peers closed. */
 	void (*closed)(void *ud);
+	/* A torrent made without metadata got it from peers: torrent[0..n)
+	 * is a whole .torrent (the info dictionary, verified against the
+	 * info hash, with the trackers and web seeds of
+	 * bt_torrent_set_magnet), valid during the call.  The callback may
+	 * call bt_torrent_set_root, then should call bt_torrent_set_meta
+	 * with its own parse of a copy.  NULL: the engine parses and sets it
+	 * itself, every file wanted. */
+	void (*metadata)(void *ud, const uint8_t *torrent, size_t n);
 };
 
 /* A torrent of client c for info_hash, without metadata yet; o is copied.
@@ -109,6 +117,15 @@ int bt_torrent_new(struct bt_torrent **out, struct bt_client *c,
  * metadata already set), BT_E_NOMEM. */
 int bt_torrent_set_meta(struct bt_torrent *t, const struct bt_meta *m, const int8_t *prio);
 int bt_torrent_has_meta(const struct bt_torrent *t);
+/* Where the data goes (see opts.root), before the metadata is set.
+ * Returns 0 or BT_E_INVAL (metadata set), BT_E_NOMEM. */
+int bt_torrent_set_root(struct bt_torrent *t, const char *root);
+/* A magnet link's trackers (announced to while the metadata is fetched,
+ * and written into the .torrent) and web seeds (into the .torrent), for
+ * a torrent without metadata; the strings are copied.  Returns 0 or
+ * BT_E_INVAL (metadata set or started), BT_E_NOMEM. */
+int bt_torrent_set_magnet(struct bt_torrent *t, const char *const *tr, size_t ntr,
+	const char *const *ws, size_t nws);
 /* Frees at once (see bt_torrent_stop for a graceful end). */
 void bt_torrent_free(struct bt_torrent *t);
 /* Check the data, then announce and go (once the metadata is there).

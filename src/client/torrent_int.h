@@ -9,7 +9,10 @@
  *                 connect out, kill, reap, bans, time-outs
  *   peer_msgs.c   the message layer of one connection
  *   ext.c         the extension protocol (BEP 10) and its table; one
- *                 file per extension: ext_upload_only.c (BEP 21)
+ *                 file per extension: ext_upload_only.c (BEP 21),
+ *                 ext_metadata.c (BEP 9 ut_metadata, both ways)
+ *   nometa.c      a torrent before its metadata (a magnet link's): peers
+ *                 taken in, their bitfields kept until it comes
  *   pieces.c      blocks arriving, write runs, hash checks, bad data
  *   upload.c      serving requests, under the bandwidth tree
  *   choker.c      BitTornado's choker
@@ -38,6 +41,8 @@ struct bt_storage;
 struct bt_webseed;
 struct bt_client;
 struct bt_udp;
+struct bt_meta;
+struct meta_fetch;
 
 #define TICK_MS			250
 #define IDLE_TICK_MS		5000	/* when no torrent has anything to do */
@@ -71,6 +76,11 @@ struct peer {
 	void *ext_data[8];	/* an extension's state for this peer, or NULL */
 	char client[32];
 	struct bt_bitfield has;
+	/* Before the metadata (nometa.c): the peer's bitfield as sent, its
+	 * HAVEs added; pre_all after HAVE ALL. */
+	uint8_t *pre_bits;
+	uint32_t pre_len;
+	uint8_t pre_all;
 	int64_t offered;	/* super-seeding: the piece offered, -1 none */
 	/* Our requests to the peer, oldest first. */
 	struct bt_block rq[RQ_MAX];
@@ -115,6 +125,15 @@ struct bt_torrent {
 	char *root, *resume_path, *ip, *seed_id, *ua;
 	int8_t *prio;
 	int start_wanted;		/* bt_torrent_start before the metadata */
+	/* A magnet link's torrent (bt_torrent_set_magnet): its trackers and
+	 * web seeds, for the announcer and the .torrent made of the fetched
+	 * info dictionary; the fetch (ext_metadata.c); the metadata when
+	 * the engine parsed it itself (no cb.metadata). */
+	char **mtr, **mws;
+	size_t nmtr, nmws;
+	struct meta_fetch *mf;
+	struct bt_meta *own_meta;
+	uint8_t *own_buf;
 
 	enum bt_torrent_state state;
 	struct bt_storage *st;
@@ -166,9 +185,16 @@ uint64_t tor_now(const struct bt_torrent *s);
 void tor_say(struct bt_torrent *s, int kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int tor_running(const struct bt_torrent *s);	/* downloading or seeding */
+/* Started, waiting for its metadata from peers. */
+int tor_fetching(const struct bt_torrent *s);
+/* Peers may come and go: running or fetching. */
+int tor_peers_ok(const struct bt_torrent *s);
 void tor_fail(struct bt_torrent *s, int rc, const char *what);
 void tor_write_resume(struct bt_torrent *s);
 void tor_kick_webseeds(struct bt_torrent *s);
+void tor_update_rates(struct bt_torrent *s, double dt);
+/* The trackers: the metadata's, else the magnet link's; once. */
+void tor_start_announcer(struct bt_torrent *s);
 /* The client's tick: dt seconds since the last.  Returns 1 if the
  * torrent has anything going on (peers, addresses to try, downloads). */
 int tor_tick(struct bt_torrent *s, uint64_t now, double dt);
@@ -225,14 +251,34 @@ struct ext {
 	void (*bye)(struct peer *p);
 };
 /* The table's order: our local message id is the index + 1. */
-enum { EXT_UPLOAD_ONLY, EXT_COUNT };
+enum { EXT_UPLOAD_ONLY, EXT_METADATA, EXT_COUNT };
 extern const struct ext ext_upload_only;
+extern const struct ext ext_metadata;
 void ext_send_handshake(struct peer *p);
 int ext_got(struct peer *p, const struct bt_pw_msg *m);
 /* Send message `which` (EXT_*) to p: 0, or -1 if p has not got it. */
 int ext_send(struct peer *p, int which, const uint8_t *payload, size_t n);
 void ext_tick(struct peer *p, uint64_t now);
 void ext_bye(struct peer *p);
+
+/* ---- ext_metadata.c ---- */
+#define META_MAX_SIZE	(8u << 20)	/* largest info dictionary fetched */
+#define META_PIECE	16384
+void meta_fetch_free(struct bt_torrent *s);
+
+/* ---- nometa.c: a torrent before its metadata ---- */
+/* Started without metadata: message limits, the magnet's trackers. */
+void nometa_start(struct bt_torrent *s);
+int nometa_tick(struct bt_torrent *s, uint64_t now, double dt);
+/* A message from a peer while there is no metadata; -1 drops it. */
+int nometa_msg(struct peer *p, const struct bt_pw_msg *m);
+/* The metadata is set: the peers' bitfields from what they sent. */
+void nometa_adopt(struct bt_torrent *s);
+/* The torrent went live with peers already there: our HAVEs, interest. */
+void nometa_live(struct bt_torrent *s);
+/* The fetched metadata (a whole .torrent in buf[0..n)), for the user or
+ * set here. */
+void nometa_deliver(struct bt_torrent *s, const uint8_t *buf, size_t n);
 
 /* ---- pieces.c ---- */
 void pieces_got_block(struct bt_torrent *s, struct peer *from, uint32_t piece,

@@ -230,6 +230,29 @@ def leech(torrent, d, secs):
     return 0
 
 
+def leech_magnet(uri, d, secs):
+    """libtorrent given only a magnet link: the metadata from peers, then
+    the data; prints "meta 0|1" besides what leech prints."""
+    lt, s = lt_session()
+    p = lt.parse_magnet_uri(uri)
+    p.save_path = d
+    h = s.add_torrent(p)
+    end = time.time() + float(secs)
+    t0 = time.time()
+    errs = []
+    while time.time() < end:
+        s.wait_for_alert(200)
+        errors_of(lt, s.pop_alerts(), errs)
+        if h.status().is_seeding:
+            break
+    st = h.status()
+    print("meta", int(st.has_metadata))
+    print("done", int(st.is_seeding), "%.1f" % (time.time() - t0))
+    for e in errs:
+        print("error", e)
+    return 0
+
+
 # ---- a fake peer ----
 class Closed(Exception):
     pass
@@ -559,6 +582,7 @@ def resume(path, torrent, d):
 
 def main(argv):
     cmds = {"data": data, "make": make, "seed": seed, "leech": leech,
+            "leech_magnet": leech_magnet,
             "bad": bad, "webserver": webserver, "announces": announces,
             "verify": verify, "resume": resume}
     if len(argv) < 2 or argv[1] not in cmds:

@@ -30,6 +30,7 @@ info hash.....: $h1
 file name.....: hello.bin
 file size.....: 100000 (3 * 32768 + 1696)
 announce url..: http://t/announce
+magnet link...: magnet:?xt=urn:btih:$h1&dn=hello.bin&tr=http%3A%2F%2Ft%2Fannounce
 EOF
 expect_exit 0 SH hello.bin.torrent
 expect_file_eq "single-file output" "$OUT" want
@@ -60,6 +61,7 @@ files.........:
    sub/e (0)
 archive size..: 21000 (1 * 16384 + 4616)
 announce url..: http://t/announce
+magnet link...: magnet:?xt=urn:btih:$h2&dn=tree&tr=http%3A%2F%2Ft%2Fannounce
 EOF
 expect_exit 0 SH tree.torrent
 expect_file_eq "multi-file output" "$OUT" want
@@ -77,6 +79,7 @@ expect_exit 0 SH hello.bin.torrent tree.torrent
 	printf 'metainfo file.: hello.bin.torrent\ninfo hash.....: %s\n' "$h1"
 	printf 'file name.....: hello.bin\nfile size.....: 100000 (3 * 32768 + 1696)\n'
 	printf 'announce url..: http://t/announce\n'
+	printf 'magnet link...: magnet:?xt=urn:btih:%s&dn=hello.bin&tr=http%%3A%%2F%%2Ft%%2Fannounce\n' "$h1"
 	sed 1,2d want
 } >want2
 expect_file_eq "two files, one header, no separator" "$OUT" want2

@@ -283,7 +283,7 @@ on_closed(void *ud)
 	((struct node *)ud)->closed = 1;
 }
 
-static const struct bt_torrent_cb cbs = { on_msg, on_finished, on_closed };
+static const struct bt_torrent_cb cbs = { on_msg, on_finished, on_closed, NULL };
 
 static struct bt_client *
 client_new(struct bt_loop *loop)
@@ -736,7 +736,9 @@ test_no_meta(struct bt_loop *loop)
 	CHECK(t2 == NULL);
 	CHECK_INT(bt_client_count(c), ==, 1);
 
-	/* Started without metadata: it waits, quietly. */
+	/* Not started: peers of the torrent are refused. */
+	expect_refused(loop, bt_client_port(c), ta.meta.info_hash, __LINE__);
+	/* Started without metadata: it waits for it, quietly. */
 	CHECK_INT(bt_torrent_start(n.t), ==, 0);
 	loop_run_until(loop, NULL, 0, 600);
 	CHECK_INT(bt_torrent_state(n.t), ==, BT_TORRENT_IDLE);
@@ -744,8 +746,13 @@ test_no_meta(struct bt_loop *loop)
 	bt_torrent_stats(n.t, &st);
 	CHECK_MEM(&st, sizeof(st), &zero, sizeof(zero));
 	CHECK_INT(bt_torrent_peers(n.t, NULL, 0), ==, 0);
-	/* Peers of the torrent are refused: it has nothing to talk about. */
-	expect_refused(loop, bt_client_port(c), ta.meta.info_hash, __LINE__);
+	/* Started, its peers are answered: they may have the metadata
+	 * (BEP 9). */
+	{
+		int fd = expect_answered(loop, bt_client_port(c), ta.meta.info_hash, NULL, __LINE__);
+		if (fd >= 0)
+			close(fd);
+	}
 
 	/* Another torrent's metadata is not taken. */
 	CHECK_INT(bt_torrent_set_meta(n.t, &tb.meta, NULL), ==, BT_E_INVAL);

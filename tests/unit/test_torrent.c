@@ -29,6 +29,7 @@ static char tmp[256];
 /* Options for the next node_start. */
 static int next_super;
 static uint64_t next_up_rate;
+static int next_nometa;		/* from the info hash alone (a magnet link) */
 
 struct tfile {
 	const char *path;
@@ -213,7 +214,7 @@ on_closed(void *ud)
 	((struct node *)ud)->closed = 1;
 }
 
-static const struct bt_torrent_cb cbs = { on_msg, on_finished, on_closed };
+static const struct bt_torrent_cb cbs = { on_msg, on_finished, on_closed, NULL };
 
 static int
 node_start(struct node *n, struct bt_loop *loop, const char *name, int idx)
@@ -249,6 +250,10 @@ node_start(struct node *n, struct bt_loop *loop, const char *name, int idx)
 	next_up_rate = 0;
 	if (bt_torrent_new(&n->s, n->l, meta.info_hash, &o, &cbs, n) < 0)
 		return -1;
+	if (next_nometa) {
+		next_nometa = 0;
+		return bt_torrent_start(n->s);
+	}
 	if (bt_torrent_set_meta(n->s, &meta, NULL) < 0)
 		return -1;
 	return bt_torrent_start(n->s);
@@ -323,6 +328,46 @@ test_one_leecher(struct bt_loop *loop)
 	CHECK(st.state == BT_TORRENT_SEEDING);
 	CHECK(st.complete_at_start);
 	CHECK_INT(st.downloaded, ==, 0);
+	node_stop(loop, &leech);
+}
+
+/* A leecher with the info hash alone gets the metadata from the seed
+ * (ut_metadata), then the data; a seed started after it dials in. */
+static void
+test_magnet(struct bt_loop *loop)
+{
+	struct node seed, leech;
+	char root[300];
+
+	snprintf(root, sizeof(root), "%s/mseed/multi", tmp);
+	write_data(root);
+	CHECK_INT(node_start(&seed, loop, "mseed", 0), ==, 0);
+	next_nometa = 1;
+	CHECK_INT(node_start(&leech, loop, "mleech", 1), ==, 0);
+	for (int i = 0; i < 20; i++)
+		bt_loop_run_once(loop, 10);
+	CHECK(!bt_torrent_has_meta(leech.s));
+	CHECK(bt_torrent_state(leech.s) == BT_TORRENT_IDLE);
+	node_connect(&leech, &seed);
+	run_until(loop, &leech, 1, 20);
+	CHECK(bt_torrent_has_meta(leech.s));
+	CHECK(leech.finished);
+	CHECK(check_data(leech.root));
+	node_stop(loop, &seed);
+	node_stop(loop, &leech);
+
+	/* The other way round: the seed dials the waiting leecher. */
+	CHECK_INT(node_start(&seed, loop, "mseed", 0), ==, 0);
+	next_nometa = 1;
+	CHECK_INT(node_start(&leech, loop, "mleech2", 2), ==, 0);
+	for (int i = 0; i < 20; i++)
+		bt_loop_run_once(loop, 10);
+	node_connect(&seed, &leech);
+	run_until(loop, &leech, 1, 20);
+	CHECK(bt_torrent_has_meta(leech.s));
+	CHECK(leech.finished);
+	CHECK(check_data(leech.root));
+	node_stop(loop, &seed);
 	node_stop(loop, &leech);
 }
 
@@ -412,6 +457,7 @@ main(void)
 	make_torrent();
 	loop = bt_loop_new(1024);
 	test_one_leecher(loop);
+	test_magnet(loop);
 	test_swarm(loop);
 	test_superseed(loop);
 	bt_loop_free(loop);
