@@ -491,7 +491,7 @@ test_backpressure(void)
 	struct ctx x = { 0 };
 	uint16_t port;
 	struct bt_httpd *d = server(loop, NULL, &x, &port);
-	static char req[2000 * 20];
+	static char req[2000 * 24];
 	static char buf[4096];
 	size_t len = 0;
 
