@@ -359,8 +359,10 @@ conn_send(struct bt_httpd_conn *c)
 	}
 	c->out.len = 0;
 	c->out_off = 0;
-	if (c->file < 0)
+	if (c->file < 0) {
 		bt_buf_free(&c->out);	/* kept only between chunks of a file */
+		conn_account(c);
+	}
 	return 0;
 }
 

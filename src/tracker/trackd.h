@@ -4,7 +4,9 @@
  * A bt_trackd owns the tracker (tracker.h) and wires to it:
  *   - the HTTP server (httpd.h) on every bind address, with the routes:
  *     announce and scrape (tracker.h), the info page at / and /index.html
- *     (or a redirect), /favicon.ico, /file (the allowed .torrent files),
+ *     (or a redirect), /favicon.ico, /file (the allowed .torrent files,
+ *     read from disk as the client takes them; 503 when BT_HTTPD_FILES
+ *     are being sent),
  *     /stats (Prometheus text); anything else is 404;
  *   - the UDP tracker protocol (BEP 15) on the same addresses and port;
  *   - the NAT checker (natcheck.h) for the peers the tracker wants checked;

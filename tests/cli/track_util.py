@@ -27,6 +27,19 @@ Subcommands (all networking is on loopback, every wait is bounded):
   load PORT SECS            keep-alive announces on 8 connections for SECS
   slow PORT DATA DELAY      send DATA a byte at a time; print the status line
   noread PORT N             pipeline N announces, never read the replies
+  scrapemany PORT N         announce N torrents, then scrape them all in one
+                            GET with every byte percent-encoded; print the
+                            status, the entries and the head's size
+  bighead PORT N            a head with an N-byte header: print the status
+                            line, then eof, reset or timeout
+  cap PORT N                with N connections holding a request under way,
+                            time a request on one more (503, at once); then
+                            with N idle ones, is a request served and how
+                            many of them did the server close
+  filehog PORT QUERY FILE N K SECS PID
+                            N connections each pipeline K GET /file?QUERY
+                            and never read; meanwhile download it properly
+                            (compare with FILE) and sample PID's VmRSS
 """
 import hashlib
 import os
@@ -538,6 +551,189 @@ def noread(port, n):
     return 0
 
 
+class Replies:
+    """Replies read one at a time from a connection."""
+
+    def __init__(self, c):
+        self.c = c
+        self.buf = b""
+
+    def next(self, secs=10.0):
+        """(status, headers dict, body); status 0 on failure."""
+        end = time.time() + secs
+        while time.time() < end:
+            reps, _ = split_replies(self.buf)
+            if reps:
+                r = reps[0]
+                self.buf = self.buf[len(r):]
+                h = r.index(b"\r\n\r\n")
+                lines = r[:h].decode("latin-1").split("\r\n")
+                hdrs = {}
+                for line in lines[1:]:
+                    k, _, v = line.partition(":")
+                    hdrs[k.strip().lower()] = v.strip()
+                return int(lines[0].split()[1]), hdrs, r[h + 4:]
+            self.c.settimeout(max(0.01, end - time.time()))
+            try:
+                b = self.c.recv(1 << 20)
+            except OSError:
+                break
+            if not b:
+                break
+            self.buf += b
+        return 0, {}, b""
+
+
+def read_reply(c, secs=10.0):
+    return Replies(c).next(secs)
+
+
+def scrapemany(port, n):
+    hashes = [hashlib.sha1(b"many%d" % k).digest() for k in range(n)]
+    c = connect(port, "127.0.0.1", 10)
+    rd = Replies(c)
+    for k0 in range(0, n, 50):
+        batch = hashes[k0:k0 + 50]
+        c.sendall(b"".join(
+            ("GET /announce?info_hash=%s&peer_id=-MN0001-%012d&port=%d&left=1&compact=1 HTTP/1.1\r\n"
+             "Host: x\r\n\r\n" % (urllib.parse.quote_from_bytes(h), k0 + j, 10000 + k0 + j)).encode()
+            for j, h in enumerate(batch)))
+        for _ in batch:
+            st, _, _ = rd.next()
+            if st != 200:
+                print("announce_failed", st)
+                return 1
+    c.close()
+    q = "&".join("info_hash=" + "".join("%%%02X" % b for b in h) for h in hashes)
+    head = ("GET /scrape?%s HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: track_util\r\n"
+            "Accept: */*\r\n\r\n" % q).encode()
+    c = connect(port, "127.0.0.1", 10)
+    c.sendall(head)
+    st, _, body = read_reply(c)
+    c.close()
+    print("head_bytes", len(head))
+    print("status", st)
+    try:
+        files = decode(body)["files"]
+        print("entries", len(files))
+        names = sorted(k.encode("utf-8", "surrogateescape") for k in files)
+        print("all_named", int(names == sorted(hashes)))
+    except (ValueError, KeyError, IndexError, TypeError):
+        print("body", body[:100])
+    return 0
+
+
+def cap(port, n):
+    held = []
+    for _ in range(n):
+        c = connect(port, "127.0.0.1", 3)
+        c.sendall(b"GET /st")
+        held.append(c)
+    time.sleep(0.2)
+    t0 = time.time()
+    c = connect(port, "127.0.0.1", 5)
+    c.sendall(b"GET /stats HTTP/1.1\r\nHost: x\r\n\r\n")
+    st, hdrs, body = read_reply(c, 5)
+    try:
+        eof = c.recv(1) == b""
+    except OSError:
+        eof = False
+    print("busy_status", st)
+    print("busy_fast", int(time.time() - t0 < 1.0))
+    print("busy_close", int(hdrs.get("connection") == "close" and eof))
+    print("busy_body", body.decode("latin-1"))
+    c.close()
+    # the connections under way are not disturbed: finish one
+    held[0].sendall(b"ats HTTP/1.0\r\n\r\n")
+    st, _, _ = read_reply(held[0], 5)
+    print("held_served", st)
+    for c in held:
+        c.close()
+    time.sleep(0.2)
+    idle = [connect(port, "127.0.0.1", 3) for _ in range(n)]
+    time.sleep(0.2)
+    print("served_at_cap", status_of(port))
+    time.sleep(0.2)
+    shed = 0
+    for c in idle:
+        c.setblocking(False)
+        try:
+            if c.recv(1) == b"":
+                shed += 1
+        except BlockingIOError:
+            pass
+        except OSError:
+            shed += 1
+        c.close()
+    print("idle_shed", shed)
+    return 0
+
+
+def bighead(port, n):
+    """A head with an n-byte header in one write; print the status line
+    and how the stream ended (eof or reset)."""
+    c = connect(port, "127.0.0.1", 5)
+    try:
+        c.sendall(b"GET /announce HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * n + b"\r\n\r\n")
+    except OSError as e:
+        print("send_error", e)
+    out = b""
+    end = "timeout"
+    try:
+        while True:
+            b = c.recv(65536)
+            if not b:
+                end = "eof"
+                break
+            out += b
+    except socket.timeout:
+        pass
+    except OSError:
+        end = "reset"
+    c.close()
+    print(out.split(b"\r\n")[0].decode("latin-1"))
+    print(end)
+    return 0
+
+
+def vmrss(pid):
+    with open("/proc/%s/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def filehog(port, query, path, n, k, secs, pid):
+    want = open(path, "rb").read()
+    before = vmrss(pid)
+    peak = before
+    hogs = []
+    req = ("GET /file?%s HTTP/1.1\r\nHost: x\r\n\r\n" % query).encode()
+    for _ in range(n):
+        c = connect(port, "127.0.0.1", 5)
+        c.sendall(req * k)
+        hogs.append(c)
+    end = time.time() + secs
+    good = 0
+    while time.time() < end:
+        peak = max(peak, vmrss(pid))
+        if not good:
+            c = connect(port, "127.0.0.1", 10)
+            c.sendall(req)
+            st, _, body = read_reply(c, 10)
+            c.close()
+            good = int(st == 200 and body == want)
+        time.sleep(0.05)
+    peak = max(peak, vmrss(pid))
+    for c in hogs:
+        c.close()
+    print("rss_before_kb", before)
+    print("rss_growth_kb", peak - before)
+    print("good_download", good)
+    return 0
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "freeport":
@@ -577,6 +773,15 @@ def main(argv):
         return slow(int(argv[2]), unescape(argv[3]), argv[4])
     if cmd == "noread":
         return noread(int(argv[2]), argv[3])
+    if cmd == "scrapemany":
+        return scrapemany(int(argv[2]), int(argv[3]))
+    if cmd == "bighead":
+        return bighead(int(argv[2]), int(argv[3]))
+    if cmd == "cap":
+        return cap(int(argv[2]), int(argv[3]))
+    if cmd == "filehog":
+        return filehog(int(argv[2]), argv[3], argv[4], int(argv[5]), int(argv[6]),
+                       float(argv[7]), argv[8])
     if cmd == "status":
         print(status_of(int(argv[2]), argv[3] if len(argv) > 3 else "/stats"))
         return 0
