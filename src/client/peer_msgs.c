@@ -56,7 +56,7 @@ peer_send_have_state(struct peer *p)
 		/* BEP 16 super-seeding shows nothing at first. */
 		if (p->fast)
 			bt_pw_write_have_none(bt_pio_out(p->io));
-	} else if (p->fast && complete) {
+	} else if (p->fast && complete && !s->o.breakup_seed_bitfield) {
 		bt_pw_write_have_all(bt_pio_out(p->io));
 	} else {
 		size_t n;

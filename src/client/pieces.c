@@ -81,7 +81,8 @@ pieces_broadcast_have(struct bt_torrent *s, uint32_t piece)
 		struct peer *p = s->conns[i];
 		if (p->dead)
 			continue;
-		bt_pw_write_have(bt_pio_out(p->io), piece);
+		if (!p->seed)	/* a seed has no use for it */
+			bt_pw_write_have(bt_pio_out(p->io), piece);
 		if (p->am_interested && !p->nrq)
 			peer_update_interest(p);
 		peer_flush(p);
