@@ -32,6 +32,7 @@
 #include "benc.h"
 #include "buf.h"
 #include "check.h"
+#include "files.h"
 #include "client.h"
 #include "err.h"
 #include "loop.h"
@@ -179,50 +180,8 @@ tor_free(struct tor *t)
 	free(t->data);
 }
 
-static void
-mkdirs(const char *path)
-{
-	char b[1024];
 
-	snprintf(b, sizeof(b), "%s", path);
-	for (char *p = b + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(b, 0755);
-			*p = '/';
-		}
-}
 
-static void
-write_file(const char *path, const void *p, size_t n)
-{
-	FILE *f;
-
-	mkdirs(path);
-	if (!(f = fopen(path, "wb")))
-		return;
-	if (n)
-		fwrite(p, 1, n, f);
-	fclose(f);
-}
-
-static int
-same_file(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *b;
-	size_t got;
-	int ok;
-
-	if (!f)
-		return 0;
-	b = malloc(n + 1);
-	got = fread(b, 1, n + 1, f);
-	fclose(f);
-	ok = got == n && memcmp(b, p, n) == 0;
-	free(b);
-	return ok;
-}
 
 /* The files of t under root (the file itself for a single-file torrent):
  * written, or compared with t's data. */
@@ -235,14 +194,14 @@ tor_files(const struct tor *t, const char *root, int write)
 
 	if (!t->files) {
 		if (write)
-			write_file(root, t->data, t->total);
-		return write || same_file(root, t->data, t->total);
+			files_write(root, t->data, t->total);
+		return write || files_same(root, t->data, t->total);
 	}
 	for (size_t i = 0; i < t->nfiles; i++) {
 		snprintf(path, sizeof(path), "%s/%s", root, t->files[i].path);
 		if (write)
-			write_file(path, t->data + off, t->files[i].len);
-		else if (!same_file(path, t->data + off, t->files[i].len)) {
+			files_write(path, t->data + off, t->files[i].len);
+		else if (!files_same(path, t->data + off, t->files[i].len)) {
 			fprintf(stderr, "differs: %s\n", path);
 			ok = 0;
 		}

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "files.h"
 
 static char tmp[64];	/* the temporary directory */
 static char top[128];	/* the tree inside it */
@@ -56,16 +57,6 @@ static struct want files[] = {
 #define NFILES (sizeof(files) / sizeof(files[0]))
 
 static int
-write_file(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	size_t w = n ? fwrite(p, 1, n, f) : 0;
-	return fclose(f) == 0 && w == n ? 0 : -1;
-}
-
-static int
 make_tree(void)
 {
 	char path[256];
@@ -81,18 +72,18 @@ make_tree(void)
 		for (size_t j = 0; j < files[k].len; j++)
 			files[k].data[j] = rnd8();
 		snprintf(path, sizeof(path), "%s/%s", top, files[k].rel);
-		if (write_file(path, files[k].data, files[k].len) < 0)
+		if (files_write(path, files[k].data, files[k].len) < 0)
 			return -1;
 	}
 	/* Left out: dot files at every level, and what is not a file. */
 	snprintf(path, sizeof(path), "%s/b/.hidden", top);
-	if (write_file(path, "hidden", 6) < 0)
+	if (files_write(path, "hidden", 6) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/.dotdir/x", top);
-	if (write_file(path, "x", 1) < 0)
+	if (files_write(path, "x", 1) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/.dotfile", top);
-	if (write_file(path, "y", 1) < 0)
+	if (files_write(path, "y", 1) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/b/pipe", top);
 	if (mkfifo(path, 0644) < 0)
@@ -207,7 +198,7 @@ test_scan(void)
 	CHECK_INT(bt_mktree_scan(&t, want, NULL, NULL, &e), ==, BT_E_INVAL);
 	bt_mktree_free(&t);
 	snprintf(want, sizeof(want), "%s/empty/zero", tmp);
-	CHECK_INT(write_file(want, "", 0), ==, 0);
+	CHECK_INT(files_write(want, "", 0), ==, 0);
 	snprintf(want, sizeof(want), "%s/empty", tmp);
 	memset(&t, 0, sizeof(t));
 	CHECK_INT(bt_mktree_scan(&t, want, NULL, NULL, &e), ==, BT_E_INVAL);
@@ -348,7 +339,7 @@ test_hash_changes(void)
 	}
 	/* Without an error report: still the code. */
 	CHECK_INT(bt_mk_hash(&t, 256, 2, out, NULL, NULL, NULL), ==, BT_E_IO);
-	CHECK_INT(write_file(path, files[6].data, files[6].len), ==, 0);
+	CHECK_INT(files_write(path, files[6].data, files[6].len), ==, 0);
 	CHECK_INT(bt_mk_hash(&t, 256, 2, out, NULL, NULL, &e), ==, 0);
 
 	/* Shrunk: a small file (read) and a big one (mapped). */
@@ -357,7 +348,7 @@ test_hash_changes(void)
 	memset(&e, 0, sizeof(e));
 	CHECK_INT(bt_mk_hash(&t, 256, 1, out, NULL, NULL, &e), ==, BT_E_IO);
 	CHECK_STR(e.path, path);
-	CHECK_INT(write_file(path, files[5].data, files[5].len), ==, 0);
+	CHECK_INT(files_write(path, files[5].data, files[5].len), ==, 0);
 
 	/* A mapped file that shrank raises SIGBUS when read, which must come
 	 * back as an error, every time (the calling thread hashes too, so it
@@ -392,7 +383,7 @@ test_hash_changes(void)
 		else
 			fprintf(stderr, "    hashing a shrunk mapped file: wrong result\n");
 	}
-	CHECK_INT(write_file(path, files[7].data, files[7].len), ==, 0);
+	CHECK_INT(files_write(path, files[7].data, files[7].len), ==, 0);
 	CHECK_INT(bt_mk_hash(&t, 1 << 20, 2, out, NULL, NULL, &e), ==, 0);
 done:
 	bt_mktree_free(&t);

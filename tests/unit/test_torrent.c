@@ -16,6 +16,7 @@
 #include "benc.h"
 #include "buf.h"
 #include "check.h"
+#include "files.h"
 #include "err.h"
 #include "metainfo.h"
 #include "net.h"
@@ -50,48 +51,8 @@ static const struct tfile files[] = {
 static uint8_t *data;
 static size_t total;
 
-static void
-mkdirs(const char *path)
-{
-	char b[1024];
-	snprintf(b, sizeof(b), "%s", path);
-	for (char *p = b + 1; *p; p++)
-		if (*p == '/') {
-			*p = 0;
-			mkdir(b, 0755);
-			*p = '/';
-		}
-}
 
-static void
-write_file(const char *path, const void *p, size_t n)
-{
-	mkdirs(path);
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return;
-	if (n)
-		fwrite(p, 1, n, f);
-	fclose(f);
-}
 
-static int
-same_file(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *b;
-	size_t got;
-	int ok;
-
-	if (!f)
-		return 0;
-	b = malloc(n + 1);
-	got = fread(b, 1, n + 1, f);
-	fclose(f);
-	ok = got == n && memcmp(b, p, n) == 0;
-	free(b);
-	return ok;
-}
 
 static struct bt_buf torrent;
 static struct bt_meta meta;
@@ -160,7 +121,7 @@ write_data(const char *root)
 
 	for (size_t i = 0; i < NFILES; i++) {
 		snprintf(path, sizeof(path), "%s/%s", root, files[i].path);
-		write_file(path, data + off, files[i].len);
+		files_write(path, data + off, files[i].len);
 		off += files[i].len;
 	}
 }
@@ -174,7 +135,7 @@ check_data(const char *root)
 
 	for (size_t i = 0; i < NFILES; i++) {
 		snprintf(path, sizeof(path), "%s/%s", root, files[i].path);
-		if (!same_file(path, data + off, files[i].len)) {
+		if (!files_same(path, data + off, files[i].len)) {
 			fprintf(stderr, "differs: %s\n", path);
 			ok = 0;
 		}

@@ -22,6 +22,7 @@
 #include "reactor.h"
 #include "err.h"
 #include "check.h"
+#include "files.h"
 #include "loop.h"
 #include "bdsl.h"
 
@@ -87,31 +88,9 @@ tor_free(struct tor *t)
 }
 
 static void
-mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = 0;
-			mkdir(tmp, 0755);
-			*p = '/';
-		}
-	}
-}
-
-static void
 write_file(const char *path, const uint8_t *p, size_t n)
 {
-	FILE *f;
-
-	mkdirs(path);
-	f = fopen(path, "wb");
-	if (!CHECK(f != NULL))
-		return;
-	CHECK_INT(fwrite(p, 1, n, f), ==, n);
-	fclose(f);
+	CHECK(files_write(path, p, n) == 0);
 }
 
 /* Write the torrent's files under root/sub as a web server would serve
