@@ -280,6 +280,11 @@ cb_message(void *ud, int kind, const char *text)
 	char clean[BT_VIEW_MSG_MAX];
 
 	bt_str_printable(clean, sizeof(clean), text, strlen(text));
+	if (kind == 'D') {	/* --log_peers: the log only */
+		dl_syslog(d, LOG_DEBUG, "%s", clean);
+		dl_log(d, "%s", clean);
+		return;
+	}
 	bt_view_error(&d->view, clean);
 	dl_syslog(d, kind == 'F' || kind == 'E' ? LOG_ERR : kind == 'W' ? LOG_WARNING : LOG_INFO,
 		"%s", clean);

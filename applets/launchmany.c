@@ -167,6 +167,10 @@ cb_message(void *ud, int kind, const char *text)
 
 	if (kind == 'I')
 		return;
+	if (kind == 'D') {	/* --log_peers */
+		say(it->lm, LOG_DEBUG, "\"%s\": %s", it->path, text);
+		return;
+	}
 	item_message(it, text);
 	if (kind == 'F') {
 		it->died = 1;

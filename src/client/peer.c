@@ -80,6 +80,18 @@ schedule_reap(struct bt_torrent *s)
 		s->reap_timer = bt_timer_add(s->loop, 0, reap_cb, s);
 }
 
+/* --log_peers: who went, after how long, and why. */
+static void
+log_gone(const struct peer *p, const char *why)
+{
+	char a[BT_ADDR_STRLEN];
+
+	bt_addr_format(&p->addr, a, sizeof(a), 0);
+	tor_say(p->s, 'D', "peer %s (%s, %s) gone after %llu s: %s", a, p->client,
+		p->incoming ? "incoming" : "outgoing",
+		(unsigned long long)((tor_now(p->s) - p->born_ms) / 1000), why);
+}
+
 void
 peer_kill(struct peer *p, const char *why)
 {
@@ -88,6 +100,8 @@ peer_kill(struct peer *p, const char *why)
 	if (p->dead)
 		return;
 	p->dead = 1;
+	if (s->o.log_peers)
+		log_gone(p, why);
 	if (!p->incoming)
 		peer_lost(s, &p->addr, why);
 	client_peer_count(s->c, -1);

@@ -77,6 +77,7 @@ struct bt_torrent_opts {
 	int ipv6;			/* connect to IPv6 peers too */
 	int no_trackers;		/* ignore announce/announce-list (tests) */
 	int no_webseeds;		/* ignore url-list/httpseeds */
+	int log_peers;			/* 'D' message when a peer goes, and why */
 	uint64_t seed;			/* randomness; 0: from the clock */
 };
 
@@ -85,7 +86,8 @@ void bt_torrent_opts_init(struct bt_torrent_opts *o);
 
 struct bt_torrent_cb {
 	/* kind: 'F' fatal (the torrent has failed), 'E' error (shown to
-	 * the user, the torrent goes on), 'W' warning, 'I' information.
+	 * the user, the torrent goes on), 'W' warning, 'I' information,
+	 * 'D' detail for a log (a peer that went, with opts log_peers).
 	 * Texts are BitTornado's where it had one. */
 	void (*message)(void *ud, int kind, const char *text);
 	/* Every wanted piece is verified (not called when complete at

@@ -82,6 +82,7 @@ const struct bt_opt bt_dl_opts[DL_NOPTS] = {
 	[DL_SEED_IDLE] = { "seed_idle", BT_OPT_FLOAT, "0", "stop seeding after this many minutes without uploading (0 = no limit)" },
 	[DL_ON_COMPLETE] = { "on_complete", BT_OPT_STR, "", "a command run by /bin/sh (not waited for) when a torrent finishes downloading, with BT_TORRENT, BT_NAME, BT_PATH and BT_INFO_HASH set" },
 	[DL_SYSLOG] = { "syslog", BT_OPT_INT, "0", "whether to send messages (events and errors, not the status lines) to syslog as well, facility daemon" },
+	[DL_LOG_PEERS] = { "log_peers", BT_OPT_INT, "0", "whether to log every peer connection that ends, with the reason" },
 };
 
 #undef IGN
@@ -231,6 +232,7 @@ bt_dl_torrent_opts(const union bt_optv *v, struct bt_torrent_opts *o)
 	o->max_download_rate = (uint64_t)v[DL_MAX_DOWNLOAD_RATE].i * 1000;
 	o->super_seeder = v[DL_SUPER_SEEDER].i != 0;
 	o->security = v[DL_SECURITY].i != 0;
+	o->log_peers = v[DL_LOG_PEERS].i != 0;
 	o->auto_kick = v[DL_AUTO_KICK].i != 0;
 	o->breakup_seed_bitfield = v[DL_BREAKUP_SEED_BITFIELD].i != 0;
 	o->ipv6 = v[DL_IPV6_ENABLED].i != 0;

@@ -40,7 +40,7 @@ expect_nogrep "state_dir" "$T/cfg2/config.downloadheadless.ini"
 # ================= a seed, then a leecher with --download_dir, --state_dir,
 # --on_complete and --seed_time 0.05 (3 s): done, the hook ran, it seeds
 # for 3 s, then stops by itself
-dl_start seed m.torrent "$DATA/multi" --state_dir "$T/seedstate"
+dl_start seed m.torrent "$DATA/multi" --state_dir "$T/seedstate" --log_peers 1
 expect_announced seed 10 "the seed did not announce"
 HOOK='printf "%s\n" "$BT_NAME" >"$BT_PATH.name"; env | grep "^BT_" | sort >"$BT_PATH.env.tmp"; mv "$BT_PATH.env.tmp" "$BT_PATH.env"'
 dl_start l1 m.torrent "" --download_dir "$T/dd" --state_dir "$T/state" \
@@ -60,6 +60,10 @@ dl_end l1 10
 secs=$(($(date +%s) - t0))
 expect_eq "--seed_time: exit status" "$DLRC" 0
 if ann_wait "${DLPORT[l1]}" stopped 3; then pass; else fail "--seed_time: no stopped announce"; fi
+# --log_peers: the seed logged the leecher going, and why.
+gone='peer 127\.0\.0\.1:[0-9]+ \(bt [0-9.]+, incoming\) gone after [0-9]+ s: closed'
+for _ in $(seq 50); do grep -Eq "$gone" "$T/seed.out" && break; sleep 0.1; done
+expect_egrep "$gone" "$T/seed.out"
 if [ "$secs" -le 8 ]; then pass; else fail "--seed_time 0.05: it took $secs s to stop"; fi
 if [ -s "$T/state/datacache/$IH" ]; then pass; else
 	fail "--state_dir: no resume record $T/state/datacache/$IH"
