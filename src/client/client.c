@@ -1,5 +1,6 @@
 /* client.c - the process level of the engine (see client.h). */
 #include "client.h"
+#include "announce.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -513,6 +514,16 @@ struct bt_band *
 client_down_band(struct bt_client *c)
 {
 	return &c->down;
+}
+
+int
+client_ann_crypto(const struct bt_client *c)
+{
+	if (c->o.crypto_stealth)
+		return BT_ANN_CRYPTO_STEALTH;
+	if (c->o.crypto_only)
+		return BT_ANN_CRYPTO_REQUIRE;
+	return c->o.crypto_allowed ? BT_ANN_CRYPTO_SUPPORT : BT_ANN_CRYPTO_NONE;
 }
 
 uint16_t
