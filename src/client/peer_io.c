@@ -153,7 +153,8 @@ deliver(struct bt_peer_io *io, uint8_t *buf, size_t *have)
 			io->dec_fresh = 0;
 			bt_rc4_crypt(&io->rc4->dec, buf + used, *have - (size_t)used);
 		}
-		if (io->unread_len) {
+		int replaced = io->unread_len != 0;
+		if (replaced) {
 			if (io->unread_len > (size_t)used) {
 				fail(io, "protocol error");
 				return -1;
@@ -164,7 +165,7 @@ deliver(struct bt_peer_io *io, uint8_t *buf, size_t *have)
 			io->unread = NULL;
 			io->unread_len = 0;
 		}
-		if (used == 0)
+		if (used == 0 && !replaced)
 			return 0;
 		*have -= (size_t)used;
 		memmove(buf, buf + used, *have);
