@@ -583,6 +583,7 @@ start_engine(struct dl *d)
 	bt_sipkey_random(&key);
 	memset(&co, 0, sizeof(co));
 	bt_dl_listen_opts(d->v, &co.listen, key.k0);
+	bt_dl_crypto_opts(d->v, &co);
 	rc = bt_client_new(&d->c, d->loop, &co);
 	if (rc < 0) {
 		if (rc == BT_E_IO)

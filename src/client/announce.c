@@ -130,7 +130,8 @@ bt_ann_http_url(struct bt_buf *b, const char *announce_url, const struct bt_ann_
 	bt_buf_adds(b, "&peer_id=");
 	bt_http_encode(b, r->peer_id, 20);
 	bt_buf_printf(b, "&port=%u&uploaded=%llu&downloaded=%llu&left=%llu&compact=1",
-		(unsigned)r->port, (unsigned long long)r->uploaded,
+		r->crypto == BT_ANN_CRYPTO_STEALTH ? 0u : (unsigned)r->port,
+		(unsigned long long)r->uploaded,
 		(unsigned long long)r->downloaded, (unsigned long long)r->left);
 	if (r->event > BT_ANN_NONE && r->event <= BT_ANN_STOPPED)
 		bt_buf_printf(b, "&event=%s", ev[r->event]);
@@ -149,7 +150,15 @@ bt_ann_http_url(struct bt_buf *b, const char *announce_url, const struct bt_ann_
 		bt_buf_adds(b, "&seed_id=");
 		bt_http_encode(b, r->seed_id, strlen(r->seed_id));
 	}
-	bt_buf_adds(b, "&supportcrypto=0");
+	if (r->crypto == BT_ANN_CRYPTO_NONE) {
+		bt_buf_adds(b, "&supportcrypto=0");
+		return;
+	}
+	bt_buf_adds(b, "&supportcrypto=1");
+	if (r->crypto >= BT_ANN_CRYPTO_REQUIRE)
+		bt_buf_adds(b, "&requirecrypto=1");
+	if (r->crypto == BT_ANN_CRYPTO_STEALTH)
+		bt_buf_printf(b, "&cryptoport=%u", (unsigned)r->port);
 }
 
 /* An optional integer: -1 absent or negative; BT_E_PARSE when present
@@ -644,6 +653,7 @@ bt_announcer_new(struct bt_announcer **out, struct bt_loop *loop, const struct b
 	memcpy(a->req.info_hash, o->info_hash, 20);
 	memcpy(a->req.peer_id, o->peer_id, 20);
 	a->req.port = o->port;
+	a->req.crypto = o->crypto;
 	a->req.ip = a->ip = dup_opt(o->ip, &bad);
 	a->req.seed_id = a->seed_id = dup_opt(o->seed_id, &bad);
 	a->ua = dup_opt(o->user_agent, &bad);

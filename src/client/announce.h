@@ -64,6 +64,15 @@ struct bt_ann_req {
 	const char *ip;		/* --ip, or NULL */
 	const char *trackerid;	/* from an earlier reply, or NULL */
 	const char *seed_id;	/* --dedicated_seed_id, or NULL */
+	int crypto;		/* BT_ANN_CRYPTO_* */
+};
+
+/* What the announce says about encryption (HTTP only). */
+enum {
+	BT_ANN_CRYPTO_NONE,	/* supportcrypto=0 */
+	BT_ANN_CRYPTO_SUPPORT,	/* supportcrypto=1 */
+	BT_ANN_CRYPTO_REQUIRE,	/* supportcrypto=1&requirecrypto=1 */
+	BT_ANN_CRYPTO_STEALTH,	/* the same, with port=0&cryptoport=PORT */
 };
 
 struct bt_ann_reply {
@@ -79,7 +88,8 @@ struct bt_ann_reply {
 
 /* Append announce_url + "?"/"&" + the query for r to b (info_hash,
  * peer_id, port, uploaded, downloaded, left, compact=1, [event], [ip],
- * [numwant], key, [trackerid], [seed_id], supportcrypto=0). */
+ * [numwant], key, [trackerid], [seed_id], supportcrypto=0|1,
+ * [requirecrypto=1], [cryptoport]: see BT_ANN_CRYPTO_*). */
 void bt_ann_http_url(struct bt_buf *b, const char *announce_url,
 	const struct bt_ann_req *r);
 /* Parse an HTTP announce reply body.  The caller sets r->peers and
@@ -157,6 +167,7 @@ struct bt_announcer_opts {
 	uint32_t http_timeout_ms;	/* --http_timeout */
 	uint32_t stop_timeout_ms;	/* wait for the stopped event; 0: 5 s */
 	int family;			/* AF_UNSPEC, or AF_INET only */
+	int crypto;			/* BT_ANN_CRYPTO_* */
 	uint64_t seed;			/* randomness for shuffles and keys;
 					 * 0: from the clock */
 	struct bt_udp *udp;		/* the process's UDP mux, shared by

@@ -1,5 +1,6 @@
 /* client.c - the process level of the engine (see client.h). */
 #include "client.h"
+#include "announce.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "err.h"
 #include "net.h"
 #include "reactor.h"
+#include "sha1.h"
 #include "torrent_int.h"
 #include "udp.h"
 
@@ -168,15 +170,54 @@ hs_done(void *ud, struct bt_hs *hs, const struct bt_hs_result *r)
 	return rc;
 }
 
+/* The handshakes' crypto mode under the client's options. */
+static int
+crypto_mode(const struct bt_client *c)
+{
+	if (c->o.crypto_only || c->o.crypto_stealth)
+		return BT_HS_CRYPTO_ONLY;
+	return c->o.crypto_allowed ? BT_HS_CRYPTO_PREFER : BT_HS_CRYPTO_OFF;
+}
+
+static int client_connect_mode(struct bt_client *c, struct bt_torrent *t,
+	const struct sockaddr_storage *a, int mode);
+
 static void
 hs_failed(void *ud, struct bt_hs *hs, const char *why)
 {
-	if (!bt_hs_is_incoming(hs) && bt_hs_owner(hs))
-		peer_lost(bt_hs_owner(hs), bt_hs_addr(hs), why);
-	hs_spent(ud, hs);
+	struct bt_client *c = ud;
+	struct bt_torrent *t = bt_hs_owner(hs);
+
+	hs_spent(c, hs);
+	if (bt_hs_is_incoming(hs) || !t)
+		return;
+	/* MSE refused by a plaintext peer: once more in plaintext. */
+	if (bt_hs_mse_failed(hs) && crypto_mode(c) == BT_HS_CRYPTO_PREFER &&
+		client_connect_mode(c, t, bt_hs_addr(hs), BT_HS_CRYPTO_ACCEPT) == 0)
+		return;
+	peer_lost(t, bt_hs_addr(hs), why);
 }
 
-static const struct bt_hs_host hs_host = { hs_route, hs_done, hs_failed };
+/* Incoming MSE: the torrent whose SHA-1('req2', info hash) is req2. */
+static int
+hs_find_skey(void *ud, const uint8_t req2[20], uint8_t skey[20])
+{
+	struct bt_client *c = ud;
+	uint8_t b[24], h[20];
+
+	memcpy(b, "req2", 4);
+	for (size_t i = 0; i < c->nt; i++) {
+		memcpy(b + 4, c->t[i]->info_hash, 20);
+		bt_sha1(b, sizeof b, h);
+		if (memcmp(h, req2, 20) == 0) {
+			memcpy(skey, c->t[i]->info_hash, 20);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const struct bt_hs_host hs_host = { hs_route, hs_done, hs_failed, hs_find_skey };
 
 static int
 hs_add(struct bt_client *c, struct bt_hs *hs)
@@ -226,6 +267,8 @@ on_accepted(void *ud, int fd, const struct sockaddr_storage *addr)
 		return;
 	}
 	hs = bt_hs_incoming(c->loop, fd, addr, &c->rbuf, &hs_host, c);
+	if (hs)
+		bt_hs_set_crypto(hs, crypto_mode(c));
 	if (hs && hs_add(c, hs) == 0)
 		client_wake(c);
 }
@@ -248,6 +291,13 @@ client_peer_count(struct bt_client *c, int delta)
 int
 client_connect(struct bt_client *c, struct bt_torrent *t, const struct sockaddr_storage *a)
 {
+	return client_connect_mode(c, t, a, crypto_mode(c));
+}
+
+static int
+client_connect_mode(struct bt_client *c, struct bt_torrent *t, const struct sockaddr_storage *a,
+	int mode)
+{
 	struct bt_hs_ident me;
 	struct bt_hs *hs;
 	int fd, rc;
@@ -263,6 +313,7 @@ client_connect(struct bt_client *c, struct bt_torrent *t, const struct sockaddr_
 	hs = bt_hs_outgoing(c->loop, fd, rc == BT_E_PARTIAL, a, t, &me, &c->rbuf, &hs_host, c);
 	if (!hs)
 		return BT_E_NOMEM;
+	bt_hs_set_crypto(hs, mode);
 	return hs_add(c, hs);
 }
 
@@ -466,6 +517,16 @@ struct bt_band *
 client_down_band(struct bt_client *c)
 {
 	return &c->down;
+}
+
+int
+client_ann_crypto(const struct bt_client *c)
+{
+	if (c->o.crypto_stealth)
+		return BT_ANN_CRYPTO_STEALTH;
+	if (c->o.crypto_only)
+		return BT_ANN_CRYPTO_REQUIRE;
+	return c->o.crypto_allowed ? BT_ANN_CRYPTO_SUPPORT : BT_ANN_CRYPTO_NONE;
 }
 
 uint16_t

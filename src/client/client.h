@@ -39,6 +39,12 @@ struct bt_client_opts {
 	uint32_t handshake_ms;		/* incoming, to finish; 0: 10 s */
 	unsigned max_peers;		/* connections over all torrents; 0: 400 */
 	size_t recv_budget;		/* partial messages held, bytes; 0: 16 MiB */
+	/* MSE/PE (BitTornado's crypto_* options): crypto_allowed accepts
+	 * encrypted connections and tries them first outgoing (falling
+	 * back to plaintext); crypto_only refuses plaintext both ways and
+	 * asks for RC4; crypto_stealth is crypto_only here (the tracker
+	 * side is the announce's). */
+	int crypto_allowed, crypto_only, crypto_stealth;
 };
 
 /* Returns 0, or BT_E_IO (no port in the range could be bound; errno

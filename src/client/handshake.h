@@ -9,8 +9,12 @@
  * handshake hands its transport to the host (done); bytes that came
  * after the handshake stay parked in the transport for the new owner.
  *
- * MSE/PE encryption will be a further step here, before the plaintext
- * handshake, so the torrent never sees the difference.
+ * MSE/PE (mse.h) comes first when the crypto mode says so
+ * (bt_hs_set_crypto): an incoming connection that does not start with
+ * "\x13BitTorrent protocol" is taken as MSE (found by the host's
+ * find_skey), an outgoing one starts MSE with our handshake as its IA.
+ * Once MSE is done the transport encrypts (peer_io.h) and the plaintext
+ * handshake goes on as before, so the torrent never sees the difference.
  *
  * Nothing here prints or exits. */
 #ifndef BT_HANDSHAKE_H
@@ -52,6 +56,19 @@ struct bt_hs_host {
 	int (*done)(void *ud, struct bt_hs *hs, const struct bt_hs_result *r);
 	/* Failed (why: static text); free it later in the same way. */
 	void (*failed)(void *ud, struct bt_hs *hs, const char *why);
+	/* Incoming MSE: req2 is SHA-1('req2', info hash); fill skey with
+	 * the info hash of a torrent we serve and return 0, or -1.  NULL:
+	 * no torrent is found. */
+	int (*find_skey)(void *ud, const uint8_t req2[20], uint8_t skey[20]);
+};
+
+/* Crypto modes (bt_hs_set_crypto). */
+enum {
+	BT_HS_CRYPTO_OFF,	/* plaintext only: incoming MSE refused */
+	BT_HS_CRYPTO_ACCEPT,	/* incoming either way; outgoing plaintext */
+	BT_HS_CRYPTO_PREFER,	/* incoming either way; outgoing MSE offering
+				 * RC4 and plaintext */
+	BT_HS_CRYPTO_ONLY,	/* MSE with RC4 both ways; plaintext refused */
 };
 
 /* An incoming connection (fd just accepted, owned from now on). */
@@ -62,6 +79,14 @@ struct bt_hs *bt_hs_incoming(struct bt_loop *loop, int fd,
 struct bt_hs *bt_hs_outgoing(struct bt_loop *loop, int fd, int connecting,
 	const struct sockaddr_storage *to, void *owner, const struct bt_hs_ident *me,
 	struct bt_pio_rbuf *rbuf, const struct bt_hs_host *host, void *ud);
+/* The crypto mode (BT_HS_CRYPTO_*; OFF unless set), before any bytes
+ * move (right after bt_hs_incoming / bt_hs_outgoing). */
+void bt_hs_set_crypto(struct bt_hs *hs, int mode);
+/* It failed inside the MSE handshake (an outgoing one may be retried in
+ * plaintext when the policy allows). */
+int bt_hs_mse_failed(const struct bt_hs *hs);
+/* MSE was done (RC4 or plaintext selected). */
+int bt_hs_is_encrypted(const struct bt_hs *hs);
 /* End it now (the connection closed, no more callbacks); free it later. */
 void bt_hs_abort(struct bt_hs *hs);
 /* Free (closing the connection unless it was handed over). */

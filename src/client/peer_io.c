@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "net.h"
+#include "rc4.h"
 #include "reactor.h"
 
 #define READ_ROUNDS	16	/* recv calls per readable event at most */
@@ -30,6 +31,20 @@ struct bt_peer_io {
 	struct bt_buf out;
 	size_t out_off;
 	uint64_t last_recv_ms, last_send_ms;
+	/* MSE's RC4 streams (NULL: plaintext).  out.p[enc_off ..
+	 * out.len) is still plain; dec_fresh: set during cb->data, the
+	 * undelivered rest is still ciphertext. */
+	struct pio_rc4 *rc4;
+	size_t enc_off;
+	uint8_t in_deliver, dec_fresh;
+	/* Plain bytes to put back in front of the rest (bt_pio_unread). */
+	uint8_t *unread;
+	size_t unread_len;
+};
+
+struct pio_rc4 {
+	struct bt_rc4 enc, dec;
+	uint8_t has_enc, has_dec;
 };
 
 static void on_io(struct bt_loop *loop, int fd, unsigned ev, void *ud);
@@ -124,14 +139,33 @@ static int
 deliver(struct bt_peer_io *io, uint8_t *buf, size_t *have)
 {
 	while (*have) {
+		io->in_deliver = 1;
 		ssize_t used = io->cb.data(io->ud, buf, *have);
+		io->in_deliver = 0;
 		if (io->fd < 0)
 			return -1;
-		if (used < 0) {
+		if (used < 0 || (size_t)used > *have) {
 			fail(io, "protocol error");
 			return -1;
 		}
-		if (used == 0)
+		if (io->dec_fresh) {
+			/* The stream turned encrypted inside that call. */
+			io->dec_fresh = 0;
+			bt_rc4_crypt(&io->rc4->dec, buf + used, *have - (size_t)used);
+		}
+		int replaced = io->unread_len != 0;
+		if (replaced) {
+			if (io->unread_len > (size_t)used) {
+				fail(io, "protocol error");
+				return -1;
+			}
+			used -= (ssize_t)io->unread_len;
+			memcpy(buf + used, io->unread, io->unread_len);
+			free(io->unread);
+			io->unread = NULL;
+			io->unread_len = 0;
+		}
+		if (used == 0 && !replaced)
 			return 0;
 		*have -= (size_t)used;
 		memmove(buf, buf + used, *have);
@@ -164,6 +198,8 @@ read_some(struct bt_peer_io *io)
 			return;
 		}
 		io->last_recv_ms = bt_loop_now_ms(io->loop);
+		if (io->rc4 && io->rc4->has_dec)
+			bt_rc4_crypt(&io->rc4->dec, buf + have, (size_t)n);
 		have += (size_t)n;
 		if (deliver(io, buf, &have) < 0)
 			return;
@@ -185,6 +221,10 @@ read_some(struct bt_peer_io *io)
 static int
 send_queued(struct bt_peer_io *io)
 {
+	if (io->rc4 && io->rc4->has_enc && io->enc_off < io->out.len) {
+		bt_rc4_crypt(&io->rc4->enc, io->out.p + io->enc_off, io->out.len - io->enc_off);
+		io->enc_off = io->out.len;
+	}
 	while (io->out_off < io->out.len) {
 		ssize_t n = send(io->fd, io->out.p + io->out_off, io->out.len - io->out_off,
 			MSG_NOSIGNAL);
@@ -199,7 +239,7 @@ send_queued(struct bt_peer_io *io)
 			return 0;
 		return -1;
 	}
-	io->out.len = io->out_off = 0;
+	io->out.len = io->out_off = io->enc_off = 0;
 	return 0;
 }
 
@@ -255,6 +295,50 @@ on_io(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 	}
 }
 
+int
+bt_pio_set_rc4(struct bt_peer_io *io, const struct bt_rc4 *enc, const struct bt_rc4 *dec)
+{
+	if (!io->rc4 && !(io->rc4 = calloc(1, sizeof(*io->rc4))))
+		return BT_E_NOMEM;
+	if (enc) {
+		io->rc4->enc = *enc;
+		io->rc4->has_enc = 1;
+		io->enc_off = io->out.len;
+	}
+	if (dec) {
+		io->rc4->dec = *dec;
+		io->rc4->has_dec = 1;
+		if (io->in_deliver)
+			io->dec_fresh = 1;
+		else
+			bt_rc4_crypt(&io->rc4->dec, io->in, io->in_len);
+	}
+	return 0;
+}
+
+int
+bt_pio_unread(struct bt_peer_io *io, const uint8_t *p, size_t n)
+{
+	uint8_t *q;
+
+	if (!io->in_deliver || io->unread_len)
+		return BT_E_INVAL;
+	if (!n)
+		return 0;
+	if (!(q = malloc(n)))
+		return BT_E_NOMEM;
+	memcpy(q, p, n);
+	io->unread = q;
+	io->unread_len = n;
+	return 0;
+}
+
+int
+bt_pio_encrypted(const struct bt_peer_io *io)
+{
+	return io->rc4 && io->rc4->has_enc;
+}
+
 struct bt_buf *
 bt_pio_out(struct bt_peer_io *io)
 {
@@ -299,6 +383,8 @@ bt_pio_free(struct bt_peer_io *io)
 	unpark(io);
 	free(io->in);
 	bt_buf_free(&io->out);
+	free(io->unread);
+	free(io->rc4);
 	free(io);
 }
 

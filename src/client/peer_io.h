@@ -7,8 +7,9 @@
  * are handed to cb->data together with whatever was left over from the
  * last read, in one shared receive buffer (struct bt_pio_rbuf, one per
  * client), so a peer keeps only its own partial message between reads.
- * An encrypted stream or uTP will change this file, not the protocol
- * code.
+ * MSE/PE's RC4 streams live here too (bt_pio_set_rc4): queued bytes are
+ * encrypted when flushed, received bytes decrypted before cb->data sees
+ * them, so the protocol code never knows.
  *
  * Life: bt_pio_new -> ... -> bt_pio_close (the socket goes at once; the
  * object stays readable, so a loop over peers may still look at it) ->
@@ -24,6 +25,7 @@
 
 struct bt_loop;
 struct bt_peer_io;
+struct bt_rc4;
 
 /* The receive buffer every connection of a client reads into: large
  * enough for the largest message accepted plus a handshake.  It also
@@ -76,6 +78,19 @@ struct bt_buf *bt_pio_out(struct bt_peer_io *io);
 /* Send what the socket takes, watch for writability for the rest.
  * Returns 0, or -1 when the connection failed (cb->closed has run). */
 int bt_pio_flush(struct bt_peer_io *io);
+/* Encrypt and decrypt with RC4 from now on (either may be NULL to leave
+ * that direction alone): bytes queued after this call go out through enc
+ * (those queued before are sent as they are); bytes not yet delivered go
+ * through dec (when called from cb->data: those after the bytes that call
+ * returns as used).  Returns 0 or BT_E_NOMEM. */
+int bt_pio_set_rc4(struct bt_peer_io *io, const struct bt_rc4 *enc, const struct bt_rc4 *dec);
+/* From inside cb->data only: the n plain bytes at p go back in front of
+ * the undelivered rest, replacing the last n of the bytes that call
+ * returns as used (n must not exceed them).  MSE's responder hands the
+ * decrypted IA on this way.  Returns 0, BT_E_INVAL or BT_E_NOMEM. */
+int bt_pio_unread(struct bt_peer_io *io, const uint8_t *p, size_t n);
+/* Outgoing bytes are RC4-encrypted. */
+int bt_pio_encrypted(const struct bt_peer_io *io);
 /* Bytes waiting to be sent. */
 size_t bt_pio_queued(const struct bt_peer_io *io);
 /* One last non-blocking send of what is queued (shutting down). */

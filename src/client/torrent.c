@@ -622,6 +622,7 @@ tor_start_announcer(struct bt_torrent *s)
 	ao.port = s->o.port ? s->o.port : client_port(s->c);
 	ao.ip = s->ip;
 	ao.seed_id = s->seed_id;
+	ao.crypto = client_ann_crypto(s->c);
 	ao.user_agent = s->ua;
 	ao.http_timeout_ms = s->o.http_timeout_ms;
 	ao.seed = tor_rnd(s);

@@ -324,6 +324,8 @@ struct bt_udp *client_udp(struct bt_client *c);
 struct bt_band *client_up_band(struct bt_client *c);
 struct bt_band *client_down_band(struct bt_client *c);
 uint16_t client_port(const struct bt_client *c);
+/* The client's crypto policy as the announce tells it (BT_ANN_CRYPTO_*). */
+int client_ann_crypto(const struct bt_client *c);
 /* Something happened: tick at full rate again. */
 void client_wake(struct bt_client *c);
 /* s wants its start-up check: queued, one torrent at a time. */

@@ -1,5 +1,6 @@
 /* dl_opts.c - see dl_opts.h */
 #include "dl_opts.h"
+#include "client.h"
 #include "msg.h"
 #include "peerlisten.h"
 #include "siphash.h"
@@ -28,9 +29,9 @@ const struct bt_opt bt_dl_opts[DL_NOPTS] = {
 	[DL_RANDOM_PORT] = { "random_port", BT_OPT_INT, "1", "whether to choose randomly inside the port range instead of counting up linearly" },
 	[DL_METAFILE] = { "metafile", BT_OPT_STR, "", "the .torrent file to download, alternative to url" },
 	[DL_URL] = { "url", BT_OPT_STR, "", "url to get the .torrent file from, alternative to metafile" },
-	[DL_CRYPTO_ALLOWED] = { "crypto_allowed", BT_OPT_INT, "0", "whether to allow the client to accept encrypted connections (bt does not implement MSE/PE encryption: 1 is accepted and has no effect)" },
-	[DL_CRYPTO_ONLY] = { "crypto_only", BT_OPT_INT, "0", "whether to only create or allow encrypted connections (bt does not implement MSE/PE encryption: 1 refuses to start)" },
-	[DL_CRYPTO_STEALTH] = { "crypto_stealth", BT_OPT_INT, "0", "whether to prevent all non-encrypted connection attempts; will result in an effectively firewalled state on older trackers (not implemented: 1 refuses to start)" },
+	[DL_CRYPTO_ALLOWED] = { "crypto_allowed", BT_OPT_INT, "0", "whether to allow the client to accept encrypted connections" },
+	[DL_CRYPTO_ONLY] = { "crypto_only", BT_OPT_INT, "0", "whether to only create or allow encrypted connections" },
+	[DL_CRYPTO_STEALTH] = { "crypto_stealth", BT_OPT_INT, "0", "whether to prevent all non-encrypted connection attempts; will result in an effectively firewalled state on older trackers" },
 	[DL_SELECTOR_ENABLED] = { "selector_enabled", BT_OPT_INT, "1", "whether to enable the file selector and fast resume function" },
 	[DL_EXPIRE_CACHE_DATA] = { "expire_cache_data", BT_OPT_INT, "10", "the number of days after which you wish to expire old cache data (0 = disabled)" },
 	[DL_PRIORITY] = { "priority", BT_OPT_STR, "", "a list of file priorities separated by commas, must be one per file, 0 = highest, 1 = normal, 2 = lowest, -1 = download disabled" },
@@ -168,12 +169,6 @@ bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen)
 			v[DL_ALLOC_TYPE].s);
 		return -1;
 	}
-	if (v[DL_CRYPTO_ONLY].i || v[DL_CRYPTO_STEALTH].i) {
-		snprintf(err, errlen, "--%s asks for encrypted connections only, but bt does not implement "
-			"MSE/PE encryption; run without --crypto_only and --crypto_stealth",
-			v[DL_CRYPTO_ONLY].i ? "crypto_only" : "crypto_stealth");
-		return -1;
-	}
 	return 0;
 }
 
@@ -236,6 +231,15 @@ bt_dl_torrent_opts(const union bt_optv *v, struct bt_torrent_opts *o)
 	o->auto_kick = v[DL_AUTO_KICK].i != 0;
 	o->breakup_seed_bitfield = v[DL_BREAKUP_SEED_BITFIELD].i != 0;
 	o->ipv6 = v[DL_IPV6_ENABLED].i != 0;
+}
+
+/* See dl_opts.h.  crypto_only and crypto_stealth imply crypto_allowed. */
+void
+bt_dl_crypto_opts(const union bt_optv *v, struct bt_client_opts *co)
+{
+	co->crypto_stealth = v[DL_CRYPTO_STEALTH].i != 0;
+	co->crypto_only = v[DL_CRYPTO_ONLY].i != 0 || co->crypto_stealth;
+	co->crypto_allowed = v[DL_CRYPTO_ALLOWED].i != 0 || co->crypto_only;
 }
 
 /* See dl_opts.h.  (ipv6_binds_v4 and upnp_nat_access are not used.) */

@@ -77,6 +77,10 @@ void bt_dl_torrent_opts(const union bt_optv *v, struct bt_torrent_opts *o);
 /* Options -> the listening socket: minport, maxport, random_port, bind,
  * ipv6_enabled; seed: randomness for the port choice. */
 void bt_dl_listen_opts(const union bt_optv *v, struct bt_peerlisten_opts *o, uint64_t seed);
+/* Options -> the client's MSE/PE policy: crypto_allowed, crypto_only,
+ * crypto_stealth (fields of struct bt_client_opts). */
+struct bt_client_opts;
+void bt_dl_crypto_opts(const union bt_optv *v, struct bt_client_opts *co);
 
 /* --priority: one integer -1..2 per file, separated by commas (Python's
  * int(): surrounding blanks and a sign allowed).  Returns a new array of

@@ -143,6 +143,13 @@ def lt_session():
     from track_lt import session
     s = session()
     s.apply_settings({"user_agent": "bt-download-test/libtorrent"})
+    # DLP_ENC=forced: MSE/PE with RC4 only, both ways (plaintext refused).
+    if os.environ.get("DLP_ENC") == "forced":
+        s.apply_settings({
+            "out_enc_policy": int(lt.enc_policy.forced),
+            "in_enc_policy": int(lt.enc_policy.forced),
+            "allowed_enc_level": int(lt.enc_level.rc4),
+        })
     return lt, s
 
 

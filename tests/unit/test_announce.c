@@ -75,6 +75,23 @@ test_query(void)
 	CHECK_STR((char *)b.p, "http://t/a?passkey=x&info_hash=" IH_ENC
 		"&peer_id=-BT0001-abcdefghij~.&port=6881&uploaded=1&downloaded=2&left=3"
 		"&compact=1&key=DEADBEEF&supportcrypto=0");
+	/* The crypto policies. */
+	r.crypto = BT_ANN_CRYPTO_SUPPORT;
+	b.len = 0;
+	bt_ann_http_url(&b, "http://t/a", &r);
+	CHECK(strstr(bt_buf_cstr(&b), "&port=6881&") && strstr((char *)b.p, "&supportcrypto=1") &&
+		!strstr((char *)b.p, "requirecrypto"));
+	r.crypto = BT_ANN_CRYPTO_REQUIRE;
+	b.len = 0;
+	bt_ann_http_url(&b, "http://t/a", &r);
+	CHECK(strstr(bt_buf_cstr(&b), "&supportcrypto=1&requirecrypto=1") &&
+		!strstr((char *)b.p, "cryptoport"));
+	r.crypto = BT_ANN_CRYPTO_STEALTH;
+	b.len = 0;
+	bt_ann_http_url(&b, "http://t/a", &r);
+	CHECK(strstr(bt_buf_cstr(&b), "&port=0&") &&
+		strstr((char *)b.p, "&supportcrypto=1&requirecrypto=1&cryptoport=6881"));
+	r.crypto = BT_ANN_CRYPTO_NONE;
 
 	b.len = 0;
 	r.event = BT_ANN_STOPPED;

@@ -2,8 +2,10 @@
  * pair: bytes handed over with the parked partial message in front, a
  * data callback that takes part of what came, the send queue and its
  * flush, the end of the stream, and the budget for parked bytes that
- * closes a connection holding too much. */
+ * closes a connection holding too much; RC4 switched on from inside the
+ * data callback (as MSE does) with a decrypted IA handed back in front. */
 #include "peer_io.h"
+#include "rc4.h"
 #include "reactor.h"
 #include "check.h"
 
@@ -129,6 +131,85 @@ test_budget(struct bt_loop *loop, struct bt_pio_rbuf *rb)
 	close(sv[1]);
 }
 
+/* ---- RC4 ---- */
+
+/* An owner that, like MSE's responder, takes an 8-byte "handshake",
+ * turns RC4 on and hands "hello" back as the decrypted IA; everything
+ * after is collected. */
+struct crypt_owner {
+	struct bt_peer_io *io;
+	struct bt_rc4 enc, dec;
+	int switched;
+	uint8_t got[64];
+	size_t ngot;
+};
+
+static ssize_t
+crypt_data(void *ud, const uint8_t *buf, size_t len)
+{
+	struct crypt_owner *o = ud;
+
+	if (!o->switched) {
+		if (len < 8)
+			return 0;
+		o->switched = 1;
+		bt_pio_set_rc4(o->io, &o->enc, &o->dec);
+		bt_pio_unread(o->io, (const uint8_t *)"hello", 5);
+		return 8;
+	}
+	if (o->ngot + len > sizeof o->got)
+		return -1;
+	memcpy(o->got + o->ngot, buf, len);
+	o->ngot += len;
+	return (ssize_t)len;
+}
+
+static const struct bt_pio_cb crypt_cb = { NULL, crypt_data, NULL, NULL, on_closed };
+
+/* together: the encrypted bytes come in the same write as the header. */
+static void
+test_rc4(struct bt_loop *loop, struct bt_pio_rbuf *rb, int together)
+{
+	static const uint8_t ka[20] = "keyAkeyAkeyAkeyAkeyA", kb[20] = "keyBkeyBkeyBkeyBkeyB";
+	struct crypt_owner o;
+	struct bt_rc4 peer_enc, peer_dec;
+	uint8_t w[32], r[64];
+	int sv[2];
+
+	memset(&o, 0, sizeof(o));
+	bt_rc4_init_mse(&o.enc, kb);
+	bt_rc4_init_mse(&o.dec, ka);
+	bt_rc4_init_mse(&peer_enc, ka);
+	bt_rc4_init_mse(&peer_dec, kb);
+	CHECK(pair(sv) == 0);
+	o.io = bt_pio_new(loop, sv[0], 0, rb, &crypt_cb, &o);
+	bt_buf_add(bt_pio_out(o.io), "PLAIN", 5);	/* queued before: sent as is */
+	memcpy(w, "HDRxxxxx", 8);
+	memcpy(w + 8, "world", 5);
+	bt_rc4_crypt(&peer_enc, w + 8, 5);
+	if (together) {
+		CHECK(write(sv[1], w, 13) == 13);
+		run(loop, 5);
+	} else {
+		CHECK(write(sv[1], w, 8) == 8);
+		run(loop, 5);
+		/* The IA alone: handed over at once, not held for more. */
+		CHECK_MEM(o.got, o.ngot, "hello", 5);
+		CHECK(write(sv[1], w + 8, 5) == 5);
+		run(loop, 5);
+	}
+	CHECK_MEM(o.got, o.ngot, "helloworld", 10);
+	CHECK(bt_pio_encrypted(o.io));
+	bt_buf_add(bt_pio_out(o.io), "ping", 4);
+	CHECK_INT(bt_pio_flush(o.io), ==, 0);
+	CHECK(read(sv[1], r, sizeof r) == 9);
+	CHECK_MEM(r, 5, "PLAIN", 5);
+	bt_rc4_crypt(&peer_dec, r + 5, 4);
+	CHECK_MEM(r + 5, 4, "ping", 4);
+	bt_pio_free(o.io);
+	close(sv[1]);
+}
+
 int
 main(void)
 {
@@ -139,6 +220,9 @@ main(void)
 	test_partial(loop, &rb);
 	CHECK_INT(rb.parked, ==, 0);
 	test_budget(loop, &rb);
+	test_rc4(loop, &rb, 0);
+	test_rc4(loop, &rb, 1);
+	CHECK_INT(rb.parked, ==, 0);
 	bt_loop_free(loop);
 	return check_summary("peerio");
 }

@@ -31,6 +31,8 @@ static char tmp[256];
 static int next_super;
 static uint64_t next_up_rate;
 static int next_nometa;		/* from the info hash alone (a magnet link) */
+/* The next node's client crypto options: allowed, only. */
+static int next_crypto_allowed, next_crypto_only;
 
 struct tfile {
 	const char *path;
@@ -196,6 +198,9 @@ node_start(struct node *n, struct bt_loop *loop, const char *name, int idx)
 	lo.seed = (uint64_t)getpid() * 31 + (uint64_t)idx * 7919;
 	memset(&co, 0, sizeof(co));
 	co.listen = lo;
+	co.crypto_allowed = next_crypto_allowed;
+	co.crypto_only = next_crypto_only;
+	next_crypto_allowed = next_crypto_only = 0;
 	if (bt_client_new(&n->l, loop, &co) < 0)
 		return -1;
 	bt_torrent_opts_init(&o);
@@ -332,6 +337,52 @@ test_magnet(struct bt_loop *loop)
 	node_stop(loop, &leech);
 }
 
+/* A leecher fetching from the seed under the given crypto options (the
+ * seed's, the leecher's: 0 off, 1 crypto_allowed, 2 crypto_only);
+ * whether it finished within secs. */
+static int
+crypto_run(struct bt_loop *loop, int seed_mode, int leech_mode, int secs, const char *name)
+{
+	struct node seed, leech;
+	char root[300], lname[64];
+	int ok;
+
+	snprintf(root, sizeof(root), "%s/seed/multi", tmp);
+	write_data(root);
+	next_crypto_allowed = seed_mode == 1;
+	next_crypto_only = seed_mode == 2;
+	CHECK_INT(node_start(&seed, loop, "seed", 0), ==, 0);
+	snprintf(lname, sizeof(lname), "leech-%s", name);
+	next_crypto_allowed = leech_mode == 1;
+	next_crypto_only = leech_mode == 2;
+	CHECK_INT(node_start(&leech, loop, lname, 1), ==, 0);
+	for (int i = 0; i < 20; i++)
+		bt_loop_run_once(loop, 10);
+	node_connect(&leech, &seed);
+	run_until(loop, &leech, 1, secs);
+	ok = leech.finished && check_data(leech.root);
+	node_stop(loop, &seed);
+	node_stop(loop, &leech);
+	return ok;
+}
+
+static void
+test_crypto(struct bt_loop *loop)
+{
+	/* RC4 both ways (crypto_only offers and accepts nothing else). */
+	CHECK(crypto_run(loop, 2, 2, 20, "only-only"));
+	/* crypto_allowed on both sides: MSE first, accepted. */
+	CHECK(crypto_run(loop, 1, 1, 20, "allowed-allowed"));
+	/* An encrypting leecher and a crypto_only seed. */
+	CHECK(crypto_run(loop, 2, 1, 20, "only-allowed"));
+	/* A plaintext seed: the leecher's MSE is refused, it retries in
+	 * plaintext. */
+	CHECK(crypto_run(loop, 0, 1, 20, "off-allowed"));
+	/* crypto_only refuses plaintext peers, either direction. */
+	CHECK(!crypto_run(loop, 2, 0, 3, "only-off"));
+	CHECK(!crypto_run(loop, 0, 2, 3, "off-only"));
+}
+
 static void
 test_swarm(struct bt_loop *loop)
 {
@@ -419,6 +470,7 @@ main(void)
 	loop = bt_loop_new(1024);
 	test_one_leecher(loop);
 	test_magnet(loop);
+	test_crypto(loop);
 	test_swarm(loop);
 	test_superseed(loop);
 	bt_loop_free(loop);
