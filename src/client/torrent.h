@@ -47,6 +47,9 @@ struct bt_torrent_opts {
 	const char *resume_path;	/* fast-resume record, NULL: none */
 	int check_hashes;		/* 1: hash existing data without a
 					 * usable resume record; 0: trust it */
+	int overwrite;			/* 1: existing files whose data is not
+					 * the torrent's may be overwritten
+					 * (storage.h); 0: refused */
 	/* Identity. */
 	uint8_t peer_id[20];
 	uint16_t port;			/* for trackers; 0: the client's port */

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* BitTornado's 59 options (download_bt1.py), in its order. */
+/* BitTornado's 59 options (download_bt1.py), in its order, then ours. */
 #define IGN " (accepted for compatibility and ignored: "
 
 const struct bt_opt bt_dl_opts[DL_NOPTS] = {
@@ -75,11 +75,14 @@ const struct bt_opt bt_dl_opts[DL_NOPTS] = {
 	[DL_LOCK_WHILE_READING] = { "lock_while_reading", BT_OPT_INT, "0", "whether to lock access to files being read" IGN "files are not locked)" },
 	[DL_AUTO_FLUSH] = { "auto_flush", BT_OPT_INT, "0", "minutes between automatic flushes to disk (0 = disabled)" IGN "writes go straight to the system)" },
 	[DL_DEDICATED_SEED_ID] = { "dedicated_seed_id", BT_OPT_STR, "", "code to send to tracker identifying as a dedicated seed" },
+	[DL_OVERWRITE] = { "overwrite", BT_OPT_INT, "0", "whether to overwrite (and cut to size) existing files in the save location that do not hold the torrent's data; without it such files are left alone and the torrent fails, naming the file" },
 };
 
 #undef IGN
 
-const char *const bt_dl_not_saved[] = { "metafile", "url", "priority", "save_options", NULL };
+const char *const bt_dl_not_saved[] = {
+	"metafile", "url", "priority", "save_options", "overwrite", NULL
+};
 
 size_t
 bt_dl_opts_build(struct bt_opt *out, const struct bt_opt *extra, size_t nextra)
@@ -110,6 +113,7 @@ bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen)
 		{ DL_MAX_FILES_OPEN, 0, 1000000 },
 		{ DL_ROUND_ROBIN_PERIOD, 1, 86400 },
 		{ DL_MAX_CONNECTIONS, 0, 1000000 },
+		{ DL_OVERWRITE, 0, 1 },
 	};
 	static const struct { int k; double lo, hi; } floats[] = {
 		{ DL_KEEPALIVE_INTERVAL, 0.001, 86400 },
@@ -185,7 +189,7 @@ bt_dl_display_ms(const union bt_optv *v)
  * automatic, not implemented: unlimited), max_download_rate,
  * breakup_seed_bitfield, snub_time, rarest_first_cutoff,
  * round_robin_period, super_seeder, security, max_connections, auto_kick,
- * dedicated_seed_id.  max_files_open has no field in the engine yet. */
+ * dedicated_seed_id, overwrite.  max_files_open has no field in the engine yet. */
 void
 bt_dl_torrent_opts(const union bt_optv *v, struct bt_torrent_opts *o)
 {
@@ -193,6 +197,7 @@ bt_dl_torrent_opts(const union bt_optv *v, struct bt_torrent_opts *o)
 
 	bt_torrent_opts_init(o);
 	o->check_hashes = v[DL_CHECK_HASHES].i != 0;
+	o->overwrite = v[DL_OVERWRITE].i != 0;
 	o->ip = v[DL_IP].s[0] ? v[DL_IP].s : NULL;
 	o->seed_id = v[DL_DEDICATED_SEED_ID].s[0] ? v[DL_DEDICATED_SEED_ID].s : NULL;
 	o->user_agent = ua;

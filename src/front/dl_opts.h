@@ -34,6 +34,8 @@ enum {
 	DL_MAX_FILES_OPEN, DL_ROUND_ROBIN_PERIOD, DL_SUPER_SEEDER, DL_SECURITY,
 	DL_MAX_CONNECTIONS, DL_AUTO_KICK, DL_DOUBLE_CHECK, DL_TRIPLE_CHECK, DL_LOCK_FILES,
 	DL_LOCK_WHILE_READING, DL_AUTO_FLUSH, DL_DEDICATED_SEED_ID,
+	/* Ours, after BitTornado's. */
+	DL_OVERWRITE,
 	DL_NOPTS
 };
 
@@ -41,7 +43,8 @@ enum {
 extern const struct bt_opt bt_dl_opts[DL_NOPTS];
 
 /* Names of the options never written to or read from a configuration
- * file (BitTornado's defaultsToIgnore, and save_options), NULL-ended. */
+ * file (BitTornado's defaultsToIgnore, save_options, and overwrite: a
+ * permission for one run, not a default), NULL-ended. */
 extern const char *const bt_dl_not_saved[];
 
 /* Fill out[0..DL_NOPTS + nextra) with the base table followed by
