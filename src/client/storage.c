@@ -1612,10 +1612,41 @@ stamp_file(struct bt_storage *st, size_t i, struct fstamp *s)
 	}
 }
 
+/* The root directory as it is on disk (not made when missing). */
+static int
+root_id(struct bt_storage *st, struct stat *rs)
+{
+	int r = open_root(st, 0);
+	if (r < 0)
+		return r;
+	return fstat(st->rootfd, rs) < 0 ? BT_E_IO : 0;
+}
+
+/* 1 if a record's "root" (token rt) is this storage's: the same
+ * directory (device and inode), and for a single file the same name. */
+static int
+same_root(struct bt_storage *st, const struct bt_benc *d, int rt)
+{
+	struct stat rs;
+	int64_t dev, ino;
+	int e = bt_benc_first(d, rt), e2;
+
+	if (rt < 0 || bt_benc_type(d, rt) != BT_BENC_LIST ||
+		bt_benc_count(d, rt) != (st->single ? 3 : 2) || root_id(st, &rs) < 0)
+		return 0;
+	e2 = bt_benc_next(d, rt, e);
+	if (bt_benc_type(d, e) != BT_BENC_INT || bt_benc_int(d, e, &dev) < 0 ||
+		bt_benc_type(d, e2) != BT_BENC_INT || bt_benc_int(d, e2, &ino) < 0 ||
+		dev != (int64_t)rs.st_dev || ino != (int64_t)rs.st_ino)
+		return 0;
+	return !st->single || bt_benc_str_eq(d, bt_benc_next(d, rt, e2), st->base);
+}
+
 int
 bt_storage_resume_write(struct bt_storage *st, const struct bt_bitfield *have,
 	struct bt_buf *b)
 {
+	struct stat rs;
 	struct bt_bw w;
 	size_t n;
 	const uint8_t *bits;
@@ -1641,6 +1672,15 @@ bt_storage_resume_write(struct bt_storage *st, const struct bt_bitfield *have,
 	bt_bw_str(&w, st->m->info_hash, 20);
 	bt_bw_key(&w, "pieces");
 	bt_bw_str(&w, bits, n);
+	if (root_id(st, &rs) == 0) {
+		bt_bw_key(&w, "root");
+		bt_bw_list(&w);
+		bt_bw_int(&w, (int64_t)rs.st_dev);
+		bt_bw_int(&w, (int64_t)rs.st_ino);
+		if (st->single)
+			bt_bw_strs(&w, st->base);
+		bt_bw_end(&w);
+	}
 	bt_bw_key(&w, "version");
 	bt_bw_int(&w, 1);
 	bt_bw_end(&w);
@@ -1673,7 +1713,7 @@ bt_storage_resume_load(struct bt_storage *st, const uint8_t *rec, size_t n,
 
 	lim.depth = 3;
 	lim.tokens = 16 + 4 * (uint32_t)st->nf;
-	lim.str_max = nbytes > 20 ? (uint32_t)nbytes : 20;
+	lim.str_max = nbytes > NAME_MAX_BYTES ? (uint32_t)nbytes : NAME_MAX_BYTES;
 	lim.strict = 1;
 	int pr = bt_benc_parse(&d, rec, n, &lim, NULL);
 	if (pr < 0) {
@@ -1708,6 +1748,7 @@ bt_storage_resume_load(struct bt_storage *st, const uint8_t *rec, size_t n,
 	}
 	if (bt_bitfield_from_wire(have, p, len) < 0)
 		goto out;
+	int ours = same_root(st, &d, bt_benc_dict_get(&d, 0, "root"));
 
 	size_t i = 0;
 	for (int e = bt_benc_first(&d, fl); e >= 0; e = bt_benc_next(&d, fl, e), i++) {
@@ -1719,10 +1760,13 @@ bt_storage_resume_load(struct bt_storage *st, const uint8_t *rec, size_t n,
 			bt_benc_int(&d, j, &x[k]);
 		if (mf->pad || mf->length == 0)
 			continue;
-		if (x[0] >= 0)
-			st->f[i].vouched = 1;	/* it was there, ours, then */
 		stamp_file(st, i, &now);
-		if (now.size == x[0] && now.sec == x[1] && now.nsec == x[2])
+		int same = now.size == x[0] && now.sec == x[1] && now.nsec == x[2];
+		/* It was there, ours, then: in this very place, or as it is
+		 * now (a copy with its times kept). */
+		if (x[0] >= 0 && (ours || same))
+			st->f[i].vouched = 1;
+		if (same)
 			continue;
 		/* Changed: its pieces are not trusted; hash them again unless
 		 * the file is skipped. */

@@ -176,10 +176,17 @@ int64_t bt_storage_present(struct bt_storage *st, struct bt_bitfield *have);
 
 /* Fast resume.  The resume record is a bencoded dictionary
  *   { "version": 1, "info hash": <20>, "pieces": <bitfield bytes>,
- *     "files": [ [size, mtime_sec, mtime_nsec], ... ] }
+ *     "files": [ [size, mtime_sec, mtime_nsec], ... ],
+ *     "root": [st_dev, st_ino (, file name)] }
  * for the files as they stand on disk when it is written (a missing
  * file, a padding file, or anything but a regular file is [-1, 0, 0];
- * sizes and times from fstat/fstatat(AT_SYMLINK_NOFOLLOW), st_mtim).
+ * sizes and times from fstat/fstatat(AT_SYMLINK_NOFOLLOW), st_mtim), and
+ * where they are: the root directory's device and inode (and, for a
+ * single-file torrent, the file's name in it), when it exists.  The
+ * record vouches for a file that it lists as there (claim, at the top)
+ * when it was written for this same place, or when the file's size and
+ * time are still the recorded ones (a record is per torrent, not per
+ * place: the same torrent saved elsewhere finds strangers' files).
  * Writing it: bt_storage_resume_write into b.
  * Loading it: bt_storage_resume_load takes the record and sets in have
  * (cleared first) the pieces it lists as complete whose files all still

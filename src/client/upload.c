@@ -12,8 +12,10 @@ static void pump_once(struct peer *p, int *sentp);
  * behind our back): the pieces of the file whose bytes are no longer all
  * there are not had any more (piece itself in any case), so they are
  * downloaded again; a seed becomes a downloader.  One message, naming
- * the file.  Peers are not told (there is no "lost" message): requests
- * for those pieces are refused from now on. */
+ * the file.  There is no message to take a piece back: the peers that
+ * want something from us (they were told we have the lost pieces, and
+ * would ask for them again and again) are dropped, to come back and see
+ * what we have now; the others stay (they may have what we lost). */
 static void
 lose_pieces(struct bt_torrent *s, uint32_t piece, long file)
 {
@@ -52,6 +54,8 @@ lose_pieces(struct bt_torrent *s, uint32_t piece, long file)
 	}
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct peer *q = s->conns[i];
+		if (!q->dead && q->peer_interested)
+			peer_kill(q, "told of pieces we lost");
 		if (q->dead || q->am_interested)
 			continue;
 		peer_update_interest(q);
@@ -110,7 +114,7 @@ pump_once(struct peer *p, int *sentp)
 		if (rc == BT_E_NOENT) {
 			out->len = mark;	/* take the header back */
 			lose_pieces(s, b.piece, bt_storage_last_file(s->st));
-			if (s->failed)
+			if (s->failed || p->dead)
 				return;
 			if (p->fast)
 				bt_pw_write_reject(out, b.piece, b.begin, b.len);

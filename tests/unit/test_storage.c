@@ -843,6 +843,29 @@ test_foreign(void)
 	CHECK_INT(bt_storage_write(st, 0, 32, x.data + 32, 32), ==, 0);
 	CHECK_INT(bt_storage_verify(st, 0), ==, 1);
 	bt_storage_close(st);
+	/* The record is the torrent's, not the place's: elsewhere, a file of
+	 * that name is not vouched for, unless it is as recorded (a copy
+	 * with its size and time kept). */
+	char other[512];
+	snprintf(other, sizeof(other), "%s/report.pdf", newdir("foreign-elsewhere"));
+	put_file(other, 100, NULL);
+	st = st_open(&x, other, NULL, 0, 1);
+	CHECK_INT(bt_storage_resume_load(st, b.p, b.len, &have, &re), ==, 0);
+	CHECK_INT(bt_storage_create(st), ==, BT_E_EXIST);
+	bt_storage_close(st);
+	st = st_open(&x, root, NULL, 0, 1);
+	bt_buf_free(&b);
+	bt_buf_init(&b, 0);
+	CHECK_INT(bt_storage_resume_write(st, &have, &b), ==, 0);
+	bt_storage_close(st);
+	struct stat sb;
+	CHECK_INT(stat(root, &sb), ==, 0);
+	struct timespec ts[2] = { sb.st_atim, sb.st_mtim };
+	CHECK_INT(utimensat(AT_FDCWD, other, ts, 0), ==, 0);
+	st = st_open(&x, other, NULL, 0, 1);
+	CHECK_INT(bt_storage_resume_load(st, b.p, b.len, &have, &re), ==, 0);
+	CHECK_INT(bt_storage_create(st), ==, 0);
+	bt_storage_close(st);
 	bt_buf_free(&b);
 	bt_bitfield_fini(&have);
 	bt_bitfield_fini(&re);
