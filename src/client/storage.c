@@ -71,6 +71,7 @@ struct parts {
 	uint32_t *owner;	/* per slot: the boundary piece's rank, or
 				 * SLOT_FREE */
 	uint32_t used;
+	uint32_t hint;		/* no free slot below it */
 	int64_t data;		/* where slot 0 starts */
 };
 
@@ -625,6 +626,8 @@ parts_name(struct bt_storage *st)
 	return st->pt.name ? 0 : BT_E_NOMEM;
 }
 
+static void parts_close(struct bt_storage *st);
+
 /* The boundary pieces (those touching two or more real files), sorted. */
 static int
 parts_map(struct bt_storage *st)
@@ -653,8 +656,10 @@ parts_map(struct bt_storage *st)
 		pt->bpiece = malloc((n ? n : 1) * sizeof(*pt->bpiece));
 		pt->bslot = malloc((n ? n : 1) * sizeof(*pt->bslot));
 		pt->owner = malloc((n ? n : 1) * sizeof(*pt->owner));
-		if (!pt->bpiece || !pt->bslot || !pt->owner)
+		if (!pt->bpiece || !pt->bslot || !pt->owner) {
+			parts_close(st);
 			return BT_E_NOMEM;
+		}
 	}
 	pt->nb = n;
 	pt->data = ((int64_t)PARTS_HEAD + 4 * (int64_t)n + 4095) & ~(int64_t)4095;
@@ -711,7 +716,7 @@ parts_read(struct bt_storage *st, int fd, int64_t size)
 		pt->owner[k] = SLOT_FREE;
 		pt->bslot[k] = -1;
 	}
-	pt->used = 0;
+	pt->used = pt->hint = 0;
 	if (size == 0)
 		return parts_init(st, fd);
 	if (size < 8 || full_pread(fd, h, 8, 0) != 8 || memcmp(h, PARTS_MAGIC, 8) != 0)
@@ -800,7 +805,7 @@ parts_close(struct bt_storage *st)
 	pt->bpiece = NULL;
 	pt->bslot = NULL;
 	pt->owner = NULL;
-	pt->nb = pt->used = 0;
+	pt->nb = pt->used = pt->hint = 0;
 }
 
 /* The slot of piece in the open parts file (-1: none; with alloc, one
@@ -811,13 +816,14 @@ parts_slot(struct bt_storage *st, uint32_t piece, int alloc, int32_t *slot)
 	struct parts *pt = &st->pt;
 	int64_t r = parts_rank(pt, piece);
 	uint8_t e[4];
-	uint32_t k = 0;
+	uint32_t k = pt->hint;
 
 	*slot = r < 0 ? -1 : pt->bslot[r];
 	if (*slot >= 0 || r < 0 || !alloc)
 		return 0;
 	while (k < pt->nb && pt->owner[k] != SLOT_FREE)
 		k++;		/* there are as many slots as boundary pieces */
+	pt->hint = k + 1;
 	put32(e, piece);
 	if (full_pwrite(pt->fd, e, 4, PARTS_HEAD + 4 * (int64_t)k) < 0)
 		return fail(st, BT_STORAGE_PARTS, BT_E_IO);
@@ -841,6 +847,8 @@ parts_free_slot(struct bt_storage *st, uint32_t k)
 	pt->bslot[pt->owner[k]] = -1;
 	pt->owner[k] = SLOT_FREE;
 	pt->used--;
+	if (k < pt->hint)
+		pt->hint = k;
 	pt->dirty = 1;
 	return 0;
 }
@@ -886,14 +894,20 @@ parts_io(struct bt_storage *st, size_t i, int64_t pos, int64_t off, uint8_t *buf
 		return r;
 	if (pt->fd >= 0 && (r = parts_slot(st, piece, wbuf != NULL, &slot)) < 0)
 		return r;
-	if (slot < 0)	/* writes come only for boundary pieces */
-		return wbuf ? fail(st, (long)i, BT_E_INVAL) : file_io(st, i, pos, buf, NULL, n);
+	if (slot < 0 && wbuf)	/* writes come only for boundary pieces */
+		return fail(st, (long)i, BT_E_INVAL);
+	if (slot < 0) {
+		/* Not there either: it is the parts file that lacks them. */
+		r = file_io(st, i, pos, buf, NULL, n);
+		return r == BT_E_NOENT && pt->bpiece && parts_rank(pt, piece) >= 0 ?
+			fail(st, BT_STORAGE_PARTS, r) : r;
+	}
 	at = pt->data + (int64_t)slot * st->plen + (off - piece_off(st, piece));
 	if (buf) {
 		ssize_t got = full_pread(pt->fd, buf, n, at);
 		if (got < 0)
 			return fail(st, BT_STORAGE_PARTS, BT_E_IO);
-		return (uint32_t)got < n ? fail(st, (long)i, BT_E_NOENT) : 0;
+		return (uint32_t)got < n ? fail(st, BT_STORAGE_PARTS, BT_E_NOENT) : 0;
 	}
 	pt->dirty = 1;
 	if (full_pwrite(pt->fd, wbuf, n, at) < 0)
@@ -1629,11 +1643,12 @@ same_root(struct bt_storage *st, const struct bt_benc *d, int rt)
 {
 	struct stat rs;
 	int64_t dev, ino;
-	int e = bt_benc_first(d, rt), e2;
+	int e, e2;
 
 	if (rt < 0 || bt_benc_type(d, rt) != BT_BENC_LIST ||
 		bt_benc_count(d, rt) != (st->single ? 3 : 2) || root_id(st, &rs) < 0)
 		return 0;
+	e = bt_benc_first(d, rt);
 	e2 = bt_benc_next(d, rt, e);
 	if (bt_benc_type(d, e) != BT_BENC_INT || bt_benc_int(d, e, &dev) < 0 ||
 		bt_benc_type(d, e2) != BT_BENC_INT || bt_benc_int(d, e2, &ino) < 0 ||

@@ -126,7 +126,7 @@ uint32_t bt_storage_piece_size(const struct bt_storage *st, uint32_t piece);
  * BT_E_NOENT (a read from a skipped file with nothing for it, a missing
  * file, or past the end of a file that is short: such bytes were never
  * written or are gone, they do not read as zeros; bt_storage_last_file
- * names the file).  Writes create what is missing (and, with sparse,
+ * names the file, or BT_STORAGE_PARTS for a skipped file's bytes).  Writes create what is missing (and, with sparse,
  * extend a short file to its size). */
 int bt_storage_read(struct bt_storage *st, uint32_t piece, uint32_t begin,
 	void *buf, uint32_t len);

@@ -11,10 +11,12 @@
  *   download, seed ... bt_torrent_stop: announce stopped, write the
  *   resume record, close peers; cb->closed when done -> bt_torrent_free.
  *
- * A fatal error (a disk that fills up, files that vanish) stops the
- * torrent: state BT_TORRENT_FAILED, cb->message('F', ...), the resume
- * record still written, so nothing verified is lost; other torrents of
- * the client go on.
+ * A fatal error (a disk that fills up, a file in the way that is not the
+ * torrent's: storage.h) stops the torrent: state BT_TORRENT_FAILED,
+ * cb->message('F', ...), the resume record still written when it was
+ * running, so nothing verified is lost; other torrents of the client go
+ * on.  A seed whose file is cut or removed goes on: the pieces it lost
+ * are downloaded again (cb->message('E', ...) names the file).
  *
  * Nothing here prints or exits; what the user should see goes through
  * cb->message with BitTornado's texts. */

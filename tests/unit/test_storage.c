@@ -604,6 +604,7 @@ test_skip(void)
 	CHECK_INT(bt_storage_read(st, 1, 0, buf, 16), ==, 0);	/* a + b */
 	CHECK_MEM(buf, 16, x.data + 16, 16);
 	CHECK_INT(bt_storage_read(st, 2, 0, buf, 16), ==, BT_E_NOENT);
+	CHECK_INT(bt_storage_last_file(st), ==, 1);
 	CHECK_INT(bt_storage_verify(st, 1), ==, 1);
 	CHECK_INT(bt_storage_verify(st, 3), ==, 1);
 	bt_bitfield_init(&have, (uint32_t)x.m.npieces);
@@ -617,6 +618,21 @@ test_skip(void)
 	st = st_open(&x, root, prio, 0, 1);
 	CHECK_INT(check_all(st, &have), ==, 3);
 	CHECK_INT(bt_storage_present(st, &have), ==, 3);
+	/* The parts file gone: its pieces are missing, and it is named. */
+	char keep[600];
+	snprintf(keep, sizeof(keep), "%s.keep", parts);
+	CHECK_INT(rename(parts, keep), ==, 0);
+	bt_storage_close(st);
+	st = st_open(&x, root, prio, 0, 1);
+	CHECK_INT(bt_storage_read(st, 1, 0, buf, 16), ==, BT_E_NOENT);
+	CHECK_INT(bt_storage_last_file(st), ==, BT_STORAGE_PARTS);
+	CHECK_INT(bt_storage_piece_present(st, 1), ==, 0);
+	CHECK_INT(bt_storage_piece_present(st, 3), ==, 0);
+	CHECK_INT(check_all(st, &have), ==, 1);
+	CHECK_INT(rename(keep, parts), ==, 0);
+	bt_storage_close(st);
+	st = st_open(&x, root, prio, 0, 1);
+	CHECK_INT(check_all(st, &have), ==, 3);
 	CHECK_INT(bt_storage_create(st), ==, 0);
 	CHECK_INT(fsize(pjoin(root, "s")), ==, -1);
 
