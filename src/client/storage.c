@@ -1,6 +1,7 @@
 /* storage.c - see storage.h */
 #define _GNU_SOURCE	/* SEEK_DATA, SEEK_HOLE */
 #include "storage.h"
+#include "be.h"
 #include "benc.h"
 #include "buf.h"
 #include "err.h"
@@ -9,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +20,9 @@
 #define CHUNK		(64u << 10)	/* bt_storage_verify reads this much at a time */
 #define PAIR_MAX	(4u << 20)	/* check hashes two pieces at once up to this size */
 #define CHECK_SLICE	(64u << 20)	/* bytes between progress calls, at most */
+#define PARTS_MAGIC	"btparts1"	/* the parts file's first 8 bytes */
+#define PARTS_HEAD	32u		/* magic, info hash, slot count */
+#define SLOT_FREE	UINT32_MAX
 
 /* How bt_file_fd wants a file. */
 enum { FD_READ, FD_WRITE };
@@ -27,7 +32,47 @@ struct sfile {
 	int32_t prev, next;	/* LRU links while open (-1 ends) */
 	int8_t prio;
 	uint8_t rw;		/* fd is open for writing */
+	uint8_t wok;		/* fd passed the checks for writing */
 	uint8_t dirty;		/* written since the last fdatasync */
+	uint8_t claimed;	/* ours to write: made by us, or found to be */
+	uint8_t vouched;	/* a verified piece or our resume record
+				 * says its data is the torrent's */
+};
+
+/* Why a file was refused (bt_storage_last_why). */
+enum { WHY_NONE, WHY_FOREIGN, WHY_LONGER, WHY_LINKS, WHY_NOTREG, WHY_PARTS };
+
+static const struct {
+	const char *verb, *reason;
+} whys[] = {
+	[WHY_FOREIGN] = { "refusing to overwrite",
+		"it exists and does not hold this torrent's data (use --overwrite 1)" },
+	[WHY_LONGER] = { "refusing to cut",
+		"it is longer than the torrent's file (use --overwrite 1)" },
+	[WHY_LINKS] = { "refusing to write",
+		"it has more than one hard link (writing would change the other names too)" },
+	[WHY_NOTREG] = { "refusing to use", "it is not a regular file" },
+	[WHY_PARTS] = { "refusing to overwrite",
+		"it is in the way of bt's parts file and is not one" },
+};
+
+/* The parts file: the bytes of skipped files in pieces shared with wanted
+ * files (see storage.h).  Slots of piece_len bytes after a header and a
+ * table saying which piece each slot holds; only "boundary" pieces (those
+ * touching two or more real files) can have one. */
+struct parts {
+	char *name;		/* in the root; NULL until first needed */
+	int fd;			/* -1: not open (or none on disk) */
+	int loaded;		/* the table is read (or there is no file) */
+	uint8_t dirty;
+	uint32_t nb;		/* boundary pieces */
+	uint32_t *bpiece;	/* sorted */
+	int32_t *bslot;		/* per boundary piece: its slot, -1 none */
+	uint32_t *owner;	/* per slot: the boundary piece's rank, or
+				 * SLOT_FREE */
+	uint32_t used;
+	uint32_t hint;		/* no free slot below it */
+	int64_t data;		/* where slot 0 starts */
 };
 
 /* What a check knows about one file: its size and, for a sparse file, one
@@ -55,7 +100,11 @@ struct bt_storage {
 	int32_t head, tail;		/* LRU: head most recently used */
 	unsigned nopen, max_open;
 	int sparse;
+	int overwrite;			/* the user lets us replace files */
+	char *shown;			/* the root as the user gave it */
 	long last;			/* bt_storage_last_file */
+	int why;			/* WHY_* of the last failure */
+	struct parts pt;
 	uint8_t *chunk;			/* CHUNK bytes, for verify */
 	uint8_t *pair;			/* 2 * plen bytes, during a check */
 	struct probe pr;
@@ -69,7 +118,25 @@ static int
 fail(struct bt_storage *st, long file, int code)
 {
 	st->last = file;
+	st->why = WHY_NONE;
 	return code;
+}
+
+/* A failure that is a refusal to touch a file, with its reason. */
+static int
+refuse(struct bt_storage *st, long file, int code, int why)
+{
+	st->last = file;
+	st->why = why;
+	return code;
+}
+
+/* 0 when an open file has no data at all (only holes), 1 otherwise (or
+ * when the file system cannot tell). */
+static int
+holds_data(int fd)
+{
+	return !(lseek(fd, 0, SEEK_DATA) < 0 && errno == ENXIO);
 }
 
 /* Path of file i below the root (for a single-file torrent: its name in
@@ -346,6 +413,7 @@ close_file(struct bt_storage *st, int32_t i)
 	f->fd = -1;
 	f->dirty = 0;
 	f->rw = 0;
+	f->wok = 0;
 	lru_unlink(st, i);
 	st->nopen--;
 	if (st->pr.file == i)
@@ -359,19 +427,114 @@ close_file(struct bt_storage *st, int32_t i)
 
 #define E_EVICT (-1000)	/* internal: BT_E_IO about an evicted file */
 
+/* May file i, which exists (sb), be written?  Yes when it is ours
+ * already, when the user said so (overwrite), when it holds nothing (empty,
+ * or only holes: what an earlier run of ours leaves), or when its data is
+ * vouched for (a piece touching it verified, or our resume record lists
+ * it).  Never when it is longer than the torrent's file: writing in place
+ * would leave it neither the user's nor the torrent's. */
+static int
+claim(struct bt_storage *st, size_t i, int fd, const struct stat *sb)
+{
+	struct sfile *f = &st->f[i];
+
+	if (!f->claimed && !st->overwrite) {
+		if (sb->st_size > st->m->files[i].length)
+			return refuse(st, (long)i, BT_E_EXIST, WHY_LONGER);
+		if (sb->st_size > 0 && !f->vouched && holds_data(fd))
+			return refuse(st, (long)i, BT_E_EXIST, WHY_FOREIGN);
+	}
+	f->claimed = 1;
+	return 0;
+}
+
+/* Before the first write through fd (file i): a regular file with no
+ * other name (a hard link planted in the tree would carry our writes
+ * elsewhere), ours to write (claim, unless we just made it), and, with
+ * sparse, extended to its size. */
+static int
+write_checks(struct bt_storage *st, size_t i, int fd, int created)
+{
+	struct stat sb;
+	int r;
+
+	if (fstat(fd, &sb) < 0)
+		return BT_E_IO;
+	if (!S_ISREG(sb.st_mode))
+		return refuse(st, (long)i, BT_E_INVAL, WHY_NOTREG);
+	if (sb.st_nlink > 1)
+		return refuse(st, (long)i, BT_E_INVAL, WHY_LINKS);
+	if (created)
+		st->f[i].claimed = 1;
+	else if ((r = claim(st, i, fd, &sb)) < 0)
+		return r;
+	if (st->sparse && sb.st_size < st->m->files[i].length) {
+		if (ftruncate(fd, (off_t)st->m->files[i].length) < 0)
+			return BT_E_IO;
+		if (st->pr.file == (long)i)
+			st->pr.file = -1;
+	}
+	return 0;
+}
+
+/* Open file i's leaf: for reading (read-write when allowed, never
+ * creating) or for writing (creating it, and the directories, when
+ * missing: *created says so). */
+static int
+open_leaf(struct bt_storage *st, size_t i, int how, int *created, int *rw)
+{
+	const int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
+	const char *leaf;
+	int dfd, fd, r = walk_dir(st, i, how == FD_WRITE, &dfd, &leaf);
+
+	*created = 0;
+	*rw = 1;
+	if (r < 0)
+		return r;
+	fd = openat(dfd, leaf, flags);
+	if (fd < 0 && errno == ENOENT && how == FD_WRITE) {
+		fd = openat(dfd, leaf, flags | O_CREAT | O_EXCL, 0644);
+		if (fd < 0 && errno == ENOENT && dfd == st->dfd) {
+			/* The cached directory may have been removed: walk again. */
+			dcache_drop(st);
+			if ((r = walk_dir(st, i, 1, &dfd, &leaf)) < 0)
+				return r;
+			fd = openat(dfd, leaf, flags | O_CREAT | O_EXCL, 0644);
+		}
+		*created = fd >= 0;
+	}
+	if (fd < 0 && how == FD_READ && (errno == EACCES || errno == EROFS)) {
+		fd = openat(dfd, leaf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+		*rw = 0;
+	}
+	return fd < 0 ? open_errno(errno) : fd;
+}
+
+static void
+lru_touch(struct bt_storage *st, int32_t i)
+{
+	if (st->head != i) {
+		lru_unlink(st, i);
+		lru_front(st, i);
+	}
+}
+
 static int
 file_fd_(struct bt_storage *st, size_t i, int how)
 {
 	struct sfile *f = &st->f[i];
-	const char *leaf;
-	int dfd, r;
+	int created, rw, r;
+	struct stat sb;
 
+	st->why = WHY_NONE;
 	if (f->fd >= 0) {
-		if (how == FD_READ || f->rw) {
-			if (st->head != (int32_t)i) {
-				lru_unlink(st, (int32_t)i);
-				lru_front(st, (int32_t)i);
-			}
+		if (how == FD_WRITE && f->rw && !f->wok) {
+			if ((r = write_checks(st, i, f->fd, 0)) < 0)
+				return r;
+			f->wok = 1;
+		}
+		if (how == FD_READ || f->wok) {
+			lru_touch(st, (int32_t)i);
 			return f->fd;
 		}
 		close_file(st, (int32_t)i);	/* read-only: reopen */
@@ -380,47 +543,24 @@ file_fd_(struct bt_storage *st, size_t i, int how)
 		if (close_file(st, st->tail) < 0)
 			return E_EVICT;
 	}
-	r = walk_dir(st, i, how == FD_WRITE, &dfd, &leaf);
-	if (r < 0)
-		return r;
-	int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
-	int fd = openat(dfd, leaf, flags | (how == FD_WRITE ? O_CREAT : 0), 0644);
-	int rw = 1;
-	if (fd < 0 && how == FD_WRITE && errno == ENOENT && dfd == st->dfd) {
-		/* The cached directory may have been removed: walk again. */
-		dcache_drop(st);
-		r = walk_dir(st, i, 1, &dfd, &leaf);
-		if (r < 0)
-			return r;
-		fd = openat(dfd, leaf, flags | O_CREAT, 0644);
-	}
-	if (fd < 0 && how == FD_READ && (errno == EACCES || errno == EROFS)) {
-		fd = openat(dfd, leaf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-		rw = 0;
-	}
+	int fd = open_leaf(st, i, how, &created, &rw);
 	if (fd < 0)
-		return open_errno(errno);
-
-	struct stat sb;
-	if (fstat(fd, &sb) < 0) {
+		return fd;
+	if (fstat(fd, &sb) < 0)
+		r = BT_E_IO;
+	else if (!S_ISREG(sb.st_mode))
+		r = refuse(st, (long)i, BT_E_INVAL, WHY_NOTREG);
+	else
+		r = how == FD_WRITE ? write_checks(st, i, fd, created) : 0;
+	if (r < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
-		return BT_E_IO;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		close(fd);
-		return BT_E_INVAL;
-	}
-	if (how == FD_WRITE && st->sparse && sb.st_size < st->m->files[i].length &&
-		ftruncate(fd, (off_t)st->m->files[i].length) < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return BT_E_IO;
+		return r;
 	}
 	f->fd = fd;
 	f->rw = (uint8_t)rw;
+	f->wok = how == FD_WRITE;
 	f->dirty = 0;
 	st->nopen++;
 	lru_front(st, (int32_t)i);
@@ -441,6 +581,417 @@ file_fd(struct bt_storage *st, size_t i, int how)
 	if (r < 0)
 		st->last = (long)i;
 	return r;
+}
+
+/* ---- the parts file ---- */
+
+/* 1 if a torrent path is name or lies below it. */
+static int
+top_taken(const struct bt_storage *st, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < st->nf; i++) {
+		const char *p = st->m->files[i].path;
+		if (p && strncmp(p, name, n) == 0 && (p[n] == 0 || p[n] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* ".<name>.parts" in the root (the info hash in hex for a name that does
+ * not fit), with more dots in front while a torrent path takes it. */
+static int
+parts_name(struct bt_storage *st)
+{
+	char b[NAME_MAX_BYTES + 1], hex[41];
+	const char *base = st->m->name;
+	int n;
+
+	if (st->pt.name)
+		return 0;
+	if (!base || strlen(base) + 7 > NAME_MAX_BYTES || strchr(base, '/')) {
+		for (int k = 0; k < 20; k++)
+			snprintf(hex + 2 * k, 3, "%02x", st->m->info_hash[k]);
+		base = hex;
+	}
+	n = snprintf(b, sizeof(b), ".%s.parts", base);
+	while (top_taken(st, b)) {
+		if (n + 1 > NAME_MAX_BYTES)
+			return BT_E_INVAL;	/* every shorter name taken: absurd */
+		memmove(b + 1, b, (size_t)n + 1);
+		b[0] = '.';
+		n++;
+	}
+	st->pt.name = strdup(b);
+	return st->pt.name ? 0 : BT_E_NOMEM;
+}
+
+static void parts_close(struct bt_storage *st);
+
+/* The boundary pieces (those touching two or more real files), sorted. */
+static int
+parts_map(struct bt_storage *st)
+{
+	struct parts *pt = &st->pt;
+	const struct bt_meta_file *mf = st->m->files;
+	uint32_t n = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		int64_t prev = -1, lastb = -1;
+		n = 0;
+		for (size_t i = 0; i < st->nf; i++) {
+			if (mf[i].pad || mf[i].length == 0)
+				continue;
+			int64_t a = mf[i].offset / st->plen;
+			if (a == prev && a != lastb) {
+				if (pass)
+					pt->bpiece[n] = (uint32_t)a;
+				n++;
+				lastb = a;
+			}
+			prev = (mf[i].offset + mf[i].length - 1) / st->plen;
+		}
+		if (pass)
+			break;
+		pt->bpiece = malloc((n ? n : 1) * sizeof(*pt->bpiece));
+		pt->bslot = malloc((n ? n : 1) * sizeof(*pt->bslot));
+		pt->owner = malloc((n ? n : 1) * sizeof(*pt->owner));
+		if (!pt->bpiece || !pt->bslot || !pt->owner) {
+			parts_close(st);
+			return BT_E_NOMEM;
+		}
+	}
+	pt->nb = n;
+	pt->data = ((int64_t)PARTS_HEAD + 4 * (int64_t)n + 4095) & ~(int64_t)4095;
+	return 0;
+}
+
+/* Rank of piece among the boundary pieces, -1 if it is not one. */
+static int64_t
+parts_rank(const struct parts *pt, uint32_t piece)
+{
+	uint32_t lo = 0, hi = pt->nb;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (pt->bpiece[mid] < piece)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < pt->nb && pt->bpiece[lo] == piece ? (int64_t)lo : -1;
+}
+
+/* A fresh header and table (every slot free). */
+static int
+parts_init(struct bt_storage *st, int fd)
+{
+	struct parts *pt = &st->pt;
+	size_t n = PARTS_HEAD + 4 * (size_t)pt->nb;
+	uint8_t *h = malloc(n);
+	int r = 0;
+
+	if (!h)
+		return BT_E_NOMEM;
+	memcpy(h, PARTS_MAGIC, 8);
+	memcpy(h + 8, st->m->info_hash, 20);
+	put32(h + 28, pt->nb);
+	memset(h + PARTS_HEAD, 0xff, n - PARTS_HEAD);
+	if (ftruncate(fd, 0) < 0 || full_pwrite(fd, h, n, 0) < 0)
+		r = BT_E_IO;
+	free(h);
+	pt->dirty = 1;
+	return r;
+}
+
+/* Read the table of an open parts file of size bytes: ours for this
+ * torrent, or ours but stale (made anew), or not ours (refused). */
+static int
+parts_read(struct bt_storage *st, int fd, int64_t size)
+{
+	struct parts *pt = &st->pt;
+	size_t tn = 4 * (size_t)pt->nb;
+	uint8_t h[PARTS_HEAD], *t;
+
+	for (uint32_t k = 0; k < pt->nb; k++) {
+		pt->owner[k] = SLOT_FREE;
+		pt->bslot[k] = -1;
+	}
+	pt->used = pt->hint = 0;
+	if (size == 0)
+		return parts_init(st, fd);
+	if (size < 8 || full_pread(fd, h, 8, 0) != 8 || memcmp(h, PARTS_MAGIC, 8) != 0)
+		return refuse(st, BT_STORAGE_PARTS, BT_E_EXIST, WHY_PARTS);
+	if (size < (int64_t)(PARTS_HEAD + tn) || full_pread(fd, h, PARTS_HEAD, 0) != PARTS_HEAD ||
+		memcmp(h + 8, st->m->info_hash, 20) != 0 || get32(h + 28) != pt->nb)
+		return parts_init(st, fd);	/* another torrent's, of the same name */
+	if (!(t = malloc(tn ? tn : 1)))
+		return BT_E_NOMEM;
+	if (full_pread(fd, t, tn, PARTS_HEAD) != (ssize_t)tn) {
+		free(t);
+		return BT_E_IO;
+	}
+	for (uint32_t k = 0; k < pt->nb; k++) {
+		int64_t r = parts_rank(pt, get32(t + 4 * (size_t)k));
+		if (r < 0 || pt->bslot[r] >= 0)
+			continue;	/* free, or nonsense: free */
+		pt->bslot[r] = (int32_t)k;
+		pt->owner[k] = (uint32_t)r;
+		pt->used++;
+	}
+	free(t);
+	return 0;
+}
+
+/* Open the parts file, reading its table; create: make it when missing
+ * (else a missing one is fine: no slots).  Like the torrent's files, it
+ * must be a regular file with one name. */
+static int
+parts_open(struct bt_storage *st, int create)
+{
+	struct parts *pt = &st->pt;
+	struct stat sb;
+	int r, fd;
+
+	if (pt->fd >= 0 || (pt->loaded && !create))
+		return 0;
+	st->why = WHY_NONE;
+	if ((r = parts_name(st)) < 0 || (!pt->bpiece && (r = parts_map(st)) < 0))
+		return fail(st, BT_STORAGE_PARTS, r);
+	if ((r = open_root(st, create)) < 0) {
+		if (r != BT_E_NOENT)
+			return fail(st, BT_STORAGE_PARTS, r);
+		pt->loaded = 1;		/* no root, no parts file */
+		return 0;
+	}
+	fd = openat(st->rootfd, pt->name, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+		O_NONBLOCK | (create ? O_CREAT : 0), 0644);
+	if (fd < 0 && errno == ENOENT && !create) {
+		pt->loaded = 1;
+		return 0;
+	}
+	if (fd < 0)
+		return fail(st, BT_STORAGE_PARTS, open_errno(errno));
+	if (fstat(fd, &sb) < 0)
+		r = fail(st, BT_STORAGE_PARTS, BT_E_IO);
+	else if (!S_ISREG(sb.st_mode))
+		r = refuse(st, BT_STORAGE_PARTS, BT_E_INVAL, WHY_NOTREG);
+	else if (sb.st_nlink > 1)
+		r = refuse(st, BT_STORAGE_PARTS, BT_E_INVAL, WHY_LINKS);
+	else if ((r = parts_read(st, fd, sb.st_size)) < 0 && st->why == WHY_NONE)
+		r = fail(st, BT_STORAGE_PARTS, r);
+	if (r < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return r;
+	}
+	pt->fd = fd;
+	pt->loaded = 1;
+	return 0;
+}
+
+static void
+parts_close(struct bt_storage *st)
+{
+	struct parts *pt = &st->pt;
+	if (pt->fd >= 0)
+		close(pt->fd);
+	pt->fd = -1;
+	pt->loaded = 0;
+	pt->dirty = 0;
+	free(pt->bpiece);
+	free(pt->bslot);
+	free(pt->owner);
+	pt->bpiece = NULL;
+	pt->bslot = NULL;
+	pt->owner = NULL;
+	pt->nb = pt->used = pt->hint = 0;
+}
+
+/* The slot of piece in the open parts file (-1: none; with alloc, one
+ * is taken for a boundary piece).  0 or BT_E_IO. */
+static int
+parts_slot(struct bt_storage *st, uint32_t piece, int alloc, int32_t *slot)
+{
+	struct parts *pt = &st->pt;
+	int64_t r = parts_rank(pt, piece);
+	uint8_t e[4];
+	uint32_t k = pt->hint;
+
+	*slot = r < 0 ? -1 : pt->bslot[r];
+	if (*slot >= 0 || r < 0 || !alloc)
+		return 0;
+	while (k < pt->nb && pt->owner[k] != SLOT_FREE)
+		k++;		/* there are as many slots as boundary pieces */
+	pt->hint = k + 1;
+	put32(e, piece);
+	if (full_pwrite(pt->fd, e, 4, PARTS_HEAD + 4 * (int64_t)k) < 0)
+		return fail(st, BT_STORAGE_PARTS, BT_E_IO);
+	pt->owner[k] = (uint32_t)r;
+	pt->bslot[r] = (int32_t)k;
+	pt->used++;
+	pt->dirty = 1;
+	*slot = (int32_t)k;
+	return 0;
+}
+
+static int
+parts_free_slot(struct bt_storage *st, uint32_t k)
+{
+	struct parts *pt = &st->pt;
+	uint8_t e[4];
+
+	put32(e, SLOT_FREE);
+	if (full_pwrite(pt->fd, e, 4, PARTS_HEAD + 4 * (int64_t)k) < 0)
+		return fail(st, BT_STORAGE_PARTS, BT_E_IO);
+	pt->bslot[pt->owner[k]] = -1;
+	pt->owner[k] = SLOT_FREE;
+	pt->used--;
+	if (k < pt->hint)
+		pt->hint = k;
+	pt->dirty = 1;
+	return 0;
+}
+
+/* Plain I/O on file i at pos (see io_range). */
+static int
+file_io(struct bt_storage *st, size_t i, int64_t pos, uint8_t *buf, const uint8_t *wbuf,
+	uint32_t n)
+{
+	int fd = file_fd(st, i, buf ? FD_READ : FD_WRITE);
+	if (fd < 0)
+		return fd;
+	if (buf) {
+		ssize_t r = full_pread(fd, buf, n, pos);
+		if (r < 0)
+			return fail(st, (long)i, BT_E_IO);
+		if ((uint32_t)r < n)	/* the file is short */
+			return fail(st, (long)i, BT_E_NOENT);
+		return 0;
+	}
+	st->f[i].dirty = 1;
+	if (st->pr.file == (long)i)
+		st->pr.file = -1;
+	if (full_pwrite(fd, wbuf, n, pos) < 0)
+		return fail(st, (long)i, BT_E_IO);
+	return 0;
+}
+
+/* I/O on skipped file i at pos, torrent offset off: in the slot of the
+ * piece in the parts file.  A read of a piece with no slot goes to the
+ * file itself (it may hold the bytes from when it was wanted). */
+static int
+parts_io(struct bt_storage *st, size_t i, int64_t pos, int64_t off, uint8_t *buf,
+	const uint8_t *wbuf, uint32_t n)
+{
+	struct parts *pt = &st->pt;
+	uint32_t piece = (uint32_t)(off / st->plen);
+	int64_t at;
+	int32_t slot = -1;
+	int r = parts_open(st, wbuf != NULL);
+
+	if (r < 0)
+		return r;
+	if (pt->fd >= 0 && (r = parts_slot(st, piece, wbuf != NULL, &slot)) < 0)
+		return r;
+	if (slot < 0 && wbuf)	/* writes come only for boundary pieces */
+		return fail(st, (long)i, BT_E_INVAL);
+	if (slot < 0) {
+		/* Not there either: it is the parts file that lacks them. */
+		r = file_io(st, i, pos, buf, NULL, n);
+		return r == BT_E_NOENT && pt->bpiece && parts_rank(pt, piece) >= 0 ?
+			fail(st, BT_STORAGE_PARTS, r) : r;
+	}
+	at = pt->data + (int64_t)slot * st->plen + (off - piece_off(st, piece));
+	if (buf) {
+		ssize_t got = full_pread(pt->fd, buf, n, at);
+		if (got < 0)
+			return fail(st, BT_STORAGE_PARTS, BT_E_IO);
+		return (uint32_t)got < n ? fail(st, BT_STORAGE_PARTS, BT_E_NOENT) : 0;
+	}
+	pt->dirty = 1;
+	if (full_pwrite(pt->fd, wbuf, n, at) < 0)
+		return fail(st, BT_STORAGE_PARTS, BT_E_IO);
+	return 0;
+}
+
+/* Whether piece touches a skipped file and a wanted one (padding and
+ * empty files do not count). */
+static void
+piece_mix(const struct bt_storage *st, uint32_t piece, int *skipped, int *wanted)
+{
+	const struct bt_meta_file *mf = st->m->files;
+	int64_t off = piece_off(st, piece), end = off + bt_storage_piece_size(st, piece);
+
+	*skipped = *wanted = 0;
+	for (size_t i = bt_meta_file_at(st->m, off); i < st->nf && mf[i].offset < end; i++) {
+		if (mf[i].pad || mf[i].length == 0)
+			continue;
+		if (st->f[i].prio == BT_PRIO_SKIP)
+			*skipped = 1;
+		else
+			*wanted = 1;
+	}
+}
+
+/* Copy file i's bytes of slot k into file i. */
+static int
+parts_copy_out(struct bt_storage *st, size_t i, uint32_t k)
+{
+	const struct bt_meta_file *mf = &st->m->files[i];
+	uint32_t piece = st->pt.bpiece[st->pt.owner[k]];
+	int64_t poff = piece_off(st, piece);
+	int64_t a = poff > mf->offset ? poff : mf->offset;
+	int64_t b = poff + bt_storage_piece_size(st, piece);
+
+	if (b > mf->offset + mf->length)
+		b = mf->offset + mf->length;
+	if (!st->chunk && !(st->chunk = malloc(CHUNK)))
+		return fail(st, -1, BT_E_NOMEM);
+	while (a < b) {
+		uint32_t n = b - a < CHUNK ? (uint32_t)(b - a) : CHUNK;
+		int64_t at = st->pt.data + (int64_t)k * st->plen + (a - poff);
+		ssize_t got = full_pread(st->pt.fd, st->chunk, n, at);
+		if (got < 0)
+			return fail(st, BT_STORAGE_PARTS, BT_E_IO);
+		if (got == 0)
+			return 0;	/* nothing more was written there */
+		int r = file_io(st, i, a - mf->offset, NULL, st->chunk, (uint32_t)got);
+		if (r < 0)
+			return r;
+		a += got;
+	}
+	return 0;
+}
+
+/* File i is wanted again: its bytes in the parts file go into it, slots
+ * of pieces that no longer touch a skipped file are freed, and the parts
+ * file goes when no slot is left. */
+static int
+parts_export(struct bt_storage *st, size_t i)
+{
+	struct parts *pt = &st->pt;
+	int r, skipped, wanted;
+
+	if (st->single)
+		return 0;
+	if ((r = parts_open(st, 0)) < 0 || pt->fd < 0)
+		return r;
+	for (uint32_t k = 0; k < pt->nb; k++) {
+		if (pt->owner[k] == SLOT_FREE)
+			continue;
+		if ((r = parts_copy_out(st, i, k)) < 0)
+			return r;
+		piece_mix(st, pt->bpiece[pt->owner[k]], &skipped, &wanted);
+		if (!skipped && (r = parts_free_slot(st, k)) < 0)
+			return r;
+	}
+	if (pt->used == 0) {
+		parts_close(st);
+		if (unlinkat(st->rootfd, pt->name, 0) < 0 && errno != ENOENT)
+			return fail(st, BT_STORAGE_PARTS, BT_E_IO);
+	}
+	return 0;
 }
 
 /* ---- open, close, priorities ---- */
@@ -484,18 +1035,22 @@ bt_storage_open(struct bt_storage **out, const struct bt_meta *m,
 	st->head = st->tail = -1;
 	st->max_open = o->max_open ? o->max_open : BT_STORAGE_FILES_OPEN;
 	st->sparse = o->sparse != 0;
+	st->overwrite = o->overwrite != 0;
 	st->last = -1;
 	st->pr.file = -1;
+	st->pt.fd = -1;
 	st->f = calloc(st->nf, sizeof(*st->f));
 	size_t rl = strlen(o->root);
 	st->root = malloc(rl + 2);
-	if (!st->f || !st->root) {
+	st->shown = malloc(rl + 2);
+	if (!st->f || !st->root || !st->shown) {
 		bt_storage_close(st);
 		return BT_E_NOMEM;
 	}
 	memcpy(st->root, o->root, rl + 1);
 	while (rl > 1 && st->root[rl - 1] == '/')
 		st->root[--rl] = 0;
+	memcpy(st->shown, st->root, rl + 1);
 	if (st->single) {
 		/* The root is the file: keep its parent and its name apart. */
 		char *slash = strrchr(st->root, '/');
@@ -535,37 +1090,47 @@ bt_storage_close(struct bt_storage *st)
 		f->dirty = 0;		/* closing does not sync */
 		close_file(st, st->head);
 	}
+	parts_close(st);
+	free(st->pt.name);
 	dcache_drop(st);
 	if (st->rootfd >= 0)
 		close(st->rootfd);
 	free(st->dpath);
 	free(st->f);
 	free(st->root);
+	free(st->shown);
 	free(st->base);
 	free(st->chunk);
 	free(st->pair);
 	free(st);
 }
 
-/* Make file i (not skipped, not padding) and cut it to size. */
+/* Make file i (not skipped, not padding), or take the one that is there
+ * when it may be written (claim: otherwise BT_E_EXIST, nothing touched);
+ * extend it when sparse, cut it when longer (only with overwrite). */
 static int
 create_file(struct bt_storage *st, size_t i)
 {
-	int fd = file_fd(st, i, FD_WRITE);
+	int64_t len = st->m->files[i].length;
 	struct stat sb;
+	int r, fd = file_fd(st, i, FD_READ);
+
+	if (fd == BT_E_NOENT)
+		fd = file_fd(st, i, FD_WRITE);		/* made (and extended) */
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &sb) < 0)
 		return fail(st, (long)i, BT_E_IO);
-	/* Longer: cut.  Shorter and sparse: extend (a file opened earlier
-	 * for reading was not). */
-	if (sb.st_size > st->m->files[i].length ||
-		(st->sparse && sb.st_size < st->m->files[i].length)) {
-		if (ftruncate(fd, (off_t)st->m->files[i].length) < 0)
-			return fail(st, (long)i, BT_E_IO);
-		if (st->pr.file == (long)i)
-			st->pr.file = -1;
-	}
+	if ((r = claim(st, i, fd, &sb)) < 0)
+		return r;
+	if (sb.st_size == len || (!st->sparse && sb.st_size < len))
+		return 0;	/* nothing to write: no write checks yet */
+	if ((fd = file_fd(st, i, FD_WRITE)) < 0)	/* extends a short one */
+		return fd;
+	if (sb.st_size > len && ftruncate(fd, (off_t)len) < 0)
+		return fail(st, (long)i, BT_E_IO);
+	if (st->pr.file == (long)i)
+		st->pr.file = -1;
 	return 0;
 }
 
@@ -592,6 +1157,8 @@ bt_storage_set_prio(struct bt_storage *st, size_t file, int prio)
 	f->prio = (int8_t)prio;
 	if (old == BT_PRIO_SKIP && prio != BT_PRIO_SKIP && !st->m->files[file].pad) {
 		int r = create_file(st, file);
+		if (r == 0)
+			r = parts_export(st, file);
 		if (r < 0) {
 			f->prio = (int8_t)old;
 			return r;
@@ -658,26 +1225,14 @@ io_range(struct bt_storage *st, int64_t off, uint8_t *buf, const uint8_t *wbuf,
 			if (buf)
 				memset(buf, 0, n);
 		} else {
-			/* A skipped file is only touched here, by a piece it
-			 * shares with a wanted file: its part of that piece is
-			 * written too (the file is made on demand), so the piece
-			 * can be verified, as Transmission does. */
-			int fd = file_fd(st, i, buf ? FD_READ : FD_WRITE);
-			if (fd < 0)
-				return fd;
-			if (buf) {
-				ssize_t r = full_pread(fd, buf, n, pos);
-				if (r < 0)
-					return fail(st, (long)i, BT_E_IO);
-				if ((uint32_t)r < n)	/* the file is short */
-					return fail(st, (long)i, BT_E_NOENT);
-			} else {
-				st->f[i].dirty = 1;
-				if (st->pr.file == (long)i)
-					st->pr.file = -1;
-				if (full_pwrite(fd, wbuf, n, pos) < 0)
-					return fail(st, (long)i, BT_E_IO);
-			}
+			/* A skipped file is only written here for a piece it
+			 * shares with a wanted file: its part of that piece goes
+			 * to the parts file, so the piece can be verified. */
+			int r = st->f[i].prio == BT_PRIO_SKIP && !st->single ?
+				parts_io(st, i, pos, off, buf, wbuf, n) :
+				file_io(st, i, pos, buf, wbuf, n);
+			if (r < 0)
+				return r;
 		}
 		if (buf)
 			buf += n;
@@ -723,6 +1278,17 @@ hash_ok(const struct bt_storage *st, uint32_t piece, const uint8_t h[20])
 	return memcmp(st->m->pieces + (size_t)piece * 20, h, 20) == 0;
 }
 
+/* Piece is verified (or trusted): the files it touches hold the
+ * torrent's data, and may be written (claim). */
+static void
+vouch(struct bt_storage *st, uint32_t piece)
+{
+	int64_t off = piece_off(st, piece), end = off + bt_storage_piece_size(st, piece);
+	for (size_t i = bt_meta_file_at(st->m, off); i < st->nf && st->m->files[i].offset < end;
+		i++)
+		st->f[i].vouched = 1;
+}
+
 int
 bt_storage_verify(struct bt_storage *st, uint32_t piece)
 {
@@ -746,7 +1312,10 @@ bt_storage_verify(struct bt_storage *st, uint32_t piece)
 		at += n;
 	}
 	bt_sha1_out(&c, h);
-	return hash_ok(st, piece, h);
+	if (!hash_ok(st, piece, h))
+		return 0;
+	vouch(st, piece);
+	return 1;
 }
 
 int
@@ -766,6 +1335,15 @@ bt_storage_sync(struct bt_storage *st)
 			continue;
 		}
 		f->dirty = 0;
+	}
+	if (st->pt.dirty && st->pt.fd >= 0) {
+		if (fdatasync(st->pt.fd) == 0)
+			st->pt.dirty = 0;
+		else if (rc == 0) {
+			rc = BT_E_IO;
+			e = errno;
+			st->last = BT_STORAGE_PARTS;
+		}
 	}
 	if (rc < 0)
 		errno = e;
@@ -833,36 +1411,51 @@ has_data(struct bt_storage *st, size_t i, struct probe *p, int64_t a, int64_t b)
 
 enum { PS_SKIP, PS_MISSING, PS_ZERO, PS_DATA };
 
+/* 1 if the parts file has a slot for piece (a piece of skipped files
+ * shared with wanted ones). */
+static int
+parts_has(struct bt_storage *st, uint32_t piece)
+{
+	int32_t slot = -1;
+	int r = parts_open(st, 0);
+	if (r < 0)
+		return r;
+	if (st->pt.fd >= 0 && (r = parts_slot(st, piece, 0, &slot)) < 0)
+		return r;
+	return slot >= 0;
+}
+
 /* What a check must do about piece: nothing (all skipped; some bytes
- * missing), compare with a zero piece (all holes or padding), or read. */
+ * missing), compare with a zero piece (all holes or padding), or read
+ * (a piece shared by skipped and wanted files is always read: the
+ * skipped files' part is in the parts file, or in the files themselves
+ * from when they were wanted). */
 static int
 piece_state(struct bt_storage *st, uint32_t piece, uint32_t size)
 {
 	const struct bt_meta_file *mf = st->m->files;
 	int64_t off = piece_off(st, piece), end = off + size;
-	size_t first = bt_meta_file_at(st->m, off), i;
-	int skipped = 0, wanted = 0, data = 0;
+	int skipped, wanted, data = 0, inparts = 0, r;
 
-	for (i = first; i < st->nf && mf[i].offset < end; i++) {
-		if (mf[i].pad || mf[i].length == 0)
-			continue;
-		if (st->f[i].prio == BT_PRIO_SKIP)
-			skipped = 1;
-		else
-			wanted = 1;
+	piece_mix(st, piece, &skipped, &wanted);
+	if (skipped && !wanted)
+		return PS_SKIP;
+	if (skipped && !st->single) {
+		if ((inparts = parts_has(st, piece)) < 0)
+			return inparts;
+		data = 1;
 	}
-	if (skipped)
-		return wanted ? PS_MISSING : PS_SKIP;
-	for (i = first; i < st->nf && mf[i].offset < end; i++) {
+	for (size_t i = bt_meta_file_at(st->m, off); i < st->nf && mf[i].offset < end; i++) {
 		if (mf[i].pad || mf[i].length == 0)
 			continue;
+		if (st->f[i].prio == BT_PRIO_SKIP && inparts)
+			continue;	/* in the parts file */
 		int64_t a = off > mf[i].offset ? off - mf[i].offset : 0;
 		int64_t b = end - mf[i].offset;
 		if (b > mf[i].length)
 			b = mf[i].length;
 		struct probe *p;
-		int r = probe(st, i, &p);
-		if (r < 0)
+		if ((r = probe(st, i, &p)) < 0)
 			return r;
 		if (p->size < b)
 			return PS_MISSING;
@@ -887,9 +1480,11 @@ zero_hash(struct bt_storage *st, uint32_t size, int k)
 }
 
 static void
-mark(struct bt_bitfield *have, uint32_t piece, int good, int64_t *count)
+mark(struct bt_storage *st, struct bt_bitfield *have, uint32_t piece, int good,
+	int64_t *count)
 {
 	if (good) {
+		vouch(st, piece);
 		bt_bitfield_set(have, piece);
 		(*count)++;
 	} else {
@@ -908,7 +1503,7 @@ bt_storage_present(struct bt_storage *st, struct bt_bitfield *have)
 		int s = piece_state(st, p, bt_storage_piece_size(st, p));
 		if (s < 0)
 			return s;
-		mark(have, p, s == PS_DATA, &count);
+		mark(st, have, p, s == PS_DATA, &count);
 	}
 	return count;
 }
@@ -931,26 +1526,26 @@ bt_storage_check_range(struct bt_storage *st, struct bt_bitfield *have, uint32_t
 		if (s < 0)
 			return s;
 		if (s == PS_SKIP || s == PS_MISSING) {
-			mark(have, p, 0, &count);
+			mark(st, have, p, 0, &count);
 			continue;
 		}
 		if (s == PS_ZERO) {
 			int k = size != st->plen;
 			zero_hash(st, size, k);
-			mark(have, p, hash_ok(st, p, st->zh[k]), &count);
+			mark(st, have, p, hash_ok(st, p, st->zh[k]), &count);
 			continue;
 		}
 		if (!st->pair || size != st->plen) {
 			int r = bt_storage_verify(st, p);
 			if (r < 0)
 				return r;
-			mark(have, p, r, &count);
+			mark(st, have, p, r, &count);
 			continue;
 		}
 		uint8_t *slot = st->pair + (pend < 0 ? 0 : st->plen);
 		int r = io_range(st, piece_off(st, p), slot, NULL, size);
 		if (r == BT_E_NOENT) {
-			mark(have, p, 0, &count);
+			mark(st, have, p, 0, &count);
 			continue;
 		}
 		if (r < 0)
@@ -960,13 +1555,13 @@ bt_storage_check_range(struct bt_storage *st, struct bt_bitfield *have, uint32_t
 			continue;
 		}
 		bt_sha1_x2(st->pair, st->pair + st->plen, st->plen, h[0], h[1]);
-		mark(have, (uint32_t)pend, hash_ok(st, (uint32_t)pend, h[0]), &count);
-		mark(have, p, hash_ok(st, p, h[1]), &count);
+		mark(st, have, (uint32_t)pend, hash_ok(st, (uint32_t)pend, h[0]), &count);
+		mark(st, have, p, hash_ok(st, p, h[1]), &count);
 		pend = -1;
 	}
 	if (pend >= 0) {
 		bt_sha1(st->pair, st->plen, h[0]);
-		mark(have, (uint32_t)pend, hash_ok(st, (uint32_t)pend, h[0]), &count);
+		mark(st, have, (uint32_t)pend, hash_ok(st, (uint32_t)pend, h[0]), &count);
 	}
 	if (to == st->npieces) {
 		free(st->pair);
@@ -1031,10 +1626,42 @@ stamp_file(struct bt_storage *st, size_t i, struct fstamp *s)
 	}
 }
 
+/* The root directory as it is on disk (not made when missing). */
+static int
+root_id(struct bt_storage *st, struct stat *rs)
+{
+	int r = open_root(st, 0);
+	if (r < 0)
+		return r;
+	return fstat(st->rootfd, rs) < 0 ? BT_E_IO : 0;
+}
+
+/* 1 if a record's "root" (token rt) is this storage's: the same
+ * directory (device and inode), and for a single file the same name. */
+static int
+same_root(struct bt_storage *st, const struct bt_benc *d, int rt)
+{
+	struct stat rs;
+	int64_t dev, ino;
+	int e, e2;
+
+	if (rt < 0 || bt_benc_type(d, rt) != BT_BENC_LIST ||
+		bt_benc_count(d, rt) != (st->single ? 3 : 2) || root_id(st, &rs) < 0)
+		return 0;
+	e = bt_benc_first(d, rt);
+	e2 = bt_benc_next(d, rt, e);
+	if (bt_benc_type(d, e) != BT_BENC_INT || bt_benc_int(d, e, &dev) < 0 ||
+		bt_benc_type(d, e2) != BT_BENC_INT || bt_benc_int(d, e2, &ino) < 0 ||
+		dev != (int64_t)rs.st_dev || ino != (int64_t)rs.st_ino)
+		return 0;
+	return !st->single || bt_benc_str_eq(d, bt_benc_next(d, rt, e2), st->base);
+}
+
 int
 bt_storage_resume_write(struct bt_storage *st, const struct bt_bitfield *have,
 	struct bt_buf *b)
 {
+	struct stat rs;
 	struct bt_bw w;
 	size_t n;
 	const uint8_t *bits;
@@ -1060,6 +1687,15 @@ bt_storage_resume_write(struct bt_storage *st, const struct bt_bitfield *have,
 	bt_bw_str(&w, st->m->info_hash, 20);
 	bt_bw_key(&w, "pieces");
 	bt_bw_str(&w, bits, n);
+	if (root_id(st, &rs) == 0) {
+		bt_bw_key(&w, "root");
+		bt_bw_list(&w);
+		bt_bw_int(&w, (int64_t)rs.st_dev);
+		bt_bw_int(&w, (int64_t)rs.st_ino);
+		if (st->single)
+			bt_bw_strs(&w, st->base);
+		bt_bw_end(&w);
+	}
 	bt_bw_key(&w, "version");
 	bt_bw_int(&w, 1);
 	bt_bw_end(&w);
@@ -1092,7 +1728,7 @@ bt_storage_resume_load(struct bt_storage *st, const uint8_t *rec, size_t n,
 
 	lim.depth = 3;
 	lim.tokens = 16 + 4 * (uint32_t)st->nf;
-	lim.str_max = nbytes > 20 ? (uint32_t)nbytes : 20;
+	lim.str_max = nbytes > NAME_MAX_BYTES ? (uint32_t)nbytes : NAME_MAX_BYTES;
 	lim.strict = 1;
 	int pr = bt_benc_parse(&d, rec, n, &lim, NULL);
 	if (pr < 0) {
@@ -1127,6 +1763,7 @@ bt_storage_resume_load(struct bt_storage *st, const uint8_t *rec, size_t n,
 	}
 	if (bt_bitfield_from_wire(have, p, len) < 0)
 		goto out;
+	int ours = same_root(st, &d, bt_benc_dict_get(&d, 0, "root"));
 
 	size_t i = 0;
 	for (int e = bt_benc_first(&d, fl); e >= 0; e = bt_benc_next(&d, fl, e), i++) {
@@ -1139,7 +1776,12 @@ bt_storage_resume_load(struct bt_storage *st, const uint8_t *rec, size_t n,
 		if (mf->pad || mf->length == 0)
 			continue;
 		stamp_file(st, i, &now);
-		if (now.size == x[0] && now.sec == x[1] && now.nsec == x[2])
+		int same = now.size == x[0] && now.sec == x[1] && now.nsec == x[2];
+		/* It was there, ours, then: in this very place, or as it is
+		 * now (a copy with its times kept). */
+		if (x[0] >= 0 && (ours || same))
+			st->f[i].vouched = 1;
+		if (same)
 			continue;
 		/* Changed: its pieces are not trusted; hash them again unless
 		 * the file is skipped. */
@@ -1173,4 +1815,53 @@ bt_storage_file_path(const struct bt_storage *st, size_t file)
 	if (file >= st->nf)
 		return NULL;
 	return st->single ? "" : st->m->files[file].path;
+}
+
+const char *
+bt_storage_last_why(const struct bt_storage *st, const char **verb)
+{
+	if (st->why == WHY_NONE)
+		return NULL;
+	if (verb)
+		*verb = whys[st->why].verb;
+	return whys[st->why].reason;
+}
+
+const char *
+bt_storage_path(const struct bt_storage *st, long file, char *buf, size_t cap)
+{
+	const char *rel;
+	size_t n = strlen(st->shown);
+
+	if (file == BT_STORAGE_PARTS && st->pt.name)
+		rel = st->pt.name;
+	else if (file >= 0 && (size_t)file < st->nf)
+		rel = st->single ? "" : st->m->files[file].path;
+	else
+		return NULL;
+	snprintf(buf, cap, "%s%s%s", st->shown, !rel[0] || (n && st->shown[n - 1] == '/') ?
+		"" : "/", rel);
+	return buf;
+}
+
+int
+bt_storage_file_pieces(const struct bt_storage *st, size_t file, uint32_t *first,
+	uint32_t *last)
+{
+	if (file >= st->nf || st->m->files[file].length == 0)
+		return BT_E_INVAL;
+	*first = (uint32_t)(st->m->files[file].offset / st->plen);
+	*last = (uint32_t)((st->m->files[file].offset + st->m->files[file].length - 1) /
+		st->plen);
+	return 0;
+}
+
+int
+bt_storage_piece_present(struct bt_storage *st, uint32_t piece)
+{
+	if (piece >= st->npieces)
+		return fail(st, -1, BT_E_INVAL);
+	st->pr.file = -1;	/* sizes as they are now */
+	int s = piece_state(st, piece, bt_storage_piece_size(st, piece));
+	return s < 0 ? s : s == PS_DATA || s == PS_ZERO;
 }

@@ -17,16 +17,36 @@
  * torrent's file) and everything below it must not be one: such a path
  * fails with BT_E_INVAL, as does a non-regular file where a file belongs.
  *
- * Descriptors: at most max_open files, plus the root's directory and one
- * cached directory below it.  A file evicted from the LRU while written
- * since the last sync is fdatasync'ed first.
+ * Existing files: data that is not known to be the torrent's is never
+ * cut or overwritten.  A file that is there already is written only when
+ * it is empty or all holes, when a piece touching it verified (a check,
+ * bt_storage_verify, or bt_storage_present's trust), when our resume
+ * record lists it (bt_storage_resume_load), or when opts.overwrite says
+ * so; and never, without overwrite, when it is longer than the torrent's
+ * file.  Otherwise bt_storage_create (or the write) fails with
+ * BT_E_EXIST, touching nothing.  A file is only ever written through a
+ * descriptor that is a regular file with a single link (a hard link
+ * planted in the tree would carry the writes outside it): BT_E_INVAL.
+ * Such refusals say why (bt_storage_last_why).
  *
- * Files with priority -1 (skipped) are not created by bt_storage_create.
- * A write to a piece that lies only in skipped files is dropped; a write
- * to a piece shared with a wanted file is written whole, creating the
- * skipped file on demand, so that the piece can be verified (as
- * Transmission does).  A read from a skipped file that does not exist
- * fails with BT_E_NOENT.  Padding files (BEP 47) are never
+ * Descriptors: at most max_open files, plus the root's directory, one
+ * cached directory below it, and the parts file when there is one.  A
+ * file evicted from the LRU while written since the last sync is
+ * fdatasync'ed first.
+ *
+ * Files with priority -1 (skipped) are never created or written.  A
+ * write to a piece that lies only in skipped files is dropped; in a piece
+ * shared with a wanted file, the skipped files' part goes to the parts
+ * file, so that the piece can be verified (as libtorrent's partfile): a
+ * multi-file torrent's ".<name>.parts" in the root (more dots in front if
+ * a torrent path has that name; the info hash in hex for a name too
+ * long), made when first needed, holding a header ("btparts1", the info
+ * hash, the slot count), a table of which piece each slot holds, and
+ * slots of piece_len bytes.  A read from a skipped file comes from the
+ * parts file, or, for a piece without a slot there, from the file itself
+ * if it exists (written while it was wanted); else BT_E_NOENT.  A file
+ * that becomes wanted gets its bytes from the parts file, which goes when
+ * it holds nothing any more.  Padding files (BEP 47) are never
  * created: they read as zeros and writes to them are dropped.
  *
  * Nothing here prints or exits; errors are negative BT_E_* codes and the
@@ -61,7 +81,12 @@ struct bt_storage_opts {
 	unsigned max_open;	/* 0: BT_STORAGE_FILES_OPEN */
 	int sparse;		/* 1: extend new files to full size with
 				 * ftruncate (holes), 0: grow as written */
+	int overwrite;		/* 1: existing files may be written and cut
+				 * even when their data is not the torrent's */
 };
+
+/* bt_storage_last_file's value when the parts file was at fault. */
+#define BT_STORAGE_PARTS	(-2L)
 
 /* Build the mapping for m (which must outlive the storage) and check
  * every path.  Nothing is created.  Returns 0, BT_E_INVAL (a path that
@@ -71,13 +96,17 @@ int bt_storage_open(struct bt_storage **out, const struct bt_meta *m,
 void bt_storage_close(struct bt_storage *st);
 
 /* Make the directories and (empty or sparse) files of every file not
- * skipped; existing files are kept, a file longer than it should be is
- * cut to size.  BT_E_IO (errno kept), BT_E_INVAL (a symlink or a
- * non-regular file or directory in the way). */
+ * skipped; existing files are kept if they may be written (see the top:
+ * else BT_E_EXIST and nothing is touched), a longer one (with overwrite)
+ * is cut to size.  Call it after the check or the resume record, which
+ * say what existing data is the torrent's.  BT_E_IO (errno kept),
+ * BT_E_INVAL (a symlink, a non-regular file or directory, or a file with
+ * other hard links in the way). */
 int bt_storage_create(struct bt_storage *st);
 
-/* Change one file's priority; a file leaving BT_PRIO_SKIP is created.
- * 0, BT_E_INVAL, BT_E_IO. */
+/* Change one file's priority; a file leaving BT_PRIO_SKIP is created (as
+ * bt_storage_create would, BT_E_EXIST included) and gets its bytes from
+ * the parts file.  0, BT_E_INVAL, BT_E_IO, BT_E_EXIST. */
 int bt_storage_set_prio(struct bt_storage *st, size_t file, int prio);
 int bt_storage_prio(const struct bt_storage *st, size_t file);
 /* A piece's priority: the best (lowest) of the files it touches that are
@@ -91,20 +120,24 @@ uint32_t bt_storage_piece_size(const struct bt_storage *st, uint32_t piece);
 
 /* Read or write len bytes at offset begin inside piece.  The range must
  * lie inside the piece (BT_E_INVAL otherwise).  Returns 0 or BT_E_IO
- * (errno kept: ENOSPC for a full disk), BT_E_INVAL (a symlink or
- * non-regular file in the way), BT_E_NOENT (a read from a skipped file,
- * a missing file, or past the end of a file that is still short: such
- * bytes were never written, they do not read as zeros).  Writes create
- * what is missing (and, with sparse, extend a short file to its size). */
+ * (errno kept: ENOSPC for a full disk), BT_E_INVAL (a symlink,
+ * non-regular file or file with other links in the way), BT_E_EXIST (a
+ * write to an existing file not known to be ours: see the top),
+ * BT_E_NOENT (a read from a skipped file with nothing for it, a missing
+ * file, or past the end of a file that is short: such bytes were never
+ * written or are gone, they do not read as zeros; bt_storage_last_file
+ * names the file, or BT_STORAGE_PARTS for a skipped file's bytes).  Writes create what is missing (and, with sparse,
+ * extend a short file to its size). */
 int bt_storage_read(struct bt_storage *st, uint32_t piece, uint32_t begin,
 	void *buf, uint32_t len);
 int bt_storage_write(struct bt_storage *st, uint32_t piece, uint32_t begin,
 	const void *buf, uint32_t len);
 
 /* Hash the whole piece from disk and compare with the torrent's hash.
- * 1 match, 0 mismatch (also when some of its bytes are not there: the
- * BT_E_NOENT cases of bt_storage_read), or another error of
- * bt_storage_read.  Reads in 64 KiB steps (no piece-sized buffer). */
+ * 1 match (the files it touches are then known to be ours), 0 mismatch
+ * (also when some of its bytes are not there: the BT_E_NOENT cases of
+ * bt_storage_read), or another error of bt_storage_read.  Reads in
+ * 64 KiB steps (no piece-sized buffer). */
 int bt_storage_verify(struct bt_storage *st, uint32_t piece);
 
 /* Flush written data to disk (fdatasync on every file written since the
@@ -143,10 +176,17 @@ int64_t bt_storage_present(struct bt_storage *st, struct bt_bitfield *have);
 
 /* Fast resume.  The resume record is a bencoded dictionary
  *   { "version": 1, "info hash": <20>, "pieces": <bitfield bytes>,
- *     "files": [ [size, mtime_sec, mtime_nsec], ... ] }
+ *     "files": [ [size, mtime_sec, mtime_nsec], ... ],
+ *     "root": [st_dev, st_ino (, file name)] }
  * for the files as they stand on disk when it is written (a missing
  * file, a padding file, or anything but a regular file is [-1, 0, 0];
- * sizes and times from fstat/fstatat(AT_SYMLINK_NOFOLLOW), st_mtim).
+ * sizes and times from fstat/fstatat(AT_SYMLINK_NOFOLLOW), st_mtim), and
+ * where they are: the root directory's device and inode (and, for a
+ * single-file torrent, the file's name in it), when it exists.  The
+ * record vouches for a file that it lists as there (claim, at the top)
+ * when it was written for this same place, or when the file's size and
+ * time are still the recorded ones (a record is per torrent, not per
+ * place: the same torrent saved elsewhere finds strangers' files).
  * Writing it: bt_storage_resume_write into b.
  * Loading it: bt_storage_resume_load takes the record and sets in have
  * (cleared first) the pieces it lists as complete whose files all still
@@ -164,10 +204,29 @@ int bt_storage_resume_write(struct bt_storage *st, const struct bt_bitfield *hav
 int bt_storage_resume_load(struct bt_storage *st, const uint8_t *rec, size_t n,
 	struct bt_bitfield *have, struct bt_bitfield *recheck);
 
-/* The index of the file the last failed call was about, or -1. */
+/* The index of the file the last failed call was about, -1 none, or
+ * BT_STORAGE_PARTS. */
 long bt_storage_last_file(const struct bt_storage *st);
 /* Its path relative to the root ("" for a single-file torrent), NULL
  * when file is out of range. */
 const char *bt_storage_file_path(const struct bt_storage *st, size_t file);
+/* The path of file (an index or BT_STORAGE_PARTS) as the user knows it:
+ * opts.root, joined with the file's path for a multi-file torrent; in
+ * buf (cut to cap bytes).  NULL for an index out of range. */
+const char *bt_storage_path(const struct bt_storage *st, long file, char *buf, size_t cap);
+/* When the last failure was a refusal to use a file (see the top), why:
+ * e.g. *verb "refusing to overwrite" and the returned reason "it exists
+ * and does not hold this torrent's data (use --overwrite 1)", for a
+ * message "<verb> <path>: <reason>"; NULL when it was not a refusal. */
+const char *bt_storage_last_why(const struct bt_storage *st, const char **verb);
+
+/* The pieces file touches, [*first, *last]; BT_E_INVAL for an empty
+ * file or an index out of range. */
+int bt_storage_file_pieces(const struct bt_storage *st, size_t file, uint32_t *first,
+	uint32_t *last);
+/* 1 if every byte of piece is on disk now (files long enough, skipped
+ * files' part in the parts file), 0 if not: what bt_storage_present
+ * counts, for one piece, without hashing.  Negative on errors. */
+int bt_storage_piece_present(struct bt_storage *st, uint32_t piece);
 
 #endif

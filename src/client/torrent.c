@@ -432,6 +432,7 @@ open_storage(struct bt_torrent *s)
 	so.root = s->root;
 	so.prio = s->prio;
 	so.sparse = 1;
+	so.overwrite = s->o.overwrite;
 	if ((rc = bt_storage_open(&s->st, m, &so)) < 0)
 		return rc;
 	memset(&po, 0, sizeof(po));
@@ -635,7 +636,8 @@ tor_start_announcer(struct bt_torrent *s)
 		s->ann = NULL;
 }
 
-/* The check is over: create the files, and go. */
+/* The check is over: create the files (or refuse to touch what is not
+ * ours), record them as ours, and go. */
 static void
 go_live(struct bt_torrent *s)
 {
@@ -645,6 +647,9 @@ go_live(struct bt_torrent *s)
 		tor_fail(s, rc, "trouble accessing files");
 		return;
 	}
+	/* Now, not in 5 minutes: after a crash, the files we made (and what
+	 * we wrote in them before a piece verified) are known to be ours. */
+	tor_write_resume(s);
 	for (uint32_t i = bt_bitfield_first_set(&s->have, 0); i < s->have.n;
 		i = bt_bitfield_first_set(&s->have, i + 1)) {
 		bt_picker_have(s->pk, i);
@@ -753,21 +758,30 @@ wind_down(struct bt_torrent *s, enum bt_torrent_state next, int resume)
 		s->once_timer = bt_timer_add(s->loop, 0, closed_cb, s);
 }
 
+/* A fatal error.  The resume record is written only when the torrent
+ * was running: during the check it would lose what the old one knew,
+ * and before the files are ours it would vouch for a stranger's file. */
 void
 tor_fail(struct bt_torrent *s, int rc, const char *what)
 {
+	const char *why = NULL, *verb = "";
+	char path[1024];
 	long f;
 
 	if (s->failed)
 		return;
 	s->failed = 1;
 	f = s->st ? bt_storage_last_file(s->st) : -1;
-	if (rc == BT_E_IO)
+	if (s->st && rc != BT_E_IO)
+		why = bt_storage_last_why(s->st, &verb);
+	if (why && bt_storage_path(s->st, f, path, sizeof(path)))
+		tor_say(s, 'F', "%s %s: %s", verb, path, why);
+	else if (rc == BT_E_IO)
 		tor_say(s, 'F', "%s: %s%s%s", what, strerror(errno), f >= 0 ? " - " : "",
 			f >= 0 ? bt_storage_file_path(s->st, (size_t)f) : "");
 	else
 		tor_say(s, 'F', "%s: %s", what, bt_strerror(rc));
-	wind_down(s, BT_TORRENT_FAILED, 1);
+	wind_down(s, BT_TORRENT_FAILED, tor_running(s));
 }
 
 void

@@ -11,10 +11,12 @@
  *   download, seed ... bt_torrent_stop: announce stopped, write the
  *   resume record, close peers; cb->closed when done -> bt_torrent_free.
  *
- * A fatal error (a disk that fills up, files that vanish) stops the
- * torrent: state BT_TORRENT_FAILED, cb->message('F', ...), the resume
- * record still written, so nothing verified is lost; other torrents of
- * the client go on.
+ * A fatal error (a disk that fills up, a file in the way that is not the
+ * torrent's: storage.h) stops the torrent: state BT_TORRENT_FAILED,
+ * cb->message('F', ...), the resume record still written when it was
+ * running, so nothing verified is lost; other torrents of the client go
+ * on.  A seed whose file is cut or removed goes on: the pieces it lost
+ * are downloaded again (cb->message('E', ...) names the file).
  *
  * Nothing here prints or exits; what the user should see goes through
  * cb->message with BitTornado's texts. */
@@ -47,6 +49,9 @@ struct bt_torrent_opts {
 	const char *resume_path;	/* fast-resume record, NULL: none */
 	int check_hashes;		/* 1: hash existing data without a
 					 * usable resume record; 0: trust it */
+	int overwrite;			/* 1: existing files whose data is not
+					 * the torrent's may be overwritten
+					 * (storage.h); 0: refused */
 	/* Identity. */
 	uint8_t peer_id[20];
 	uint16_t port;			/* for trackers; 0: the client's port */

@@ -2,10 +2,68 @@
  * (see torrent_int.h and bandwidth.h). */
 #include "torrent_int.h"
 
+#include "err.h"
 #include "storage.h"
 
 
 static void pump_once(struct peer *p, int *sentp);
+
+/* A read of piece found file missing or short (it was cut or deleted
+ * behind our back): the pieces of the file whose bytes are no longer all
+ * there are not had any more (piece itself in any case), so they are
+ * downloaded again; a seed becomes a downloader.  One message, naming
+ * the file.  There is no message to take a piece back: the peers that
+ * want something from us (they were told we have the lost pieces, and
+ * would ask for them again and again) are dropped, to come back and see
+ * what we have now; the others stay (they may have what we lost). */
+static void
+lose_pieces(struct bt_torrent *s, uint32_t piece, long file)
+{
+	uint32_t a = piece, b = piece, n = 0;
+	char path[1024];
+
+	if (file >= 0 && bt_storage_file_pieces(s->st, (size_t)file, &a, &b) < 0)
+		a = b = piece;
+	if (piece < a || piece > b)
+		a = b = piece;
+	for (uint32_t q = a; q <= b; q++) {
+		if (!bt_bitfield_test(&s->have, q))
+			continue;
+		int r = q == piece ? 0 : bt_storage_piece_present(s->st, q);
+		if (r < 0) {
+			tor_fail(s, r, "IO Error");
+			return;
+		}
+		if (r)
+			continue;
+		bt_bitfield_clear(&s->have, q);
+		bt_picker_lost(s->pk, q);
+		if (bt_storage_piece_prio(s->st, q) != BT_PRIO_SKIP)
+			s->have_bytes -= bt_storage_piece_size(s->st, q);
+		n++;
+	}
+	if (!n)
+		return;
+	tor_say(s, 'E', "%s is missing or shorter than the torrent says: "
+		"%u piece%s will be downloaded again",
+		file >= 0 && bt_storage_path(s->st, file, path, sizeof(path)) ? path : "a file",
+		n, n == 1 ? "" : "s");
+	if (s->state == BT_TORRENT_SEEDING && bt_picker_wanted(s->pk) > 0) {
+		s->state = BT_TORRENT_DOWNLOADING;
+		s->last_more_ms = 0;	/* ask the trackers for peers soon */
+	}
+	for (size_t i = 0; i < s->nconns; i++) {
+		struct peer *q = s->conns[i];
+		if (!q->dead && q->peer_interested)
+			peer_kill(q, "told of pieces we lost");
+		if (q->dead || q->am_interested)
+			continue;
+		peer_update_interest(q);
+		if (q->am_interested)
+			peer_flush(q);
+	}
+	client_wake(s->c);
+}
 
 void
 upload_pump(struct peer *p)
@@ -31,6 +89,8 @@ pump_once(struct peer *p, int *sentp)
 
 	while (!p->dead && p->nup && !p->am_choking && bt_pio_queued(p->io) < BT_PIO_LOW) {
 		struct bt_block b = p->up[p->up_head];
+		struct bt_buf *out = bt_pio_out(p->io);
+		size_t mark = out->len;
 		uint8_t *dst;
 		int rc;
 
@@ -38,18 +98,33 @@ pump_once(struct peer *p, int *sentp)
 			break;
 		p->up_head = (p->up_head + 1) % UPQ_MAX;
 		p->nup--;
-		bt_pw_write_piece_header(bt_pio_out(p->io), b.piece, b.begin, b.len);
-		dst = bt_buf_reserve(bt_pio_out(p->io), b.len);
+		if (!bt_bitfield_test(&s->have, b.piece)) {
+			/* Lost since it was asked for. */
+			if (p->fast)
+				bt_pw_write_reject(out, b.piece, b.begin, b.len);
+			continue;
+		}
+		bt_pw_write_piece_header(out, b.piece, b.begin, b.len);
+		dst = bt_buf_reserve(out, b.len);
 		if (!dst) {
 			peer_kill(p, "out of memory");
 			return;
 		}
 		rc = bt_storage_read(s->st, b.piece, b.begin, dst, b.len);
+		if (rc == BT_E_NOENT) {
+			out->len = mark;	/* take the header back */
+			lose_pieces(s, b.piece, bt_storage_last_file(s->st));
+			if (s->failed || p->dead)
+				return;
+			if (p->fast)
+				bt_pw_write_reject(out, b.piece, b.begin, b.len);
+			continue;
+		}
 		if (rc < 0) {
 			tor_fail(s, rc, "IO Error");
 			return;
 		}
-		bt_buf_commit(bt_pio_out(p->io), b.len);
+		bt_buf_commit(out, b.len);
 		p->ul_tick += b.len;
 		p->uploaded += b.len;
 		s->uploaded += b.len;

@@ -84,12 +84,13 @@ const struct bt_opt bt_dl_opts[DL_NOPTS] = {
 	[DL_ON_COMPLETE] = { "on_complete", BT_OPT_STR, "", "a command run by /bin/sh (not waited for) when a torrent finishes downloading, with BT_TORRENT, BT_NAME, BT_PATH and BT_INFO_HASH set" },
 	[DL_SYSLOG] = { "syslog", BT_OPT_INT, "0", "whether to send messages (events and errors, not the status lines) to syslog as well, facility daemon" },
 	[DL_LOG_PEERS] = { "log_peers", BT_OPT_INT, "0", "whether to log every peer connection that ends, with the reason" },
+	[DL_OVERWRITE] = { "overwrite", BT_OPT_INT, "0", "whether to overwrite (and cut to size) existing files in the save location that do not hold the torrent's data; without it such files are left alone and the torrent fails, naming the file" },
 };
 
 #undef IGN
 
 const char *const bt_dl_not_saved[] = {
-	"metafile", "url", "priority", "save_options", "state_dir", NULL
+	"metafile", "url", "priority", "save_options", "state_dir", "overwrite", NULL
 };
 
 size_t
@@ -122,6 +123,7 @@ bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen)
 		{ DL_ROUND_ROBIN_PERIOD, 1, 86400 },
 		{ DL_MAX_CONNECTIONS, 0, 1000000 },
 		{ DL_SYSLOG, 0, 1 },
+		{ DL_OVERWRITE, 0, 1 },
 	};
 	static const struct { int k; double lo, hi; } floats[] = {
 		{ DL_KEEPALIVE_INTERVAL, 0.001, 86400 },
@@ -194,7 +196,7 @@ bt_dl_display_ms(const union bt_optv *v)
  * automatic, not implemented: unlimited), max_download_rate,
  * breakup_seed_bitfield, snub_time, rarest_first_cutoff,
  * round_robin_period, super_seeder, security, max_connections, auto_kick,
- * dedicated_seed_id.  max_files_open has no field in the engine yet. */
+ * dedicated_seed_id, overwrite.  max_files_open has no field in the engine yet. */
 void
 bt_dl_torrent_opts(const union bt_optv *v, struct bt_torrent_opts *o)
 {
@@ -202,6 +204,7 @@ bt_dl_torrent_opts(const union bt_optv *v, struct bt_torrent_opts *o)
 
 	bt_torrent_opts_init(o);
 	o->check_hashes = v[DL_CHECK_HASHES].i != 0;
+	o->overwrite = v[DL_OVERWRITE].i != 0;
 	o->ip = v[DL_IP].s[0] ? v[DL_IP].s : NULL;
 	o->seed_id = v[DL_DEDICATED_SEED_ID].s[0] ? v[DL_DEDICATED_SEED_ID].s : NULL;
 	o->user_agent = ua;

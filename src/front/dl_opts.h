@@ -40,7 +40,7 @@ enum {
 	DL_LOCK_WHILE_READING, DL_AUTO_FLUSH, DL_DEDICATED_SEED_ID,
 	/* Ours, after BitTornado's. */
 	DL_DOWNLOAD_DIR, DL_STATE_DIR, DL_SEED_RATIO, DL_SEED_TIME, DL_SEED_IDLE,
-	DL_ON_COMPLETE, DL_SYSLOG, DL_LOG_PEERS,
+	DL_ON_COMPLETE, DL_SYSLOG, DL_LOG_PEERS, DL_OVERWRITE,
 	DL_NOPTS
 };
 
@@ -51,9 +51,10 @@ enum { DL_NBITTORNADO = DL_DOWNLOAD_DIR };
 extern const struct bt_opt bt_dl_opts[DL_NOPTS];
 
 /* Names of the options never written to or read from a configuration
- * file (BitTornado's defaultsToIgnore, save_options, and state_dir: the
+ * file (BitTornado's defaultsToIgnore, save_options; state_dir: the
  * file is found through it, so a value inside would only contradict the
- * directory it was read from), NULL-ended. */
+ * directory it was read from; overwrite: a permission for one run, not a
+ * default), NULL-ended. */
 extern const char *const bt_dl_not_saved[];
 
 /* Fill out[0..DL_NOPTS + nextra) with the base table followed by

@@ -141,6 +141,25 @@ for k in 1 2 3; do
 	sum=$((sum + ${up:-0}))
 done
 echo "download: 1 seed at 200 kB/s + 3 leechers: done in ${secs} s, the leechers uploaded $sum bytes"
+
+# ================= a skipped file (--priority -1): never created; its
+# bytes in the piece it shares with wanted files (piece 3: a.bin, small.txt,
+# d.bin, big.bin) go to the parts file, so that piece verifies; a restart
+# finds it all there
+dl_start sk m.torrent "$T/sk/multi" --priority 1,1,1,-1,1,1
+expect_done sk 40 "skipped file: the download did not finish"
+if [ ! -e "$T/sk/multi/b/d.bin" ]; then pass; else fail "skipped file: b/d.bin was created"; fi
+if [ -s "$T/sk/multi/.multi.parts" ]; then pass; else fail "skipped file: no parts file .multi.parts"; fi
+for f in a.bin b/c/small.txt big.bin z/tail.bin; do
+	if cmp -s "$DATA/multi/$f" "$T/sk/multi/$f"; then pass; else fail "skipped file: $f differs"; fi
+done
+dl_stop sk
+expect_eq "skipped file: exit status" "$DLRC" 0
+dl_start sk2 m.torrent "$T/sk/multi" --priority 1,1,1,-1,1,1
+ann_wait "${DLPORT[sk2]}" '[a-z-]*' 10
+expect_eq "skipped file, restarted: left" "$(ann_field "${DLPORT[sk2]}" first 4)" 0
+dl_stop sk2
+if [ ! -e "$T/sk/multi/b/d.bin" ]; then pass; else fail "skipped file, restarted: b/d.bin was created"; fi
 dl_stop seed2 10 INT
 expect_eq "seed: exit status after SIGINT" "$DLRC" 0
 
@@ -166,6 +185,49 @@ else
 	fail "the web server did not start"
 	cat "$T/ws.out" >&2
 fi
+
+# ================= a user's file where the torrent's would go: report.pdf
+# (1 MiB, or 100 bytes of something else) in the current directory, a
+# 100-byte torrent of that name started there without --saveas: refused
+# with one line naming the file, a non-zero exit, the file byte for byte
+# as it was.  --overwrite 1 takes it.
+mkdir -p "$T/rep/src" "$T/rep/w"
+head -c 100 /dev/urandom >"$T/rep/src/report.pdf"
+SRC=$T/rep/src/report.pdf mktor "$T/rep.torrent"
+for size in 1048576 100; do
+	head -c "$size" /dev/urandom >"$T/rep/w/report.pdf"
+	cp "$T/rep/w/report.pdf" "$T/rep/keep"
+	(cd "$T/rep/w" && timeout 20 "$BT" download --minport "$(U freeport)" --maxport 65000 \
+		--display_interval 1 "$T/rep.torrent" >"$T/rep.out" 2>"$T/rep.err")
+	RC=$?
+	if [ "$RC" -ne 0 ] && [ "$RC" -ne 124 ]; then pass; else fail "report.pdf ($size bytes): exit status $RC, want a failure"; fi
+	if cmp -s "$T/rep/keep" "$T/rep/w/report.pdf"; then pass; else
+		fail "report.pdf ($size bytes) was changed (now $(stat -c %s "$T/rep/w/report.pdf") bytes)"
+	fi
+	if [ "$(wc -l <"$T/rep.err")" -eq 1 ] && grep -q "refusing to .* report.pdf: .*--overwrite 1" "$T/rep.err"; then pass; else
+		fail "report.pdf ($size bytes): want one line 'refusing to ... report.pdf: ...' on stderr"
+		sed 's/^/    | /' "$T/rep.err" | head -n 5 >&2
+	fi
+done
+expect_grep "refusing to overwrite report.pdf: it exists and does not hold this torrent's data (use --overwrite 1)" "$T/rep.err"
+(cd "$T/rep/w" && timeout 5 "$BT" download --minport "$(U freeport)" --maxport 65000 \
+	--display_interval 1 --overwrite 1 "$T/rep.torrent" >"$T/rep.out" 2>"$T/rep.err")
+expect_eq "--overwrite 1: report.pdf taken, cut to the torrent's size" "$(stat -c %s "$T/rep/w/report.pdf")" 100
+if grep -q refusing "$T/rep.err" "$T/rep.out"; then fail "--overwrite 1: still refused"; else pass; fi
+
+# ================= a hard link in the save directory to a file outside it
+# (holding the start of a.bin, so the data is the torrent's): never
+# written through
+mkdir -p "$T/hl/multi"
+head -c 50000 "$DATA/multi/a.bin" >"$T/hl/outside.bin"
+cp "$T/hl/outside.bin" "$T/hl/keep"
+ln "$T/hl/outside.bin" "$T/hl/multi/a.bin"
+dl_start hl m.torrent "$T/hl/multi"
+expect_wait hl "refusing to write $T/hl/multi/a.bin: it has more than one hard link" 15 \
+	"hard link: no message naming a.bin"
+dl_stop hl
+if [ "$DLRC" -ne 0 ] && [ "$DLRC" -ne 137 ]; then pass; else fail "hard link: exit status $DLRC, want a failure"; fi
+if cmp -s "$T/hl/keep" "$T/hl/outside.bin"; then pass; else fail "hard link: the file outside was written"; fi
 
 # ================= paths that would leave the download directory: refused
 # before anything is created

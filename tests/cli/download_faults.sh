@@ -96,6 +96,53 @@ dl_stop c2
 expect_eq "cut/malformed/silent peers: exit status" "$DLRC" 0
 dl_stop smseed
 
+# ================= a seed whose file is cut behind its back: the first
+# request that reads past the new end makes it say which file (once), and
+# it goes on: a new leecher gets every piece still on disk from it, and
+# the lost ones are downloaded again once a good seed turns up
+mkdir -p "$T/cut"
+cp -a "$T/small/multi" "$T/cut/"
+dl_start cutseed "$T/sm.torrent" "$T/cut/multi"
+expect_announced cutseed 10 "cut seed: did not announce"
+size=$(stat -c %s "$T/cut/multi/big.bin")
+truncate -s $((size / 2)) "$T/cut/multi/big.bin"
+DLP verify "$T/sm.torrent" "$T/cut" >"$T/cut.verify"
+kept=$(field good "$T/cut.verify")
+dl_start lc1 "$T/sm.torrent" "$T/lc1/multi"
+expect_wait cutseed "big.bin is missing or shorter than the torrent says" 30 \
+	"cut seed: no message naming big.bin"
+expect_grep "$T/cut/multi/big.bin is missing" "$T/cutseed.out"
+dl_start lc2 "$T/sm.torrent" "$T/lc2/multi"
+good=0
+for _ in $(seq 100); do
+	good=$(DLP verify "$T/sm.torrent" "$T/lc2" | sed -n 's/^good //p')
+	[ "${good:-0}" -ge "$kept" ] && break
+	sleep 0.2
+done
+if dl_alive cutseed; then pass; else
+	fail "cut seed: it ended"
+	dl_tail cutseed
+fi
+if [ "${good:-0}" -ge "$kept" ] && [ "$kept" -gt 0 ]; then pass; else
+	fail "cut seed: a new leecher got ${good:-0} pieces, the seed kept $kept"
+fi
+dl_start smseed2 "$T/sm.torrent" "$T/small/multi"
+expect_done lc2 40 "cut seed: the leecher did not finish with a good seed"
+same_tree "cut seed: the leecher" "$T/small/multi" "$T/lc2/multi"
+for _ in $(seq 150); do
+	cmp -s "$T/small/multi/big.bin" "$T/cut/multi/big.bin" && break
+	sleep 0.2
+done
+if cmp -s "$T/small/multi/big.bin" "$T/cut/multi/big.bin"; then pass; else
+	fail "cut seed: big.bin was not downloaded again"
+	dl_tail cutseed
+fi
+expect_eq "cut seed: one message" "$(grep -c "is missing or shorter" "$T/cutseed.out")" 1
+for n in lc1 lc2 cutseed smseed2; do
+	dl_stop $n
+	expect_eq "cut seed: $n exit status" "$DLRC" 0
+done
+
 # ================= SIGKILL in the middle of a download, then a restart: the
 # pieces already on disk are found, only the rest is downloaded
 dl_start seed m.torrent "$DATA/multi" --max_upload_rate 300

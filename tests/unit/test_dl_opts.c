@@ -45,7 +45,7 @@ test_table(void)
 {
 	/* BitTornado's 59 first, in its order; ours after them. */
 	CHECK_INT(DL_NBITTORNADO, ==, 59);
-	CHECK_INT(DL_NOPTS, ==, 67);
+	CHECK_INT(DL_NOPTS, ==, 68);
 	CHECK_STR(bt_dl_opts[DL_MAX_UPLOADS].name, "max_uploads");
 	CHECK_STR(bt_dl_opts[DL_SAVEAS].name, "saveas");
 	CHECK_STR(bt_dl_opts[DL_NBITTORNADO - 1].name, "dedicated_seed_id");
@@ -59,6 +59,7 @@ test_table(void)
 	CHECK_STR(bt_dl_opts[DL_LOG_PEERS].name, "log_peers");
 	for (size_t k = 0; k < DL_NOPTS; k++)
 		CHECK(bt_dl_opts[k].name && bt_dl_opts[k].help && bt_dl_opts[k].def);
+	CHECK_STR(bt_dl_opts[DL_OVERWRITE].name, "overwrite");
 	/* Names are unique. */
 	int dup = 0;
 	for (size_t a = 0; a < DL_NOPTS; a++)
@@ -81,8 +82,9 @@ test_table(void)
 	int skip = 0;
 	for (size_t k = 0; bt_dl_not_saved[k]; k++)
 		skip++;
-	CHECK_INT(skip, ==, 5);
+	CHECK_INT(skip, ==, 6);
 	CHECK_STR(bt_dl_not_saved[4], "state_dir");
+	CHECK_STR(bt_dl_not_saved[5], "overwrite");
 }
 
 static void
@@ -121,6 +123,9 @@ test_check(void)
 	CHECK_INT(check_one("--syslog", "2", err, sizeof(err)), ==, -1);
 	CHECK_STR(err, "--syslog 2 is out of range (0 to 1)");
 	CHECK_INT(check_one("--syslog", "1", err, sizeof(err)), ==, 0);
+	CHECK_INT(check_one("--overwrite", "2", err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "--overwrite 2 is out of range (0 to 1)");
+	CHECK_INT(check_one("--overwrite", "1", err, sizeof(err)), ==, 0);
 }
 
 static void
@@ -133,7 +138,7 @@ test_mapping(void)
 		"--max_uploads", "0", "--max_upload_rate", "-1", "--max_download_rate", "50",
 		"--ip", "10.0.0.1", "--timeout", "1.5", "--max_initiate", "0", "--bind", "",
 		"--minport", "7000", "--maxport", "7010", "--random_port", "0", "--ipv6_enabled", "1",
-		"--check_hashes", "0",
+		"--check_hashes", "0", "--overwrite", "1",
 	};
 	CHECK_INT(parse(v, args, (int)(sizeof(args) / sizeof(args[0]))), ==, 0);
 	bt_dl_torrent_opts(v, &o);
@@ -146,6 +151,7 @@ test_mapping(void)
 	CHECK_INT(o.keepalive_ms, ==, 120000);
 	CHECK_INT(o.max_initiate, ==, 40);	/* 0 keeps the engine's default */
 	CHECK_INT(o.check_hashes, ==, 0);
+	CHECK_INT(o.overwrite, ==, 1);
 	CHECK_INT(o.ipv6, ==, 1);
 	CHECK(strncmp(o.user_agent, "bt/", 3) == 0);
 

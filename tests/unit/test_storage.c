@@ -588,32 +588,434 @@ test_skip(void)
 	CHECK_INT(bt_storage_piece_prio(st, 3), ==, BT_PRIO_LOW);	/* b + c */
 	CHECK_INT(bt_storage_piece_prio(st, 4), ==, BT_PRIO_SKIP);	/* out of range */
 
-	/* Pieces 1 and 3 are shared with wanted files: written whole, b
-	 * made on demand; piece 2 (b only) is dropped. */
+	/* Pieces 1 and 3 are shared with wanted files: written whole, b's
+	 * part in the parts file (b is never made); piece 2 (b only) is
+	 * dropped. */
+	char parts[512], other[512];
+	snprintf(parts, sizeof(parts), "%s/.skip.parts", root);
+	snprintf(other, sizeof(other), "%s/skip-other", tmp);
+	CHECK_INT(fsize(parts), ==, -1);
 	CHECK_INT(write_all(st, &x, 16), ==, 0);
-	CHECK_INT(fsize(pjoin(root, "s")), >=, 0);
+	CHECK_INT(fsize(pjoin(root, "s")), ==, -1);
+	CHECK_INT(fsize(parts), >, 0);
 	CHECK(file_is(pjoin(root, "a"), x.data, 20));
 	CHECK(file_is(pjoin(root, "c"), x.data + 50, 10));
 	CHECK_INT(bt_storage_read(st, 1, 0, buf, 4), ==, 0);	/* inside a */
-	CHECK_INT(bt_storage_read(st, 1, 0, buf, 8), ==, 0);	/* a + b */
+	CHECK_INT(bt_storage_read(st, 1, 0, buf, 16), ==, 0);	/* a + b */
+	CHECK_MEM(buf, 16, x.data + 16, 16);
+	CHECK_INT(bt_storage_read(st, 2, 0, buf, 16), ==, BT_E_NOENT);
+	CHECK_INT(bt_storage_last_file(st), ==, 1);
 	CHECK_INT(bt_storage_verify(st, 1), ==, 1);
+	CHECK_INT(bt_storage_verify(st, 3), ==, 1);
 	bt_bitfield_init(&have, (uint32_t)x.m.npieces);
-	CHECK_INT(check_all(st, &have), ==, 1);		/* piece 0 only */
-	CHECK(bt_bitfield_test(&have, 0));
+	CHECK_INT(check_all(st, &have), ==, 3);		/* 0, 1 and 3 */
+	CHECK(!bt_bitfield_test(&have, 2));
+	CHECK_INT(bt_storage_piece_present(st, 1), ==, 1);
+	CHECK_INT(bt_storage_piece_present(st, 2), ==, 0);
+	CHECK_INT(bt_storage_sync(st), ==, 0);
+	bt_storage_close(st);
+	/* A restart finds them in the parts file. */
+	st = st_open(&x, root, prio, 0, 1);
+	CHECK_INT(check_all(st, &have), ==, 3);
+	CHECK_INT(bt_storage_present(st, &have), ==, 3);
+	/* The parts file gone: its pieces are missing, and it is named. */
+	char keep[600];
+	snprintf(keep, sizeof(keep), "%s.keep", parts);
+	CHECK_INT(rename(parts, keep), ==, 0);
+	bt_storage_close(st);
+	st = st_open(&x, root, prio, 0, 1);
+	CHECK_INT(bt_storage_read(st, 1, 0, buf, 16), ==, BT_E_NOENT);
+	CHECK_INT(bt_storage_last_file(st), ==, BT_STORAGE_PARTS);
+	CHECK_INT(bt_storage_piece_present(st, 1), ==, 0);
+	CHECK_INT(bt_storage_piece_present(st, 3), ==, 0);
+	CHECK_INT(check_all(st, &have), ==, 1);
+	CHECK_INT(rename(keep, parts), ==, 0);
+	bt_storage_close(st);
+	st = st_open(&x, root, prio, 0, 1);
+	CHECK_INT(check_all(st, &have), ==, 3);
+	CHECK_INT(bt_storage_create(st), ==, 0);
+	CHECK_INT(fsize(pjoin(root, "s")), ==, -1);
 
-	/* Wanted again: created (sparse: full size); now it can be had. */
+	/* Wanted again: created (sparse: full size) with its bytes from the
+	 * parts file, which goes; now it can be had. */
 	CHECK_INT(bt_storage_set_prio(st, 1, BT_PRIO_NORMAL), ==, 0);
 	CHECK_INT(fsize(pjoin(root, "s/b")), ==, 30);
+	CHECK_INT(fsize(parts), ==, -1);
+	CHECK_INT(bt_storage_verify(st, 1), ==, 1);
+	CHECK_INT(bt_storage_verify(st, 3), ==, 1);
 	CHECK_INT(bt_storage_piece_prio(st, 2), ==, BT_PRIO_NORMAL);
 	CHECK_INT(bt_storage_set_prio(st, 1, 3), ==, BT_E_INVAL);
 	CHECK_INT(bt_storage_set_prio(st, 9, 0), ==, BT_E_INVAL);
 	CHECK_INT(write_all(st, &x, 16), ==, 0);
 	CHECK_INT(check_all(st, &have), ==, 4);
-	/* Skipped again: the data stays, but is not read any more. */
+	/* Skipped again: the data stays; the shared pieces are read from
+	 * the file (no parts file), the piece of b alone is not had. */
 	CHECK_INT(bt_storage_set_prio(st, 1, BT_PRIO_SKIP), ==, 0);
 	CHECK_INT(fsize(pjoin(root, "s/b")), ==, 30);
-	CHECK_INT(check_all(st, &have), ==, 1);
+	CHECK_INT(check_all(st, &have), ==, 3);
+	CHECK(!bt_bitfield_test(&have, 2));
+	bt_storage_close(st);
+	rm_rf(pjoin(root, "s"));
+
+	/* Something else in the parts file's place: refused, untouched. */
+	int fd = open(parts, O_CREAT | O_WRONLY, 0644);
+	CHECK_INT(write(fd, "not ours", 8), ==, 8);
+	close(fd);
+	st = st_open(&x, root, prio, 0, 1);
+	CHECK_INT(bt_storage_write(st, 1, 4, x.data + 20, 12), ==, BT_E_EXIST);
+	CHECK_INT(bt_storage_last_file(st), ==, BT_STORAGE_PARTS);
+	const char *verb = NULL, *why = bt_storage_last_why(st, &verb);
+	CHECK(why && strstr(why, "parts file"));
+	char path[600];
+	CHECK_STR(bt_storage_path(st, BT_STORAGE_PARTS, path, sizeof(path)), parts);
+	CHECK(file_is(parts, (const uint8_t *)"not ours", 8));
+	bt_storage_close(st);
+	/* ... and a hard link to it. */
+	CHECK_INT(unlink(parts), ==, 0);
+	fd = open(other, O_CREAT | O_WRONLY, 0644);
+	close(fd);
+	CHECK_INT(link(other, parts), ==, 0);
+	st = st_open(&x, root, prio, 0, 1);
+	CHECK_INT(bt_storage_write(st, 1, 4, x.data + 20, 12), ==, BT_E_INVAL);
+	CHECK(bt_storage_last_why(st, NULL) != NULL);
+	CHECK_INT(fsize(other), ==, 0);
+	bt_storage_close(st);
+	CHECK_INT(unlink(parts), ==, 0);
 	bt_bitfield_fini(&have);
+	fx_free(&x);
+}
+
+/* The parts file's name: next to a torrent path that takes it. */
+static void
+test_parts_name(void)
+{
+	static const struct tf f[] = { { ".pn.parts", 20, 0 }, { "b", 30, 0 } };
+	static const int8_t prio[] = { BT_PRIO_NORMAL, BT_PRIO_SKIP };
+	struct fx x;
+	fx_make(&x, f, 2, 1, 16, "pn", 0, 0);
+	if (!x.ok)
+		return;
+	char *root = newdir("pn");
+	struct bt_storage *st = st_open(&x, root, prio, 0, 0);
+	CHECK_INT(bt_storage_create(st), ==, 0);
+	CHECK_INT(write_all(st, &x, 16), ==, 0);
+	CHECK(file_is(pjoin(root, ".pn.parts"), x.data, 20));
+	CHECK_INT(fsize(pjoin(root, "..pn.parts")), >, 0);
+	CHECK_INT(fsize(pjoin(root, "b")), ==, -1);
+	CHECK_INT(bt_storage_verify(st, 1), ==, 1);
+	bt_storage_close(st);
+	fx_free(&x);
+}
+
+/* A file of n random bytes (seeded by n). */
+static void
+put_file(const char *path, size_t n, const uint8_t *data)
+{
+	uint8_t *b = malloc(n + 1);
+	uint64_t r = n;
+	for (size_t k = 0; k < n; k++)
+		b[k] = data ? data[k] : (uint8_t)(bt_rand64(&r) >> 56);
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	CHECK_INT(write(fd, b, n), ==, (ssize_t)n);
+	close(fd);
+	free(b);
+}
+
+/* The bytes of a file, for comparing later (free it). */
+static uint8_t *
+slurp(const char *path, size_t *n)
+{
+	int64_t sz = fsize(path);
+	uint8_t *b = malloc(sz > 0 ? (size_t)sz : 1);
+	int fd = open(path, O_RDONLY);
+	*n = sz > 0 && fd >= 0 && pread(fd, b, (size_t)sz, 0) == sz ? (size_t)sz : 0;
+	if (fd >= 0)
+		close(fd);
+	return b;
+}
+
+/* Check, then create: what bt download does at its start. */
+static int
+check_create(struct bt_storage *st, uint32_t npieces)
+{
+	struct bt_bitfield have;
+	bt_bitfield_init(&have, npieces);
+	int64_t r = check_all(st, &have);
+	bt_bitfield_fini(&have);
+	return r < 0 ? (int)r : bt_storage_create(st);
+}
+
+/* Existing files that are not the torrent's are neither cut nor
+ * overwritten without overwrite; ours (verified pieces, our resume
+ * record, empty, all holes) are used. */
+static void
+test_foreign(void)
+{
+	static const struct tf f[] = { { "report.pdf", 100, 0 } };
+	struct fx x;
+	fx_make(&x, f, 1, 0, 64, "report.pdf", 0, 0);
+	if (!x.ok)
+		return;
+	char *dir = newdir("foreign");
+	char root[512], path[600];
+	snprintf(root, sizeof(root), "%s/report.pdf", dir);
+	struct bt_storage *st;
+	const char *verb = NULL, *why;
+	uint8_t *before;
+	size_t nb, n;
+
+	/* The user's 1 MiB report.pdf, a 100-byte torrent of that name. */
+	put_file(root, 1 << 20, NULL);
+	before = slurp(root, &nb);
+	st = st_open(&x, root, NULL, 0, 1);
+	CHECK_INT(check_create(st, 2), ==, BT_E_EXIST);
+	CHECK_INT(bt_storage_last_file(st), ==, 0);
+	why = bt_storage_last_why(st, &verb);
+	CHECK(why && strstr(why, "longer") && strstr(why, "--overwrite 1"));
+	CHECK_STR(verb, "refusing to cut");
+	CHECK_STR(bt_storage_path(st, 0, path, sizeof(path)), root);
+	CHECK_INT(bt_storage_write(st, 1, 0, x.data + 64, 36), ==, BT_E_EXIST);
+	CHECK_INT(bt_storage_set_prio(st, 0, BT_PRIO_HIGH), ==, 0);	/* not from skip */
+	bt_storage_close(st);
+	uint8_t *after = slurp(root, &n);
+	CHECK(n == nb && memcmp(before, after, n) == 0);
+	free(after);
+	free(before);
+
+	/* Shorter, other data: refused too, and never written. */
+	put_file(root, 80, NULL);
+	before = slurp(root, &nb);
+	st = st_open(&x, root, NULL, 0, 1);
+	CHECK_INT(check_create(st, 2), ==, BT_E_EXIST);
+	why = bt_storage_last_why(st, &verb);
+	CHECK(why && strstr(why, "does not hold this torrent's data"));
+	CHECK_STR(verb, "refusing to overwrite");
+	CHECK_INT(bt_storage_write(st, 0, 0, x.data, 64), ==, BT_E_EXIST);
+	CHECK_INT(bt_storage_write(st, 1, 0, x.data + 64, 36), ==, BT_E_EXIST);
+	bt_storage_close(st);
+	after = slurp(root, &n);
+	CHECK(n == nb && memcmp(before, after, n) == 0);
+	free(after);
+	free(before);
+
+	/* With overwrite: taken, cut or extended to size, and written. */
+	put_file(root, 1 << 20, NULL);
+	struct bt_storage_opts o = { .root = root, .sparse = 1, .overwrite = 1 };
+	CHECK_INT(bt_storage_open(&st, &x.m, &o), ==, 0);
+	CHECK_INT(check_create(st, 2), ==, 0);
+	CHECK_INT(fsize(root), ==, 100);
+	CHECK_INT(write_all(st, &x, 64), ==, 0);
+	CHECK(file_is(root, x.data, 100));
+	bt_storage_close(st);
+
+	/* Ours, partly there (piece 0 verifies): used, extended. */
+	put_file(root, 64, x.data);
+	st = st_open(&x, root, NULL, 0, 1);
+	CHECK_INT(check_create(st, 2), ==, 0);
+	CHECK_INT(fsize(root), ==, 100);
+	CHECK_INT(bt_storage_write(st, 1, 0, x.data + 64, 36), ==, 0);
+	CHECK(file_is(root, x.data, 100));
+	bt_storage_close(st);
+	/* Ours but longer (something was appended): refused all the same. */
+	int fd = open(root, O_WRONLY | O_APPEND);
+	CHECK_INT(write(fd, "more", 4), ==, 4);
+	close(fd);
+	st = st_open(&x, root, NULL, 0, 1);
+	CHECK_INT(check_create(st, 2), ==, BT_E_EXIST);
+	CHECK_INT(fsize(root), ==, 104);
+	bt_storage_close(st);
+
+	/* Empty, or all holes (what a run of ours leaves before any data):
+	 * nothing to lose. */
+	CHECK_INT(unlink(root), ==, 0);
+	put_file(root, 0, NULL);
+	st = st_open(&x, root, NULL, 0, 1);
+	CHECK_INT(check_create(st, 2), ==, 0);
+	CHECK_INT(fsize(root), ==, 100);	/* holes only now */
+	bt_storage_close(st);
+	st = st_open(&x, root, NULL, 0, 1);
+	CHECK_INT(check_create(st, 2), ==, 0);
+	bt_storage_close(st);
+
+	/* Written by us, no piece verified yet, then a crash: our resume
+	 * record vouches for it; without the record it is refused. */
+	CHECK_INT(unlink(root), ==, 0);
+	st = st_open(&x, root, NULL, 0, 1);
+	CHECK_INT(check_create(st, 2), ==, 0);
+	struct bt_bitfield have, re;
+	struct bt_buf b;
+	bt_bitfield_init(&have, 2);
+	bt_bitfield_init(&re, 2);
+	bt_buf_init(&b, 0);
+	CHECK_INT(bt_storage_resume_write(st, &have, &b), ==, 0);
+	CHECK_INT(bt_storage_write(st, 0, 0, x.data, 32), ==, 0);	/* half a piece */
+	bt_storage_close(st);
+	st = st_open(&x, root, NULL, 0, 1);
+	CHECK_INT(check_create(st, 2), ==, BT_E_EXIST);
+	bt_storage_close(st);
+	st = st_open(&x, root, NULL, 0, 1);
+	CHECK_INT(bt_storage_resume_load(st, b.p, b.len, &have, &re), ==, 0);
+	CHECK_INT(bt_storage_create(st), ==, 0);
+	CHECK_INT(bt_storage_write(st, 0, 32, x.data + 32, 32), ==, 0);
+	CHECK_INT(bt_storage_verify(st, 0), ==, 1);
+	bt_storage_close(st);
+	/* The record is the torrent's, not the place's: elsewhere, a file of
+	 * that name is not vouched for, unless it is as recorded (a copy
+	 * with its size and time kept). */
+	char other[512];
+	snprintf(other, sizeof(other), "%s/report.pdf", newdir("foreign-elsewhere"));
+	put_file(other, 100, NULL);
+	st = st_open(&x, other, NULL, 0, 1);
+	CHECK_INT(bt_storage_resume_load(st, b.p, b.len, &have, &re), ==, 0);
+	CHECK_INT(bt_storage_create(st), ==, BT_E_EXIST);
+	bt_storage_close(st);
+	st = st_open(&x, root, NULL, 0, 1);
+	bt_buf_free(&b);
+	bt_buf_init(&b, 0);
+	CHECK_INT(bt_storage_resume_write(st, &have, &b), ==, 0);
+	bt_storage_close(st);
+	struct stat sb;
+	CHECK_INT(stat(root, &sb), ==, 0);
+	struct timespec ts[2] = { sb.st_atim, sb.st_mtim };
+	CHECK_INT(utimensat(AT_FDCWD, other, ts, 0), ==, 0);
+	st = st_open(&x, other, NULL, 0, 1);
+	CHECK_INT(bt_storage_resume_load(st, b.p, b.len, &have, &re), ==, 0);
+	CHECK_INT(bt_storage_create(st), ==, 0);
+	bt_storage_close(st);
+	bt_buf_free(&b);
+	bt_bitfield_fini(&have);
+	bt_bitfield_fini(&re);
+
+	/* Multi-file: a verified piece vouches for the files it touches
+	 * only; a skipped file becoming wanted is refused the same way. */
+	static const struct tf mf[] = { { "a", 20, 0 }, { "b", 12, 0 }, { "c", 40, 0 } };
+	static const int8_t prio[] = { BT_PRIO_NORMAL, BT_PRIO_NORMAL, BT_PRIO_SKIP };
+	struct fx y;
+	fx_make(&y, mf, 3, 1, 16, "fm", 0, 0);
+	if (y.ok) {
+		char *mroot = newdir("foreign-multi");
+		char pc[512];
+		snprintf(pc, sizeof(pc), "%s/c", mroot);
+		put_file(pjoin(mroot, "a"), 20, y.data);
+		put_file(pjoin(mroot, "b"), 12, NULL);		/* the user's */
+		put_file(pc, 7, NULL);				/* the user's */
+		st = st_open(&y, mroot, prio, 0, 1);
+		CHECK_INT(check_create(st, (uint32_t)y.m.npieces), ==, BT_E_EXIST);
+		CHECK_INT(bt_storage_last_file(st), ==, 1);
+		CHECK_STR(bt_storage_path(st, 1, path, sizeof(path)), pjoin(mroot, "b"));
+		bt_storage_close(st);
+		CHECK_INT(unlink(pjoin(mroot, "b")), ==, 0);
+		st = st_open(&y, mroot, prio, 0, 1);
+		CHECK_INT(check_create(st, (uint32_t)y.m.npieces), ==, 0);
+		CHECK_INT(bt_storage_set_prio(st, 2, BT_PRIO_NORMAL), ==, BT_E_EXIST);
+		CHECK_INT(bt_storage_prio(st, 2), ==, BT_PRIO_SKIP);
+		CHECK_INT(fsize(pc), ==, 7);
+		bt_storage_close(st);
+	}
+	fx_free(&y);
+	fx_free(&x);
+}
+
+/* Hard links: never written through; read (a seed's files may have
+ * other names). */
+static void
+test_hardlink(void)
+{
+	static const struct tf f[] = { { "a", 20, 0 }, { "b", 12, 0 } };
+	struct fx x;
+	fx_make(&x, f, 2, 1, 16, "hl", 0, 0);
+	if (!x.ok)
+		return;
+	char *outside = newdir("hl-outside");
+	char *root = newdir("hl");
+	char target[512], ra[512];
+	snprintf(target, sizeof(target), "%s/target", outside);
+	snprintf(ra, sizeof(ra), "%s/a", root);
+	struct bt_storage *st;
+	uint8_t buf[16];
+
+	/* Piece 0 of a, verified, in a file linked from outside: the file
+	 * is ours, but extending or writing it would change the outside
+	 * name too. */
+	put_file(target, 16, x.data);
+	CHECK_INT(link(target, ra), ==, 0);
+	st = st_open(&x, root, NULL, 0, 1);
+	CHECK_INT(check_create(st, 2), ==, BT_E_INVAL);
+	CHECK_INT(bt_storage_last_file(st), ==, 0);
+	const char *verb = NULL, *why = bt_storage_last_why(st, &verb);
+	CHECK(why && strstr(why, "hard link"));
+	CHECK_INT(bt_storage_write(st, 1, 0, x.data + 16, 4), ==, BT_E_INVAL);
+	CHECK_INT(bt_storage_read(st, 0, 0, buf, 16), ==, 0);
+	bt_storage_close(st);
+	CHECK(file_is(target, x.data, 16));
+
+	/* A stranger's file of the right size, with overwrite: taken (no
+	 * write needed to create it), but the first write is refused. */
+	put_file(target, 20, NULL);
+	uint8_t *before;
+	size_t nb, n;
+	before = slurp(target, &nb);
+	struct bt_storage_opts o = { .root = root, .sparse = 1, .overwrite = 1 };
+	CHECK_INT(bt_storage_open(&st, &x.m, &o), ==, 0);
+	CHECK_INT(check_create(st, 2), ==, 0);
+	CHECK_INT(bt_storage_write(st, 0, 0, x.data, 16), ==, BT_E_INVAL);
+	CHECK_INT(bt_storage_last_file(st), ==, 0);
+	bt_storage_close(st);
+	uint8_t *after = slurp(target, &n);
+	CHECK(n == nb && memcmp(before, after, n) == 0);
+	free(before);
+	free(after);
+
+	/* Complete and linked: a seed reads it. */
+	put_file(target, 20, x.data);
+	put_file(pjoin(root, "b"), 12, x.data + 20);
+	st = st_open(&x, root, NULL, 0, 1);
+	CHECK_INT(check_create(st, 2), ==, 0);
+	CHECK_INT(bt_storage_read(st, 1, 0, buf, 16), ==, 0);
+	CHECK_MEM(buf, 16, x.data + 16, 16);
+	bt_storage_close(st);
+	fx_free(&x);
+}
+
+/* A file cut behind our back: reads fail naming it, and exactly the
+ * pieces whose bytes are gone are not present. */
+static void
+test_lost(void)
+{
+	static const struct tf f[] = { { "a", 40, 0 }, { "b", 100, 0 } };
+	struct fx x;
+	fx_make(&x, f, 2, 1, 16, "lost", 0, 0);
+	if (!x.ok)
+		return;
+	char *root = newdir("lost");
+	struct bt_storage *st = st_open(&x, root, NULL, 0, 1);
+	uint8_t buf[16];
+	uint32_t a, b;
+
+	CHECK_INT(bt_storage_create(st), ==, 0);
+	CHECK_INT(write_all(st, &x, 16), ==, 0);
+	CHECK_INT(bt_storage_file_pieces(st, 0, &a, &b), ==, 0);
+	CHECK(a == 0 && b == 2);
+	CHECK_INT(bt_storage_file_pieces(st, 1, &a, &b), ==, 0);
+	CHECK(a == 2 && b == 8);
+	CHECK_INT(bt_storage_file_pieces(st, 2, &a, &b), ==, BT_E_INVAL);
+	/* b cut to 50 bytes: pieces 2..5 ([32, 90)) stay, 5 goes ([80, 96)
+	 * is b's [40, 56)), 6..8 go. */
+	CHECK_INT(truncate(pjoin(root, "b"), 50), ==, 0);
+	CHECK_INT(bt_storage_read(st, 7, 0, buf, 16), ==, BT_E_NOENT);
+	CHECK_INT(bt_storage_last_file(st), ==, 1);
+	for (uint32_t p = 0; p < 9; p++)
+		CHECK_INT(bt_storage_piece_present(st, p), ==, p < 5);
+	CHECK_INT(bt_storage_read(st, 3, 0, buf, 16), ==, 0);
+	CHECK_MEM(buf, 16, x.data + 48, 16);
+	/* Gone altogether. */
+	bt_storage_close(st);
+	CHECK_INT(unlink(pjoin(root, "a")), ==, 0);
+	st = st_open(&x, root, NULL, 0, 1);
+	CHECK_INT(bt_storage_read(st, 0, 0, buf, 16), ==, BT_E_NOENT);
+	CHECK_INT(bt_storage_last_file(st), ==, 0);
+	CHECK_INT(bt_storage_piece_present(st, 0), ==, 0);
+	CHECK_INT(bt_storage_piece_present(st, 3), ==, 1);
 	bt_storage_close(st);
 	fx_free(&x);
 }
@@ -1055,6 +1457,10 @@ main(void)
 	test_check_progress();
 	test_pad();
 	test_skip();
+	test_parts_name();
+	test_foreign();
+	test_hardlink();
+	test_lost();
 	test_resume();
 	test_resume_entries();
 	test_symlinks();
