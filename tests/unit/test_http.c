@@ -279,6 +279,8 @@ test_limits(void)
 	 * partial when not. */
 	blen = 1u << 20;
 	big = malloc(blen + 64);
+	if (!CHECK(big != NULL))
+		return;
 	memcpy(big, "GET / HTTP/1.1\r\nX-Big: ", 23);
 	memset(big + 23, 'v', blen);
 	memcpy(big + 23 + blen, "\r\n\r\n", 4);

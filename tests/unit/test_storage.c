@@ -152,7 +152,8 @@ pjoin(const char *a, const char *b)
 	static char buf[8][512];
 	static int k;
 	char t[512], *p = buf[k++ & 7];
-	snprintf(t, sizeof(t), "%s/%s", a, b);
+	int n = snprintf(t, sizeof(t), "%s/%s", a, b);
+	CHECK(n > 0 && (size_t)n < sizeof(t));	/* (and gcc 12 sees no truncation) */
 	memcpy(p, t, sizeof(t));
 	return p;
 }
