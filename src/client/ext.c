@@ -11,9 +11,16 @@
 static const struct ext *const exts[EXT_COUNT] = {
 	[EXT_UPLOAD_ONLY] = &ext_upload_only,
 	[EXT_METADATA] = &ext_metadata,
+	[EXT_PEX] = &ext_pex,
 };
 
 _Static_assert(EXT_COUNT <= sizeof(((struct peer *)0)->ext_ids), "ext_ids too small");
+
+static int
+offered(const struct bt_torrent *s, size_t i)
+{
+	return !exts[i]->offered || exts[i]->offered(s);
+}
 
 void
 ext_send_handshake(struct peer *p)
@@ -26,6 +33,8 @@ ext_send_handshake(struct peer *p)
 	h.port = client_port(p->s->c);
 	h.reqq = UPQ_MAX;
 	for (size_t i = 0; i < EXT_COUNT; i++) {
+		if (!offered(p->s, i))
+			continue;
 		bt_pw_ext_add(&h, exts[i]->name, (uint8_t)(i + 1));
 		if (exts[i]->advertise)
 			exts[i]->advertise(p, &h);
@@ -50,8 +59,10 @@ got_handshake(struct peer *p, const uint8_t *payload, size_t n)
 		memcpy(p->client, h.v, k);
 		p->client[k] = 0;
 	}
+	if (h.port)
+		p->listen_port = h.port;
 	for (size_t i = 0; i < EXT_COUNT && !p->dead; i++) {
-		p->ext_ids[i] = bt_pw_ext_lookup(&h, exts[i]->name);
+		p->ext_ids[i] = offered(p->s, i) ? bt_pw_ext_lookup(&h, exts[i]->name) : 0;
 		if (p->ext_ids[i] && exts[i]->hello)
 			exts[i]->hello(p, &h);
 	}

@@ -409,6 +409,63 @@ bt_torrent_add_peers(struct bt_torrent *s, const struct sockaddr_storage *a, siz
 	}
 }
 
+/* a is our own listening address, as far as we know it: loopback or
+ * --ip with our port (other addresses of ours are caught by the
+ * handshake's peer id). */
+static int
+ourselves(const struct bt_torrent *s, const struct sockaddr_storage *a)
+{
+	static const uint8_t lo6[16] = { [15] = 1 };
+	uint8_t c[BT_ADDR_COMPACT6];
+	char host[64];
+	size_t k;
+
+	if (bt_addr_port(a) != client_port(s->c))
+		return 0;
+	k = bt_addr_pack(c, a);
+	if ((k == 6 && c[0] == 127) || (k == 18 && memcmp(c, lo6, 16) == 0))
+		return 1;
+	return s->ip && bt_addr_format(a, host, sizeof(host), BT_ADDR_NOPORT) > 0 &&
+		strcmp(host, s->ip) == 0;
+}
+
+static int
+queued(const struct bt_torrent *s, const struct sockaddr_storage *a)
+{
+	for (size_t i = 0; i < s->npending; i++)
+		if (bt_addr_equal(&s->pending[i], a))
+			return 1;
+	return 0;
+}
+
+static int
+worth_queueing(struct bt_torrent *s, const struct sockaddr_storage *a)
+{
+	if (bt_addr_port(a) == 0 || (!s->o.ipv6 && a->ss_family == AF_INET6))
+		return 0;
+	return !ourselves(s, a) && !peer_banned(s, a) && !known(s, a) && !queued(s, a);
+}
+
+size_t
+peer_add_pending(struct bt_torrent *s, const struct sockaddr_storage *a, size_t n)
+{
+	size_t added = 0;
+
+	if (!s->pending && !(s->pending = malloc(PENDING_MAX * sizeof(*s->pending))))
+		return 0;
+	for (size_t i = 0; i < n && s->npending < PENDING_MAX; i++) {
+		if (!worth_queueing(s, &a[i]))
+			continue;
+		s->pending[s->npending++] = a[i];
+		added++;
+	}
+	if (added && tor_peers_ok(s)) {
+		peer_connect_some(s);
+		client_wake(s->c);
+	}
+	return added;
+}
+
 /* Time-outs, keep-alives and snubbing for one live peer. */
 void
 peer_tick(struct peer *p, uint64_t now)

@@ -10,7 +10,8 @@
  *   peer_msgs.c   the message layer of one connection
  *   ext.c         the extension protocol (BEP 10) and its table; one
  *                 file per extension: ext_upload_only.c (BEP 21),
- *                 ext_metadata.c (BEP 9 ut_metadata, both ways)
+ *                 ext_metadata.c (BEP 9 ut_metadata, both ways),
+ *                 ext_pex.c (BEP 11 ut_pex, both ways)
  *   nometa.c      a torrent before its metadata (a magnet link's): peers
  *                 taken in, their bitfields kept until it comes
  *   pieces.c      blocks arriving, write runs, hash checks, bad data
@@ -73,6 +74,7 @@ struct peer {
 	uint8_t snubbed, seed, got_bf, pref, refill, upload_only;
 	uint8_t peer_id[20];
 	uint8_t ext_ids[8];	/* the peer's ids for our extensions (ext.c) */
+	uint16_t listen_port;	/* `p` of its extended handshake, 0: none */
 	void *ext_data[8];	/* an extension's state for this peer, or NULL */
 	char client[32];
 	struct bt_bitfield has;
@@ -214,6 +216,11 @@ int peer_may_accept(struct bt_torrent *s, const struct sockaddr_storage *addr);
 /* A finished handshake becomes a peer of s. */
 int peer_attach(struct bt_torrent *s, const struct bt_hs_result *r);
 void peer_connect_some(struct bt_torrent *s);
+/* Add a[0..n) to the addresses to try, keeping those already queued
+ * (peer exchange), and connect if below the limits.  Left out: port 0,
+ * ourselves, banned, connected or being dialled, already queued, IPv6
+ * unless allowed, and all past PENDING_MAX.  Returns how many went in. */
+size_t peer_add_pending(struct bt_torrent *s, const struct sockaddr_storage *a, size_t n);
 void peer_tick(struct peer *p, uint64_t now);
 /* An outgoing connection to a ended for why (peer_kill's and the
  * transport's texts): dial it again later if the reason allows. */
@@ -249,11 +256,15 @@ struct ext {
 	void (*tick)(struct peer *p, uint64_t now);
 	/* The peer is going: free p->ext_data[i] (NULL: nothing kept). */
 	void (*bye)(struct peer *p);
+	/* 0: not offered for s (not advertised, the peer's id ignored);
+	 * NULL: always offered. */
+	int (*offered)(const struct bt_torrent *s);
 };
 /* The table's order: our local message id is the index + 1. */
-enum { EXT_UPLOAD_ONLY, EXT_METADATA, EXT_COUNT };
+enum { EXT_UPLOAD_ONLY, EXT_METADATA, EXT_PEX, EXT_COUNT };
 extern const struct ext ext_upload_only;
 extern const struct ext ext_metadata;
+extern const struct ext ext_pex;
 void ext_send_handshake(struct peer *p);
 int ext_got(struct peer *p, const struct bt_pw_msg *m);
 /* Send message `which` (EXT_*) to p: 0, or -1 if p has not got it. */

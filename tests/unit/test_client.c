@@ -16,6 +16,8 @@
  *   checker     three complete torrents are hashed one at a time
  *   idle tick   a seed box with no peers ticks every few seconds, and
  *               wakes up when a peer comes
+ *   pex         a leecher given one peer learns the seed from its ut_pex
+ *               (BEP 11) and connects to it; not for a private torrent
  *
  * Every wait is bounded. */
 #define _GNU_SOURCE
@@ -278,9 +280,11 @@ opts_for(struct bt_torrent_opts *o, const char *root)
 }
 
 /* A torrent of c for tr, its data under tmp/dir (written first when
- * seed), started. */
+ * seed), started; rate: its upload and download limit in bytes/s (0:
+ * none). */
 static int
-node_add(struct node *n, struct bt_client *c, const struct tor *tr, const char *dir, int seed)
+node_add_rate(struct node *n, struct bt_client *c, const struct tor *tr, const char *dir,
+	int seed, uint64_t rate)
 {
 	struct bt_torrent_opts o;
 	int rc;
@@ -290,11 +294,18 @@ node_add(struct node *n, struct bt_client *c, const struct tor *tr, const char *
 	if (seed)
 		tor_files(tr, n->root, 1);
 	opts_for(&o, n->root);
+	o.max_upload_rate = o.max_download_rate = rate;
 	memcpy(n->peer_id, o.peer_id, 20);
 	if ((rc = bt_torrent_new(&n->t, c, tr->meta.info_hash, &o, &cbs, n)) < 0 ||
 		(rc = bt_torrent_set_meta(n->t, &tr->meta, NULL)) < 0)
 		return rc;
 	return bt_torrent_start(n->t);
+}
+
+static int
+node_add(struct node *n, struct bt_client *c, const struct tor *tr, const char *dir, int seed)
+{
+	return node_add_rate(n, c, tr, dir, seed, 0);
 }
 
 static void
@@ -760,6 +771,57 @@ test_no_meta(struct bt_loop *loop)
 	bt_client_free(c);
 }
 
+/* ---- 6. peer exchange (BEP 11) ---- */
+
+static struct tor tp[2];	/* public, private (BEP 27) */
+
+/* Run until C has at least want peers, at most max_ms; its most peers. */
+static size_t
+run_peers(struct bt_loop *loop, struct node *c, size_t want, unsigned max_ms)
+{
+	uint64_t end = loop_now_ms() + max_ms;
+	size_t most = 0, k;
+
+	while (most < want && loop_now_ms() < end) {
+		bt_loop_run_once(loop, 20);
+		k = bt_torrent_peers(c->t, NULL, 0);
+		most = k > most ? k : most;
+	}
+	return most;
+}
+
+/* A seeds, B (slow) leeches from A, C is given only B: C must
+ * learn A from B's ut_pex and get a connection to it (nobody else is
+ * there), then finish.  With a private torrent C stays with B alone. */
+static void
+test_pex(struct bt_loop *loop, const struct tor *tr, int private)
+{
+	struct bt_client *a = client_new(loop), *b = client_new(loop), *c = client_new(loop);
+	struct node n[3];
+	size_t most;
+
+	CHECK_INT(node_add(&n[0], a, tr, private ? "pexp/a" : "pex/a", 1), ==, 0);
+	CHECK_INT(node_add_rate(&n[1], b, tr, private ? "pexp/b" : "pex/b", 0, 65536), ==, 0);
+	CHECK_INT(node_add(&n[2], c, tr, private ? "pexp/c" : "pex/c", 0), ==, 0);
+	run_seeding(loop, n, 1, 10000);
+	CHECK(all_seeding(n, 1));
+	node_connect(&n[1], a);
+	CHECK_INT(run_peers(loop, &n[1], 1, 5000), ==, 1);
+	node_connect(&n[2], b);
+	most = run_peers(loop, &n[2], 2, private ? 7000 : 12000);
+	if (private) {
+		CHECK_INT(most, ==, 1);
+	} else {
+		CHECK_INT(most, ==, 2);
+		run_seeding(loop, &n[2], 1, 30000);
+		CHECK(n[2].finished && tor_files(tr, n[2].root, 0));
+	}
+	nodes_stop(loop, n, 3);
+	bt_client_free(a);
+	bt_client_free(b);
+	bt_client_free(c);
+}
+
 /* ---- 4. hash checks, one torrent at a time; 5. the idle tick ---- */
 
 static struct tor tc[3];	/* one data set under three names */
@@ -875,6 +937,9 @@ main(void)
 	tor_single(&tc[0], "c0.bin", 9u << 20, 256u << 10, 13, NULL);
 	tor_single(&tc[1], "c1.bin", 0, 256u << 10, 0, &tc[0]);
 	tor_single(&tc[2], "c2.bin", 0, 256u << 10, 0, &tc[0]);
+	tor_single(&tp[0], "pex.bin", 3u << 20, 256u << 10, 17, NULL);
+	tor_single(&tp[1], "pexp.bin", 0, 256u << 10, 0, &tp[0]);
+	tp[1].meta.priv = 1;	/* the flag is all the engine looks at */
 
 	loop = bt_loop_new(1024);
 	test_band_unit();
@@ -882,6 +947,8 @@ main(void)
 	test_band_shared(loop);
 	test_no_meta(loop);
 	test_checker_idle(loop);
+	test_pex(loop, &tp[0], 0);
+	test_pex(loop, &tp[1], 1);
 	bt_loop_free(loop);
 	if (verbose)
 		fprintf(stderr, "%.1f s\n", (loop_now_ms() - t0) / 1000.0);
@@ -890,6 +957,8 @@ main(void)
 	tor_free(&tb);
 	for (int i = 0; i < 3; i++)
 		tor_free(&tc[i]);
+	tor_free(&tp[0]);
+	tor_free(&tp[1]);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", tmp);
