@@ -8,7 +8,9 @@
 #include "buf.h"
 #include "err.h"
 #include "fileio.h"
+#if BT_HAVE_MAKETOOLS
 #include "makemeta.h"
+#endif
 #include "opt.h"
 #include "rand.h"
 #include "siphash.h"
@@ -801,6 +803,7 @@ test_applets(void)
 
 /* ---- automatic piece size ---- */
 
+#if BT_HAVE_MAKETOOLS
 static void
 test_pow2(void)
 {
@@ -822,6 +825,7 @@ test_pow2(void)
 	CHECK_INT(bt_mk_auto_pow2(8192 * MiB + 1), ==, 21);
 	CHECK_INT(bt_mk_auto_pow2(INT64_MAX), ==, 21);
 }
+#endif
 
 /* ---- rand ---- */
 
@@ -905,7 +909,9 @@ main(void)
 	test_flags();
 	test_fileio();
 	test_applets();
+#if BT_HAVE_MAKETOOLS
 	test_pow2();
+#endif
 	test_rand();
 	test_siphash();
 	test_time64();
