@@ -39,6 +39,21 @@ echo "== AddressSanitizer + UndefinedBehaviorSanitizer build"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	suite build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
+echo "== build switches: bt without curses, and with every feature off"
+for spec in "build-nocurses -Dcurses=disabled" \
+	"build-minimal -Dtracker=false -Dclient=false -Dmaketools=false"; do
+	read -r dir args <<<"$spec"
+	# shellcheck disable=SC2086
+	if { [ -f "$dir/build.ninja" ] || meson setup "$dir" $args >/dev/null; } &&
+		ninja -C "$dir" bt >/dev/null; then
+		echo "$dir ($args): ok"
+		passed=$((passed + 1))
+	else
+		echo "$dir ($args): build FAILED"
+		failed=$((failed + 1))
+	fi
+done
+
 if [ "$fuzz_seconds" != 0 ] && command -v clang >/dev/null && [ -x scripts/run-fuzz.sh ]; then
 	echo "== fuzzing, ${fuzz_seconds}s per target"
 	if [ ! -f build-fuzz/build.ninja ]; then
