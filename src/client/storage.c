@@ -1468,7 +1468,7 @@ piece_state(struct bt_storage *st, uint32_t piece, uint32_t size)
 static void
 zero_hash(struct bt_storage *st, uint32_t size, int k)
 {
-	static const uint8_t z[4096];
+	static uint8_t z[4096];	/* zeros in bss, not in the file */
 	struct bt_sha1 c;
 	if (st->zh_done[k])
 		return;

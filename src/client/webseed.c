@@ -66,7 +66,7 @@ struct bt_webseed {
 	uint64_t want;		/* BEP 17: bytes asked for */
 };
 
-static const uint8_t zeros[16384];
+static uint8_t zeros[16384];	/* in bss, not stored in the file; never written */
 
 /* ---- blocks ---- */
 
