@@ -50,7 +50,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -559,41 +558,37 @@ prepare(struct dl *d)
 	return 0;
 }
 
-static unsigned
-max_fds(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur > (1u << 20))
-		return 1u << 20;
-	return rl.rlim_cur < 256 ? 256 : (unsigned)rl.rlim_cur;
-}
-
-/* The engine: the listening socket, then the torrent, started.  0, or -1
- * (printed). */
+/* The client: the listening socket, encryption.  0, or -1 (printed). */
 static int
-start_engine(struct dl *d)
+start_client(struct dl *d)
 {
-	static const struct bt_torrent_cb cb = { cb_message, cb_finished, cb_closed, NULL };
-	struct bt_torrent_opts so;
 	struct bt_client_opts co;
 	struct bt_sipkey key;
+	char why[512];
 	int rc;
 
 	bt_sipkey_random(&key);
 	memset(&co, 0, sizeof(co));
 	bt_dl_listen_opts(d->v, &co.listen, key.k0);
 	bt_dl_crypto_opts(d->v, &co);
-	rc = bt_client_new(&d->c, d->loop, &co);
-	if (rc < 0) {
-		if (rc == BT_E_IO)
-			dl_warn(d, "Couldn't listen - %s", strerror(errno));
-		else if (rc == BT_E_PARSE)
-			dl_warn(d, "Couldn't listen - bad --bind address '%s'", d->v[DL_BIND].s);
-		else
-			dl_warn(d, "Couldn't listen - %s", bt_strerror(rc));
+	if ((rc = bt_client_new(&d->c, d->loop, &co)) == 0)
+		return 0;
+	bt_dl_listen_error(d->v, rc, why, sizeof(why));
+	dl_warn(d, "%s", why);
+	return -1;
+}
+
+/* The engine: the client, then the torrent, started.  0, or -1
+ * (printed). */
+static int
+start_engine(struct dl *d)
+{
+	static const struct bt_torrent_cb cb = { cb_message, cb_finished, cb_closed, NULL };
+	struct bt_torrent_opts so;
+	int rc;
+
+	if (start_client(d) < 0)
 		return -1;
-	}
 
 	bt_dl_torrent_opts(d->v, &so);
 	so.root = d->root;
@@ -754,8 +749,6 @@ start_magnet(struct dl *d, const char *input)
 		cb_message, cb_finished, cb_closed, cb_metadata
 	};
 	struct bt_torrent_opts so;
-	struct bt_client_opts co;
-	struct bt_sipkey key;
 	const char *why = NULL;
 	char hex[41], whyb[256];
 	int rc;
@@ -766,13 +759,8 @@ start_magnet(struct dl *d, const char *input)
 	}
 	d->magnet = 1;
 	bt_hex(hex, d->mg.info_hash, 20);
-	bt_sipkey_random(&key);
-	memset(&co, 0, sizeof(co));
-	bt_dl_listen_opts(d->v, &co.listen, key.k0);
-	if ((rc = bt_client_new(&d->c, d->loop, &co)) < 0) {
-		dl_warn(d, "Couldn't listen - %s", rc == BT_E_IO ? strerror(errno) : bt_strerror(rc));
+	if (start_client(d) < 0)
 		return -1;
-	}
 	if (d->state_dir)
 		d->resume_path = bt_statedir_resume(d->state_dir, d->mg.info_hash, whyb,
 			sizeof(whyb));
@@ -801,7 +789,7 @@ run(struct dl *d, const char *input, int kind)
 {
 	d->t.path = input;
 	signal(SIGPIPE, SIG_IGN);
-	d->loop = bt_loop_new(max_fds());
+	d->loop = bt_loop_new(bt_cli_raise_nofile());
 	if (!d->loop) {
 		bt_warn("out of memory");
 		return BT_EXIT_FAIL;

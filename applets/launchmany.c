@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -564,20 +563,6 @@ on_stdin(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 
 /* ---- set-up ---- */
 
-static unsigned
-max_fds(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		return (unsigned)rl.rlim_cur;
-	return 1024;
-}
-
 static int
 start_client(struct lm *lm)
 {
@@ -592,12 +577,9 @@ start_client(struct lm *lm)
 	co.max_download_rate = (uint64_t)lm->v[DL_MAX_DOWNLOAD_RATE].i * 1000;
 	rc = bt_client_new(&lm->c, lm->loop, &co);
 	if (rc < 0) {
-		if (rc == BT_E_IO)
-			bt_warn("Couldn't listen - %s", strerror(errno));
-		else if (rc == BT_E_PARSE)
-			bt_warn("Couldn't listen - bad --bind address '%s'", lm->v[DL_BIND].s);
-		else
-			bt_warn("Couldn't listen - %s", bt_strerror(rc));
+		char why[512];
+		bt_dl_listen_error(lm->v, rc, why, sizeof(why));
+		bt_warn("%s", why);
 	}
 	return rc;
 }
@@ -647,7 +629,7 @@ run(struct lm *lm)
 	uint64_t deadline = 0;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (!(lm->loop = bt_loop_new(max_fds()))) {
+	if (!(lm->loop = bt_loop_new(bt_cli_raise_nofile()))) {
 		bt_warn("out of memory");
 		return BT_EXIT_FAIL;
 	}

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 enum {
@@ -335,20 +334,10 @@ tracker_cfg(struct bt_tracker_cfg *c)
 static size_t
 max_connections(void)
 {
-	struct rlimit rl;
-	size_t want = (size_t)G.v[O_MAX_CONNECTIONS].i, room = BT_HTTPD_CONNS;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		/* "unlimited" may be above what the kernel allows (nr_open) */
-		rlim_t to[2] = { rl.rlim_max, 1u << 20 };
-		for (int k = 0; k < 2 && rl.rlim_cur < rl.rlim_max; k++) {
-			struct rlimit up = { to[k] > BT_LOOP_FD_LIMIT ? BT_LOOP_FD_LIMIT : to[k],
-				rl.rlim_max };
-			if (up.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &up) == 0)
-				rl.rlim_cur = up.rlim_cur;
-		}
-		uint64_t fds = rl.rlim_cur > BT_LOOP_FD_LIMIT ? BT_LOOP_FD_LIMIT : (uint64_t)rl.rlim_cur;
-		room = fds > FD_RESERVE + 16 ? (size_t)(fds - FD_RESERVE) : 16;
-	}
+	size_t want = (size_t)G.v[O_MAX_CONNECTIONS].i, room;
+	uint64_t fds = bt_cli_raise_nofile();
+
+	room = fds > FD_RESERVE + 16 ? (size_t)(fds - FD_RESERVE) : 16;
 	if (want > room)
 		bt_warn("--max_connections %zu: the open-file limit leaves room for %zu; using that",
 			want, room);

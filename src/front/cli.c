@@ -3,6 +3,7 @@
 #include "err.h"
 #include "fileio.h"
 #include "msg.h"
+#include "reactor.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 const char bt_cli_announce_list_help[] =
 	"--announce-list takes tiers of trackers. Tiers are separated by '|' and\n"
@@ -163,4 +165,23 @@ bt_cli_sighup_ignored(void)
 	struct sigaction sa;
 
 	return sigaction(SIGHUP, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+unsigned
+bt_cli_raise_nofile(void)
+{
+	struct rlimit rl;
+	/* "unlimited" may be above what the kernel allows (nr_open). */
+	rlim_t to[2];
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024;
+	to[0] = rl.rlim_max;
+	to[1] = 1u << 20;
+	for (int k = 0; k < 2 && rl.rlim_cur < rl.rlim_max; k++) {
+		struct rlimit up = { to[k] > BT_LOOP_FD_LIMIT ? BT_LOOP_FD_LIMIT : to[k], rl.rlim_max };
+		if (up.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl.rlim_cur = up.rlim_cur;
+	}
+	return rl.rlim_cur > BT_LOOP_FD_LIMIT ? BT_LOOP_FD_LIMIT : (unsigned)rl.rlim_cur;
 }

@@ -47,6 +47,10 @@ extern const char bt_cli_announce_list_help[];
 /* A new string, printf-style; dies when out of memory (as xmalloc). */
 char *xfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Raise the open-file soft limit to the hard one (as far as the loop can
+ * use) and return the limit now in force: the fds a bt_loop may watch. */
+unsigned bt_cli_raise_nofile(void);
+
 /* 1 if SIGHUP was ignored when we started (nohup): then it stays so,
  * rather than stopping a program the user meant to outlive the terminal. */
 int bt_cli_sighup_ignored(void);

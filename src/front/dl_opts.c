@@ -1,6 +1,7 @@
 /* dl_opts.c - see dl_opts.h */
 #include "dl_opts.h"
 #include "client.h"
+#include "err.h"
 #include "msg.h"
 #include "peerlisten.h"
 #include "siphash.h"
@@ -319,3 +320,14 @@ bt_dl_peer_id(uint8_t id[20])
 		id[8 + k] = (uint8_t)an[rnd[k] % 62];
 }
 
+
+void
+bt_dl_listen_error(const union bt_optv *v, int rc, char *out, size_t cap)
+{
+	if (rc == BT_E_IO)
+		snprintf(out, cap, "Couldn't listen - %s", strerror(errno));
+	else if (rc == BT_E_PARSE)
+		snprintf(out, cap, "Couldn't listen - bad --bind address '%s'", v[DL_BIND].s);
+	else
+		snprintf(out, cap, "Couldn't listen - %s", bt_strerror(rc));
+}

@@ -78,6 +78,9 @@ void bt_dl_torrent_opts(const union bt_optv *v, struct bt_torrent_opts *o);
 /* Options -> the listening socket: minport, maxport, random_port, bind,
  * ipv6_enabled; seed: randomness for the port choice. */
 void bt_dl_listen_opts(const union bt_optv *v, struct bt_peerlisten_opts *o, uint64_t seed);
+/* BitTornado's words for a client that could not listen (rc from
+ * bt_client_new; errno kept for BT_E_IO): "Couldn't listen - ...". */
+void bt_dl_listen_error(const union bt_optv *v, int rc, char *out, size_t cap);
 /* Options -> the client's MSE/PE policy: crypto_allowed, crypto_only,
  * crypto_stealth (fields of struct bt_client_opts). */
 struct bt_client_opts;
