@@ -9,7 +9,6 @@
 #include "err.h"
 #include "net.h"
 #include "reactor.h"
-#include "sha1.h"
 #include "torrent_int.h"
 #include "udp.h"
 
@@ -198,18 +197,14 @@ hs_failed(void *ud, struct bt_hs *hs, const char *why)
 	peer_lost(t, bt_hs_addr(hs), why);
 }
 
-/* Incoming MSE: the torrent whose SHA-1('req2', info hash) is req2. */
+/* Incoming MSE: the torrent whose HASH('req2', info hash) is req2. */
 static int
 hs_find_skey(void *ud, const uint8_t req2[20], uint8_t skey[20])
 {
 	struct bt_client *c = ud;
-	uint8_t b[24], h[20];
 
-	memcpy(b, "req2", 4);
 	for (size_t i = 0; i < c->nt; i++) {
-		memcpy(b + 4, c->t[i]->info_hash, 20);
-		bt_sha1(b, sizeof b, h);
-		if (memcmp(h, req2, 20) == 0) {
+		if (memcmp(c->t[i]->req2, req2, 20) == 0) {
 			memcpy(skey, c->t[i]->info_hash, 20);
 			return 0;
 		}

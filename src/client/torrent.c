@@ -17,6 +17,7 @@
 #include "err.h"
 #include "fileio.h"
 #include "metainfo.h"
+#include "mse.h"
 #include "rand.h"
 #include "reactor.h"
 #include "storage.h"
@@ -399,6 +400,7 @@ bt_torrent_new(struct bt_torrent **out, struct bt_client *c, const uint8_t info_
 	s->c = c;
 	s->loop = bt_client_loop(c);
 	memcpy(s->info_hash, info_hash, 20);
+	bt_mse_req2(info_hash, s->req2);
 	if (cb)
 		s->cb = *cb;
 	s->ud = ud;

@@ -120,6 +120,7 @@ struct bt_torrent {
 	struct bt_client *c;
 	struct bt_loop *loop;
 	uint8_t info_hash[20];
+	uint8_t req2[20];		/* HASH('req2', info hash): MSE routing */
 	const struct bt_meta *m;	/* NULL until bt_torrent_set_meta */
 	struct bt_torrent_opts o;
 	struct bt_torrent_cb cb;

@@ -80,6 +80,12 @@ hash3(const char tag[4], const uint8_t *a, size_t alen, const uint8_t *b, size_t
 	bt_sha1_out(&c, out);
 }
 
+void
+bt_mse_req2(const uint8_t skey[20], uint8_t out[20])
+{
+	hash3("req2", skey, 20, NULL, 0, out);
+}
+
 /* Our public key and a random pad of 0..512 bytes. */
 static int
 send_y_pad(struct bt_mse *m, struct bt_buf *out)
@@ -164,7 +170,7 @@ send_step3(struct bt_mse *m, struct bt_buf *out)
 
 	hash3("req1", m->s, Y_LEN, NULL, 0, h);
 	bt_buf_add(out, h, 20);
-	hash3("req2", m->skey, 20, NULL, 0, h);
+	bt_mse_req2(m->skey, h);
 	hash3("req3", m->s, Y_LEN, NULL, 0, x);
 	for (int i = 0; i < 20; i++)
 		h[i] ^= x[i];

@@ -40,6 +40,9 @@
 /* The responder's way to find SKEY: req2 is HASH('req2', SKEY); fill
  * skey and return 0 when it names a torrent we serve, -1 otherwise. */
 typedef int (*bt_mse_find_fn)(void *ud, const uint8_t req2[20], uint8_t skey[20]);
+/* HASH('req2', skey): what a responder looks a torrent up by (compute it
+ * once per torrent). */
+void bt_mse_req2(const uint8_t skey[20], uint8_t out[20]);
 
 struct bt_mse;
 
