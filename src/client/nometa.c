@@ -38,24 +38,10 @@ nometa_start(struct bt_torrent *s)
 int
 nometa_tick(struct bt_torrent *s, uint64_t now, double dt)
 {
-	size_t live = 0, retrying;
+	size_t retrying;
 
 	tor_update_rates(s, dt);
-	for (size_t i = 0; i < s->nconns; i++) {
-		struct peer *p = s->conns[i];
-		if (p->dead)
-			continue;
-		peer_tick(p, now);
-		live += !p->dead;
-	}
-	retrying = peer_retry_due(s, now);
-	peer_connect_some(s);
-	if (s->ann && live < s->o.min_peers &&
-		now - s->last_more_ms >= (live ? 60000u : 30000u)) {
-		s->last_more_ms = now;
-		bt_announcer_more_peers(s->ann);
-	}
-	(void)retrying;
+	tor_tick_peers(s, now, 1, &retrying);
 	return 1;	/* waiting for the metadata is something going on */
 }
 

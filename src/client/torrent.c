@@ -102,11 +102,37 @@ tor_update_rates(struct bt_torrent *s, double dt)
 	s->dl_tick = s->ul_tick = s->swarm_have_tick = 0;
 }
 
+/* What a torrent's tick does with its peers, with or without metadata:
+ * time-outs, redials, new connections, and more peers from the trackers
+ * when short of them (only while downloading, for a running torrent).
+ * Returns the live peers; *retrying: redials still waiting. */
+size_t
+tor_tick_peers(struct bt_torrent *s, uint64_t now, int want_more, size_t *retrying)
+{
+	size_t live = 0;
+
+	for (size_t i = 0; i < s->nconns; i++) {
+		struct peer *p = s->conns[i];
+		if (p->dead)
+			continue;
+		peer_tick(p, now);
+		live += !p->dead;
+	}
+	*retrying = peer_retry_due(s, now);
+	peer_connect_some(s);
+	if (want_more && s->ann && live < s->o.min_peers &&
+		now - s->last_more_ms >= (live ? 60000u : 30000u)) {
+		s->last_more_ms = now;
+		bt_announcer_more_peers(s->ann);
+	}
+	return live;
+}
+
 /* The client's tick for this torrent (see torrent_int.h). */
 int
 tor_tick(struct bt_torrent *s, uint64_t now, double dt)
 {
-	size_t n = s->nconns, live = 0, retrying;
+	size_t live, retrying;
 
 	if (tor_fetching(s))
 		return nometa_tick(s, now, dt);
@@ -117,15 +143,9 @@ tor_tick(struct bt_torrent *s, uint64_t now, double dt)
 		return 0;
 	bt_band_refill(&s->up_band, dt);
 	bt_band_refill(&s->down_band, dt);
-	if (n)
-		s->ul_rr = (s->ul_rr + 1) % n;
-	for (size_t i = 0; i < n; i++) {
-		struct peer *p = s->conns[i];
-		if (p->dead)
-			continue;
-		peer_tick(p, now);
-		live += !p->dead;
-	}
+	if (s->nconns)
+		s->ul_rr = (s->ul_rr + 1) % s->nconns;
+	live = tor_tick_peers(s, now, s->state == BT_TORRENT_DOWNLOADING, &retrying);
 	if (now - s->last_rotate_ms >= s->o.round_robin_ms) {
 		choker_rotate(s);
 		s->last_rotate_ms = now;
@@ -133,14 +153,7 @@ tor_tick(struct bt_torrent *s, uint64_t now, double dt)
 	} else if (now - s->last_rechoke_ms >= RECHOKE_MS) {
 		choker_rechoke(s);
 	}
-	retrying = peer_retry_due(s, now);
-	peer_connect_some(s);
 	tor_kick_webseeds(s);
-	if (s->ann && live < s->o.min_peers && s->state == BT_TORRENT_DOWNLOADING &&
-		now - s->last_more_ms >= (live ? 60000u : 30000u)) {
-		s->last_more_ms = now;
-		bt_announcer_more_peers(s->ann);
-	}
 	if (s->resume_path && now - s->last_resume_ms >= RESUME_SAVE_MS) {
 		s->last_resume_ms = now;
 		tor_write_resume(s);
@@ -675,18 +688,19 @@ go_live(struct bt_torrent *s)
 int
 tor_check_slice(struct bt_torrent *s)
 {
-	uint32_t n = (uint32_t)s->m->npieces, to, step;
+	uint32_t n = (uint32_t)s->m->npieces, step, to;
 	int64_t rc = 0;
 
 	if (s->state != BT_TORRENT_CHECKING)
 		return 1;
-	if (s->check_next == 0 && try_resume(s))
+	/* First slice: a usable resume record, or --check_hashes 0, decides
+	 * it all at once. */
+	if (s->check_next == 0 && try_resume(s)) {
 		s->check_next = n;
-	else if (s->check_next == 0 && !s->o.check_hashes)
+	} else if (s->check_next == 0 && !s->o.check_hashes) {
 		rc = bt_storage_present(s->st, &s->have);	/* trusted */
-	if (s->check_next == 0 && !s->o.check_hashes)
 		s->check_next = n;
-	if (s->check_next < n) {
+	} else {
 		step = (uint32_t)(CHECK_SLICE_BYTES / (uint64_t)s->m->piece_len);
 		step = step ? step : 1;
 		to = n - s->check_next > step ? s->check_next + step : n;

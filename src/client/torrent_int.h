@@ -201,6 +201,9 @@ void tor_start_announcer(struct bt_torrent *s);
 /* The client's tick: dt seconds since the last.  Returns 1 if the
  * torrent has anything going on (peers, addresses to try, downloads). */
 int tor_tick(struct bt_torrent *s, uint64_t now, double dt);
+/* The peers' part of it, shared with nometa_tick: returns the live
+ * peers, *retrying the redials still waiting. */
+size_t tor_tick_peers(struct bt_torrent *s, uint64_t now, int want_more, size_t *retrying);
 /* One slice of the start-up check; 1 when the check is over. */
 int tor_check_slice(struct bt_torrent *s);
 
