@@ -246,6 +246,15 @@ may_attach(struct bt_torrent *s, const struct bt_hs_result *r)
 	return dup_check(s, r) == 0;
 }
 
+/* The queue of addresses to dial, made on first use: 0 or -1. */
+static int
+pending_made(struct bt_torrent *s)
+{
+	if (!s->pending && !(s->pending = malloc(PENDING_MAX * sizeof(*s->pending))))
+		return -1;
+	return 0;
+}
+
 static struct retry *
 retry_find(struct bt_torrent *s, const struct sockaddr_storage *a)
 {
@@ -302,8 +311,7 @@ peer_retry_due(struct bt_torrent *s, uint64_t now)
 {
 	size_t waiting = 0;
 
-	if (!s->pending && s->nretry &&
-		!(s->pending = malloc(PENDING_MAX * sizeof(*s->pending))))
+	if (s->nretry && pending_made(s) < 0)
 		return 0;
 	for (size_t i = 0; i < s->nretry;) {
 		struct retry *r = &s->retry[i];
@@ -387,14 +395,21 @@ peer_connect_some(struct bt_torrent *s)
 	}
 }
 
+/* New addresses are queued: dial some now, if the torrent talks to peers. */
+static void
+dial_soon(struct bt_torrent *s)
+{
+	if (tor_peers_ok(s)) {
+		peer_connect_some(s);
+		client_wake(s->c);
+	}
+}
+
 void
 bt_torrent_add_peers(struct bt_torrent *s, const struct sockaddr_storage *a, size_t n)
 {
-	if (!s->pending) {
-		s->pending = malloc(PENDING_MAX * sizeof(*s->pending));
-		if (!s->pending)
-			return;
-	}
+	if (pending_made(s) < 0)
+		return;
 	/* The new list replaces the queue (BitTornado), shuffled. */
 	s->npending = 0;
 	for (size_t i = 0; i < n && s->npending < PENDING_MAX; i++) {
@@ -403,10 +418,7 @@ bt_torrent_add_peers(struct bt_torrent *s, const struct sockaddr_storage *a, siz
 		s->pending[s->npending++] = a[i];
 	}
 	bt_rand_shuffle(&s->rng, s->pending, s->npending, sizeof(*s->pending));
-	if (tor_peers_ok(s)) {
-		peer_connect_some(s);
-		client_wake(s->c);
-	}
+	dial_soon(s);
 }
 
 /* a is our own listening address, as far as we know it: loopback or
@@ -451,7 +463,7 @@ peer_add_pending(struct bt_torrent *s, const struct sockaddr_storage *a, size_t 
 {
 	size_t added = 0;
 
-	if (!s->pending && !(s->pending = malloc(PENDING_MAX * sizeof(*s->pending))))
+	if (pending_made(s) < 0)
 		return 0;
 	for (size_t i = 0; i < n && s->npending < PENDING_MAX; i++) {
 		if (!worth_queueing(s, &a[i]))
@@ -459,10 +471,8 @@ peer_add_pending(struct bt_torrent *s, const struct sockaddr_storage *a, size_t 
 		s->pending[s->npending++] = a[i];
 		added++;
 	}
-	if (added && tor_peers_ok(s)) {
-		peer_connect_some(s);
-		client_wake(s->c);
-	}
+	if (added)
+		dial_soon(s);
 	return added;
 }
 
