@@ -16,47 +16,7 @@ static int pass, fail;
 #define CHECK(c) do { if (c) pass++; else { fail++; \
 	fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); } } while (0)
 
-static char root[256];
-
-/* ---- helpers ---- */
-
-static void
-path_of(char *out, size_t cap, const char *rel)
-{
-	snprintf(out, cap, "%s/%s", root, rel);
-}
-
-static void
-write_at(const char *rel, const void *p, size_t n, time_t mtime)
-{
-	char path[512];
-	path_of(path, sizeof(path), rel);
-	FILE *f = fopen(path, "wb");
-	if (!f) {
-		perror(path);
-		exit(2);
-	}
-	fwrite(p, 1, n, f);
-	fclose(f);
-	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
-	utimensat(AT_FDCWD, path, ts, 0);
-}
-
-static void
-mkdir_rel(const char *rel)
-{
-	char path[512];
-	path_of(path, sizeof(path), rel);
-	mkdir(path, 0755);
-}
-
-static void
-rm_rel(const char *rel)
-{
-	char path[512];
-	path_of(path, sizeof(path), rel);
-	unlink(path);
-}
+#include "reltree.h"
 
 /* A torrent named name with `files` files of len bytes; the info hash is
  * put in hash.  seed varies the pieces so equal names differ. */
