@@ -490,12 +490,6 @@ client_rbuf_need(struct bt_client *c, size_t n)
 	return 0;
 }
 
-struct bt_pio_rbuf *
-client_rbuf(struct bt_client *c)
-{
-	return &c->rbuf;
-}
-
 struct bt_udp *
 client_udp(struct bt_client *c)
 {

@@ -318,12 +318,6 @@ bt_hs_mse_failed(const struct bt_hs *hs)
 	return hs->mse_failed;
 }
 
-int
-bt_hs_is_encrypted(const struct bt_hs *hs)
-{
-	return hs->encrypted;
-}
-
 void
 bt_hs_free(struct bt_hs *hs)
 {

@@ -85,8 +85,6 @@ void bt_hs_set_crypto(struct bt_hs *hs, int mode);
 /* It failed inside the MSE handshake (an outgoing one may be retried in
  * plaintext when the policy allows). */
 int bt_hs_mse_failed(const struct bt_hs *hs);
-/* MSE was done (RC4 or plaintext selected). */
-int bt_hs_is_encrypted(const struct bt_hs *hs);
 /* End it now (the connection closed, no more callbacks); free it later. */
 void bt_hs_abort(struct bt_hs *hs);
 /* Free (closing the connection unless it was handed over). */

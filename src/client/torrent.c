@@ -850,15 +850,6 @@ bt_torrent_free(struct bt_torrent *s)
 	free(s);
 }
 
-void
-bt_torrent_set_rates(struct bt_torrent *s, uint64_t up, uint64_t down)
-{
-	s->o.max_upload_rate = up;
-	s->o.max_download_rate = down;
-	bt_band_set_rate(&s->up_band, up);
-	bt_band_set_rate(&s->down_band, down);
-}
-
 const uint8_t *
 bt_torrent_info_hash(const struct bt_torrent *s)
 {

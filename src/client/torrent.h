@@ -140,8 +140,6 @@ void bt_torrent_free(struct bt_torrent *t);
 int bt_torrent_start(struct bt_torrent *t);
 /* Graceful stop (see top). */
 void bt_torrent_stop(struct bt_torrent *t);
-/* This torrent's own rate limits (bytes/s, 0: none beyond the client's). */
-void bt_torrent_set_rates(struct bt_torrent *t, uint64_t up, uint64_t down);
 
 const uint8_t *bt_torrent_info_hash(const struct bt_torrent *s);
 enum bt_torrent_state bt_torrent_state(const struct bt_torrent *s);

@@ -333,7 +333,6 @@ int client_peers_room(const struct bt_client *c);
 void client_peer_count(struct bt_client *c, int delta);
 /* The shared receive buffer must hold n bytes (0, or BT_E_NOMEM). */
 int client_rbuf_need(struct bt_client *c, size_t n);
-struct bt_pio_rbuf *client_rbuf(struct bt_client *c);
 /* The one UDP mux (udp.h) every announcer of the client shares. */
 struct bt_udp *client_udp(struct bt_client *c);
 struct bt_band *client_up_band(struct bt_client *c);

@@ -272,12 +272,6 @@ bt_t2t_stop(struct bt_t2t *x)
 	x->stopping = 1;
 }
 
-size_t
-bt_t2t_pending(const struct bt_t2t *x)
-{
-	return x->nout;
-}
-
 void
 bt_t2t_free(struct bt_t2t *x)
 {

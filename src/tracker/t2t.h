@@ -48,8 +48,6 @@ int bt_t2t_new(struct bt_t2t **out, struct bt_loop *loop, struct bt_tracker *t,
 void bt_t2t_forward(struct bt_t2t *x, const struct bt_http_req *req);
 /* Send no more requests (for shutting down). */
 void bt_t2t_stop(struct bt_t2t *x);
-/* Requests under way. */
-size_t bt_t2t_pending(const struct bt_t2t *x);
 /* Cancel the requests under way and free.  NULL is fine. */
 void bt_t2t_free(struct bt_t2t *x);
 

@@ -669,12 +669,6 @@ bt_trackd_stop(struct bt_trackd *d)
 		bt_t2t_stop(d->t2t);
 }
 
-struct bt_tracker *
-bt_trackd_tracker(struct bt_trackd *d)
-{
-	return d->t;
-}
-
 void
 bt_trackd_free(struct bt_trackd *d)
 {

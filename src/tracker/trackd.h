@@ -91,8 +91,6 @@ int bt_trackd_new(struct bt_trackd **out, struct bt_loop *loop, const struct bt_
 void bt_trackd_stop(struct bt_trackd *d);
 /* Write the state file now.  0, or a negative code after a warning. */
 int bt_trackd_save(struct bt_trackd *d);
-/* The tracker. */
-struct bt_tracker *bt_trackd_tracker(struct bt_trackd *d);
 /* Close every connection (running NAT checks are reported failed), stop
  * listening and free everything.  NULL is fine. */
 void bt_trackd_free(struct bt_trackd *d);
