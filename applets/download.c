@@ -50,7 +50,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* download's options: the client's (dl_opts.h), then save_options. */
@@ -80,6 +82,7 @@ struct dl {
 	char *state_dir, *resume_path;
 	char state_why[256];		/* why there is no state_dir */
 	struct bt_view view;
+	struct bt_show_tty tty;		/* the block drawn in place (UI_TTY) */
 	struct bt_show_log log;
 	struct bt_show_curses cur;
 	struct bt_spew spew;
@@ -87,6 +90,8 @@ struct dl {
 	int syslog_on;			/* --syslog 1, and syslog is open */
 	char *fatal;			/* the first fatal message */
 	int stopping, closed, aborted;
+	int interrupted;		/* stopped by a signal or q */
+	time_t stop_time;		/* when the stop began */
 	int ended;			/* the final output is out */
 	struct bt_httpc *fetch;		/* --url, while it is fetched */
 	struct bt_magnet mg;		/* a magnet link's, while its metadata comes */
@@ -132,10 +137,10 @@ dl_syslog(const struct dl *d, int prio, const char *fmt, ...)
 /* bt_warn for text that may hold a torrent's or a server's bytes; to
  * syslog as well, with --syslog 1. */
 static void
-dl_warn(const struct dl *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+dl_warn(struct dl *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
-dl_warn(const struct dl *d, const char *fmt, ...)
+dl_warn(struct dl *d, const char *fmt, ...)
 {
 	char raw[1024], out[1024];
 	va_list ap;
@@ -144,6 +149,7 @@ dl_warn(const struct dl *d, const char *fmt, ...)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	bt_str_printable(out, sizeof(out), raw, strlen(raw));
+	d->tty.lines = 0;	/* the next block goes below this line */
 	bt_warn("%s", out);
 	dl_syslog(d, LOG_ERR, "%s", out);
 }
@@ -178,6 +184,25 @@ print_block(struct dl *d, int blank_lines, int errors)
 	print_buf(&b);
 }
 
+/* The headless block on a terminal: drawn over the last one, or with
+ * --scroll_display 1 printed anew as BitTornado did. */
+static void
+draw_tty(struct dl *d)
+{
+	struct winsize ws;
+	struct bt_buf b;
+
+	if (d->v[DL_SCROLL_DISPLAY].i) {
+		print_block(d, 1, 1);
+		return;
+	}
+	if (ioctl(1, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0)
+		ws.ws_col = 80, ws.ws_row = 0;
+	bt_buf_init(&b, 0);
+	bt_show_block_redraw(&b, &d->tty, &d->view, spew_rows(d), ws.ws_col, ws.ws_row);
+	print_buf(&b);
+}
+
 static void
 draw_curses(struct dl *d)
 {
@@ -201,7 +226,7 @@ refresh_display(struct dl *d, int force)
 	}
 	switch (d->ui) {
 	case UI_TTY:
-		print_block(d, 1, 1);
+		draw_tty(d);
 		break;
 	case UI_CURSES:
 		draw_curses(d);
@@ -238,6 +263,7 @@ request_stop(struct dl *d)
 	if (d->stopping)
 		return;
 	d->stopping = 1;
+	d->stop_time = time(NULL);
 	bt_view_activity(&d->view, "shutting down");
 	dl_log(d, "shutting down (a second interrupt quits at once)");
 	dl_syslog(d, LOG_INFO, "shutting down");
@@ -264,6 +290,7 @@ on_signal(struct bt_loop *loop, int signo, void *ud)
 		bt_hook_reap();
 		return;
 	}
+	d->interrupted = 1;
 	if (d->stopping || !d->s) {
 		d->aborted = 1;
 		bt_loop_stop(loop);
@@ -357,8 +384,10 @@ curses_keys(struct dl *d)
 	int k;
 
 	while ((k = bt_show_curses_key(&d->cur)) != BT_SHOW_KEY_NONE) {
-		if (k == BT_SHOW_KEY_QUIT)
+		if (k == BT_SHOW_KEY_QUIT) {
+			d->interrupted = 1;
 			request_stop(d);
+		}
 		draw_curses(d);
 	}
 }
@@ -649,6 +678,16 @@ start_ui(struct dl *d)
 	refresh_display(d, 1);
 }
 
+/* Was the resume record written since the stop began? */
+static int
+resume_saved(const struct dl *d)
+{
+	struct stat st;
+
+	return d->resume_path && d->stopping && stat(d->resume_path, &st) == 0 &&
+		st.st_mtime + 1 >= d->stop_time;
+}
+
 /* The last refresh and the final output; returns the exit code. */
 static int
 finish(struct dl *d)
@@ -660,6 +699,9 @@ finish(struct dl *d)
 		bt_torrent_stats(d->s, &st);
 		bt_view_update(&d->view, &st);	/* seeding sets finished */
 	}
+	if (!d->view.finished && d->interrupted && !d->fatal && d->s &&
+	    bt_torrent_has_meta(d->s))
+		bt_view_interrupted(&d->view, resume_saved(d));
 	if (!d->view.finished)
 		bt_view_failed(&d->view);
 	bt_show_curses_stop(&d->cur);
@@ -671,7 +713,7 @@ finish(struct dl *d)
 		dl_log(d, "%s", d->view.finished ? "stopped" : "stopped before the download was complete");
 		print_block(d, 0, 0);
 	} else {
-		print_block(d, 1, 1);
+		draw_tty(d);
 	}
 	dl_syslog(d, d->view.finished ? LOG_INFO : LOG_WARNING, "%s", d->view.finished ?
 		"stopped" : "stopped before the download was complete");

@@ -86,6 +86,7 @@ const struct bt_opt bt_dl_opts[DL_NOPTS] = {
 	[DL_SYSLOG] = { "syslog", BT_OPT_INT, "0", "whether to send messages (events and errors, not the status lines) to syslog as well, facility daemon" },
 	[DL_LOG_PEERS] = { "log_peers", BT_OPT_INT, "0", "whether to log every peer connection that ends, with the reason" },
 	[DL_OVERWRITE] = { "overwrite", BT_OPT_INT, "0", "whether to overwrite (and cut to size) existing files in the save location that do not hold the torrent's data; without it such files are left alone and the torrent fails, naming the file" },
+	[DL_SCROLL_DISPLAY] = { "scroll_display", BT_OPT_INT, "0", "download on a terminal: print the whole status block again every display_interval, scrolling, as BitTornado did, instead of drawing it over itself in place (output that is not a terminal gets log lines either way)" },
 };
 
 #undef IGN
@@ -125,6 +126,7 @@ bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen)
 		{ DL_MAX_CONNECTIONS, 0, 1000000 },
 		{ DL_SYSLOG, 0, 1 },
 		{ DL_OVERWRITE, 0, 1 },
+		{ DL_SCROLL_DISPLAY, 0, 1 },
 	};
 	static const struct { int k; double lo, hi; } floats[] = {
 		{ DL_KEEPALIVE_INTERVAL, 0.001, 86400 },

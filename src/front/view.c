@@ -129,6 +129,27 @@ bt_view_failed(struct bt_view *w)
 	w->done = 1;
 }
 
+void
+bt_view_interrupted(struct bt_view *w, int saved)
+{
+	char t[96];
+
+	if (w->done)
+		return;
+	snprintf(t, sizeof(t), "interrupted%s (%.1f MB of %.1f MB done)",
+		saved ? ", resume data saved" : "", (double)w->have / (1 << 20),
+		(double)w->wanted / (1 << 20));
+	if (w->curses) {
+		snprintf(w->activity, sizeof(w->activity), "%s", t);
+		snprintf(w->status, sizeof(w->status), "%s", t);
+		strcpy(w->down, "---");
+	} else {
+		snprintf(w->time_est, sizeof(w->time_est), "%s", t);
+		w->down[0] = 0;
+	}
+	w->done = 1;
+}
+
 static void
 fmt_rate(const struct bt_view *w, char *out, size_t cap, double bps)
 {
@@ -157,7 +178,10 @@ update_progress(struct bt_view *w, const struct bt_torrent_stats *st)
 		else
 			snprintf(w->activity, sizeof(w->activity), "finishing in %s",
 				bt_fmt_clock(t, sizeof(t), eta));
+	} else if (w->checking) {	/* the check is over, no estimate yet */
+		bt_view_activity(w, "connecting to peers");
 	}
+	w->checking = 0;
 	fraction(w, bt_view_progress(st, 1));
 	fmt_rate(w, w->down, sizeof(w->down), st->down_rate);
 }
@@ -200,9 +224,11 @@ bt_view_update(struct bt_view *w, const struct bt_torrent_stats *st)
 		return;
 	case BT_TORRENT_CHECK_WAIT:
 		bt_view_activity(w, "waiting for hash check");
+		w->checking = 1;
 		return;
 	case BT_TORRENT_CHECKING:
 		bt_view_activity(w, "checking existing data");
+		w->checking = 1;
 		fraction(w, bt_view_progress(st, 1));
 		return;
 	case BT_TORRENT_FAILED:
@@ -214,6 +240,8 @@ bt_view_update(struct bt_view *w, const struct bt_torrent_stats *st)
 	default:
 		break;
 	}
+	w->have = st->wanted - st->left;
+	w->wanted = st->wanted;
 	if (w->done && w->curses)
 		snprintf(w->status, sizeof(w->status), "%s", w->activity);
 	if (!w->done)
@@ -234,6 +262,8 @@ bt_view_error(struct bt_view *w, const char *text)
 		off = strftime(buf, sizeof(buf), "[%H:%M:%S] ", &tm);
 	}
 	bt_str_printable(buf + off, sizeof(buf) - off, text, strlen(text));
+	if (w->nerr && strcmp(bt_view_error_at(w, w->nerr - 1) + off, buf + off) == 0)
+		return;	/* said already */
 	free(w->errors[w->nerr % BT_VIEW_ERRORS]);
 	w->errors[w->nerr % BT_VIEW_ERRORS] = xstrdup(buf);
 	w->nerr++;

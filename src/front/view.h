@@ -12,6 +12,7 @@
 #define BT_VIEW_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "str.h"
 
@@ -28,16 +29,18 @@ struct bt_view {
 	char size[BT_FMT_MAX];
 	char *dest;		/* absolute path of the data */
 	char pct[16];
-	char time_est[64];	/* headless: time left or the activity */
-	char activity[64];	/* curses */
-	char status[96];	/* curses: activity (pct) */
+	char time_est[96];	/* headless: time left or the activity */
+	char activity[96];	/* curses */
+	char status[128];	/* curses: activity (pct) */
 	double frac;		/* curses progress bar, < 0: none yet */
 	char down[32], up[32];
 	char share[96], seeds[96], peers[96];
-	int done;		/* finished or failed: no more percent/time */
+	int done;		/* finished, failed or interrupted: no more percent/time */
 	int finished;		/* every wanted piece verified, or seeding */
+	int checking;		/* the last activity was the check's */
 	char *errors[BT_VIEW_ERRORS];	/* a ring of the last errors */
-	size_t nerr;		/* errors ever recorded */
+	size_t nerr;		/* errors recorded (a repeat of the last one is not) */
+	uint64_t have, wanted;	/* bytes, from the last refresh */
 };
 
 /* An empty view (nothing to show yet); stamp: see struct bt_view. */
@@ -57,10 +60,18 @@ void bt_view_finished(struct bt_view *w);
 /* The download failed: unless done, the texts say so ("Download
  * Failed!"). */
 void bt_view_failed(struct bt_view *w);
+/* The user stopped the download before it was complete: unless done,
+ * the percent stays the real one and the texts say "interrupted", with
+ * ", resume data saved" when saved, and how much is there ("(21.9 MB of
+ * 58.6 MB done)"). */
+void bt_view_interrupted(struct bt_view *w, int saved);
 /* Refresh from the engine's figures. */
 void bt_view_update(struct bt_view *w, const struct bt_torrent_stats *st);
 
-/* Record an error (made printable, stamped if w->stamp). */
+/* Record an error (made printable, stamped if w->stamp); the same text
+ * as the last error is not recorded again (a tracker that stays down
+ * says so once, and again after something else happened, e.g. it came
+ * back). */
 void bt_view_error(struct bt_view *w, const char *text);
 /* The errors still kept are those numbered bt_view_errors_first(w) to
  * w->nerr - 1, oldest first; bt_view_error_at gives one of them. */

@@ -110,9 +110,13 @@ test_headless(void)
 		"seed status:    5 seen recently, plus 1.500 distributed copies\n"
 		"peer status:    3 seen now, 25.0% done at 10.0 kB/s\n");
 
+	/* The same error again is not recorded again; after another one it is. */
+	bt_view_error(&w, "again");
+	bt_view_error(&w, "again");
+	CHECK_INT(w.nerr, ==, 2);
 	/* 25 errors: the last 20 kept. */
-	for (int k = 0; k < 24; k++)
-		bt_view_error(&w, "again");
+	for (int k = 0; k < 23; k++)
+		bt_view_error(&w, k % 2 ? "again" : "other");
 	CHECK_INT(w.nerr, ==, 25);
 	CHECK_INT(bt_view_errors_first(&w), ==, 5);
 	struct bt_buf b;
@@ -153,6 +157,68 @@ test_failed_and_checking(void)
 	CHECK(w.finished && w.done);
 	CHECK_STR(w.pct, "100");
 	CHECK_INT(bt_view_progress(&st, 100) == 100, ==, 1);
+	bt_view_free(&w);
+}
+
+/* Stopped by the user: the real percent and amount, not "Failed"; the
+ * check's activity gives way once the download runs. */
+static void
+test_interrupted(void)
+{
+	struct bt_view w;
+	struct bt_torrent_stats st;
+
+	bt_view_init(&w, 0);
+	bt_view_torrent(&w, &m, "/x", 0);
+	stats(&st, BT_TORRENT_CHECKING);
+	bt_view_update(&w, &st);
+	stats(&st, BT_TORRENT_DOWNLOADING);
+	st.eta = -1;
+	bt_view_update(&w, &st);
+	CHECK_STR(w.time_est, "connecting to peers");
+	bt_view_interrupted(&w, 1);
+	bt_view_failed(&w);	/* done already: no effect */
+	CHECK_STR(w.pct, "66.6");
+	CHECK_STR(w.time_est, "interrupted, resume data saved (2.0 MB of 3.0 MB done)");
+	CHECK(w.done && !w.finished);
+	bt_view_torrent(&w, &m, "/x", 1);
+	bt_view_update(&w, &st);
+	bt_view_interrupted(&w, 0);
+	CHECK_STR(w.status, "interrupted (2.0 MB of 3.0 MB done)");
+	bt_view_free(&w);
+}
+
+/* The block drawn in place: cursor up over the last one, erase, errors
+ * once above it, lines cut to the width. */
+static void
+test_redraw(void)
+{
+	struct bt_view w;
+	struct bt_torrent_stats st;
+	struct bt_show_tty t = { 0, 0 };
+	struct bt_buf b;
+
+	bt_view_init(&w, 0);
+	bt_view_torrent(&w, &m, "/x", 0);
+	stats(&st, BT_TORRENT_DOWNLOADING);
+	bt_view_update(&w, &st);
+	bt_view_error(&w, "tracker down");
+	bt_buf_init(&b, 0);
+	bt_show_block_redraw(&b, &t, &w, NULL, 21, 0);
+	bt_buf_addc(&b, 0);
+	CHECK_STR((char *)b.p, "\r\033[JERROR: tracker down\n"
+		"saving:         tor?\n" "percent done:   66.6\n" "time left:      1 ho\n"
+		"download to:    /x\n" "download rate:  2.0 \n" "upload rate:    0.5 \n"
+		"share rating:   0.50\n" "seed status:    2 se\n" "peer status:    3 se\n");
+	CHECK_INT(t.lines, ==, 9);
+	bt_buf_free(&b);
+	bt_view_error(&w, "tracker down");	/* the same: not again */
+	bt_buf_init(&b, 0);
+	bt_show_block_redraw(&b, &t, &w, NULL, 0, 0);
+	bt_buf_addc(&b, 0);
+	CHECK(strncmp((char *)b.p, "\r\033[9A\r\033[Jsaving:", 16) == 0);
+	CHECK_INT(t.lines, ==, 9);
+	bt_buf_free(&b);
 	bt_view_free(&w);
 }
 
@@ -261,6 +327,8 @@ main(void)
 	m.multi = 1;
 	test_headless();
 	test_failed_and_checking();
+	test_interrupted();
+	test_redraw();
 	test_curses();
 	test_spew();
 	return check_summary("view");
