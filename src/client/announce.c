@@ -503,6 +503,41 @@ parse_udp_url(struct trk *t)
 	return 0;
 }
 
+/* see announce.h */
+const char *
+bt_ann_url_problem(const char *url, size_t n)
+{
+	struct trk t;
+	int rc;
+
+	if (n == 0)
+		return "empty";
+	if (n >= BT_URL_MAX)
+		return "too long";
+	for (size_t k = 0; k < n; k++)
+		if ((unsigned char)url[k] <= 0x20 || url[k] == 0x7f)
+			return url[k] == ' ' ? "has a space in it" : "has a control character in it";
+	if (has_prefix_ci(url, n, "http://") || has_prefix_ci(url, n, "https://")) {
+		const char *h = memchr(url, ':', n) + 3;
+		return h < url + n && *h != '/' && *h != '?' && *h != '#' ? NULL : "names no host";
+	}
+	if (!has_prefix_ci(url, n, "udp://")) {
+		const char *c = memchr(url, ':', n);
+		return c && c + 2 < url + n && c[1] == '/' && c[2] == '/' ?
+			"not http://, https:// or udp://" : "not a URL";
+	}
+	memset(&t, 0, sizeof(t));
+	if (!(t.url = malloc(n + 1)))
+		return NULL;	/* cannot tell: let the announcer try */
+	memcpy(t.url, url, n);
+	t.url[n] = 0;
+	rc = parse_udp_url(&t);
+	free(t.url);
+	free(t.host);
+	free(t.path);
+	return rc == BT_E_PARSE ? "a udp:// URL needs a host and a port (udp://host:port)" : NULL;
+}
+
 /* Take one URL token: 1 kept, 0 skipped (unsupported or bad: counted),
  * BT_E_NOMEM. */
 static int
@@ -510,21 +545,16 @@ add_url(struct bt_announcer *a, const struct bt_benc *d, int tok, size_t *nskip,
 	char *first_skip, size_t fcap)
 {
 	const uint8_t *p;
+	const char *why;
 	size_t n;
 	struct trk *t;
 	int udp, rc;
 
 	if (bt_benc_str(d, tok, &p, &n) < 0 || a->ntrk >= a->cap)
 		return 0;
-	for (size_t k = 0; k < n; k++)
-		if (p[k] <= 0x20 || p[k] == 0x7f)
-			goto skip;
-	if (n == 0 || n >= BT_URL_MAX)
+	if ((why = bt_ann_url_problem((const char *)p, n)) != NULL)
 		goto skip;
 	udp = has_prefix_ci((const char *)p, n, "udp://");
-	if (!udp && !has_prefix_ci((const char *)p, n, "http://") &&
-	    !has_prefix_ci((const char *)p, n, "https://"))
-		goto skip;
 	for (size_t k = 0; k < a->ntrk; k++)
 		if (strlen(a->trk[k].url) == n && memcmp(a->trk[k].url, p, n) == 0)
 			return 0;	/* the same URL twice: once is enough */
@@ -543,6 +573,7 @@ add_url(struct bt_announcer *a, const struct bt_benc *d, int tok, size_t *nskip,
 			memset(t, 0, sizeof(*t));
 			if (rc == BT_E_NOMEM)
 				return rc;
+			why = "malformed";
 			goto skip;
 		}
 	}
@@ -550,8 +581,12 @@ add_url(struct bt_announcer *a, const struct bt_benc *d, int tok, size_t *nskip,
 	a->ntrk++;
 	return 1;
 skip:
-	if ((*nskip)++ == 0)
-		bt_str_printable(first_skip, fcap, p, n);
+	if ((*nskip)++ == 0) {
+		size_t k;
+		bt_str_printable(first_skip, fcap, p, n < 200 ? n : 200);
+		k = strlen(first_skip);
+		snprintf(first_skip + k, fcap - k, ": %s", why);
+	}
 	return 0;
 }
 
@@ -559,7 +594,7 @@ static int
 collect(struct bt_announcer *a, const struct bt_meta *m)
 {
 	const struct bt_benc *d = &m->doc;
-	char first[200];
+	char first[256];
 	size_t nskip = 0;
 	int rc;
 
@@ -590,11 +625,10 @@ collect(struct bt_announcer *a, const struct bt_meta *m)
 	if (nskip) {
 		char msg[300];
 		if (nskip > 1)
-			snprintf(msg, sizeof(msg), "skipping tracker URL %s (and %zu more): "
-				"not http, https or udp, or malformed", first, nskip - 1);
+			snprintf(msg, sizeof(msg), "skipping tracker URL %s (and %zu more unusable)",
+				first, nskip - 1);
 		else
-			snprintf(msg, sizeof(msg), "skipping tracker URL %s: "
-				"not http, https or udp, or malformed", first);
+			snprintf(msg, sizeof(msg), "skipping tracker URL %s", first);
 		if (!(a->skipped = strdup(msg)))
 			return BT_E_NOMEM;
 	}
@@ -894,7 +928,7 @@ static void
 attempt_ok(struct bt_announcer *a, struct bt_ann_reply *r)
 {
 	struct trk *t = a->cur;
-	int ev = a->req.event;
+	int ev = a->req.event, was_failing = a->fails > 0;
 	size_t k, n = 0;
 
 	attempt_end(a);
@@ -927,7 +961,7 @@ attempt_ok(struct bt_announcer *a, struct bt_ann_reply *r)
 		snprintf(msg, sizeof(msg), "warning from tracker - %s", r->warning);
 		emit(a, 'W', msg);
 	}
-	emit(a, 'I', t->url);
+	emit(a, was_failing ? 'R' : 'I', t->url);
 	if (n && a->cb.peers)
 		a->cb.peers(a->ud, r->peers, n);
 }

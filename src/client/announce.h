@@ -149,7 +149,8 @@ struct bt_announcer_cb {
 	 * connecting to tracker - ...", "bad data from tracker - ..."), 'W'
 	 * ("warning from tracker - ...", and once, URLs skipped because
 	 * their scheme is not http, https or udp or they are malformed),
-	 * 'I' (a successful announce: text is the URL).  Refusals and bad
+	 * 'I' (a successful announce: text is the URL), 'R' (the same after
+	 * a round that failed: the trackers answer again).  Refusals and bad
 	 * data are told at once; a tracker that cannot be reached only when
 	 * no tracker of the round answered. */
 	void (*message)(void *ud, int kind, const char *text);
@@ -175,6 +176,12 @@ struct bt_announcer_opts {
 					 * must outlive the announcer.  NULL:
 					 * the announcer makes its own. */
 };
+
+/* Why url[0..n) cannot be a tracker URL here ("not http://, https:// or
+ * udp://", "has a space in it", "names no host", ...), or NULL when the
+ * announcer can use it.  The announcer skips such URLs (and says so once,
+ * 'W'); a front-end can check a torrent's URLs before it starts. */
+const char *bt_ann_url_problem(const char *url, size_t n);
 
 /* An announcer for the trackers of m (announce-list, else announce, also
  * when announce-list has no usable URL); copies what it needs, m may go.

@@ -186,7 +186,10 @@ ann_message(void *ud, int kind, const char *text)
 
 	if (kind == 'I')
 		return;
-	tor_say(s, kind, "%s", text);
+	if (kind == 'R')	/* after errors: say that they are over */
+		tor_say(s, 'I', "tracker answers again - %s", text);
+	else
+		tor_say(s, kind, "%s", text);
 }
 
 static uint64_t

@@ -939,7 +939,8 @@ test_tiers(void)
 		CHECK_INT(h.nerr, ==, 0);
 		CHECK_STR(bt_announcer_tracker(a), url);
 		CHECK_INT(h.nwarn, ==, 1);
-		CHECK(strstr(last_msg(&h, 'W'), "wss://x.example/announce (and 1 more)") != NULL);
+		CHECK_STR(last_msg(&h, 'W'), "skipping tracker URL wss://x.example/announce: "
+			"not http://, https:// or udp:// (and 1 more unusable)");
 		bt_announcer_completed(a);
 		loop_run_until(loop, &h.ninfo, 2, 3000);
 		CHECK_INT(live.nreq, ==, 2);
@@ -1312,6 +1313,33 @@ test_udp_shared(void)
 	usrv_stop(&s2);
 }
 
+/* Which URLs the announcer can use, and why not. */
+static void
+test_url_problem(void)
+{
+	static const struct { const char *url, *why; } c[] = {
+		{ "http://t.example/announce", NULL },
+		{ "HTTPS://t.example:8443/a?x=1", NULL },
+		{ "udp://t.example:6969/announce", NULL },
+		{ "udp://[::1]:6969", NULL },
+		{ "x", "not a URL" },
+		{ "ftp://t.example/announce", "not http://, https:// or udp://" },
+		{ "http://t.example/an nounce", "has a space in it" },
+		{ "http://t.example/\x1b[2J", "has a control character in it" },
+		{ "http:///announce", "names no host" },
+		{ "udp://t.example/announce", "a udp:// URL needs a host and a port (udp://host:port)" },
+		{ "", "empty" },
+	};
+
+	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		const char *why = bt_ann_url_problem(c[k].url, strlen(c[k].url));
+		if (c[k].why)
+			CHECK_STR(why ? why : "(null)", c[k].why);
+		else
+			CHECK(why == NULL);
+	}
+}
+
 int
 main(void)
 {
@@ -1319,6 +1347,7 @@ main(void)
 	if (!loop)
 		return 1;
 	test_query();
+	test_url_problem();
 	test_http_parse();
 	test_udp_codec();
 	test_http_announcer();
