@@ -13,6 +13,7 @@
 // (syslog_out.h).  This file is the flow: the command line, getting the
 // .torrent, starting the engine, its callbacks, signals and timers, the
 // end.
+#include "announce.h"
 #include "applets.h"
 #include "benc.h"
 #include "buf.h"
@@ -525,6 +526,65 @@ load_url(struct dl *d, const char *url)
 
 /* ---- the run ---- */
 
+/* One tracker URL: 1 when it can be used, else 0 and a line naming it
+ * and why. */
+static int
+tracker_ok(struct dl *d, const uint8_t *p, size_t n)
+{
+	const char *why = bt_ann_url_problem((const char *)p, n);
+	char url[256];
+
+	if (!why)
+		return 1;
+	bt_str_printable(url, sizeof(url), p, n < 200 ? n : 200);
+	dl_warn(d, "tracker URL '%s%s' cannot be used: %s", url, n < 200 ? "" : "...", why);
+	return 0;
+}
+
+/* The torrent's tracker URLs (announce-list and announce): each one that
+ * cannot be used is named at once; returns how many can. */
+static size_t
+usable_trackers(struct dl *d)
+{
+	const struct bt_meta *m = &d->t.m;
+	const struct bt_benc *b = &m->doc;
+	const uint8_t *p;
+	size_t n, ok = 0;
+
+	if (bt_benc_type(b, m->announce_list) == BT_BENC_LIST)
+		for (int t = bt_benc_first(b, m->announce_list); t >= 0;
+		     t = bt_benc_next(b, m->announce_list, t))
+			for (int u = bt_benc_type(b, t) == BT_BENC_LIST ? bt_benc_first(b, t) : -1;
+			     u >= 0; u = bt_benc_next(b, t, u))
+				if (bt_benc_str(b, u, &p, &n) == 0)
+					ok += (size_t)tracker_ok(d, p, n);
+	if (bt_benc_str(b, m->announce, &p, &n) == 0)
+		ok += (size_t)tracker_ok(d, p, n);
+	return ok;
+}
+
+/* A list (or one string) of URLs that is not empty. */
+static int
+has_urls(const struct bt_benc *b, int tok)
+{
+	return bt_benc_type(b, tok) == BT_BENC_STR ||
+		(bt_benc_type(b, tok) == BT_BENC_LIST && bt_benc_count(b, tok) > 0);
+}
+
+/* Is there a way to find peers: a usable tracker or a web seed (bt has
+ * no DHT; PEX needs a first peer)?  0, or -1 with the reason printed. */
+static int
+peer_source(struct dl *d)
+{
+	const struct bt_meta *m = &d->t.m;
+
+	if (usable_trackers(d) > 0 || has_urls(&m->doc, m->httpseeds) ||
+	    has_urls(&m->doc, m->url_list))
+		return 0;
+	dl_warn(d, "%s: no usable tracker and no web seed: there is no way to find peers", d->t.path);
+	return -1;
+}
+
 /* Where the data goes: --saveas, or <--download_dir>/<name> (only one
  * of them is set, parse_args sees to it), else the name here.  A new
  * path, or NULL with BitTornado's message in why. */
@@ -793,6 +853,7 @@ start_magnet(struct dl *d, const char *input)
 	struct bt_torrent_opts so;
 	const char *why = NULL;
 	char hex[41], whyb[256];
+	size_t nok = 0;
 	int rc;
 
 	if ((rc = bt_magnet_parse(&d->mg, input, strlen(input), &why)) < 0) {
@@ -801,6 +862,13 @@ start_magnet(struct dl *d, const char *input)
 	}
 	d->magnet = 1;
 	bt_hex(hex, d->mg.info_hash, 20);
+	for (size_t k = 0; k < d->mg.ntr; k++)
+		nok += (size_t)tracker_ok(d, (const uint8_t *)d->mg.tr[k], strlen(d->mg.tr[k]));
+	if (!nok && !d->mg.nws && !d->mg.npeers) {
+		dl_warn(d, "magnet link with no usable tracker, web seed or peer: "
+			"there is no way to find peers");
+		return -1;
+	}
 	if (start_client(d) < 0)
 		return -1;
 	if (d->state_dir)
@@ -854,7 +922,7 @@ run(struct dl *d, const char *input, int kind)
 	} else {
 		if ((kind == IN_URL ? load_url(d, input) : load_file(d, input)) < 0)
 			return BT_EXIT_FAIL;
-		if (prepare(d) < 0 || start_engine(d) < 0)
+		if (peer_source(d) < 0 || prepare(d) < 0 || start_engine(d) < 0)
 			return BT_EXIT_FAIL;
 		start_ui(d);
 		bt_timer_add(d->loop, bt_dl_display_ms(d->v), on_display, d);
