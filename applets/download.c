@@ -72,6 +72,7 @@ struct dl {
 	union bt_optv v[NOPT];
 	struct bt_opt opts[NOPT];	/* the table, with the configuration file's defaults */
 	char *ini_vals[NOPT];
+	unsigned ini_lines[NOPT];	/* where each came from in it */
 	int curses_name;		/* called as btdownloadcurses */
 	int ui;				/* UI_* */
 	struct bt_loop *loop;
@@ -1103,7 +1104,9 @@ download_main(int argc, char **argv)
 	if (d->state_dir) {
 		ini = bt_statedir_config(d->state_dir,
 			d->curses_name ? "downloadcurses" : "downloadheadless");
-		bt_ini_read(ini, d->opts, NOPT, d->ini_vals, bt_dl_not_saved);
+		struct bt_ini_src src = { ini, d->ini_lines, bt_ini_warn, NULL };
+		bt_ini_read(&src, d->opts, NOPT, d->ini_vals, bt_dl_not_saved);
+		bt_dl_ini_check(d->opts, d->ini_vals, &src);
 	}
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {

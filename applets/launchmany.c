@@ -87,6 +87,7 @@ struct lm {
 	struct bt_opt opts[NOPT];
 	union bt_optv v[NOPT];
 	char *ini_vals[NOPT];
+	unsigned ini_lines[NOPT];	/* where each came from in it */
 	int curses_name;
 	const char *dir;
 	char *state_dir;
@@ -762,7 +763,9 @@ launchmany_main(int argc, char **argv)
 	if (lm->state_dir) {
 		ini = bt_statedir_config(lm->state_dir,
 			lm->curses_name ? "launchmanycurses" : "launchmany");
-		bt_ini_read(ini, lm->opts, NOPT, lm->ini_vals, bt_dl_not_saved);
+		struct bt_ini_src src = { ini, lm->ini_lines, bt_ini_warn, NULL };
+		bt_ini_read(&src, lm->opts, NOPT, lm->ini_vals, bt_dl_not_saved);
+		bt_dl_ini_check(lm->opts, lm->ini_vals, &src);
 	}
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		print_usage(lm, stdout);

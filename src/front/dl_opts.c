@@ -2,6 +2,7 @@
 #include "dl_opts.h"
 #include "client.h"
 #include "err.h"
+#include "ini.h"
 #include "msg.h"
 #include "peerlisten.h"
 #include "siphash.h"
@@ -104,8 +105,10 @@ bt_dl_opts_build(struct bt_opt *out, const struct bt_opt *extra, size_t nextra)
 	return DL_NOPTS + nextra;
 }
 
-int
-bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen)
+/* The first base option whose value is wrong, with the reason in err;
+ * -1 when all are right. */
+static int
+bad_option(const union bt_optv *v, char *err, size_t errlen)
 {
 	static const struct { int k; long long lo, hi; } ints[] = {
 		{ DL_MAX_UPLOADS, 0, 100000 },
@@ -149,7 +152,7 @@ bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen)
 		if (x < ints[k].lo || x > ints[k].hi) {
 			snprintf(err, errlen, "--%s %lld is out of range (%lld to %lld)",
 				bt_dl_opts[ints[k].k].name, x, ints[k].lo, ints[k].hi);
-			return -1;
+			return ints[k].k;
 		}
 	}
 	for (size_t k = 0; k < sizeof(floats) / sizeof(floats[0]); k++) {
@@ -157,13 +160,13 @@ bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen)
 		if (!isfinite(x) || x < floats[k].lo || x > floats[k].hi) {
 			snprintf(err, errlen, "--%s %g is out of range (%g to %g)",
 				bt_dl_opts[floats[k].k].name, x, floats[k].lo, floats[k].hi);
-			return -1;
+			return floats[k].k;
 		}
 	}
 	if (v[DL_MINPORT].i > v[DL_MAXPORT].i) {
 		snprintf(err, errlen, "--minport %lld is above --maxport %lld",
 			v[DL_MINPORT].i, v[DL_MAXPORT].i);
-		return -1;
+		return DL_MINPORT;
 	}
 	size_t a;
 	for (a = 0; a < sizeof(alloc) / sizeof(alloc[0]); a++)
@@ -172,9 +175,44 @@ bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen)
 	if (a == sizeof(alloc) / sizeof(alloc[0])) {
 		snprintf(err, errlen, "--alloc_type must be normal, background, pre-allocate or sparse, not '%s'",
 			v[DL_ALLOC_TYPE].s);
-		return -1;
+		return DL_ALLOC_TYPE;
 	}
-	return 0;
+	return -1;
+}
+
+int
+bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen)
+{
+	return bad_option(v, err, errlen) < 0 ? 0 : -1;
+}
+
+void
+bt_dl_ini_check(struct bt_opt *opts, char **vals, struct bt_ini_src *r)
+{
+	union bt_optv v[DL_NOPTS];
+	char err[256];
+
+	/* Each round drops one value: at most one round per option. */
+	for (int round = 0; round <= DL_NOPTS; round++) {
+		int k;
+		for (k = 0; k < DL_NOPTS; k++)
+			if (bt_opt_value(&opts[k], opts[k].def, &v[k]) < 0)
+				return;	/* cannot be: bt_ini_read checked the type */
+		k = bad_option(v, err, sizeof(err));
+		if (k < 0)
+			return;
+		if (k == DL_MINPORT && !r->lines[k])
+			k = DL_MAXPORT;	/* the pair is wrong: blame the file's */
+		if (!r->lines[k])
+			return;	/* the defaults are right: cannot be */
+		bt_ini_say(r, r->lines[k], "%s; ignored, %s stays %s",
+			err + (strncmp(err, "--", 2) == 0 ? 2 : 0), bt_dl_opts[k].name,
+			bt_dl_opts[k].def);
+		opts[k].def = bt_dl_opts[k].def;
+		free(vals[k]);
+		vals[k] = NULL;
+		r->lines[k] = 0;
+	}
 }
 
 uint32_t

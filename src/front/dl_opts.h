@@ -66,6 +66,16 @@ size_t bt_dl_opts_build(struct bt_opt *out, const struct bt_opt *extra, size_t n
  * err ("--minport 0 is out of range (1 to 65535)", ...). */
 int bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen);
 
+/* After bt_ini_read(r, opts, ...) of a table built by bt_dl_opts_build:
+ * each base option value from the file that bt_dl_opts_check would
+ * refuse is told to r->say with its line ("config file <path> line <n>:
+ * minport 0 is out of range (1 to 65535); ignored, minport stays 10000")
+ * and dropped (the built-in default again, vals[k] freed), so that the
+ * command line's check only sees what the user typed.  r->lines must be
+ * set. */
+struct bt_ini_src;
+void bt_dl_ini_check(struct bt_opt *opts, char **vals, struct bt_ini_src *r);
+
 /* Seconds -> milliseconds, rounded, at least 1, at most UINT32_MAX. */
 uint32_t bt_dl_secs_ms(double s);
 /* --display_interval in ms, at least 100. */

@@ -4,9 +4,11 @@
 #include "err.h"
 #include "fileio.h"
 #include "msg.h"
+#include "str.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,64 +36,113 @@ skipped(const char *name, const char *const *skip)
 	return 0;
 }
 
+void
+bt_ini_say(const struct bt_ini_src *r, unsigned lineno, const char *fmt, ...)
+{
+	char what[512], line[768];
+	va_list ap;
+
+	if (!r->say)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "config file %s line %u: %s", r->path, lineno, what);
+	r->say(r->ud, line);
+}
+
+void
+bt_ini_warn(void *ud, const char *line)
+{
+	bt_warn("%s", line);
+}
+
+static const char *
+type_name(int type)
+{
+	return type == BT_OPT_INT ? "a whole number" : "a number";
+}
+
 /* One line of the unnamed section: "key = value" into the table. */
 static void
-read_line(char *s, struct bt_opt *opts, size_t n, char **vals, const char *const *skip)
+read_line(char *s, unsigned lineno, struct bt_opt *opts, size_t n, char **vals,
+	const char *const *skip, struct bt_ini_src *r)
 {
-	char *sep = strchr(s, '='), *key, *val;
+	char *sep = strchr(s, '='), *key, *val, shown[128];
 	union bt_optv x;
 	size_t vl;
 	int k;
 
 	if (!sep)
 		sep = strchr(s, ':');
-	if (!sep)
+	if (!sep) {
+		bt_str_printable(shown, sizeof(shown), s, strlen(s));
+		bt_ini_say(r, lineno, "'%s' is not 'name = value'; ignored", shown);
 		return;
+	}
 	*sep = 0;
 	key = trim(s);
 	val = trim(sep + 1);
 	vl = strlen(val);
-	if (vl && (val[0] == '"' || val[0] == '\'')) {
-		if (vl < 2 || val[vl - 1] != val[0])
-			return;
-		val[vl - 1] = 0;
-		val++;
-	}
 	for (char *c = key; *c; c++)
 		if (*c >= 'A' && *c <= 'Z')
 			*c = (char)(*c - 'A' + 'a');
+	bt_str_printable(shown, sizeof(shown), key, strlen(key));
+	if (vl && (val[0] == '"' || val[0] == '\'')) {
+		if (vl < 2 || val[vl - 1] != val[0]) {
+			bt_ini_say(r, lineno, "%s: the value's closing quote is missing; ignored", shown);
+			return;
+		}
+		val[vl - 1] = 0;
+		val++;
+	}
 	k = bt_opt_find(opts, n, key);
-	if (k < 0 || skipped(key, skip))
+	if (skipped(key, skip))
+		return;		/* never read from a file, as BitTornado */
+	if (k < 0) {
+		bt_ini_say(r, lineno, "unknown option '%s'; ignored", shown);
 		return;
+	}
 	if (bt_opt_value(&opts[k], val, &x) < 0 ||
-	    (opts[k].type == BT_OPT_FLOAT && !isfinite(x.f)))
-		return;	/* a bad value is ignored, as BitTornado does */
+	    (opts[k].type == BT_OPT_FLOAT && !isfinite(x.f))) {
+		char v[128];
+		bt_str_printable(v, sizeof(v), val, strlen(val));
+		/* Ignored, as BitTornado does; but said. */
+		bt_ini_say(r, lineno, "%s = %s: not %s; ignored", shown, v, type_name(opts[k].type));
+		return;
+	}
 	free(vals[k]);
 	vals[k] = xstrdup(val);
 	opts[k].def = vals[k];
+	if (r->lines)
+		r->lines[k] = lineno;
 }
 
 void
-bt_ini_read(const char *path, struct bt_opt *opts, size_t n, char **vals,
+bt_ini_read(struct bt_ini_src *r, struct bt_opt *opts, size_t n, char **vals,
 	const char *const *skip)
 {
 	uint8_t *buf;
 	size_t len;
+	unsigned lineno = 0;
 	int section = 0;
 
-	if (bt_file_read(path, BT_INI_MAX, &buf, &len) < 0)
+	if (bt_file_read(r->path, BT_INI_MAX, &buf, &len) < 0)
 		return;
 	buf = xrealloc(buf, len + 1);
 	buf[len] = 0;
-	for (char *save = NULL, *p = (char *)buf, *line;
-	     (line = strtok_r(p, "\n", &save)) != NULL; p = NULL) {
-		char *s = trim(line);
+	for (char *p = (char *)buf, *nl; p && *p; p = nl) {
+		char *s;
+		lineno++;
+		if ((nl = strchr(p, '\n')) != NULL)
+			*nl++ = 0;
+		s = trim(p);
 		if (!*s || *s == '#')
 			continue;
 		if (*s == '[')
 			section = 1;	/* only the unnamed section holds options */
 		else if (!section)
-			read_line(s, opts, n, vals, skip);
+			read_line(s, lineno, opts, n, vals, skip, r);
 	}
 	free(buf);
 }
@@ -108,6 +159,7 @@ bt_ini_fmt_float(char *out, size_t cap, double x)
 {
 	int prec, e, dec;
 	const char *ep;
+	char plain[400];
 
 	if (!isfinite(x)) {
 		snprintf(out, cap, "%s", isnan(x) ? "nan" : x < 0 ? "-inf" : "inf");
@@ -120,14 +172,15 @@ bt_ini_fmt_float(char *out, size_t cap, double x)
 			break;
 	}
 	snprintf(out, cap, "%.*e", prec - 1, x);
-	/* ... written out in full unless the exponent is below -4 or 16 and
-	 * above (Python's repr), with at least one decimal. */
+	/* ... written out in full, with at least one decimal (as Python's
+	 * str() writes 120.0), never with an exponent unless it does not fit
+	 * cap. */
 	ep = strchr(out, 'e');
 	e = ep ? atoi(ep + 1) : 0;
-	if (e >= -4 && e < 16) {
-		dec = prec - 1 - e;
-		snprintf(out, cap, "%.*f", dec < 1 ? 1 : dec, x);
-	}
+	dec = prec - 1 - e;
+	snprintf(plain, sizeof(plain), "%.*f", dec < 1 ? 1 : dec, x);
+	if (strlen(plain) < cap)
+		snprintf(out, cap, "%s", plain);
 }
 
 /* The file's text: the header, then the options in order[0..m). */
@@ -135,7 +188,7 @@ static void
 format(struct bt_buf *b, const struct bt_opt *opts, const struct bt_opt *const *order,
 	size_t m, const union bt_optv *v)
 {
-	char when[128], num[64];
+	char when[128], num[400];
 	time_t now = time(NULL);
 	struct tm tm;
 

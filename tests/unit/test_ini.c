@@ -34,23 +34,42 @@ test_float(void)
 	bt_ini_fmt_float(s, sizeof(s), 0.1 + 0.2);
 	CHECK_STR(s, "0.30000000000000004");
 	bt_ini_fmt_float(s, sizeof(s), 1e22);
-	CHECK_STR(s, "1e+22");
+	CHECK_STR(s, "10000000000000000000000.0");
 	bt_ini_fmt_float(s, sizeof(s), -2.5);
 	CHECK_STR(s, "-2.5");
 	bt_ini_fmt_float(s, sizeof(s), 0);
 	CHECK_STR(s, "0.0");
 	bt_ini_fmt_float(s, sizeof(s), 1e-5);
-	CHECK_STR(s, "1e-05");
+	CHECK_STR(s, "0.00001");
 	bt_ini_fmt_float(s, sizeof(s), 0.0001);
 	CHECK_STR(s, "0.0001");
 	bt_ini_fmt_float(s, sizeof(s), 1e15);
 	CHECK_STR(s, "1000000000000000.0");
 	bt_ini_fmt_float(s, sizeof(s), 1e16);
-	CHECK_STR(s, "1e+16");
+	CHECK_STR(s, "10000000000000000.0");
+	/* No exponent unless the plain form does not fit. */
+	bt_ini_fmt_float(s, 8, 1e22);
+	CHECK_STR(s, "1e+22");
+	bt_ini_fmt_float(s, sizeof(s), 5e-324);
+	CHECK_STR(s, "5e-324");
+	for (double x = 1e-9; x < 1e20; x *= 7.3) {	/* reads back the same */
+		bt_ini_fmt_float(s, sizeof(s), x);
+		CHECK(strtod(s, NULL) == x && !strchr(s, 'e'));
+	}
 	bt_ini_fmt_float(s, sizeof(s), 86400 * 30);
 	CHECK_STR(s, "2592000.0");
 	bt_ini_fmt_float(s, sizeof(s), 1.0 / 3);
 	CHECK_STR(s, "0.3333333333333333");
+}
+
+/* What the reader tells its caller, one line each. */
+static char said[2048];
+
+static void
+collect(void *ud, const char *line)
+{
+	size_t n = strlen(said);
+	snprintf(said + n, sizeof(said) - n, "%s\n", line);
 }
 
 static void
@@ -76,8 +95,22 @@ test_read(void)
 		"[section]\n"
 		"maxport = 8000\n");		/* not the unnamed section */
 	bt_dl_opts_build(t, NULL, 0);
-	bt_ini_read(path, t, DL_NOPTS, vals, bt_dl_not_saved);
+	unsigned lines[DL_NOPTS] = { 0 };
+	struct bt_ini_src r = { path, lines, collect, NULL };
+	bt_ini_read(&r, t, DL_NOPTS, vals, bt_dl_not_saved);
 	CHECK_STR(t[DL_MAX_UPLOADS].def, "3");
+	CHECK_INT(lines[DL_MAX_UPLOADS], ==, 3);
+	CHECK_INT(lines[DL_BIND], ==, 6);
+	CHECK_INT(lines[DL_TIMEOUT], ==, 0);
+	char want[1024];
+	snprintf(want, sizeof(want),
+		"config file %s line 7: saveas: the value's closing quote is missing; ignored\n"
+		"config file %s line 8: timeout = soon: not a number; ignored\n"
+		"config file %s line 9: snub_time = inf: not a number; ignored\n"
+		"config file %s line 11: unknown option 'no_such_option'; ignored\n"
+		"config file %s line 12: 'garbage line' is not 'name = value'; ignored\n",
+		path, path, path, path, path);
+	CHECK_STR(said, want);
 	CHECK_STR(t[DL_MINPORT].def, "7000");
 	CHECK_STR(t[DL_IP].def, "1.2.3.4");
 	CHECK_STR(t[DL_BIND].def, "a,b");
@@ -90,14 +123,55 @@ test_read(void)
 
 	/* A later read replaces the earlier value; a missing file is nothing. */
 	put(path, "max_uploads = 9\n");
-	bt_ini_read(path, t, DL_NOPTS, vals, bt_dl_not_saved);
+	bt_ini_read(&r, t, DL_NOPTS, vals, bt_dl_not_saved);
 	CHECK_STR(t[DL_MAX_UPLOADS].def, "9");
 	CHECK_STR(t[DL_MINPORT].def, "7000");
 	unlink(path);
-	bt_ini_read(path, t, DL_NOPTS, vals, NULL);
+	bt_ini_read(&r, t, DL_NOPTS, vals, NULL);
 	CHECK_STR(t[DL_MAX_UPLOADS].def, "9");
 	for (size_t k = 0; k < DL_NOPTS; k++)
 		free(vals[k]);
+}
+
+/* Values of the right type that the client refuses: told with the file's
+ * line, and dropped, so that the command line's check sees only what
+ * the user typed. */
+static void
+test_check(void)
+{
+	struct bt_opt t[DL_NOPTS];
+	char *vals[DL_NOPTS] = { 0 }, path[128], want[1024];
+	unsigned lines[DL_NOPTS] = { 0 };
+	struct bt_ini_src r = { path, lines, collect, NULL };
+	union bt_optv v[DL_NOPTS];
+
+	snprintf(path, sizeof(path), "%s/check.ini", dir);
+	put(path, "max_uploads = 3\n"
+		"minport = 0\n"
+		"alloc_type = \"fast\"\n"
+		"maxport = 5\n"
+		"keepalive_interval = -1.5\n");
+	said[0] = 0;
+	bt_dl_opts_build(t, NULL, 0);
+	bt_ini_read(&r, t, DL_NOPTS, vals, bt_dl_not_saved);
+	CHECK_STR(said, "");
+	bt_dl_ini_check(t, vals, &r);
+	snprintf(want, sizeof(want),
+		"config file %s line 2: minport 0 is out of range (1 to 65535); ignored, minport stays 10000\n"
+		"config file %s line 5: keepalive_interval -1.5 is out of range (0.001 to 86400); ignored, keepalive_interval stays 120.0\n"
+		"config file %s line 4: minport 10000 is above --maxport 5; ignored, maxport stays 60000\n"
+		"config file %s line 3: alloc_type must be normal, background, pre-allocate or sparse, not 'fast'; ignored, alloc_type stays normal\n",
+		path, path, path, path);
+	CHECK_STR(said, want);
+	CHECK_STR(t[DL_MAX_UPLOADS].def, "3");
+	CHECK_STR(t[DL_MINPORT].def, "10000");
+	CHECK(vals[DL_MINPORT] == NULL && lines[DL_MINPORT] == 0);
+	for (size_t k = 0; k < DL_NOPTS; k++)
+		CHECK_INT(bt_opt_value(&t[k], t[k].def, &v[k]), ==, 0);
+	CHECK_INT(bt_dl_opts_check(v, want, sizeof(want)), ==, 0);
+	for (size_t k = 0; k < DL_NOPTS; k++)
+		free(vals[k]);
+	unlink(path);
 }
 
 static void
@@ -129,7 +203,8 @@ test_round_trip(void)
 	CHECK(strstr((char *)text, "\n\nalloc_rate = 2.0\nalloc_type = \"normal\"\n") != NULL);
 	CHECK(strstr((char *)text, "\nip = \"h o st\"\n") != NULL);
 	CHECK(strstr((char *)text, "\nkeepalive_interval = 0.1\n") != NULL);
-	CHECK(strstr((char *)text, "\ntcp_ack_fudge = 1e-05\n") != NULL);
+	CHECK(strstr((char *)text, "\ntcp_ack_fudge = 0.00001\n") != NULL);
+	CHECK(strstr((char *)text, "\ntimeout = 300.0\n") != NULL);
 	CHECK(strstr((char *)text, "url") == NULL);
 	CHECK(strstr((char *)text, "save_options") == NULL);
 	CHECK(strstr((char *)text, "\npriority") == NULL);
@@ -140,7 +215,8 @@ test_round_trip(void)
 
 	/* Read back: every saved option's default is the value written. */
 	bt_dl_opts_build(back, &save, 1);
-	bt_ini_read(path, back, DL_NOPTS + 1, vals, bt_dl_not_saved);
+	struct bt_ini_src r = { path, NULL, NULL, NULL };
+	bt_ini_read(&r, back, DL_NOPTS + 1, vals, bt_dl_not_saved);
 	char *none[] = { "bt" };
 	CHECK_INT(bt_opt_parse(back, DL_NOPTS + 1, w, 1, none, pos, why, sizeof(why)), ==, 0);
 	int diff = 0;
@@ -177,6 +253,7 @@ main(void)
 	}
 	test_float();
 	test_read();
+	test_check();
 	test_round_trip();
 	rmdir(dir);
 	return check_summary("ini");
