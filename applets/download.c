@@ -1016,6 +1016,19 @@ one_save_place(struct dl *d, char *err, size_t cap)
 	return -1;
 }
 
+/* -d DIR is --download_dir DIR (every --option takes a value: the word
+ * after one is not looked at). */
+static void
+short_options(int argc, char **argv)
+{
+	for (int a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "-d") == 0)
+			argv[a] = (char *)"--download_dir";
+		if (strncmp(argv[a], "--", 2) == 0)
+			a++;
+	}
+}
+
 /* Parse the options (pos: room for argc positionals) and check them and
  * the positionals.  Returns the number of positionals, or -1 with the
  * usage error printed. */
@@ -1023,7 +1036,10 @@ static int
 parse_args(struct dl *d, int argc, char **argv, char **pos)
 {
 	char err[512];
-	int npos = bt_opt_parse(d->opts, NOPT, d->v, argc, argv, pos, err, sizeof(err));
+	int npos;
+
+	short_options(argc, argv);
+	npos = bt_opt_parse(d->opts, NOPT, d->v, argc, argv, pos, err, sizeof(err));
 
 	if (npos > 1)
 		snprintf(err, sizeof(err), "Too many args - 1 max.");

@@ -78,7 +78,7 @@ const struct bt_opt bt_dl_opts[DL_NOPTS] = {
 	[DL_LOCK_WHILE_READING] = { "lock_while_reading", BT_OPT_INT, "0", "whether to lock access to files being read" IGN "files are not locked)" },
 	[DL_AUTO_FLUSH] = { "auto_flush", BT_OPT_INT, "0", "minutes between automatic flushes to disk (0 = disabled)" IGN "writes go straight to the system)" },
 	[DL_DEDICATED_SEED_ID] = { "dedicated_seed_id", BT_OPT_STR, "", "code to send to tracker identifying as a dedicated seed" },
-	[DL_DOWNLOAD_DIR] = { "download_dir", BT_OPT_STR, "", "directory to save the data in, under the torrent's name (as --saveas <dir>/<name> would; not together with --saveas)" },
+	[DL_DOWNLOAD_DIR] = { "download_dir", BT_OPT_STR, "", "directory to save the data in, under the torrent's name (as --saveas <dir>/<name> would; not together with --saveas); download also takes -d DIR" },
 	[DL_STATE_DIR] = { "state_dir", BT_OPT_STR, "", "directory for resume records and the configuration file, instead of ~/.BitTornado (never saved in the configuration file)" },
 	[DL_SEED_RATIO] = { "seed_ratio", BT_OPT_FLOAT, "0", "stop seeding once the torrent has uploaded this many times its size (0 = no limit); download then exits, launchmany stops that torrent" },
 	[DL_SEED_TIME] = { "seed_time", BT_OPT_FLOAT, "0", "stop seeding after this many minutes of seeding (0 = no limit)" },

@@ -99,6 +99,16 @@ has_top_entry(const char *dir, const struct bt_meta *m)
 	return found;
 }
 
+/* a + "/" + b, without a doubled slash; a "" gives b. */
+static char *
+join(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	if (n == 0)
+		return xstrdup(b);
+	return xfmt("%s%s%s", a, a[n - 1] == '/' ? "" : "/", b);
+}
+
 /* BitTornado's saveAs, §5.9 of BITTORNADO.md. */
 char *
 bt_saveas_root(const struct bt_meta *m, const char *saveas, char *err, size_t errlen)
@@ -106,6 +116,19 @@ bt_saveas_root(const struct bt_meta *m, const char *saveas, char *err, size_t er
 	char *path = xstrdup(saveas[0] ? saveas : m->name);
 	struct stat st;
 
+	if (!m->multi && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		/* An existing directory: the file goes inside it, under the
+		 * torrent's name (as cp puts a file into a directory). */
+		char *in = join(path, m->name);
+		free(path);
+		path = in;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s is a directory: a single-file torrent needs a "
+				"file name there (--saveas DIR/NAME)", path);
+			free(path);
+			return NULL;
+		}
+	}
 	if (!m->multi) {
 		char *slash = strrchr(path, '/');
 		if (slash && slash != path) {
@@ -184,16 +207,6 @@ bt_saveas_abspath(const char *path)
 	out[n] = 0;
 	free(full);
 	return out;
-}
-
-/* a + "/" + b, without a doubled slash; a "" gives b. */
-static char *
-join(const char *a, const char *b)
-{
-	size_t n = strlen(a);
-	if (n == 0)
-		return xstrdup(b);
-	return xfmt("%s%s%s", a, a[n - 1] == '/' ? "" : "/", b);
 }
 
 char *

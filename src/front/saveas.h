@@ -14,11 +14,13 @@ struct bt_meta;
 
 /* Where the data of m goes.  saveas "" means the torrent's name in the
  * current directory.  Single file: the file's path, its parent
- * directories made.  Multi-file: the directory, made; an existing,
+ * directories made; an existing directory gets the file inside it,
+ * <dir>/<name> (BitTornado failed there with "trouble accessing files").  Multi-file: the directory, made; an existing,
  * non-empty directory that holds none of the torrent's top-level entries
  * gets <dir>/<name> instead.  Returns a new path, or NULL with
  * BitTornado's message in err ("Couldn't allocate dir - <why>", "<path> is
- * not a dir", "Can't create dir - <name>"). */
+ * not a dir", "Can't create dir - <name>"; ours: "<dir>/<name> is a
+ * directory: ..."). */
 char *bt_saveas_root(const struct bt_meta *m, const char *saveas, char *err, size_t errlen);
 
 /* launchmany's --saveas_style for the torrent file tpath whose torrent is

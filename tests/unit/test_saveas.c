@@ -135,6 +135,18 @@ test_root(void)
 	r = bt_saveas_root(&m, "plain/out.bin", err, sizeof(err));
 	CHECK(r == NULL);
 	CHECK(strncmp(err, "Couldn't allocate dir - ", 24) == 0);
+	/* An existing directory: the file goes inside it; unless the name
+	 * there is a directory too. */
+	r = bt_saveas_root(&m, "p/q", err, sizeof(err));
+	CHECK_STR(r, "p/q/file.bin");
+	free(r);
+	r = bt_saveas_root(&m, "p/", err, sizeof(err));
+	CHECK_STR(r, "p/file.bin");
+	free(r);
+	CHECK_INT(mkdir("p/q/file.bin", 0777), ==, 0);
+	r = bt_saveas_root(&m, "p/q", err, sizeof(err));
+	CHECK(r == NULL);
+	CHECK_STR(err, "p/q/file.bin is a directory: a single-file torrent needs a file name there (--saveas DIR/NAME)");
 
 	/* Multi-file: the directory, made. */
 	meta(&m, f, "tor", 1, many, 3);
