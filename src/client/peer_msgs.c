@@ -228,6 +228,7 @@ handle_msg(struct peer *p, const struct bt_pw_msg *m)
 		if (bt_bitfield_set(&p->has, m->index) == 1) {
 			bt_picker_peer_have(s->pk, m->index);
 			s->swarm_have_tick += bt_storage_piece_size(s->st, m->index);
+			p->have_tick += bt_storage_piece_size(s->st, m->index);
 			if (!p->am_interested)
 				peer_update_interest(p);
 			peer_became_seed_check(p);

@@ -92,7 +92,8 @@ tor_update_rates(struct bt_torrent *s, double dt)
 			continue;
 		p->dl_rate += a * (p->dl_tick / dt - p->dl_rate);
 		p->ul_rate += a * (p->ul_tick / dt - p->ul_rate);
-		p->dl_tick = p->ul_tick = 0;
+		p->have_rate += a * (p->have_tick / dt - p->have_rate);
+		p->dl_tick = p->ul_tick = p->have_tick = 0;
 	}
 	s->down_rate += a * (s->dl_tick / dt - s->down_rate);
 	s->up_rate += a * (s->ul_tick / dt - s->up_rate);
@@ -920,6 +921,7 @@ bt_torrent_stats(const struct bt_torrent *s, struct bt_torrent_stats *st)
 	st->pieces = (uint32_t)s->m->npieces;
 	st->pieces_have = s->have.have;
 	st->active = s->pk ? bt_picker_active(s->pk) : 0;
+	st->fragments = s->pk ? (uint32_t)((bt_picker_partial_bytes(s->pk) + 16383) / 16384) : 0;
 	st->hash_fails = s->hash_fails;
 	st->endgame = s->pk ? bt_picker_endgame(s->pk) : 0;
 	st->complete_at_start = s->complete_at_start;
@@ -947,6 +949,7 @@ bt_torrent_peers(const struct bt_torrent *s, struct bt_torrent_peer *out, size_t
 			r->snubbed = p->snubbed;
 			r->up_rate = p->ul_rate;
 			r->down_rate = p->dl_rate;
+			r->speed = p->have_rate;
 			r->done = s->m && s->m->npieces ?
 				(double)p->has.have / s->m->npieces : 0;
 			r->uploaded = p->uploaded;

@@ -166,6 +166,7 @@ struct bt_torrent_stats {
 	double peers_done;			/* mean completion of peers, 0..1 */
 	double swarm_rate;			/* estimate from HAVEs, bytes/s */
 	uint32_t pieces, pieces_have, active, hash_fails;
+	uint32_t fragments;			/* 16 KiB blocks held of active pieces */
 	int endgame;
 	int complete_at_start;
 };
@@ -178,6 +179,8 @@ struct bt_torrent_peer {
 	int incoming;
 	int am_choking, am_interested, peer_choking, peer_interested, snubbed;
 	double up_rate, down_rate;
+	double speed;			/* its download rate, estimated
+					 * from its HAVEs, bytes/s */
 	double done;			/* 0..1 */
 	uint64_t uploaded, downloaded;
 };

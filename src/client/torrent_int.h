@@ -94,6 +94,8 @@ struct peer {
 	uint64_t born_ms, last_block_ms;
 	uint64_t dl_tick, ul_tick, downloaded, uploaded;
 	double dl_rate, ul_rate;
+	uint64_t have_tick;		/* bytes of pieces it announced (HAVE) */
+	double have_rate;		/* its own download rate, from its HAVEs */
 };
 
 struct contrib {

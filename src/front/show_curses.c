@@ -7,6 +7,7 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 /* BT_HAVE_CURSES comes from the build (src/meson.build). */
@@ -27,6 +28,11 @@ bt_show_curses_errors(struct bt_buf *out, const struct bt_view *w)
 
 #if BT_HAVE_CURSES
 #include <curses.h>
+
+/* The smallest screen drawn: the ten lines of the upper panel in a
+ * border, and the lower panel's first lines. */
+#define MIN_LINES	14
+#define MIN_COLS	30
 
 int
 bt_show_curses_start(struct bt_show_curses *c)
@@ -148,8 +154,8 @@ draw_spew(struct bt_show_curses *c, const struct bt_view *w, const struct bt_spe
 		bt_spew_row(line, sizeof(line), r + 1, &spew->rows[r]);
 		mvaddnstr(sy + 3 + (int)k, sx, line, sw);
 	}
-	snprintf(line, sizeof(line), "downloading %u pieces, %u of %u pieces completed",
-		st->active, st->pieces_have, st->pieces);
+	snprintf(line, sizeof(line), "downloading %u pieces, have %u fragments, %u of %u pieces completed",
+		st->active, st->fragments, st->pieces_have, st->pieces);
 	mvaddnstr(sy + sh - 1, sx, line, sw - 1);
 }
 
@@ -163,12 +169,17 @@ bt_show_curses_draw(struct bt_show_curses *c, const struct bt_view *w,
 		return;
 	getmaxyx(stdscr, h, wd);
 	erase();
-	if (h < 14 || wd < 30) {
-		mvaddnstr(0, 0, "window too small", wd);
+	if (h < MIN_LINES || wd < MIN_COLS) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "window too small (%dx%d): needs %dx%d or more; q quits",
+			wd, h, MIN_COLS, MIN_LINES);
+		for (int k = 0, n = (int)strlen(msg); k * wd < n && k < h; k++)
+			mvaddnstr(k, 0, msg + k * wd, wd);	/* wrapped by hand */
 		refresh();
 		return;
 	}
 	draw_panel(w, 12, wd - 14);
+	mvaddstr(0, wd - 11, " q quits ");
 	if (spew)
 		draw_spew(c, w, spew, st, now_ms, 12, 2, h - 13, wd - 3, 9);
 	else

@@ -44,7 +44,7 @@ bt_spew_row(char *out, size_t cap, size_t lineno, const struct bt_torrent_peer *
 	snprintf(tmp, sizeof(tmp), "%.15s%c", ip, p->incoming ? 'R' : 'L');
 	memcpy(line + 4, tmp, strlen(tmp));
 	if (p->up_rate > 100) {
-		snprintf(tmp, sizeof(tmp), "%6.0f KB/s", p->up_rate / 1000);
+		snprintf(tmp, sizeof(tmp), "%6.0f KB/s", p->up_rate / 1024);
 		memcpy(line + 20, tmp, strlen(tmp) > 11 ? 11 : strlen(tmp));
 	}
 	memcpy(line + 32, "-----", 5);
@@ -53,7 +53,7 @@ bt_spew_row(char *out, size_t cap, size_t lineno, const struct bt_torrent_peer *
 	if (p->am_choking)
 		line[35] = 'C';
 	if (p->down_rate > 100) {
-		snprintf(tmp, sizeof(tmp), "%6.0f KB/s", p->down_rate / 1000);
+		snprintf(tmp, sizeof(tmp), "%6.0f KB/s", p->down_rate / 1024);
 		memcpy(line + 38, tmp, strlen(tmp) > 11 ? 11 : strlen(tmp));
 	}
 	memcpy(line + 50, "-------", 7);
@@ -65,7 +65,11 @@ bt_spew_row(char *out, size_t cap, size_t lineno, const struct bt_torrent_peer *
 		line[55] = 'S';
 	snprintf(tmp, sizeof(tmp), "%5.1f%%", p->done * 100);
 	memcpy(line + 58, tmp, strlen(tmp) > 6 ? 6 : strlen(tmp));
-	size_t n = 64;
+	if (p->speed > 100) {	/* its own rate, from its HAVEs */
+		snprintf(tmp, sizeof(tmp), "%5.0f KB/s", p->speed / 1024);
+		memcpy(line + 65, tmp, strlen(tmp) > 10 ? 10 : strlen(tmp));
+	}
+	size_t n = 75;
 	while (n > 0 && line[n - 1] == ' ')
 		n--;
 	line[n] = 0;

@@ -25,7 +25,10 @@ void bt_spew_fetch(struct bt_spew *sp, const struct bt_torrent *t);
 void bt_spew_free(struct bt_spew *sp);
 /* Row lineno (1-based, shown modulo 1000) for peer p, trailing blanks
  * cut:
- *   #   IP+dir          Upload     flags  Download   flags   Completed */
+ *   #   IP+dir          Upload     flags  Download   flags   Completed  Speed
+ * rates in KB/s of 1024 bytes (as every rate shown), a rate shown when
+ * above 100 B/s; Speed: the peer's own download rate, estimated from the
+ * pieces it announces. */
 void bt_spew_row(char *out, size_t cap, size_t lineno, const struct bt_torrent_peer *p);
 
 #endif

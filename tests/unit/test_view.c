@@ -296,13 +296,17 @@ test_spew(void)
 	p[0].done = 0.5;
 	bt_spew_row(line, sizeof(line), 1, &p[0]);
 	CHECK_STR(line, "  1 10.1.2.3R           12 KB/s -I-C-             -I-C-S-  50.0%");
+	p[0].speed = 300 * 1024;	/* its own rate: the Speed column */
+	bt_spew_row(line, sizeof(line), 1, &p[0]);
+	CHECK_STR(line, "  1 10.1.2.3R           12 KB/s -I-C-             -I-C-S-  50.0%   300 KB/s");
+	p[0].speed = 0;
 	a = (struct sockaddr_in *)&p[1].addr;
 	a->sin_family = AF_INET;
 	inet_pton(AF_INET, "192.168.100.200", &a->sin_addr);
 	p[1].down_rate = 2000000;
 	p[1].done = 1;
 	bt_spew_row(line, sizeof(line), 1002, &p[1]);
-	CHECK_STR(line, "  2 192.168.100.200L            -----   2000 KB/s ------- 100.0%");
+	CHECK_STR(line, "  2 192.168.100.200L            -----   1953 KB/s ------- 100.0%");
 
 	bt_view_init(&w, 0);
 	bt_view_torrent(&w, &m, "/x", 0);
@@ -314,7 +318,7 @@ test_spew(void)
 	CHECK(tail && strcmp(tail + 18,
 		"  #     IP                 Upload           Download     Completed  Speed\n"
 		"  1 10.1.2.3R           12 KB/s -I-C-             -I-C-S-  50.0%\n"
-		"  2 192.168.100.200L            -----   2000 KB/s ------- 100.0%\n") == 0);
+		"  2 192.168.100.200L            -----   1953 KB/s ------- 100.0%\n") == 0);
 	bt_buf_free(&b);
 	bt_view_free(&w);
 }
