@@ -73,6 +73,7 @@ struct dl {
 	struct bt_opt opts[NOPT];	/* the table, with the configuration file's defaults */
 	char *ini_vals[NOPT];
 	unsigned ini_lines[NOPT];	/* where each came from in it */
+	struct bt_ini_src ini_src;	/* the file, to blame its wrong values */
 	int curses_name;		/* called as btdownloadcurses */
 	int ui;				/* UI_* */
 	struct bt_loop *loop;
@@ -1036,7 +1037,7 @@ static int
 parse_args(struct dl *d, int argc, char **argv, char **pos)
 {
 	char err[512];
-	int npos;
+	int npos, bad = -1;
 
 	short_options(argc, argv);
 	npos = bt_opt_parse(d->opts, NOPT, d->v, argc, argv, pos, err, sizeof(err));
@@ -1047,9 +1048,10 @@ parse_args(struct dl *d, int argc, char **argv, char **pos)
 		snprintf(err, sizeof(err), "must have metafile or url as arg or parameter, not both");
 	else if (npos == 0 && !d->v[DL_METAFILE].s[0] == !d->v[DL_URL].s[0])
 		snprintf(err, sizeof(err), "need metafile or url, must have one, cannot have both");
-	else if (npos >= 0 && bt_dl_opts_check(d->v, err, sizeof(err)) == 0 &&
+	else if (npos >= 0 && (bad = bt_dl_opts_bad(d->v, err, sizeof(err))) < 0 &&
 	    one_save_place(d, err, sizeof(err)) == 0)
 		err[0] = 0;
+	bt_dl_ini_blame(d->opts, d->v, &d->ini_src, bad, err, sizeof(err));
 	if (npos < 0 || err[0]) {
 		fprintf(stderr, "error: %s\n run with no args for parameter explanations\n", err);
 		return -1;
@@ -1121,8 +1123,8 @@ download_main(int argc, char **argv)
 		ini = bt_statedir_config(d->state_dir,
 			d->curses_name ? "downloadcurses" : "downloadheadless");
 		struct bt_ini_src src = { ini, d->ini_lines, bt_ini_warn, NULL };
-		bt_ini_read(&src, d->opts, NOPT, d->ini_vals, bt_dl_not_saved);
-		bt_dl_ini_check(d->opts, d->ini_vals, &src);
+		d->ini_src = src;
+		bt_ini_read(&d->ini_src, d->opts, NOPT, d->ini_vals, bt_dl_not_saved);
 	}
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {

@@ -88,6 +88,7 @@ struct lm {
 	union bt_optv v[NOPT];
 	char *ini_vals[NOPT];
 	unsigned ini_lines[NOPT];	/* where each came from in it */
+	struct bt_ini_src ini_src;	/* the file, to blame its wrong values */
 	int curses_name;
 	const char *dir;
 	char *state_dir;
@@ -696,8 +697,11 @@ parse_args(struct lm *lm, int argc, char **argv, char **pos)
 		return usage_error(err);
 	if (npos != 1)
 		return usage_error(npos ? "Too many args - 1 max." : "a directory is needed");
-	if (bt_dl_opts_check(lm->v, err, sizeof(err)) < 0)
+	int bad = bt_dl_opts_bad(lm->v, err, sizeof(err));
+	if (bad >= 0) {
+		bt_dl_ini_blame(lm->opts, lm->v, &lm->ini_src, bad, err, sizeof(err));
 		return usage_error(err);
+	}
 	if (lm->v[LM_SAVEAS_STYLE].i < 1 || lm->v[LM_SAVEAS_STYLE].i > 3)
 		return usage_error("saveas_style must be 1, 2 or 3");
 	if (lm->v[LM_PARSE_DIR_INTERVAL].i < 1 || lm->v[LM_PARSE_DIR_INTERVAL].i > 86400)
@@ -764,8 +768,8 @@ launchmany_main(int argc, char **argv)
 		ini = bt_statedir_config(lm->state_dir,
 			lm->curses_name ? "launchmanycurses" : "launchmany");
 		struct bt_ini_src src = { ini, lm->ini_lines, bt_ini_warn, NULL };
-		bt_ini_read(&src, lm->opts, NOPT, lm->ini_vals, bt_dl_not_saved);
-		bt_dl_ini_check(lm->opts, lm->ini_vals, &src);
+		lm->ini_src = src;
+		bt_ini_read(&lm->ini_src, lm->opts, NOPT, lm->ini_vals, bt_dl_not_saved);
 	}
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		print_usage(lm, stdout);

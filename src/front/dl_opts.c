@@ -166,7 +166,7 @@ bad_option(const union bt_optv *v, char *err, size_t errlen)
 	if (v[DL_MINPORT].i > v[DL_MAXPORT].i) {
 		snprintf(err, errlen, "--minport %lld is above --maxport %lld",
 			v[DL_MINPORT].i, v[DL_MAXPORT].i);
-		return DL_MINPORT;
+		return DL_MAXPORT;
 	}
 	size_t a;
 	for (a = 0; a < sizeof(alloc) / sizeof(alloc[0]); a++)
@@ -186,33 +186,43 @@ bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen)
 	return bad_option(v, err, errlen) < 0 ? 0 : -1;
 }
 
-void
-bt_dl_ini_check(struct bt_opt *opts, char **vals, struct bt_ini_src *r)
+int
+bt_dl_opts_bad(const union bt_optv *v, char *err, size_t errlen)
 {
-	union bt_optv v[DL_NOPTS];
-	char err[256];
+	return bad_option(v, err, errlen);
+}
 
-	/* Each round drops one value: at most one round per option. */
-	for (int round = 0; round <= DL_NOPTS; round++) {
-		int k;
-		for (k = 0; k < DL_NOPTS; k++)
-			if (bt_opt_value(&opts[k], opts[k].def, &v[k]) < 0)
-				return;	/* cannot be: bt_ini_read checked the type */
-		k = bad_option(v, err, sizeof(err));
-		if (k < 0)
-			return;
-		if (k == DL_MINPORT && !r->lines[k])
-			k = DL_MAXPORT;	/* the pair is wrong: blame the file's */
-		if (!r->lines[k])
-			return;	/* the defaults are right: cannot be */
-		bt_ini_say(r, r->lines[k], "%s; ignored, %s stays %s",
-			err + (strncmp(err, "--", 2) == 0 ? 2 : 0), bt_dl_opts[k].name,
-			bt_dl_opts[k].def);
-		opts[k].def = bt_dl_opts[k].def;
-		free(vals[k]);
-		vals[k] = NULL;
-		r->lines[k] = 0;
-	}
+/* Is v[k] the value the configuration file gave (opts[k].def, from line
+ * r->lines[k])? */
+static int
+from_file(const struct bt_opt *opts, const union bt_optv *v, const struct bt_ini_src *r, int k)
+{
+	union bt_optv f;
+
+	if (!r->lines || !r->lines[k] || bt_opt_value(&opts[k], opts[k].def, &f) < 0)
+		return 0;
+	if (opts[k].type == BT_OPT_INT)
+		return f.i == v[k].i;
+	if (opts[k].type == BT_OPT_FLOAT)
+		return f.f == v[k].f;
+	return strcmp(f.s, v[k].s) == 0;
+}
+
+void
+bt_dl_ini_blame(const struct bt_opt *opts, const union bt_optv *v, const struct bt_ini_src *r,
+	int k, char *err, size_t cap)
+{
+	char why[512];
+
+	if (k < 0 || k >= DL_NOPTS || !r || !r->path)
+		return;
+	/* minport above maxport: perhaps the file's minport. */
+	if (k == DL_MAXPORT && v[k].i >= 1 && v[k].i <= 65535 && !from_file(opts, v, r, k))
+		k = DL_MINPORT;
+	if (!from_file(opts, v, r, k))
+		return;
+	snprintf(why, sizeof(why), "%s", err);
+	snprintf(err, cap, "config file %s line %u: %s", r->path, r->lines[k], why);
 }
 
 uint32_t

@@ -66,15 +66,16 @@ size_t bt_dl_opts_build(struct bt_opt *out, const struct bt_opt *extra, size_t n
  * err ("--minport 0 is out of range (1 to 65535)", ...). */
 int bt_dl_opts_check(const union bt_optv *v, char *err, size_t errlen);
 
-/* After bt_ini_read(r, opts, ...) of a table built by bt_dl_opts_build:
- * each base option value from the file that bt_dl_opts_check would
- * refuse is told to r->say with its line ("config file <path> line <n>:
- * minport 0 is out of range (1 to 65535); ignored, minport stays 10000")
- * and dropped (the built-in default again, vals[k] freed), so that the
- * command line's check only sees what the user typed.  r->lines must be
- * set. */
+/* bt_dl_opts_check that tells which option is wrong: its index, or -1
+ * when all are right. */
+int bt_dl_opts_bad(const union bt_optv *v, char *err, size_t errlen);
+/* Option k (from bt_dl_opts_bad) is wrong, err says why: when its value
+ * is the one the configuration file r gave (read into opts by
+ * bt_ini_read, r->lines set) and not one the command line replaced,
+ * prefix err with "config file <path> line <n>: ". */
 struct bt_ini_src;
-void bt_dl_ini_check(struct bt_opt *opts, char **vals, struct bt_ini_src *r);
+void bt_dl_ini_blame(const struct bt_opt *opts, const union bt_optv *v, const struct bt_ini_src *r,
+	int k, char *err, size_t cap);
 
 /* Seconds -> milliseconds, rounded, at least 1, at most UINT32_MAX. */
 uint32_t bt_dl_secs_ms(double s);

@@ -133,44 +133,47 @@ test_read(void)
 		free(vals[k]);
 }
 
-/* Values of the right type that the client refuses: told with the file's
- * line, and dropped, so that the command line's check sees only what
- * the user typed. */
+/* A value of the right type that the client refuses is blamed on the
+ * file, with its line, unless the command line replaced it. */
 static void
-test_check(void)
+test_blame(void)
 {
 	struct bt_opt t[DL_NOPTS];
-	char *vals[DL_NOPTS] = { 0 }, path[128], want[1024];
+	char *vals[DL_NOPTS] = { 0 }, path[128], err[512], want[512], *pos[8];
 	unsigned lines[DL_NOPTS] = { 0 };
 	struct bt_ini_src r = { path, lines, collect, NULL };
 	union bt_optv v[DL_NOPTS];
+	char *none[] = { "bt" };
+	char *port[] = { "bt", "--minport", "0" };
+	char *ok[] = { "bt", "--maxport", "60000" };
+	int k;
 
 	snprintf(path, sizeof(path), "%s/check.ini", dir);
 	put(path, "max_uploads = 3\n"
-		"minport = 0\n"
-		"alloc_type = \"fast\"\n"
-		"maxport = 5\n"
-		"keepalive_interval = -1.5\n");
+		"# a comment\n"
+		"maxport = 5\n");
 	said[0] = 0;
 	bt_dl_opts_build(t, NULL, 0);
 	bt_ini_read(&r, t, DL_NOPTS, vals, bt_dl_not_saved);
 	CHECK_STR(said, "");
-	bt_dl_ini_check(t, vals, &r);
-	snprintf(want, sizeof(want),
-		"config file %s line 2: minport 0 is out of range (1 to 65535); ignored, minport stays 10000\n"
-		"config file %s line 5: keepalive_interval -1.5 is out of range (0.001 to 86400); ignored, keepalive_interval stays 120.0\n"
-		"config file %s line 4: minport 10000 is above --maxport 5; ignored, maxport stays 60000\n"
-		"config file %s line 3: alloc_type must be normal, background, pre-allocate or sparse, not 'fast'; ignored, alloc_type stays normal\n",
-		path, path, path, path);
-	CHECK_STR(said, want);
-	CHECK_STR(t[DL_MAX_UPLOADS].def, "3");
-	CHECK_STR(t[DL_MINPORT].def, "10000");
-	CHECK(vals[DL_MINPORT] == NULL && lines[DL_MINPORT] == 0);
-	for (size_t k = 0; k < DL_NOPTS; k++)
-		CHECK_INT(bt_opt_value(&t[k], t[k].def, &v[k]), ==, 0);
-	CHECK_INT(bt_dl_opts_check(v, want, sizeof(want)), ==, 0);
-	for (size_t k = 0; k < DL_NOPTS; k++)
-		free(vals[k]);
+	/* minport 10000 above the file's maxport 5. */
+	CHECK_INT(bt_opt_parse(t, DL_NOPTS, v, 1, none, pos, err, sizeof(err)), ==, 0);
+	k = bt_dl_opts_bad(v, err, sizeof(err));
+	CHECK_INT(k, ==, DL_MAXPORT);
+	bt_dl_ini_blame(t, v, &r, k, err, sizeof(err));
+	snprintf(want, sizeof(want), "config file %s line 3: --minport 10000 is above --maxport 5", path);
+	CHECK_STR(err, want);
+	/* The command line's own wrong value is not the file's. */
+	CHECK_INT(bt_opt_parse(t, DL_NOPTS, v, 3, port, pos, err, sizeof(err)), ==, 0);
+	k = bt_dl_opts_bad(v, err, sizeof(err));
+	bt_dl_ini_blame(t, v, &r, k, err, sizeof(err));
+	CHECK_STR(err, "--minport 0 is out of range (1 to 65535)");
+	/* The command line replaced the file's value: all right. */
+	CHECK_INT(bt_opt_parse(t, DL_NOPTS, v, 3, ok, pos, err, sizeof(err)), ==, 0);
+	CHECK_INT(bt_dl_opts_bad(v, err, sizeof(err)), ==, -1);
+	CHECK_INT(bt_dl_opts_check(v, err, sizeof(err)), ==, 0);
+	for (size_t i = 0; i < DL_NOPTS; i++)
+		free(vals[i]);
 	unlink(path);
 }
 
@@ -253,7 +256,7 @@ main(void)
 	}
 	test_float();
 	test_read();
-	test_check();
+	test_blame();
 	test_round_trip();
 	rmdir(dir);
 	return check_summary("ini");
