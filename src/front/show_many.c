@@ -20,7 +20,7 @@ bt_show_many_line(struct bt_buf *out, const struct bt_many_row *r)
 {
 	bt_buf_printf(out, "\"%s\": \"%s\" (%.1f%%) - %uP%u%c%.3fD u%.1fK/s-d%.1fK/s "
 		"u%lluK-d%lluK \"%s\"\n", r->name, r->status, r->progress, r->peers, r->seeds,
-		r->seeding ? 's' : 'S', r->copies, r->up_rate / 1000, r->down_rate / 1000,
+		r->seeding ? 's' : 'S', r->copies, r->up_rate / 1024, r->down_rate / 1024,
 		(unsigned long long)(r->uploaded / 1024),
 		(unsigned long long)(r->downloaded / 1024), r->msg);
 }
