@@ -199,8 +199,10 @@ draw_tty(struct dl *d)
 		print_block(d, 1, 1);
 		return;
 	}
-	if (ioctl(1, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0)
-		ws.ws_col = 80, ws.ws_row = 0;
+	if (ioctl(1, TIOCGWINSZ, &ws) < 0 || ws.ws_col == 0) {
+		ws.ws_col = 80;
+		ws.ws_row = 0;
+	}
 	bt_buf_init(&b, 0);
 	bt_show_block_redraw(&b, &d->tty, &d->view, spew_rows(d), ws.ws_col, ws.ws_row);
 	print_buf(&b);
