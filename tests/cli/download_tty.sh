@@ -48,6 +48,32 @@ PTY() { timeout 60 "$PY" "$T/ptyrun.py" "$@"; }
 has() { "$PY" -c 'import sys; sys.exit(0 if sys.argv[2].encode().decode("unicode_escape").encode("latin-1") in open(sys.argv[1], "rb").read() else 1)' "$1" "$2"; }
 # count FILE TEXT: how many times FILE holds TEXT.
 count() { "$PY" -c 'import sys; print(open(sys.argv[1], "rb").read().count(sys.argv[2].encode()))' "$1" "$2"; }
+# screen FILE: what a terminal shows after FILE's bytes (a small VT100:
+# CR, LF, cursor up, erase down; the scrollback counts as screen).
+cat >"$T/screen.py" <<'EOF'
+import re, sys
+data = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+lines, row, col = [""], 0, 0
+for m in re.finditer(r"\x1b\[(\d*)([AJ])|[\r\n]|[^\x1b\r\n]+|\x1b", data):
+    t = m.group(0)
+    if t == "\r":
+        col = 0
+    elif t == "\n":
+        row += 1
+        if row == len(lines):
+            lines.append("")
+    elif m.group(2) == "A":
+        row = max(0, row - int(m.group(1) or 1))
+    elif m.group(2) == "J":
+        lines[row] = lines[row][:col]
+        del lines[row + 1:]
+    elif t != "\x1b":
+        cur = lines[row].ljust(col)
+        lines[row] = cur[:col] + t + cur[col + len(t):]
+        col += len(t)
+print("\n".join(lines))
+EOF
+screen() { "$PY" "$T/screen.py" "$1"; }
 # last_pct FILE: the value of the last "percent done:" line.
 last_pct() { tr -d '\r' <"$1" | sed -n 's/^.*percent done: *//p' | tail -n 1; }
 
@@ -64,7 +90,10 @@ if has "$T/tty.raw" '\033[9A\r\033[J'; then pass; else fail "terminal: the block
 if has "$T/tty.raw" '\r\n\r\n\r\n'; then fail "terminal: blank lines between the blocks"; else pass; fi
 n=$(count "$T/tty.raw" "saving:")
 if [ "$n" -ge 4 ]; then pass; else fail "terminal: $n blocks drawn in 3 s, want 4 or more"; fi
-expect_grep "time left:      interrupted, resume data saved (" "$T/tty.raw"
+screen "$T/tty.raw" >"$T/tty.screen"
+expect_eq "terminal: blocks left on the screen" "$(grep -c "^saving:" "$T/tty.screen")" 1
+expect_eq "terminal: lines left on the screen" "$(grep -vc "^ERROR: \|^bt download: " "$T/tty.screen")" 10
+expect_grep "time left:      interrupted, resume data saved (" "$T/tty.screen"
 expect_nogrep "Download Failed!" "$T/tty.raw"
 pct=$(last_pct "$T/tty.raw")
 case $pct in
@@ -74,7 +103,7 @@ esac
 
 # ================= --scroll_display 1: BitTornado's block, five blank lines
 # before each, no cursor movement
-PTY 1.5 "$T/scroll.raw" "$BT" download --saveas "$T/scroll" --minport "$(U freeport)" \
+PTY 3 "$T/scroll.raw" "$BT" download --saveas "$T/scroll" --minport "$(U freeport)" \
 	"${DL_OPTS[@]}" --display_interval 0.3 --scroll_display 1 --max_download_rate 100 m.torrent
 if has "$T/scroll.raw" '\r\n\r\n\r\n\r\n\r\nsaving:'; then pass; else fail "--scroll_display 1: no scrolling block"; fi
 if has "$T/scroll.raw" '\033['; then fail "--scroll_display 1: escape sequences"; else pass; fi
