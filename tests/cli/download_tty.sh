@@ -145,6 +145,12 @@ expect_wait mixed "tracker URL 'ftp://h/a' cannot be used: not http://, https://
 if dl_alive mixed; then pass; else fail "a bad tracker beside a good one: the download ended"; fi
 dl_kill mixed
 
+# ================= a dead UDP tracker is reported (after --http_timeout)
+"$BT" makemetafile "udp://127.0.0.1:$(U freeport)/announce" "$DATA/multi/a.bin" --target udp.torrent >/dev/null 2>&1
+dl_start udp udp.torrent "$T/udp.bin" --http_timeout 2
+expect_wait udp "error: Problem connecting to tracker - timeout exceeded" 15 "a dead UDP tracker is not reported"
+dl_kill udp
+
 # ================= the configuration file: plain numbers; a wrong value
 # blamed on its line; lines not used are told
 printf 'garbage\n' >"$T/garbage.torrent"
