@@ -851,6 +851,14 @@ test_http_errors(void)
 	s.mode = M_404;
 	a = ann_run(url, NULL, &o, &h, &h.nerr, __LINE__);
 	CHECK_STR(last_msg(&h, 'E'), "Problem connecting to tracker - HTTP 404");
+	/* It answers again (the completed announce goes at once): 'R', not
+	 * 'I', so that the user hears the trouble is over. */
+	s.mode = M_OK;
+	h.ninfo = 0;
+	bt_announcer_completed(a);
+	loop_run_until(loop, &h.nmsg, h.nmsg + 1, 3000);
+	CHECK_STR(last_msg(&h, 'R'), url);
+	CHECK_INT(h.ninfo, ==, 0);
 	bt_announcer_free(a);
 
 	s.mode = M_FAIL404;
