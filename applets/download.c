@@ -152,7 +152,8 @@ dl_warn(struct dl *d, const char *fmt, ...)
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	bt_str_printable(out, sizeof(out), raw, strlen(raw));
-	d->tty.lines = 0;	/* the next block goes below this line */
+	if (isatty(2))
+		d->tty.lines = 0;	/* the next block goes below this line */
 	bt_warn("%s", out);
 	dl_syslog(d, LOG_ERR, "%s", out);
 }
