@@ -196,6 +196,20 @@ warn_text(void *ud, const char *text)
 	bt_warn("%s", text);
 }
 
+/* The start-up lines on standard output, one a socket, so that whoever
+ * started the tracker sees where to reach it. */
+static void
+listening(void *ud, const struct sockaddr_storage *addr, int udp, int v4too)
+{
+	char txt[BT_ADDR_STRLEN];
+	(void)ud;
+	if (bt_addr_format(addr, txt, sizeof(txt), 0) < 0)
+		strcpy(txt, "?");
+	printf("# Listening for %s on %s%s\n", udp ? "UDP" : "HTTP", txt,
+		v4too ? " (IPv6 and IPv4)" : "");
+	fflush(stdout);
+}
+
 /* ---- timers and signals ---- */
 
 static uint64_t
@@ -414,7 +428,7 @@ start(void)
 {
 	struct bt_trackd_cfg cfg;
 	struct bt_trackd_hooks hooks = { .access = access_log, .warn = warn_text,
-		.natcheck = G.v[O_LOG_NAT_CHECKS].i ? nat_log : NULL };
+		.natcheck = G.v[O_LOG_NAT_CHECKS].i ? nat_log : NULL, .listening = listening };
 
 	G.logpath = *G.v[O_LOGFILE].s && strcmp(G.v[O_LOGFILE].s, "-") ? G.v[O_LOGFILE].s : NULL;
 	if (open_log("Log Started") < 0)

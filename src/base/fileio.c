@@ -76,7 +76,39 @@ out:
 	return 0;
 }
 
-/* Write into a temporary beside path, then rename it over path. */
+/* Flush the directory holding path to disk, so that a rename into it
+ * survives a power loss.  A file system that cannot sync a directory
+ * (EINVAL) is taken as done. */
+static int
+sync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = NULL;
+	const char *name = ".";
+	int fd, rc = 0;
+
+	if (slash == path) {
+		name = "/";
+	} else if (slash) {
+		if (!(dir = malloc((size_t)(slash - path) + 1)))
+			return BT_E_NOMEM;
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = 0;
+		name = dir;
+	}
+	fd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (fsync(fd) < 0 && errno != EINVAL))
+		rc = BT_E_IO;
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	errno = e;
+	return rc;
+}
+
+/* Write into a temporary beside path, flush it, rename it over path and
+ * flush the directory. */
 static int
 write_atomic(const char *path, const void *data, size_t n)
 {
@@ -121,7 +153,7 @@ write_atomic(const char *path, const void *data, size_t n)
 	if (e < 0 || rename(tmp, path) < 0)
 		goto fail;
 	free(tmp);
-	return 0;
+	return sync_dir_of(path);
 fail:
 	e = errno;
 	if (fd >= 0)

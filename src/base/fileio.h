@@ -10,12 +10,16 @@
  * (larger than max) or BT_E_NOMEM. */
 int bt_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
 
-/* Write p[0..n) to path atomically: into a temporary file in the same
- * directory, flushed to disk, then renamed over path, so readers see the
- * old file or the new one, never a part.  The new file gets mode 0666 less
- * the umask, or the mode of the file it replaces.  When path is a symbolic
- * link, the file it points to is replaced and the link kept.  Returns 0 or BT_E_IO
- * (errno kept); on failure path is untouched and no temporary is left. */
+/* Write p[0..n) to path atomically and durably: into a temporary file in
+ * the same directory, flushed to disk (fsync), renamed over path, then the
+ * directory flushed too, so readers see the old file or the new one, never
+ * a part, and after a power loss path holds the old or the new content.
+ * The new file gets mode 0666 less the umask, or the mode of the file it
+ * replaces.  When path is a symbolic link, the file it points to is
+ * replaced and the link kept.  Returns 0, or BT_E_IO (errno kept) or
+ * BT_E_NOMEM: then path is untouched and no temporary is left, except when
+ * only the final directory flush failed (the new file is in place but may
+ * not survive a power loss). */
 int bt_file_write_atomic(const char *path, const void *p, size_t n);
 
 /* What tells whether a file changed since it was last read: modification

@@ -5,6 +5,7 @@
 #include "str.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,8 +259,11 @@ static const char css[] =
 	"border-top:2px solid var(--line)}\n"
 	".num{text-align:right}\n"
 	/* Numbers and hashes as narrow as they go; names take the rest. */
-	"td:first-child,.num{width:1%}\n"
+	"td.hash,.num{width:1%}\n"
 	"td.name{white-space:normal;overflow-wrap:anywhere;min-width:10rem}\n"
+	/* The full hash is in the cell (to copy or search) and its title; a
+	 * narrow screen shows its first digits, so the names stay in view. */
+	"td.hash code{display:block;overflow:hidden;text-overflow:ellipsis}\n"
 	"code{font:.8rem/1.4 ui-monospace,\"SFMono-Regular\",\"DejaVu Sans Mono\","
 	"Menlo,Consolas,monospace}\n"
 	"a{color:var(--link);text-decoration:none}\n"
@@ -267,7 +271,10 @@ static const char css[] =
 	".none{color:var(--muted);font-style:italic}\n"
 	"p.note{color:var(--muted);margin:.75rem 0 0}\n"
 	"ul.legend{margin:1.5rem 0 0;padding-left:1.25rem;color:var(--muted);"
-	"font-size:.9rem}\n";
+	"font-size:.9rem}\n"
+	"@media (max-width:48rem){body{padding:1rem .75rem}"
+	"th,td{padding:.35rem .4rem}td.hash code{max-width:4.6em}"
+	"td.name{min-width:8rem}}\n";
 
 static void
 num_cell(struct bt_buf *b, uint64_t v)
@@ -289,7 +296,7 @@ row_html(struct bt_buf *b, const struct row *x, int names, int allow_get)
 	char hex[41];
 	bt_hex(hex, x->hash, 20);
 	uint64_t sz = names && x->al->size > 0 ? (uint64_t)x->al->size : 0;
-	bt_buf_printf(b, "<tr><td><code>%s</code></td>", hex);
+	bt_buf_printf(b, "<tr><td class=\"hash\" title=\"%s\"><code>%s</code></td>", hex, hex);
 	if (names) {
 		bt_buf_adds(b, "<td class=\"name\">");
 		if (allow_get) {
@@ -367,6 +374,52 @@ legend_html(struct bt_buf *b, int names, int allow_get)
 	bt_buf_adds(b, "</ul>\n");
 }
 
+/* "YYYY-MM-DD HH:MM UTC", or "unknown". */
+static void
+utc_time(char *out, size_t cap, time_t t)
+{
+	struct tm tm;
+	snprintf(out, cap, "unknown");
+	if (gmtime_r(&t, &tm))
+		strftime(out, cap, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/* A duration as people say it, to the minute: "3 days 4 h 5 min",
+ * "2 h 0 min", "7 min", "less than a minute". */
+static void
+duration_html(struct bt_buf *b, time_t secs)
+{
+	long long m = secs / 60, d = m / 1440, h = m / 60 % 24;
+	if (m < 1) {
+		bt_buf_adds(b, "less than a minute");
+		return;
+	}
+	if (d)
+		bt_buf_printf(b, "%lld %s ", d, d == 1 ? "day" : "days");
+	if (d || h)
+		bt_buf_printf(b, "%lld h ", h);
+	bt_buf_printf(b, "%lld min", m % 60);
+}
+
+/* The rest of the list at the top: uptime, and where the other pages are. */
+static void
+about_html(struct bt_buf *b, struct bt_tracker *t, const struct bt_infopage_opts *o)
+{
+	if (o->start > 0) {
+		char since[32];
+		utc_time(since, sizeof(since), o->start);
+		bt_buf_adds(b, "<li><b>uptime:</b> ");
+		duration_html(b, o->now > o->start ? o->now - o->start : 0);
+		bt_buf_printf(b, " (since %s)</li>\n", since);
+	}
+	if (o->stats)
+		bt_buf_adds(b, "<li><b>statistics:</b> <a href=\"/stats\">/stats</a> "
+			"(counters for monitoring, Prometheus text)</li>\n");
+	if (bt_tracker_cfg(t)->scrape_allowed == BT_SCRAPE_FULL)
+		bt_buf_adds(b, "<li><b>scrape:</b> <a href=\"/scrape\">/scrape</a> "
+			"(every torrent's counts, bencoded)</li>\n");
+}
+
 int
 bt_infopage_html(struct bt_tracker *t, const struct bt_infopage_opts *o,
 	struct bt_buf *out)
@@ -379,16 +432,15 @@ bt_infopage_html(struct bt_tracker *t, const struct bt_infopage_opts *o,
 		return rc;
 	}
 
-	char when[32] = "unknown";
-	struct tm tm;
-	time_t now = o->now;
-	if (gmtime_r(&now, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	char when[32];
+	utc_time(when, sizeof(when), o->now);
 
 	bt_buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 		"<meta charset=\"utf-8\">\n"
-		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		"<title>BitTorrent download info</title>\n");
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+	if (o->refresh > 0)
+		bt_buf_printf(out, "<meta http-equiv=\"refresh\" content=\"%u\">\n", o->refresh);
+	bt_buf_adds(out, "<title>BitTorrent download info</title>\n");
 	if (o->favicon)
 		bt_buf_adds(out, "<link rel=\"icon\" href=\"/favicon.ico\">\n");
 	bt_buf_adds(out, "<style>\n");
@@ -397,7 +449,9 @@ bt_infopage_html(struct bt_tracker *t, const struct bt_infopage_opts *o,
 		"<h1>BitTorrent download info</h1>\n<ul class=\"about\">\n"
 		"<li><b>tracker version:</b> ");
 	html_text(out, o->version ? o->version : "unknown");
-	bt_buf_printf(out, "</li>\n<li><b>server time:</b> %s</li>\n</ul>\n", when);
+	bt_buf_printf(out, "</li>\n<li><b>server time:</b> %s</li>\n", when);
+	about_html(out, t, o);
+	bt_buf_adds(out, "</ul>\n");
 
 	if (r.total == 0) {
 		bt_buf_adds(out, "<p>not tracking any files yet...</p>\n");
@@ -465,8 +519,13 @@ bt_infopage_stats(struct bt_tracker *t, const struct bt_infopage_opts *o,
 	bt_buf_printf(out, "bt_tracker_leechers %" PRIu64 "\n",
 		peers > st.seeds ? peers - st.seeds : 0);
 	metric(out, "bt_tracker_downloads_total", "counter",
-		"Finished downloads recorded for the torrents tracked now.");
-	bt_buf_printf(out, "bt_tracker_downloads_total %" PRIu64 "\n", st.downloaded);
+		"Finished downloads recorded since start (counts restored from the "
+		"state file included); never goes down while the tracker runs.");
+	bt_buf_printf(out, "bt_tracker_downloads_total %" PRIu64 "\n", st.downloads);
+	metric(out, "bt_tracker_downloaded", "gauge",
+		"Finished downloads recorded for the torrents tracked now (drops when "
+		"a torrent expires).");
+	bt_buf_printf(out, "bt_tracker_downloaded %" PRIu64 "\n", st.downloaded);
 
 	metric(out, "bt_tracker_announces_total", "counter", "Announce requests.");
 	bt_buf_printf(out, "bt_tracker_announces_total{proto=\"http\"} %" PRIu64 "\n",

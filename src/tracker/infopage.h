@@ -7,8 +7,11 @@
  *
  * Differences from BitTornado's page, on purpose: HTML5 in UTF-8 (and
  * declared so), names HTML-escaped, the totals row counts the torrents in
- * both layouts (BitTornado always says "0 files" without names), and the
- * page lists at most max_rows torrents (the totals still cover all). */
+ * both layouts (BitTornado always says "0 files" without names), the
+ * page lists at most max_rows torrents (the totals still cover all); it
+ * also shows the uptime, links to /stats and /scrape (when served),
+ * reloads itself (refresh), and fits a phone: below 48rem the hash column
+ * shows only its first digits (the cell and its title keep all 40). */
 #ifndef BT_INFOPAGE_H
 #define BT_INFOPAGE_H
 
@@ -29,15 +32,19 @@ struct bt_infopage_opts {
 	int allow_get;		/* names link to /file?info_hash=... */
 	const char *favicon;	/* non-NULL: a favicon is served at /favicon.ico */
 	size_t max_rows;	/* torrents listed at most; 0 = BT_INFOPAGE_MAX_ROWS */
+	unsigned refresh;	/* seconds: the page reloads itself; 0 = never */
+	int stats;		/* /stats is served: the page links to it */
 };
 
-/* The info page.  With show_names and an allowed set that has names
- * (allowed_dir), it lists the allowed torrents by name with info hash,
- * name, size, complete, downloading, downloaded and transferred (size x
- * downloaded); otherwise the tracked torrents (only allowed ones when
- * restricted) by info hash with complete, downloading and downloaded.  A
- * totals row ends the table.  Returns 0, or the buffer's error
- * (BT_E_NOMEM, BT_E_LIMIT). */
+/* The info page.  At the top: tracker version, server time, uptime (when
+ * start is known) and links to /stats (with o->stats) and /scrape (when
+ * full scrapes are allowed).  With show_names and an allowed set that has
+ * names (allowed_dir), it lists the allowed torrents by name with info
+ * hash, name, size, complete, downloading, downloaded and transferred
+ * (size x downloaded); otherwise the tracked torrents (only allowed ones
+ * when restricted) by info hash with complete, downloading and
+ * downloaded.  A totals row ends the table.  Returns 0, or the buffer's
+ * error (BT_E_NOMEM, BT_E_LIMIT). */
 int bt_infopage_html(struct bt_tracker *t, const struct bt_infopage_opts *o,
 	struct bt_buf *out);
 

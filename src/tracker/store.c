@@ -49,6 +49,7 @@ struct bt_store {
 	uint64_t rng;
 	size_t rs4, rs6;	/* record sizes */
 	struct bt_store_opts o;
+	uint64_t downloads;	/* completions ever recorded: never goes down */
 };
 
 /* A family's list, seen the same way for IPv4 and IPv6. */
@@ -555,12 +556,14 @@ req_flags(const struct bt_store_req *r)
 		(r->restored ? 0 : F_ALIVE));
 }
 
-/* A peer's completion counts once in `downloaded`. */
+/* A peer's completion counts once in `downloaded`, and in the store's
+ * total. */
 static void
-count_download(struct trk *t, uint8_t *flags)
+count_download(struct bt_store *s, struct trk *t, uint8_t *flags)
 {
 	if (!(*flags & F_COUNTED)) {
 		t->downloaded++;
+		s->downloads++;
 		*flags |= F_COUNTED;
 	}
 }
@@ -610,13 +613,13 @@ bt_store_announce(struct bt_store *s, const struct bt_store_req *r, uint8_t *out
 		if (r->seed && !(f & F_SEED)) {
 			self = make_seed(&v, (uint32_t)self);
 			rec = rec_at(&v, (uint32_t)self);
-			count_download(t, rec + v.alen);
+			count_download(s, t, rec + v.alen);
 		} else if (!r->seed && (f & F_SEED)) {
 			self = make_leecher(&v, (uint32_t)self);
 			rec = rec_at(&v, (uint32_t)self);
 		}
 		if (r->event == BT_STORE_EV_COMPLETED)
-			count_download(t, rec + v.alen);
+			count_download(s, t, rec + v.alen);
 		rec[v.alen] = (rec[v.alen] & (uint8_t)~(F_CRYPTO_OK | F_CRYPTO_REQ)) | req_flags(r);
 		if (s->o.keep_ids && r->peer_id)
 			memcpy(rec + v.alen + 2, r->peer_id, 20);
@@ -639,7 +642,7 @@ bt_store_announce(struct bt_store *s, const struct bt_store_req *r, uint8_t *out
 		uint8_t *rec = rec_at(&v, (uint32_t)self);
 		rec[v.alen] |= req_flags(r);
 		if (r->event == BT_STORE_EV_COMPLETED)
-			count_download(t, rec + v.alen);
+			count_download(s, t, rec + v.alen);
 		rep->is_new = 1;
 		idx_fit(&v);	/* on failure the list is scanned instead */
 	}
@@ -737,8 +740,10 @@ bt_store_touch(struct bt_store *s, const uint8_t *info_hash, int keep, uint32_t 
 		return err;
 	if (keep)
 		(*slot)->keep = 1;
-	if (downloaded > (*slot)->downloaded)
+	if (downloaded > (*slot)->downloaded) {
+		s->downloads += downloaded - (*slot)->downloaded;
 		(*slot)->downloaded = downloaded;
+	}
 	return 0;
 }
 
@@ -884,6 +889,7 @@ void
 bt_store_stats(const struct bt_store *s, struct bt_store_stats *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->downloads = s->downloads;
 	st->bytes = sizeof(*s) + s->tcap * sizeof(*s->tab);
 	for (size_t i = 0; i < s->tcap; i++) {
 		const struct trk *t = s->tab[i];

@@ -104,7 +104,9 @@ int bt_store_set_reachable(struct bt_store *s, const uint8_t *info_hash,
 	const uint8_t *addr, size_t addr_len, int ok);
 
 /* Make a torrent known (allowed lists, dfile): it then stays until
- * bt_store_drop() even without peers when `keep` is set. */
+ * bt_store_drop() even without peers when `keep` is set.  A `downloaded`
+ * above the torrent's count raises it (and the store's total of
+ * downloads by the difference); a lower one is ignored. */
 int bt_store_touch(struct bt_store *s, const uint8_t *info_hash, int keep,
 	uint32_t downloaded);
 void bt_store_drop(struct bt_store *s, const uint8_t *info_hash);
@@ -136,7 +138,12 @@ int bt_store_each_peer(const struct bt_store *s, const uint8_t *info_hash,
 
 struct bt_store_stats {
 	size_t torrents, peers4, peers6, seeds, bytes;	/* bytes: heap held */
-	uint64_t downloaded;	/* the torrents' downloaded counts, summed */
+	uint64_t downloaded;	/* the downloaded counts of the torrents
+				 * tracked now, summed: drops when a
+				 * torrent expires or is dropped */
+	uint64_t downloads;	/* completions recorded since the store was
+				 * made (restored counts included): never
+				 * goes down */
 };
 void bt_store_stats(const struct bt_store *s, struct bt_store_stats *st);
 

@@ -351,6 +351,7 @@ infopage(struct bt_trackd *d, struct bt_httpd_conn *c, const struct bt_http_req 
 	struct bt_infopage_opts o = {
 		.version = "bt " BT_VERSION, .now = bt_loop_wall(d->loop), .start = d->started,
 		.allow_get = d->c.allow_get != 0, .favicon = d->c.favicon ? "/favicon.ico" : NULL,
+		.refresh = BT_TRACKD_REFRESH_S, .stats = d->c.stats != 0,
 	};
 	if (bt_infopage_html(d->t, &o, &d->body) < 0) {
 		bt_httpd_error(c, 500);
@@ -468,10 +469,40 @@ on_udp(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 
 /* ---- listening ---- */
 
+/* Why a socket could not be bound to txt (what: "listen on", "bind UDP
+ * on"); a port below 1024 refused for want of privilege says so. */
+static void
+tell_bind(struct bt_trackd *d, int err, const char *what, const char *txt, uint16_t port)
+{
+	if (err == EACCES && port < 1024)
+		tell(d, 0, "cannot %s %s: %s: ports below 1024 need root (or the "
+			"CAP_NET_BIND_SERVICE capability); use a higher one with --port, "
+			"e.g. --port 6969", what, txt, strerror(err));
+	else
+		tell(d, err, "cannot %s %s", what, txt);
+}
+
+/* Tell the hook what fd is bound to; with port 0 asked for, the port the
+ * system chose becomes the port of every later socket. */
+static void
+bound(struct bt_trackd *d, int fd, const struct sockaddr_storage *a, int udp, unsigned flags)
+{
+	struct sockaddr_storage got;
+	socklen_t len = sizeof(got);
+	if (getsockname(fd, (struct sockaddr *)&got, &len) < 0)
+		got = *a;
+	if (!d->c.port)
+		d->c.port = bt_addr_port(&got);
+	if (d->h.listening)
+		d->h.listening(d->h.ud, &got, udp,
+			got.ss_family == AF_INET6 && (flags & BT_NET_DUALSTACK));
+}
+
 static int
 listen_on(struct bt_trackd *d, const struct sockaddr_storage *a, unsigned flags)
 {
 	char txt[BT_ADDR_STRLEN];
+	struct sockaddr_storage at = *a;
 	bt_addr_format(a, txt, sizeof(txt), 0);
 	if (d->nlisten == BT_HTTPD_LISTEN_MAX) {
 		tell(d, 0, "too many addresses to listen on");
@@ -479,20 +510,27 @@ listen_on(struct bt_trackd *d, const struct sockaddr_storage *a, unsigned flags)
 	}
 	int fd = bt_net_listen_tcp(a, 1024, flags);
 	if (fd < 0) {
-		tell(d, errno, "cannot listen on %s", txt);
+		tell_bind(d, errno, "listen on", txt, bt_addr_port(a));
 		return fd;
 	}
 	d->nlisten++;
 	int rc = bt_httpd_listen(d->http, fd);
-	if (rc < 0 || !d->c.udp)
+	if (rc < 0)
 		return rc;
-	int ufd = bt_net_udp_bind(a, flags);
+	bound(d, fd, a, 0, flags);
+	if (!d->c.udp)
+		return 0;
+	bt_addr_set_port(&at, d->c.port);
+	int ufd = bt_net_udp_bind(&at, flags);
 	if (ufd < 0) {
-		tell(d, errno, "cannot bind UDP %s", txt);
+		tell_bind(d, errno, "bind UDP on", txt, bt_addr_port(&at));
 		return ufd;
 	}
 	d->ufd[d->nufd++] = ufd;
-	return bt_io_add(d->loop, ufd, BT_EV_READ, on_udp, d);
+	if ((rc = bt_io_add(d->loop, ufd, BT_EV_READ, on_udp, d)) < 0)
+		return rc;
+	bound(d, ufd, &at, 1, flags);
+	return 0;
 }
 
 /* Listen on every address name resolves to. */

@@ -2,7 +2,8 @@
  * tracker's logic and the modules around it.
  *
  * A bt_trackd owns the tracker (tracker.h) and wires to it:
- *   - the HTTP server (httpd.h) on every bind address, with the routes:
+ *   - the HTTP server (httpd.h) on every bind address (each socket is
+ *     reported to a hook as it starts listening), with the routes:
  *     announce and scrape (tracker.h), the info page at / and /index.html
  *     (or a redirect), /favicon.ico, /file (the allowed .torrent files,
  *     read from disk as the client takes them; 503 when BT_HTTPD_FILES
@@ -39,6 +40,9 @@
 struct bt_loop;
 struct bt_trackd;
 
+/* Seconds after which the info page reloads itself. */
+#define BT_TRACKD_REFRESH_S	60
+
 /* Largest .torrent file served at /file. */
 #define BT_TRACKD_FILE_MAX	(128u << 20)
 
@@ -52,7 +56,8 @@ struct bt_trackd_cfg {
 	const char *bind;		/* addresses or names, comma-separated;
 					 * NULL or "": every IPv4 address (and
 					 * every IPv6 one with ipv6_enabled) */
-	uint16_t port;
+	uint16_t port;			/* 0: one the system picks (the
+					 * same for every socket) */
 	int ipv6_enabled;		/* IPv6 bind addresses allowed */
 	int ipv6_binds_v4;		/* one IPv6 bind address takes IPv4 too */
 	int udp;			/* also serve BEP 15 */
@@ -78,6 +83,10 @@ struct bt_trackd_hooks {
 		const uint8_t peer_id[20], int ok);
 	/* A warning for the user (one line, no newline).  May be NULL. */
 	void (*warn)(void *ud, const char *text);
+	/* A socket now listening (udp 0: HTTP over TCP; 1: BEP 15), with the
+	 * port the system gave when port 0 was asked for; v4too: an IPv6
+	 * socket that also takes IPv4.  During bt_trackd_new.  May be NULL. */
+	void (*listening)(void *ud, const struct sockaddr_storage *addr, int udp, int v4too);
 	void *ud;
 };
 

@@ -307,6 +307,56 @@ expect_fail "full scrape with --scrape_allowed none" 400 \
 ann "$PC" "$(aq $H1 61 7061 10)"
 expect_eq "announce works with --scrape_allowed none" "$CODE" 200
 
+# ======================= start-up lines and the info page
+# Each socket is announced on stdout (even with --logfile), HTTP and UDP.
+expect_eq "start-up lines of A" "$(grep '^# Listening' "$T/A.out")" \
+	"$(printf '# Listening for HTTP on 0.0.0.0:%s\n# Listening for UDP on 0.0.0.0:%s' "$PA" "$PA")"
+PU=$(U freeport)
+start_tracker U0 "$PU" --bind 127.0.0.1 --udp 0 &&
+	expect_eq "start-up lines with --bind 127.0.0.1 --udp 0" "$(grep '^# Listening' "$T/U0.out")" \
+		"# Listening for HTTP on 127.0.0.1:$PU"
+kill "$PID_U0" 2>/dev/null
+get "$PA" /
+expect_eq "info page: status" "$CODE" 200
+expect_grep '<meta http-equiv="refresh" content="60">' "$T/r.bin"
+expect_egrep '<li><b>uptime:</b> (less than a minute|[0-9]+ min) \(since [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC\)</li>' "$T/r.bin"
+expect_grep '<a href="/stats">/stats</a>' "$T/r.bin"
+expect_grep '<a href="/scrape">/scrape</a>' "$T/r.bin"
+expect_grep '<li><b>tracker version:</b> bt ' "$T/r.bin"
+expect_egrep '<td class="hash" title="[0-9a-f]{40}"><code>[0-9a-f]{40}</code></td>' "$T/r.bin"
+get "$PC" /
+expect_nogrep '/scrape' "$T/r.bin"	# --scrape_allowed none: no link
+# --port 0: the system picks one port, the same for HTTP and UDP, and the
+# start-up lines say which.
+"$BT" track --port 0 --dfile "$T/p0.dfile" --nat_check 0 --logfile /dev/null >"$T/p0.out" 2>"$T/p0.err" &
+PID_P0=$!
+PIDS+=("$PID_P0")
+for _ in $(seq 50); do grep -q 'for UDP' "$T/p0.out" && break; sleep 0.1; done
+P0=$(sed -n 's/^# Listening for HTTP on 0\.0\.0\.0:\([0-9]*\)$/\1/p' "$T/p0.out")
+expect_egrep "^# Listening for UDP on 0\\.0\\.0\\.0:${P0:-none}\$" "$T/p0.out"
+expect_eq "--port 0: the port it picked answers" "$(U status "${P0:-1}" /stats)" 200
+run U udp "${P0:-1}" 127.0.0.1 connect
+expect_egrep '^[0-9]+$' "$OUT"
+kill "$PID_P0" 2>/dev/null
+# BitTornado's default port is 80; a user who may not bind it is told why
+# and what to do.
+unpriv=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
+as_user=()
+if [ "$(id -u)" -eq 0 ] && have setpriv; then
+	as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	chmod o+x "$T"
+	mkdir -p "$T/nobody" && chmod 777 "$T/nobody"
+fi
+if [ "$unpriv" -le 80 ]; then
+	skip "unprivileged users may bind port 80 here"
+elif [ "$(id -u)" -eq 0 ] && [ ${#as_user[@]} -eq 0 ]; then
+	skip "no setpriv to try port 80 as an unprivileged user"
+else
+	expect_exit 1 "${as_user[@]}" "$BT" track --dfile "$T/nobody/d" --nat_check 0 --logfile /dev/null
+	expect_grep "cannot listen on 0.0.0.0:80: Permission denied: ports below 1024 need root" "$ERR"
+	expect_grep "use a higher one with --port, e.g. --port 6969" "$ERR"
+fi
+
 # ======================= IPv6 (BEP 7): peers6 for requesters on ::1
 if "$PY" -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then
 	P6=$(U freeport 6)
@@ -325,6 +375,7 @@ if "$PY" -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0
 		expect_eq "UDP over IPv6: 18-byte peers" "$(cat "$OUT")" "1 1800 4 0 [::1]:7071,[::1]:7072 "
 		get6 "/scrape?info_hash=$H1"
 		expect_eq "scrape counts both families" "$(q 'd["files"]["'$H1'"]["incomplete"]')" 4
+		expect_eq "start-up lines with --ipv6_enabled 1" "$(grep -c "^# Listening for \(HTTP\|UDP\) on \(0\.0\.0\.0\|\[::\]\):$P6\$" "$T/V6.out")" 4
 	else
 		skip "tracker not reachable on [::1]"
 	fi

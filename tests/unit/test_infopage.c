@@ -18,6 +18,9 @@
 
 static uint64_t rng_state = 7;	/* random info hashes */
 
+/* A table row's start: the hash cell, with the hex digits twice. */
+#define HASH_ROW "<tr><td class=\"hash\" title=\"%s\"><code>%s</code></td>"
+
 /* ---- number formats ---- */
 
 /* fn (a bt_fmt_* function) writes want for n. */
@@ -226,8 +229,9 @@ body_hashes(const char *s, char (*out)[41], size_t max)
 	size_t n = 0;
 	const char *p = strstr(s, "<tbody>");
 	const char *end = p ? strstr(p, "</tbody>") : NULL;
-	while (p && end && (p = strstr(p, "<tr><td><code>")) && p < end && n < max) {
-		p += 14;
+	static const char cell[] = "<tr><td class=\"hash\" title=\"";
+	while (p && end && (p = strstr(p, cell)) && p < end && n < max) {
+		p += sizeof(cell) - 1;
 		memcpy(out[n], p, 40);
 		out[n++][40] = 0;
 	}
@@ -255,8 +259,24 @@ test_empty(void)
 	CHECK(strstr(s, "not tracking any files yet...") != NULL);
 	CHECK(strstr(s, "<table") == NULL);
 	CHECK(strstr(s, "rel=\"icon\"") == NULL);
+	/* Without a start time, refresh or /stats: none of them shown. */
+	CHECK(strstr(s, "uptime") == NULL);
+	CHECK(strstr(s, "http-equiv") == NULL);
+	CHECK(strstr(s, "/stats") == NULL);
+	CHECK(strstr(s, "<li><b>scrape:</b> <a href=\"/scrape\">/scrape</a>") != NULL);
 	CHECK(well_formed(s));
 	bt_buf_free(&b);
+
+	o.start = NOW - 90;
+	o.refresh = 60;
+	o.stats = 1;
+	s = render(t, &o, &b);
+	CHECK(strstr(s, "<meta http-equiv=\"refresh\" content=\"60\">\n") != NULL);
+	CHECK(strstr(s, "<li><b>uptime:</b> 1 min (since 2023-11-14 22:11 UTC)</li>") != NULL);
+	CHECK(strstr(s, "<li><b>statistics:</b> <a href=\"/stats\">/stats</a>") != NULL);
+	CHECK(well_formed(s));
+	bt_buf_free(&b);
+	o.start = o.refresh = o.stats = 0;
 
 	o.favicon = "/srv/favicon.ico";
 	o.version = "x<y>";
@@ -276,6 +296,36 @@ test_empty(void)
 	CHECK(strstr(s, "<th scope=\"row\">1 file</th><td class=\"num\">0</td>"
 		"<td class=\"num\">0</td><td class=\"num\">0</td>") != NULL);
 	CHECK(strstr(s, "torrent name") == NULL);
+	bt_buf_free(&b);
+	bt_tracker_free(t);
+}
+
+/* The uptime, as people say it. */
+static void
+test_uptime(void)
+{
+	static const struct { time_t up; const char *want; } cases[] = {
+		{ 0, "less than a minute" }, { 59, "less than a minute" },
+		{ 60, "1 min" }, { 3599, "59 min" }, { 3600, "1 h 0 min" },
+		{ 86399, "23 h 59 min" }, { 86400 + 60, "1 day 0 h 1 min" },
+		{ 2 * 86400 + 3 * 3600 + 4 * 60 + 5, "2 days 3 h 4 min" },
+		{ 400 * 86400, "400 days 0 h 0 min" },
+	};
+	struct bt_tracker *t = new_tracker(1, 0);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(*cases); k++) {
+		struct bt_infopage_opts o = { .now = NOW, .start = NOW - cases[k].up };
+		char want[128];
+		struct bt_buf b;
+		char *s = render(t, &o, &b);
+		snprintf(want, sizeof(want), "<li><b>uptime:</b> %s (since ", cases[k].want);
+		CHECK(strstr(s, want) != NULL);
+		bt_buf_free(&b);
+	}
+	/* A clock that went back shows no negative time. */
+	struct bt_infopage_opts o = { .now = NOW, .start = NOW + 100 };
+	struct bt_buf b;
+	char *s = render(t, &o, &b);
+	CHECK(strstr(s, "<li><b>uptime:</b> less than a minute (since ") != NULL);
 	bt_buf_free(&b);
 	bt_tracker_free(t);
 }
@@ -313,16 +363,16 @@ test_hash_layout(void)
 	CHECK(!strcmp(got[0], hex[2]) && !strcmp(got[1], hex[1]) && !strcmp(got[2], hex[0]));
 	/* h[0]: 1 seed, 2 leechers, 0 downloaded. */
 	char want[256];
-	snprintf(want, sizeof(want), "<tr><td><code>%s</code></td><td class=\"num\">1</td>"
-		"<td class=\"num\">2</td><td class=\"num\">0</td></tr>", hex[0]);
+	snprintf(want, sizeof(want), HASH_ROW "<td class=\"num\">1</td>"
+		"<td class=\"num\">2</td><td class=\"num\">0</td></tr>", hex[0], hex[0]);
 	CHECK(strstr(s, want) != NULL);
 	/* h[1]: completed once, now a seed. */
-	snprintf(want, sizeof(want), "<tr><td><code>%s</code></td><td class=\"num\">1</td>"
-		"<td class=\"num\">0</td><td class=\"num\">1</td></tr>", hex[1]);
+	snprintf(want, sizeof(want), HASH_ROW "<td class=\"num\">1</td>"
+		"<td class=\"num\">0</td><td class=\"num\">1</td></tr>", hex[1], hex[1]);
 	CHECK(strstr(s, want) != NULL);
 	/* h[2]: an IPv4 and an IPv6 leecher. */
-	snprintf(want, sizeof(want), "<tr><td><code>%s</code></td><td class=\"num\">0</td>"
-		"<td class=\"num\">2</td><td class=\"num\">0</td></tr>", hex[2]);
+	snprintf(want, sizeof(want), HASH_ROW "<td class=\"num\">0</td>"
+		"<td class=\"num\">2</td><td class=\"num\">0</td></tr>", hex[2], hex[2]);
 	CHECK(strstr(s, want) != NULL);
 	CHECK(strstr(s, "<tfoot><tr><th scope=\"row\">3 files</th><td class=\"num\">2</td>"
 		"<td class=\"num\">4</td><td class=\"num\">1</td></tr></tfoot>") != NULL);
@@ -413,15 +463,15 @@ test_names_layout(void)
 	CHECK(!strcmp(got[0], hex[1]) && !strcmp(got[1], hex[2]) &&
 		!strcmp(got[2], hex[3]) && !strcmp(got[3], hex[0]));
 	char want[512];
-	snprintf(want, sizeof(want), "<tr><td><code>%s</code></td><td class=\"name\">zeta.iso"
+	snprintf(want, sizeof(want), HASH_ROW "<td class=\"name\">zeta.iso"
 		"</td><td class=\"num\" title=\"3000000 bytes\">2.86MiB</td><td class=\"num\">2"
 		"</td><td class=\"num\">1</td><td class=\"num\">2</td><td class=\"num\" "
-		"title=\"6000000 bytes\">5.72MiB</td></tr>", hex[0]);
+		"title=\"6000000 bytes\">5.72MiB</td></tr>", hex[0], hex[0]);
 	CHECK(strstr(s, want) != NULL);
-	snprintf(want, sizeof(want), "<tr><td><code>%s</code></td><td class=\"name\">alpha"
+	snprintf(want, sizeof(want), HASH_ROW "<td class=\"name\">alpha"
 		"</td><td class=\"num\" title=\"999 bytes\">999 B</td><td class=\"num\">0</td>"
 		"<td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\" "
-		"title=\"0 bytes\">0 B</td></tr>", hex[2]);
+		"title=\"0 bytes\">0 B</td></tr>", hex[2], hex[2]);
 	CHECK(strstr(s, want) != NULL);
 	/* Totals: 4 torrents, 3000000+120000+999+1024 bytes. */
 	CHECK(strstr(s, "<tfoot><tr><th scope=\"row\" colspan=\"2\">4 files</th>"
@@ -666,6 +716,8 @@ test_stats(void)
 	CHECK(has_line(s, "bt_tracker_leechers 3"));
 	CHECK(has_line(s, "# TYPE bt_tracker_downloads_total counter"));
 	CHECK(has_line(s, "bt_tracker_downloads_total 1"));
+	CHECK(has_line(s, "# TYPE bt_tracker_downloaded gauge"));
+	CHECK(has_line(s, "bt_tracker_downloaded 1"));
 	CHECK(has_line(s, "bt_tracker_announces_total{proto=\"http\"} 1"));
 	CHECK(has_line(s, "bt_tracker_announces_total{proto=\"udp\"} 0"));
 	CHECK(has_line(s, "bt_tracker_scrapes_total{proto=\"http\"} 1"));
@@ -678,7 +730,7 @@ test_stats(void)
 	CHECK(has_line(s, "bt_tracker_uptime_seconds 90"));
 	CHECK(has_line(s, "bt_tracker_start_time_seconds 1699999910"));
 	CHECK(s[strlen(s) - 1] == '\n');
-	CHECK(parse_prom(s) == 19);
+	CHECK(parse_prom(s) == 20);
 	bt_buf_free(&b);
 
 	/* Without a start time there is no uptime. */
@@ -687,7 +739,7 @@ test_stats(void)
 	CHECK(bt_infopage_stats(t, &o, &b) == 0);
 	s = bt_buf_cstr(&b);
 	CHECK(s && strstr(s, "uptime") == NULL);
-	CHECK(s && parse_prom(s) == 17);
+	CHECK(s && parse_prom(s) == 18);
 	bt_buf_free(&b);
 
 	/* The parser itself rejects what is not the format. */
@@ -702,14 +754,78 @@ test_stats(void)
 	bt_tracker_free(t);
 }
 
+/* The value of metric line `name` in the tracker's /stats, or -1. */
+static long long
+stat_value(struct bt_tracker *t, const char *name)
+{
+	struct bt_infopage_opts o = { .now = NOW };
+	struct bt_buf b;
+	long long v = -1;
+	size_t n = strlen(name);
+	bt_buf_init(&b, 0);
+	CHECK(bt_infopage_stats(t, &o, &b) == 0);
+	const char *s = bt_buf_cstr(&b);
+	for (const char *p = s; p && (p = strstr(p, name)); p += n)
+		if ((p == s || p[-1] == '\n') && p[n] == ' ')
+			v = strtoll(p + n + 1, NULL, 10);
+	bt_buf_free(&b);
+	return v;
+}
+
+/* bt_tracker_downloads_total is a counter: torrents that expire, are no
+ * longer allowed or are restored from a state file never make it go
+ * down; the per-torrent sum (a gauge) does. */
+static void
+test_monotonic(void)
+{
+	struct bt_tracker *t = new_tracker(1, 0);
+	uint8_t h[3][20];
+	for (int k = 0; k < 3; k++)
+		hash_of(k + 1, h[k]);
+	announce(t, h[0], 1, 0, BT_STORE_EV_STARTED);
+	announce(t, h[0], 1, 1, BT_STORE_EV_COMPLETED);
+	announce(t, h[0], 1, 1, BT_STORE_EV_COMPLETED);	/* counted once */
+	announce(t, h[1], 2, 1, BT_STORE_EV_COMPLETED);
+	CHECK(stat_value(t, "bt_tracker_downloads_total") == 2);
+	CHECK(stat_value(t, "bt_tracker_downloaded") == 2);
+
+	/* Two sweeps without announces: every peer and torrent expires. */
+	bt_tracker_sweep(t);
+	bt_tracker_sweep(t);
+	CHECK(stat_value(t, "bt_tracker_torrents") == 0);
+	CHECK(stat_value(t, "bt_tracker_downloaded") == 0);
+	CHECK(stat_value(t, "bt_tracker_downloads_total") == 2);
+
+	/* A torrent that comes back counts from there on. */
+	announce(t, h[0], 3, 1, BT_STORE_EV_COMPLETED);
+	CHECK(stat_value(t, "bt_tracker_downloads_total") == 3);
+	CHECK(stat_value(t, "bt_tracker_downloaded") == 1);
+
+	/* Restored counts (a state file) add what they raise, once. */
+	struct bt_store *st = bt_tracker_store(t);
+	CHECK(bt_store_touch(st, h[2], 0, 5) == 0);
+	CHECK(bt_store_touch(st, h[2], 0, 4) == 0);
+	CHECK(bt_store_touch(st, h[0], 0, 3) == 0);	/* 1 -> 3 */
+	CHECK(stat_value(t, "bt_tracker_downloads_total") == 10);
+	CHECK(stat_value(t, "bt_tracker_downloaded") == 8);
+
+	/* Dropped when no longer allowed (restricted): still counted. */
+	bt_store_drop(st, h[2]);
+	CHECK(stat_value(t, "bt_tracker_downloaded") == 3);
+	CHECK(stat_value(t, "bt_tracker_downloads_total") == 10);
+	bt_tracker_free(t);
+}
+
 int
 main(void)
 {
 	test_formats();
 	test_empty();
+	test_uptime();
 	test_hash_layout();
 	test_names_layout();
 	test_bound();
 	test_stats();
+	test_monotonic();
 	return check_summary("infopage");
 }
