@@ -33,7 +33,8 @@ int bt_tfile_save(const char *path, const struct bt_buf *b);
 void bt_cli_fmt_tiers(struct bt_buf *out, const struct bt_benc *d, int list);
 /* Append a list of strings joined by sep. */
 void bt_cli_fmt_list(struct bt_buf *out, const struct bt_benc *d, int list, char sep);
-/* Append a string token as text. */
+/* Append a string token as text, made terminal-safe (bt_str_escape);
+ * the list and tier forms too. */
 void bt_cli_fmt_str(struct bt_buf *out, const struct bt_benc *d, int tok);
 
 /* Print opts help (BitTornado layout, 80 columns) to f. */
