@@ -64,7 +64,7 @@ int bt_cli_sighup_ignored(void);
 enum {
 	MK_ANNOUNCE_LIST, MK_HTTPSEEDS, MK_WEBSEEDS, MK_PIECE_SIZE_POW2, MK_COMMENT,
 	MK_TARGET, MK_FILESYSTEM_ENCODING, MK_PRIVATE, MK_SOURCE, MK_NAME,
-	MK_CREATED_BY, MK_NO_DATE, MK_THREADS, MK_NOPTS
+	MK_CREATED_BY, MK_NO_DATE, MK_THREADS, MK_FORCE, MK_NOPTS
 };
 extern const struct bt_opt bt_mk_opts[MK_NOPTS];
 
@@ -73,13 +73,16 @@ extern const struct bt_opt bt_mk_opts[MK_NOPTS];
 int bt_cli_mk_check(const union bt_optv *v);
 /* The start makemetafile and completedir share: --help/-h (usage to
  * stdout), too few arguments (usage to stderr), the options into v, at
- * least two positionals, bt_cli_mk_check.  Returns the number of
+ * least two positionals, bt_cli_mk_check.  "-f", and "--force" without a
+ * number after it, are read as "--force 1".  Returns the number of
  * positionals with *pos set (free it), or -1 with *exit_code set (and
  * what was wrong printed). */
 int bt_cli_mk_args(int argc, char **argv, void (*usage)(FILE *f), union bt_optv *v,
 	char ***pos, int *exit_code);
-/* Make one .torrent for input at out_path.  progress: show it on stdout.
- * Prints what went wrong and returns -1 on failure. */
+/* Make one .torrent for input at out_path (refused when out_path exists,
+ * unless --force).  progress: show it on stdout.  Ends with the line
+ * "wrote PATH: N pieces of SIZE KiB|MiB, info hash HEX" on stdout.  Prints what
+ * went wrong and returns -1 on failure. */
 int bt_cli_mk_one(const char *announce, const char *input, const char *out_path,
 	const union bt_optv *v, int progress);
 
