@@ -80,26 +80,45 @@ bt_cli_enc_list(struct bt_buf *out, const char *s, char sep)
 	return n;
 }
 
-int
-bt_cli_edit_files(char **paths, int n, const struct bt_benc_set *sets, size_t nsets,
-	bt_cli_show_fn *show, void *ud)
+/* Load each of paths[0..n) and pass it to fn (which returns -1 when it
+ * failed, having said why); a file that fails is reported and the rest
+ * are still done.  BT_EXIT_OK, or BT_EXIT_FAIL if any failed. */
+static int
+each_file(char **paths, int n, int (*fn)(const struct bt_tfile *t, void *ud), void *ud)
 {
 	int rc = BT_EXIT_OK;
 
 	for (int k = 0; k < n; k++) {
 		struct bt_tfile t;
-		if (bt_tfile_load(&t, paths[k]) < 0) {
-			bt_tfile_free(&t);
-			rc = BT_EXIT_FAIL;
-			continue;
-		}
-		if (show)
-			show(&t, ud);
-		if (bt_cli_edit(&t, sets, nsets) < 0)
+		if (bt_tfile_load(&t, paths[k]) < 0 || fn(&t, ud) < 0)
 			rc = BT_EXIT_FAIL;
 		bt_tfile_free(&t);
 	}
 	return rc;
+}
+
+struct sets_job {
+	const struct bt_benc_set *sets;
+	size_t nsets;
+	bt_cli_show_fn *show;
+	void *ud;
+};
+
+static int
+sets_one(const struct bt_tfile *t, void *ud)
+{
+	const struct sets_job *j = ud;
+	if (j->show)
+		j->show(t, j->ud);
+	return bt_cli_edit(t, j->sets, j->nsets) < 0 ? -1 : 0;
+}
+
+int
+bt_cli_edit_files(char **paths, int n, const struct bt_benc_set *sets, size_t nsets,
+	bt_cli_show_fn *show, void *ud)
+{
+	struct sets_job j = { sets, nsets, show, ud };
+	return each_file(paths, n, sets_one, &j);
 }
 
 void
@@ -482,23 +501,25 @@ bt_cli_edit_trackers(const struct bt_tfile *t, const struct bt_meta *from,
 	return rc < 0 ? -1 : rc;
 }
 
+struct trackers_job {
+	const struct bt_meta *from;
+	const struct bt_tr_ops *ops;
+	int verbose;
+};
+
+static int
+trackers_one(const struct bt_tfile *t, void *ud)
+{
+	const struct trackers_job *j = ud;
+	if (j->verbose)
+		bt_cli_print_old_announce(t, NULL);
+	return bt_cli_edit_trackers(t, j->from, j->ops) < 0 ? -1 : 0;
+}
+
 int
 bt_cli_edit_trackers_files(char **paths, int n, const struct bt_meta *from,
 	const struct bt_tr_ops *ops, int verbose)
 {
-	int rc = BT_EXIT_OK;
-
-	for (int k = 0; k < n; k++) {
-		struct bt_tfile t;
-		if (bt_tfile_load(&t, paths[k]) < 0) {
-			rc = BT_EXIT_FAIL;
-		} else {
-			if (verbose)
-				bt_cli_print_old_announce(&t, NULL);
-			if (bt_cli_edit_trackers(&t, from, ops) < 0)
-				rc = BT_EXIT_FAIL;
-		}
-		bt_tfile_free(&t);
-	}
-	return rc;
+	struct trackers_job j = { from, ops, verbose };
+	return each_file(paths, n, trackers_one, &j);
 }
