@@ -37,10 +37,7 @@ ends_with(const char *s, const char *suffix)
 static char *
 path_join(const char *a, const char *b, const char *ext)
 {
-	size_t n = strlen(a) + strlen(b) + strlen(ext) + 2;
-	char *s = xmalloc(n);
-	snprintf(s, n, "%s/%s%s", a, b, ext);
-	return s;
+	return xfmt("%s/%s%s", a, b, ext);
 }
 
 /* Entries of dir to make torrents of, sorted, with BitTornado's skips. */

@@ -1,16 +1,18 @@
 //applet: copyannounce - copy announce data from one .torrent to others (btcopyannounce)
-//usage: copyannounce [-v] source.torrent file.torrent [file.torrent...]
+//usage: copyannounce [-v] [-A URL] [-d URL] [-r OLD NEW] source.torrent file.torrent [file.torrent...]
 #include "applets.h"
 #include "cli.h"
 #include "msg.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { OPT_HELP = 'h', OPT_VERBOSE = 'v' };
 
 static const struct bt_flag flags[] = {
 	{ OPT_VERBOSE, "verbose", NULL, "print the old and new announce data" },
+	BT_CLI_TRACKER_FLAGS
 	{ OPT_HELP, "help", NULL, "show this help" },
 };
 
@@ -34,7 +36,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "Usage: %s <source.torrent> <file1.torrent> [file2.torrent...]\n"
-		"Copy announce information from source to all specified torrents\n\n", bt_prog);
+		"Copy announce information from source to all specified torrents\n\n"
+		"With -A, -d or -r the trackers copied are first changed so, one at a\n"
+		"time (as transmission-edit -a, -d, -r); each change is printed.\n\n", bt_prog);
 	fflush(f);
 	if (f == stdout)
 		bt_cli_flag_help(flags, sizeof(flags) / sizeof(flags[0]));
@@ -44,7 +48,11 @@ int
 copyannounce_main(int argc, char **argv)
 {
 	struct cfg c = { 0 };
+	struct bt_tr_ops ops;
 	char err[160];
+
+	if (bt_cli_tracker_args(&argc, argv, &ops) < 0)
+		return BT_EXIT_USAGE;
 	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
 		on_flag, &c, err, sizeof(err));
 	struct bt_tfile src;
@@ -52,19 +60,25 @@ copyannounce_main(int argc, char **argv)
 
 	if (first < 0) {
 		bt_warn("%s", err);
+		free(ops.v);
 		return BT_EXIT_USAGE;
 	}
-	if (c.help) {
-		usage(stdout);
-		return BT_EXIT_OK;
-	}
-	if (argc - first < 2) {
-		usage(stderr);
-		return BT_EXIT_USAGE;
+	if (c.help || argc - first < 2) {
+		free(ops.v);
+		usage(c.help ? stdout : stderr);
+		return c.help ? BT_EXIT_OK : BT_EXIT_USAGE;
 	}
 	if (bt_tfile_load(&src, argv[first]) < 0) {
 		bt_tfile_free(&src);
+		free(ops.v);
 		return BT_EXIT_FAIL;
+	}
+	if (ops.n) {
+		int rc = bt_cli_edit_trackers_files(argv + first + 1, argc - first - 1, &src.m, &ops,
+			c.verbose);
+		bt_tfile_free(&src);
+		free(ops.v);
+		return rc;
 	}
 	if (src.m.announce < 0) {
 		bt_warn("%s: has no announce to copy", argv[first]);

@@ -1,10 +1,12 @@
 //applet: reannounce - change the tracker of .torrent files (btreannounce)
 //usage: reannounce [-v] [-a TIERS] <announce> file.torrent [file.torrent...]
+//usage: reannounce [-v] [-A URL] [-d URL] [-r OLD NEW] file.torrent [file.torrent...]
 #include "applets.h"
 #include "cli.h"
 #include "msg.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { OPT_HELP = 'h', OPT_LIST = 'a', OPT_VERBOSE = 'v' };
@@ -12,6 +14,7 @@ enum { OPT_HELP = 'h', OPT_LIST = 'a', OPT_VERBOSE = 'v' };
 static const struct bt_flag flags[] = {
 	{ OPT_LIST, "announce_list", "TIERS", "also set the announce-list (else it is removed)" },
 	{ OPT_VERBOSE, "verbose", NULL, "print the old announce data" },
+	BT_CLI_TRACKER_FLAGS
 	{ OPT_HELP, "help", NULL, "show this help" },
 };
 
@@ -40,8 +43,11 @@ usage(FILE *f)
 		"  --announce_list any announce-list is removed; with it the list is\n"
 		"  replaced: tiers separated by '|', URLs within a tier by ',', e.g.\n"
 		"    http://a/announce,http://b/announce|http://backup/announce\n"
-		"  The info dictionary (and so the info hash) is never changed.\n\n",
-		bt_prog);
+		"  The info dictionary (and so the info hash) is never changed.\n\n"
+		"   or: %s [-A URL] [-d URL] [-r OLD NEW]... file1.torrent [file2.torrent...]\n\n"
+		"  Adds, removes or replaces one tracker at a time and keeps the others\n"
+		"  (as transmission-edit -a, -d, -r); each change is printed.\n\n",
+		bt_prog, bt_prog);
 	fflush(f);
 	if (f == stdout)
 		bt_cli_flag_help(flags, sizeof(flags) / sizeof(flags[0]));
@@ -51,21 +57,30 @@ int
 reannounce_main(int argc, char **argv)
 {
 	struct cfg c = { 0 };
+	struct bt_tr_ops ops;
 	char err[160];
+
+	if (bt_cli_tracker_args(&argc, argv, &ops) < 0)
+		return BT_EXIT_USAGE;
 	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
 		on_flag, &c, err, sizeof(err));
 
-	if (first < 0) {
-		bt_warn("%s", err);
+	if (first < 0 || (ops.n && c.list)) {
+		bt_warn("%s", first < 0 ? err
+			: "-a/--announce_list sets the whole list: it does not go with -A, -d or -r");
+		free(ops.v);
 		return BT_EXIT_USAGE;
 	}
-	if (c.help) {
-		usage(stdout);
-		return BT_EXIT_OK;
+	if (c.help || argc - first < (ops.n ? 1 : 2)) {
+		free(ops.v);
+		usage(c.help ? stdout : stderr);
+		return c.help ? BT_EXIT_OK : BT_EXIT_USAGE;
 	}
-	if (argc - first < 2) {
-		usage(stderr);
-		return BT_EXIT_USAGE;
+	if (ops.n) {
+		int rc = bt_cli_edit_trackers_files(argv + first, argc - first, NULL, &ops,
+			c.verbose);
+		free(ops.v);
+		return rc;
 	}
 	const char *announce = argv[first];
 	struct bt_buf ann, list;

@@ -73,8 +73,19 @@ rename_one(const char *path, const char *name, int verbose)
 		bt_warn("%s: out of memory", path);
 		goto out;
 	}
-	if (verbose)
-		printf("%s: %s -> %s\n", path, t.m.name, name);
+	if (verbose) {
+		struct bt_buf o;
+		bt_buf_init(&o, 0);
+		bt_buf_printf(&o, "%s: ", path);
+		bt_str_escape(&o, t.m.name, strlen(t.m.name));
+		bt_buf_adds(&o, " -> ");
+		bt_str_escape(&o, name, strlen(name));
+		bt_buf_addc(&o, '\n');
+		if (o.err)
+			bt_die("out of memory");
+		bt_out(o.p, o.len);
+		bt_buf_free(&o);
+	}
 	struct bt_benc_set iset = { "info", info.p, info.len };
 	if (changed && bt_cli_edit(&t, &iset, 1) < 0)
 		goto out;

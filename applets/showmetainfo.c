@@ -20,6 +20,14 @@ field(struct bt_buf *o, const char *label)
 }
 
 static void show_magnet(struct bt_buf *o, const struct bt_meta *m);
+static void show_ours(struct bt_buf *o, const struct bt_meta *m);
+
+/* Text from the torrent, made terminal-safe. */
+static void
+text(struct bt_buf *o, const char *s)
+{
+	bt_str_escape(o, s, strlen(s));
+}
 
 static void
 show(struct bt_buf *o, const struct bt_tfile *t)
@@ -30,20 +38,26 @@ show(struct bt_buf *o, const struct bt_tfile *t)
 	char hex[41];
 
 	bt_hex(hex, m->info_hash, 20);
-	bt_buf_printf(o, "metainfo file.: %s\n", base ? base + 1 : t->path);
+	bt_buf_adds(o, "metainfo file.: ");
+	text(o, base ? base + 1 : t->path);
+	bt_buf_addc(o, '\n');
 	bt_buf_printf(o, "info hash.....: %s\n", hex);
 	long long q = (long long)(m->total / m->piece_len);
 	long long r = (long long)(m->total % m->piece_len);
 	if (!m->multi) {
-		bt_buf_printf(o, "file name.....: %s\n", m->name);
-		bt_buf_printf(o, "file size.....: %lld (%lld * %lld + %lld)\n",
+		bt_buf_adds(o, "file name.....: ");
+		text(o, m->name);
+		bt_buf_printf(o, "\nfile size.....: %lld (%lld * %lld + %lld)\n",
 			(long long)m->total, q, (long long)m->piece_len, r);
 	} else {
-		bt_buf_printf(o, "directory name: %s\n", m->name);
-		bt_buf_adds(o, "files.........: \n");
-		for (size_t k = 0; k < m->nfiles; k++)
-			bt_buf_printf(o, "   %s (%lld)\n", m->files[k].path,
-				(long long)m->files[k].length);
+		bt_buf_adds(o, "directory name: ");
+		text(o, m->name);
+		bt_buf_adds(o, "\nfiles.........: \n");
+		for (size_t k = 0; k < m->nfiles; k++) {
+			bt_buf_adds(o, "   ");
+			text(o, m->files[k].path);
+			bt_buf_printf(o, " (%lld)\n", (long long)m->files[k].length);
+		}
 		bt_buf_printf(o, "archive size..: %lld (%lld * %lld + %lld)\n",
 			(long long)m->total, q, (long long)m->piece_len, r);
 	}
@@ -69,32 +83,7 @@ show(struct bt_buf *o, const struct bt_tfile *t)
 		bt_cli_fmt_str(o, d, m->comment);
 		bt_buf_addc(o, '\n');
 	}
-	/* What BitTornado did not know about. */
-	if (m->url_list >= 0) {
-		field(o, "web seeds.....:");
-		bt_cli_fmt_list(o, d, m->url_list, '|');
-		bt_buf_addc(o, '\n');
-	}
-	if (m->priv > 0)
-		bt_buf_adds(o, "private.......: yes\n");
-	if (m->meta_version >= 2)
-		bt_buf_printf(o, "meta version..: %d (hybrid; shown as v1)\n", m->meta_version);
-	if (m->created_by >= 0) {
-		field(o, "created by....:");
-		bt_cli_fmt_str(o, d, m->created_by);
-		bt_buf_addc(o, '\n');
-	}
-	if (m->creation_date >= 0) {
-		int64_t when;
-		char tbuf[64];
-		struct tm tm;
-		time_t tt;
-		bt_benc_int(d, m->creation_date, &when);
-		tt = (time_t)when;
-		if (gmtime_r(&tt, &tm) && strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S UTC", &tm))
-			bt_buf_printf(o, "creation date.: %s\n", tbuf);
-	}
-	show_magnet(o, m);
+	show_ours(o, m);
 }
 
 /* The torrent's magnet link: its name and trackers (announce-list's, else
@@ -123,6 +112,64 @@ show_magnet(struct bt_buf *o, const struct bt_meta *m)
 		free(tr[i]);
 }
 
+/* BEP 52: a hybrid has v2's `file tree` beside v1's keys (a v2-only
+ * torrent, without `pieces`, does not load). */
+static void
+show_version(struct bt_buf *o, const struct bt_meta *m)
+{
+	if (m->meta_version < 2)
+		return;
+	if (bt_benc_dict_get(&m->doc, m->info, "file tree") >= 0)
+		bt_buf_printf(o, "meta version..: %d, hybrid (v1+v2): shown and used as v1 "
+			"(v1 info hash and files; the v2 hash is not computed)\n", m->meta_version);
+	else
+		bt_buf_printf(o, "meta version..: %d, but no v2 'file tree': shown and used as v1\n",
+			m->meta_version);
+}
+
+/* What BitTornado did not know about, after its lines. */
+static void
+show_ours(struct bt_buf *o, const struct bt_meta *m)
+{
+	const struct bt_benc *d = &m->doc;
+	int src = bt_benc_dict_get(d, m->info, "source");
+	char why[512];
+
+	if (m->url_list >= 0) {
+		field(o, "web seeds.....:");
+		bt_cli_fmt_list(o, d, m->url_list, '|');
+		bt_buf_addc(o, '\n');
+	}
+	if (src >= 0 && bt_benc_type(d, src) == BT_BENC_STR) {
+		field(o, "source........:");
+		bt_cli_fmt_str(o, d, src);
+		bt_buf_addc(o, '\n');
+	}
+	if (m->priv > 0)
+		bt_buf_adds(o, "private.......: yes\n");
+	show_version(o, m);
+	if (m->created_by >= 0) {
+		field(o, "created by....:");
+		bt_cli_fmt_str(o, d, m->created_by);
+		bt_buf_addc(o, '\n');
+	}
+	if (m->creation_date >= 0) {
+		int64_t when;
+		char tbuf[64];
+		struct tm tm;
+		time_t tt;
+		bt_benc_int(d, m->creation_date, &when);
+		tt = (time_t)when;
+		if (gmtime_r(&tt, &tm) && strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S UTC", &tm))
+			bt_buf_printf(o, "creation date.: %s\n", tbuf);
+	}
+	show_magnet(o, m);
+	if (bt_meta_disk_problem(m, 1, why, sizeof(why)))
+		bt_buf_printf(o, "***WARNING*** - cannot be downloaded as is: %s%s\n", why,
+			bt_meta_disk_problem(m, 0, why, sizeof(why)) ? ""
+			: " (download --saveas can give it another name)");
+}
+
 int
 showmetainfo_main(int argc, char **argv)
 {
@@ -141,6 +188,7 @@ showmetainfo_main(int argc, char **argv)
 		return BT_EXIT_OK;
 	}
 	bt_out_flush();
+	int shown = 0;
 	for (int k = 1; k < argc; k++) {
 		struct bt_tfile t;
 		if (bt_tfile_load(&t, argv[k]) < 0) {
@@ -149,6 +197,9 @@ showmetainfo_main(int argc, char **argv)
 			continue;
 		}
 		bt_buf_init(&o, 0);
+		/* Several torrents: a blank line between them. */
+		if (shown++)
+			bt_buf_addc(&o, '\n');
 		show(&o, &t);
 		if (o.err)
 			bt_die("%s", "out of memory");

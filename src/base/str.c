@@ -19,6 +19,68 @@ bt_str_printable(char *dst, size_t cap, const void *p, size_t n)
 	dst[k] = 0;
 }
 
+/* The length of the valid UTF-8 sequence at p[0..n) and its code point,
+ * or 0 when p[0] does not start one (overlong forms, surrogates and code
+ * points past U+10FFFF are not valid). */
+static size_t
+utf8_seq(const uint8_t *p, size_t n, uint32_t *cp)
+{
+	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	uint32_t c;
+
+	if (p[0] >= 0xf5 || len == 0 || len > n)
+		return 0;
+	c = p[0] & (0x7fu >> len);
+	for (size_t k = 1; k < len; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[k] & 0x3fu);
+	}
+	if (c < min[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Code points a terminal would act on or that reorder what is shown. */
+static int
+unsafe_cp(uint32_t c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0x200e || c == 0x200f ||
+		(c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+void
+bt_str_escape(struct bt_buf *out, const void *p, size_t n)
+{
+	static const char hexd[] = "0123456789abcdef";
+	const uint8_t *q = p;
+	size_t k = 0;
+
+	while (k < n) {
+		uint8_t c = q[k];
+		uint32_t cp = 0;
+		size_t len = c >= 0x80 ? utf8_seq(q + k, n - k, &cp) : 0;
+		if (c >= 0x20 && c < 0x7f) {
+			bt_buf_addc(out, c);
+			k++;
+		} else if (c == '\t' || c == '\n' || c == '\r') {
+			bt_buf_adds(out, c == '\t' ? "\\t" : c == '\n' ? "\\n" : "\\r");
+			k++;
+		} else if (len && !unsafe_cp(cp)) {
+			bt_buf_add(out, q + k, len);
+			k += len;
+		} else {
+			/* Every byte of an unsafe character, or the one bad byte. */
+			for (size_t end = k + (len ? len : 1); k < end; k++) {
+				char e[4] = { '\\', 'x', hexd[q[k] >> 4], hexd[q[k] & 15] };
+				bt_buf_add(out, e, 4);
+			}
+		}
+	}
+}
+
 static int
 lower(int c)
 {

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 /* Write 2n lower-case hex digits and a NUL to out (room for 2n+1). */
 void bt_hex(char *out, const uint8_t *p, size_t n);
 /* Parse exactly 2n hex digits; 0 or -1. */
@@ -17,6 +19,15 @@ int bt_str_ieq(const char *p, size_t n, const char *s);
  * control bytes (NUL and DEL included) made '?', always NUL-terminated,
  * so a tracker's or a torrent's text cannot carry terminal escapes. */
 void bt_str_printable(char *dst, size_t cap, const void *p, size_t n);
+/* Append outside text p[0..n) (a torrent's name, path, comment, a
+ * tracker's message...) to out so that it is safe to show on a terminal
+ * and shows every byte: printable ASCII and valid UTF-8 are kept; tab,
+ * newline and return are written "\t", "\n", "\r"; other control bytes
+ * (C0, NUL, DEL), C1 controls (U+0080..U+009F), the bidirectional
+ * overrides and isolates (U+200E/F, U+202A..U+202E, U+2066..U+2069), the
+ * line and paragraph separators (U+2028/9) and bytes that are not valid
+ * UTF-8 are written as "\xHH" per byte.  Nothing is cut at a NUL. */
+void bt_str_escape(struct bt_buf *out, const void *p, size_t n);
 
 /* A list of NUL-terminated strings. */
 struct bt_strv {

@@ -157,24 +157,6 @@ comp_ok(const char *c, size_t n)
 	return 1;
 }
 
-/* Every '/'-separated component safe, not too many, not too long. */
-static int
-path_ok(const char *p)
-{
-	size_t len = strlen(p), depth = 0;
-	if (len == 0 || len > BT_META_MAX_PATH)
-		return 0;
-	for (const char *s = p;;) {
-		const char *e = strchr(s, '/');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		if (!comp_ok(s, n) || ++depth > BT_META_MAX_DEPTH)
-			return 0;
-		if (!e)
-			return 1;
-		s = e + 1;
-	}
-}
-
 static int64_t
 piece_off(const struct bt_storage *st, uint32_t piece)
 {
@@ -1009,11 +991,12 @@ bt_storage_open(struct bt_storage **out, const struct bt_meta *m,
 		return BT_E_INVAL;
 	/* The mapping relies on files laid end to end and on the piece
 	 * count; metainfo made sure, make sure again. */
+	char why[512];
+	if (bt_meta_disk_problem(m, 0, why, sizeof(why)))
+		return BT_E_INVAL;
 	int64_t at = 0;
 	for (size_t i = 0; i < m->nfiles; i++) {
 		if (o->prio && (o->prio[i] < BT_PRIO_SKIP || o->prio[i] > BT_PRIO_LOW))
-			return BT_E_INVAL;
-		if (m->multi && !m->files[i].pad && !path_ok(m->files[i].path))
 			return BT_E_INVAL;
 		if (m->files[i].offset != at || m->files[i].length < 0 ||
 			m->files[i].length > INT64_MAX / 2 - at)

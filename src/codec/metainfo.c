@@ -3,6 +3,7 @@
 #include "err.h"
 #include "sha1.h"
 #include "span.h"
+#include "str.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,23 @@ bad(struct bt_meta_err *err, int code, size_t off, const char *fmt, ...)
 		va_end(ap);
 	}
 	return code;
+}
+
+/* Outside text p[0..n) for an error message, made terminal-safe
+ * (bt_str_escape): its first SHOWN bytes, "..." after them if there were
+ * more. */
+#define SHOWN 32
+static void
+shown(char *dst, size_t cap, const void *p, size_t n)
+{
+	struct bt_buf b;
+
+	bt_buf_init(&b, 0);
+	bt_str_escape(&b, p, n > SHOWN ? SHOWN : n);
+	if (n > SHOWN)
+		bt_buf_adds(&b, "...");
+	snprintf(dst, cap, "%s", b.err ? "?" : bt_buf_cstr(&b));
+	bt_buf_free(&b);
 }
 
 static size_t
@@ -56,6 +74,67 @@ bt_meta_name_problem(const uint8_t *p, size_t n)
 		return "contains a path separator";
 	if (memchr(p, 0, n))
 		return "contains a NUL byte";
+	return NULL;
+}
+
+/* Why component p[0..n) cannot be created, or NULL. */
+static const char *
+component_problem(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+	const char *why = bt_meta_name_problem(p, n);
+	if (why || n <= BT_META_MAX_COMPONENT)
+		return why;
+	snprintf(buf, cap, "is %zu bytes, more than %d", n, BT_META_MAX_COMPONENT);
+	return buf;
+}
+
+/* Why the joined path p cannot be created, or NULL. */
+static const char *
+path_problem(const char *p, char *buf, size_t cap)
+{
+	size_t len = strlen(p), depth = 0;
+	if (len > BT_META_MAX_PATH) {
+		snprintf(buf, cap, "is %zu bytes, more than %d", len, BT_META_MAX_PATH);
+		return buf;
+	}
+	for (const char *s = p;;) {
+		const char *e = strchr(s, '/');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		char inner[64];
+		const char *why = component_problem((const uint8_t *)s, n, inner, sizeof(inner));
+		if (why) {
+			snprintf(buf, cap, "a path component %s", why);
+			return buf;
+		}
+		if (++depth > BT_META_MAX_DEPTH) {
+			snprintf(buf, cap, "has more than %d components", BT_META_MAX_DEPTH);
+			return buf;
+		}
+		if (!e)
+			return NULL;
+		s = e + 1;
+	}
+}
+
+const char *
+bt_meta_disk_problem(const struct bt_meta *m, int with_name, char *why, size_t cap)
+{
+	char rule[96], q[4 * SHOWN + 4];
+	const char *r;
+
+	if (with_name && m->name &&
+	    (r = component_problem((const uint8_t *)m->name, strlen(m->name), rule, sizeof(rule)))) {
+		shown(q, sizeof(q), m->name, strlen(m->name));
+		snprintf(why, cap, "the name '%s' %s", q, r);
+		return why;
+	}
+	for (size_t i = 0; m->multi && i < m->nfiles; i++) {
+		if (m->files[i].pad || !(r = path_problem(m->files[i].path, rule, sizeof(rule))))
+			continue;
+		shown(q, sizeof(q), m->files[i].path, strlen(m->files[i].path));
+		snprintf(why, cap, "file %zu of %zu '%s': %s", i + 1, m->nfiles, q, r);
+		return why;
+	}
 	return NULL;
 }
 
@@ -139,10 +218,12 @@ parse_files(struct bt_meta *m, int files, struct bt_meta_err *err)
 			if (bt_benc_str(d, c, &p, &n) < 0)
 				rc = bad(err, BT_E_INVAL, off_of(m, c),
 					"file %zu: path component is not a string", m->nfiles);
-			else if ((why = bt_meta_name_problem(p, n)) != NULL)
+			else if ((why = bt_meta_name_problem(p, n)) != NULL) {
+				char q[4 * SHOWN + 4];
+				shown(q, sizeof(q), p, n);
 				rc = bad(err, BT_E_INVAL, off_of(m, c),
-					"file %zu: unsafe path component '%.*s' (%s)", m->nfiles,
-					(int)(n > 64 ? 64 : n), (const char *)p, why);
+					"file %zu: unsafe path component '%s' (%s)", m->nfiles, q, why);
+			}
 			else if (plen + n + 1 > BT_META_MAX_PATH)
 				rc = bad(err, BT_E_LIMIT, off_of(m, c), "file %zu: path too long",
 					m->nfiles);
@@ -191,9 +272,11 @@ parse_files(struct bt_meta *m, int files, struct bt_meta_err *err)
 		const char *a = idx[k - 1]->path, *b = idx[k]->path;
 		size_t la = strlen(a);
 		if (strcmp(a, b) == 0 || (strncmp(a, b, la) == 0 && b[la] == '/')) {
+			char q[4 * SHOWN + 4];
+			shown(q, sizeof(q), a, la);
 			rc = bad(err, BT_E_INVAL, off_of(m, idx[k]->tok),
 				strcmp(a, b) == 0 ? "duplicate path '%s'" : "path '%s' is both a file and a directory",
-				a);
+				q);
 			free(idx);
 			return rc;
 		}
@@ -280,9 +363,11 @@ bt_meta_parse(struct bt_meta *m, const uint8_t *buf, size_t len, struct bt_meta_
 	}
 	if (name < 0 || bt_benc_str(d, name, &p, &n) < 0)
 		return bad(err, BT_E_INVAL, off_of(m, name >= 0 ? name : info), "bad or missing 'name'");
-	if ((why = bt_meta_name_problem(p, n)) != NULL)
-		return bad(err, BT_E_INVAL, off_of(m, name), "unsafe name '%.*s' (%s)",
-			(int)(n > 64 ? 64 : n), (const char *)p, why);
+	if ((why = bt_meta_name_problem(p, n)) != NULL) {
+		char q[4 * SHOWN + 4];
+		shown(q, sizeof(q), p, n);
+		return bad(err, BT_E_INVAL, off_of(m, name), "unsafe name '%s' (%s)", q, why);
+	}
 	m->name = bt_meta_strdup(m, name);
 	if (!m->name)
 		return bad(err, BT_E_NOMEM, 0, "out of memory");

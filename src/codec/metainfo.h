@@ -22,6 +22,7 @@
 #define BT_META_MAX_PATH	4096	/* bytes in a joined path */
 #define BT_META_MAX_DEPTH	256	/* components in a path */
 #define BT_META_MAX_PIECE_LEN	(1 << 30)
+#define BT_META_MAX_COMPONENT	255	/* bytes in a name or path component (NAME_MAX) */
 
 struct bt_meta_file {
 	int64_t length;
@@ -53,7 +54,7 @@ struct bt_meta {
 struct bt_meta_err {
 	int code;		/* BT_E_* */
 	size_t off;		/* byte offset the problem refers to */
-	char what[160];		/* what is wrong, in words */
+	char what[160];		/* what is wrong, in words (terminal-safe) */
 };
 
 /* Piece arithmetic, for every user of a torrent's layout: total bytes
@@ -107,6 +108,18 @@ void bt_meta_free(struct bt_meta *m);
  * safe to create ("is empty", "is '.' or '..'", "contains a path
  * separator", "contains a NUL byte"), or NULL when it can. */
 const char *bt_meta_name_problem(const uint8_t *p, size_t n);
+
+/* Why the torrent's data cannot be saved on disk as the torrent names it,
+ * or NULL when it can: the rules of bt_meta_name_problem for the name
+ * and every component of every file's path, plus at most
+ * BT_META_MAX_COMPONENT bytes per component, BT_META_MAX_PATH per path
+ * and BT_META_MAX_DEPTH components.  with_name: the name is used too (as
+ * the file or top directory; 0 when the user chose another).  Padding
+ * files (never written) are not checked.  The reason names the file and
+ * the rule, e.g. "file 3 'a/xxx...': a path component is 300 bytes, more
+ * than 255", terminal-safe, in why[0..cap) (cap > 0), which is returned. */
+const char *bt_meta_disk_problem(const struct bt_meta *m, int with_name, char *why,
+	size_t cap);
 
 /* The file holding byte off of the torrent's data (0 <= off < total): the
  * last one starting at or before off, never an empty one; m->nfiles when

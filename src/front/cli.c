@@ -4,6 +4,7 @@
 #include "fileio.h"
 #include "msg.h"
 #include "reactor.h"
+#include "str.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -81,7 +82,7 @@ bt_cli_fmt_str(struct bt_buf *out, const struct bt_benc *d, int tok)
 	const uint8_t *p;
 	size_t n;
 	if (bt_benc_str(d, tok, &p, &n) == 0)
-		bt_buf_add(out, p, n);
+		bt_str_escape(out, p, n);
 }
 
 void

@@ -33,7 +33,8 @@ int bt_tfile_save(const char *path, const struct bt_buf *b);
 void bt_cli_fmt_tiers(struct bt_buf *out, const struct bt_benc *d, int list);
 /* Append a list of strings joined by sep. */
 void bt_cli_fmt_list(struct bt_buf *out, const struct bt_benc *d, int list, char sep);
-/* Append a string token as text. */
+/* Append a string token as text, made terminal-safe (bt_str_escape);
+ * the list and tier forms too. */
 void bt_cli_fmt_str(struct bt_buf *out, const struct bt_benc *d, int tok);
 
 /* Print opts help (BitTornado layout, 80 columns) to f. */
@@ -63,7 +64,7 @@ int bt_cli_sighup_ignored(void);
 enum {
 	MK_ANNOUNCE_LIST, MK_HTTPSEEDS, MK_WEBSEEDS, MK_PIECE_SIZE_POW2, MK_COMMENT,
 	MK_TARGET, MK_FILESYSTEM_ENCODING, MK_PRIVATE, MK_SOURCE, MK_NAME,
-	MK_CREATED_BY, MK_NO_DATE, MK_THREADS, MK_NOPTS
+	MK_CREATED_BY, MK_NO_DATE, MK_THREADS, MK_FORCE, MK_NOPTS
 };
 extern const struct bt_opt bt_mk_opts[MK_NOPTS];
 
@@ -72,13 +73,16 @@ extern const struct bt_opt bt_mk_opts[MK_NOPTS];
 int bt_cli_mk_check(const union bt_optv *v);
 /* The start makemetafile and completedir share: --help/-h (usage to
  * stdout), too few arguments (usage to stderr), the options into v, at
- * least two positionals, bt_cli_mk_check.  Returns the number of
+ * least two positionals, bt_cli_mk_check.  "-f", and "--force" without a
+ * number after it, are read as "--force 1".  Returns the number of
  * positionals with *pos set (free it), or -1 with *exit_code set (and
  * what was wrong printed). */
 int bt_cli_mk_args(int argc, char **argv, void (*usage)(FILE *f), union bt_optv *v,
 	char ***pos, int *exit_code);
-/* Make one .torrent for input at out_path.  progress: show it on stdout.
- * Prints what went wrong and returns -1 on failure. */
+/* Make one .torrent for input at out_path (refused when out_path exists,
+ * unless --force).  progress: show it on stdout.  Ends with the line
+ * "wrote PATH: N pieces of SIZE KiB|MiB, info hash HEX" on stdout.  Prints what
+ * went wrong and returns -1 on failure. */
 int bt_cli_mk_one(const char *announce, const char *input, const char *out_path,
 	const union bt_optv *v, int progress);
 
@@ -104,6 +108,43 @@ typedef void bt_cli_show_fn(const struct bt_tfile *t, void *ud);
  * done.  Returns BT_EXIT_OK, or BT_EXIT_FAIL if any file failed. */
 int bt_cli_edit_files(char **paths, int n, const struct bt_benc_set *sets, size_t nsets,
 	bt_cli_show_fn *show, void *ud);
+/* One change to a torrent's trackers, as transmission-edit's -a URL,
+ * -d URL and -r OLD NEW. */
+enum { BT_TR_ADD, BT_TR_DELETE, BT_TR_REPLACE };
+struct bt_tr_op {
+	int kind;
+	const char *url;	/* the URL; for REPLACE the text replaced */
+	const char *to;		/* REPLACE: what replaces it */
+};
+struct bt_tr_ops {
+	struct bt_tr_op *v;	/* free() it */
+	size_t n;
+};
+/* The help lines of the tracker flags (for a bt_flag table). */
+#define BT_CLI_TRACKER_FLAGS \
+	{ 'A', "add", "URL", "add a tracker (as announce, or as a new last tier)" }, \
+	{ 'd', "delete", "URL", "remove a tracker from announce and announce-list" }, \
+	{ 'r', "replace", "OLD NEW", "replace OLD by NEW in every tracker URL" },
+/* Take -A/--add URL, -d/--delete URL and -r/--replace OLD NEW (and the
+ * "--add=URL" forms) out of argv, anywhere before "--", into ops, in
+ * order; *argc and argv keep the rest.  0, or -1 (printed) when a value
+ * is missing. */
+int bt_cli_tracker_args(int *argc, char **argv, struct bt_tr_ops *ops);
+/* Apply ops to the trackers of from (NULL: of t itself) and write the
+ * result into t's file if that changes it.  Each change goes to stdout
+ * as "PATH: added URL (announce-list tier 2)", "PATH: removed URL
+ * (announce)", "PATH: replaced A -> B (announce)", each op that changes
+ * nothing as "PATH: unchanged: ...", and "PATH: nothing changed, file not
+ * rewritten" when the file stays as it was.  Returns 1 (written), 0 or -1
+ * (printed why). */
+int bt_cli_edit_trackers(const struct bt_tfile *t, const struct bt_meta *from,
+	const struct bt_tr_ops *ops);
+/* bt_cli_edit_trackers on each of paths[0..n), after
+ * bt_cli_print_old_announce if verbose; a file that fails is reported
+ * and the rest are still done.  BT_EXIT_OK, or BT_EXIT_FAIL if any
+ * failed. */
+int bt_cli_edit_trackers_files(char **paths, int n, const struct bt_meta *from,
+	const struct bt_tr_ops *ops, int verbose);
 /* Verbose report of a torrent's current announce data (btreannounce's
  * "old announce for F: URL" / "old announce-list for F: TIERS" lines);
  * a bt_cli_show_fn (ud unused). */

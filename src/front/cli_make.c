@@ -39,6 +39,8 @@ const struct bt_opt bt_mk_opts[MK_NOPTS] = {
 		"1 leaves out the creation date" },
 	[MK_THREADS] = { "threads", BT_OPT_INT, "0",
 		"hashing threads (0 = one per CPU)" },
+	[MK_FORCE] = { "force", BT_OPT_INT, "0",
+		"1 (or -f, or --force alone) replaces an existing .torrent; without it one is never overwritten" },
 };
 
 int
@@ -63,6 +65,40 @@ bt_cli_mk_check(const union bt_optv *v)
 	return 0;
 }
 
+/* 1 if s is a whole number (a value for --force). */
+static int
+is_number(const char *s)
+{
+	union bt_optv v;
+	return bt_opt_value(&bt_mk_opts[MK_FORCE], s, &v) == 0;
+}
+
+/* argv with "-f", and "--force" not followed by a number, as "--force 1";
+ * the values of other options are left alone.  A new array (free it). */
+static char **
+force_args(int argc, char **argv, int *nargc)
+{
+	static char force[] = "--force", one[] = "1";
+	char **out = xcalloc(2 * (size_t)argc + 1, sizeof(*out));
+	int n = 0;
+
+	for (int a = 0; a < argc; a++) {
+		const char *arg = argv[a];
+		int flag = a > 0 && (!strcmp(arg, "-f") ||
+			(!strcmp(arg, "--force") && (a + 1 >= argc || !is_number(argv[a + 1]))));
+		if (flag) {
+			out[n++] = force;
+			out[n++] = one;
+			continue;
+		}
+		out[n++] = argv[a];
+		if (a > 0 && !strncmp(arg, "--", 2) && a + 1 < argc)
+			out[n++] = argv[++a];
+	}
+	*nargc = n;
+	return out;
+}
+
 int
 bt_cli_mk_args(int argc, char **argv, void (*usage)(FILE *f), union bt_optv *v,
 	char ***pos, int *exit_code)
@@ -81,8 +117,11 @@ bt_cli_mk_args(int argc, char **argv, void (*usage)(FILE *f), union bt_optv *v,
 		usage(stderr);
 		return -1;
 	}
-	*pos = xcalloc((size_t)argc + 1, sizeof(**pos));
-	npos = bt_opt_parse(bt_mk_opts, MK_NOPTS, v, argc, argv, *pos, err, sizeof(err));
+	int fargc;
+	char **fargv = force_args(argc, argv, &fargc);
+	*pos = xcalloc((size_t)fargc + 1, sizeof(**pos));
+	npos = bt_opt_parse(bt_mk_opts, MK_NOPTS, v, fargc, fargv, *pos, err, sizeof(err));
+	free(fargv);
 	if (npos >= 0 && npos < 2)
 		snprintf(err, sizeof(err), "Must supply at least 2 args.");
 	if (npos < 2)
@@ -134,6 +173,33 @@ warn_url(const char *what, const char *url)
 		bt_warn("warning: %s '%s' is not an http, https or udp URL", what, url);
 }
 
+/* The closing line: where the torrent went and what it is. */
+static void
+show_made(const char *out_path, const struct bt_buf *out)
+{
+	struct bt_meta m;
+	struct bt_buf o;
+	char hex[41];
+
+	if (bt_meta_parse(&m, out->p, out->len, NULL) < 0) {
+		bt_meta_free(&m);
+		return;
+	}
+	bt_hex(hex, m.info_hash, 20);
+	bt_buf_init(&o, 0);
+	bt_buf_adds(&o, "wrote ");
+	bt_str_escape(&o, out_path, strlen(out_path));
+	int mib = m.piece_len >= (1 << 20);
+	bt_buf_printf(&o, ": %zu piece%s of %lld %s, info hash %s\n", m.npieces,
+		m.npieces == 1 ? "" : "s", (long long)(m.piece_len >> (mib ? 20 : 10)),
+		mib ? "MiB" : "KiB", hex);
+	if (o.err)
+		bt_die("out of memory");
+	bt_out(o.p, o.len);
+	bt_buf_free(&o);
+	bt_meta_free(&m);
+}
+
 int
 bt_cli_mk_one(const char *announce, const char *input, const char *out_path,
 	const union bt_optv *v, int progress)
@@ -150,6 +216,10 @@ bt_cli_mk_one(const char *announce, const char *input, const char *out_path,
 
 	memset(&t, 0, sizeof(t));
 	bt_buf_init(&out, 0);
+	if (!v[MK_FORCE].i && access(out_path, F_OK) == 0) {
+		bt_warn("%s: already exists, not replaced (-f or --force replaces it)", out_path);
+		goto out;
+	}
 	warn_url("announce URL", announce);
 	if (bt_tiers_parse(&tiers, v[MK_ANNOUNCE_LIST].s) ||
 	    bt_strv_split(&seeds, v[MK_HTTPSEEDS].s, '|') ||
@@ -203,8 +273,10 @@ bt_cli_mk_one(const char *announce, const char *input, const char *out_path,
 		bt_warn("%s: cannot encode the torrent: %s", input, bt_strerror(erc));
 		goto out;
 	}
-	if (bt_tfile_save(out_path, &out) == 0)
+	if (bt_tfile_save(out_path, &out) == 0) {
+		show_made(out_path, &out);
 		rc = 0;
+	}
 out:
 	bt_buf_free(&out);
 	free(pieces);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct applet {
@@ -82,35 +83,89 @@ usage(FILE *f)
 	fprintf(f, "\n`bt APPLET --help` describes an applet.\n");
 }
 
+/* Is path already a link to self? */
+static int
+links_to(const char *path, const char *self)
+{
+	char cur[4096];
+	ssize_t m = readlink(path, cur, sizeof(cur) - 1);
+	return m > 0 && (size_t)m == strlen(self) && memcmp(cur, self, (size_t)m) == 0;
+}
+
+/* dir/NAME[.py] for legacy name k into path; -1 (printed) if too long. */
+static int
+link_path(char *path, size_t cap, const char *dir, size_t k, int py)
+{
+	int len = snprintf(path, cap, "%s/%s%s", dir, legacy_names[k].name, py ? ".py" : "");
+	if (len < 0 || (size_t)len >= cap) {
+		bt_warn("--install: %s: path too long", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* Before anything is made: dir is a directory and no name is taken by
+ * something other than a link to self.  0, or -1 (printed). */
+static int
+install_check(const char *dir, const char *self)
+{
+	char path[4096];
+	struct stat st;
+
+	if (stat(dir, &st) < 0) {
+		bt_pwarn("--install: %s", dir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		bt_warn("--install: %s: not a directory", dir);
+		return -1;
+	}
+	for (size_t k = 0; k < COUNT(legacy_names); k++)
+		for (int py = 0; py < 2; py++) {
+			if (link_path(path, sizeof(path), dir, k, py) < 0)
+				return -1;
+			if (lstat(path, &st) == 0 && !links_to(path, self)) {
+				bt_warn("--install: %s is already there and is not a link to %s: "
+					"nothing installed (remove it first)", path, self);
+				return -1;
+			}
+		}
+	return 0;
+}
+
+/* The BitTornado names (and their ".py" forms) in dir as links to this
+ * program, one line each on stdout; stops at the first that fails. */
 static int
 install_links(const char *dir)
 {
 	char self[4096], path[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	int rc = BT_EXIT_OK;
 
 	if (n <= 0) {
-		bt_pwarn("cannot find my own path");
+		bt_pwarn("--install: cannot find my own path (/proc/self/exe)");
 		return BT_EXIT_FAIL;
 	}
 	self[n] = 0;
+	if (install_check(dir, self) < 0)
+		return BT_EXIT_FAIL;
 	for (size_t k = 0; k < COUNT(legacy_names); k++) {
 		for (int py = 0; py < 2; py++) {
-			snprintf(path, sizeof(path), "%s/%s%s", dir, legacy_names[k].name,
-				py ? ".py" : "");
-			if (symlink(self, path) == 0)
+			if (link_path(path, sizeof(path), dir, k, py) < 0)
+				return BT_EXIT_FAIL;
+			if (links_to(path, self)) {
+				printf("kept %s (already a link to %s)\n", path, self);
 				continue;
-			if (errno == EEXIST) {
-				char cur[4096];
-				ssize_t m = readlink(path, cur, sizeof(cur) - 1);
-				if (m > 0 && (size_t)m == strlen(self) && memcmp(cur, self, (size_t)m) == 0)
-					continue;
 			}
-			bt_pwarn("%s", path);
-			rc = BT_EXIT_FAIL;
+			if (symlink(self, path) < 0) {
+				bt_out_flush();
+				bt_pwarn("--install: cannot create %s; stopped", path);
+				return BT_EXIT_FAIL;
+			}
+			printf("created %s -> %s\n", path, self);
 		}
 	}
-	return rc;
+	bt_out_flush();
+	return BT_EXIT_OK;
 }
 
 static int

@@ -33,7 +33,10 @@ echo old >src/done.torrent
 echo h >src/zz.torrent
 cp src/done.torrent "$T/done.before"
 expect_exit 0 CD http://t/announce src --no_date 1
-expect_eq "no progress output" "$(cat "$OUT")" ""
+expect_eq "no progress output, one line per torrent" "$(sed 's/, info hash [0-9a-f]*$//' "$OUT")" \
+"wrote src/afile.torrent: 1 piece of 32 KiB
+wrote src/subdir.torrent: 1 piece of 32 KiB"
+expect_grep "wrote src/afile.torrent: 1 piece of 32 KiB, info hash $(tq src/afile.torrent ih)" "$OUT"
 expect_eq "torrents made" "$(cd src && ls -1 ./*.torrent | sort | tr '\n' ' ')" \
 	"./afile.torrent ./done.torrent ./subdir.torrent ./zz.torrent "
 expect_eq "file entry: name" "$(tq src/afile.torrent 't["info"]["name"]')" afile
@@ -75,6 +78,16 @@ check "--target: none beside the data (d2)" [ ! -e d2/y.torrent ]
 expect_eq "--target: dir entry" "$(tq tdir/sub.torrent '[f["path"] for f in t["info"]["files"]]')" '[["z"]]'
 expect_exit 2 CD http://t/announce d1 --target "$T/no/such/dir"
 check "--target missing: nothing made" [ ! -e d1/x.torrent ]
+
+# --target: an existing .torrent there is not replaced without -f
+echo 4 >d1/w
+printf 'old' >tdir/x.torrent
+expect_exit 1 CD http://t/announce d1 --target tdir
+expect_eq "--target: existing x.torrent untouched" "$(cat tdir/x.torrent)" old
+check "--target: the new entry is made" [ -s tdir/w.torrent ]
+expect_grep "tdir/x.torrent: already exists, not replaced (-f or --force replaces it)" "$ERR"
+expect_exit 0 CD http://t/announce d1 --target tdir -f
+expect_eq "-f: replaced" "$(tq tdir/x.torrent 't["info"]["name"]')" x
 
 # ---- a bad entry does not stop the others
 mkdir mixed && : >mixed/empty && echo ok >mixed/good

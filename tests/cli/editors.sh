@@ -301,4 +301,100 @@ expect_exit 1 N broken.torrent y
 expect_exit 1 C src.torrent broken.torrent
 expect_file_eq "broken torrent left alone" broken.torrent broken.before
 
+# ======================= one tracker at a time: -A/--add, -d/--delete, -r/--replace
+# base.torrent: announce http://orig/announce,
+# announce-list [[orig/announce, orig2/a], [backup/a]].
+TR() { tq "$1" '[t.get("announce"), t.get("announce-list")]'; }
+fresh t1.torrent
+expect_exit 0 R -A http://new/a t1.torrent
+expect_eq "-A: a new last tier" "$(TR t1.torrent)" \
+	'["http://orig/announce", [["http://orig/announce", "http://orig2/a"], ["http://backup/a"], ["http://new/a"]]]'
+expect_eq "-A: reported" "$(cat "$OUT")" "t1.torrent: added http://new/a (announce-list tier 3)"
+keeps t1.torrent announce-list
+st=$(stamp t1.torrent)
+expect_exit 0 R --add http://orig2/a t1.torrent
+unchanged t1.torrent "$st"
+expect_eq "-A of a tracker already there: said, nothing written" "$(cat "$OUT")" \
+"t1.torrent: unchanged: http://orig2/a is already a tracker
+t1.torrent: nothing changed, file not rewritten"
+expect_exit 0 R t1.torrent -d http://orig/announce
+expect_eq "-d announce: gone everywhere, the first left becomes announce" "$(TR t1.torrent)" \
+	'["http://orig2/a", [["http://orig2/a"], ["http://backup/a"], ["http://new/a"]]]'
+expect_grep "t1.torrent: removed http://orig/announce (announce-list tier 1)" "$OUT"
+expect_grep "t1.torrent: removed http://orig/announce (announce)" "$OUT"
+expect_grep "t1.torrent: announce is now http://orig2/a" "$OUT"
+expect_exit 0 R -d http://backup/a --replace http://new/a http://newer/b t1.torrent
+expect_eq "-d a tier's only URL drops the tier; -r a whole URL" "$(TR t1.torrent)" \
+	'["http://orig2/a", [["http://orig2/a"], ["http://newer/b"]]]'
+expect_grep "t1.torrent: removed http://backup/a (announce-list tier 2, now empty: removed)" "$OUT"
+expect_grep "t1.torrent: replaced http://new/a -> http://newer/b (announce-list tier 2)" "$OUT"
+expect_exit 0 R -r orig2 passkey123 t1.torrent
+expect_eq "-r a part of the URLs (announce and list)" "$(TR t1.torrent)" \
+	'["http://passkey123/a", [["http://passkey123/a"], ["http://newer/b"]]]'
+expect_exit 0 R -d http://nope/ t1.torrent
+expect_grep "t1.torrent: unchanged: no tracker http://nope/" "$OUT"
+expect_grep "t1.torrent: nothing changed, file not rewritten" "$OUT"
+expect_exit 0 R -d http://passkey123/a -d http://newer/b t1.torrent
+expect_eq "-d every tracker: no announce, no announce-list" "$(TR t1.torrent)" '[null, null]'
+expect_grep "t1.torrent: no tracker left" "$OUT"
+expect_exit 0 R -A http://only/a t1.torrent
+expect_eq "-A to a torrent with none: announce" "$(TR t1.torrent)" '["http://only/a", null]'
+expect_exit 0 R -A http://second/a t1.torrent
+expect_eq "-A to announce alone: announce-list from both" "$(TR t1.torrent)" \
+	'["http://only/a", [["http://only/a"], ["http://second/a"]]]'
+expect_eq "t1: info bytes kept through it all" "$(tq t1.torrent 'info_raw.hex()')" "$BASE_INFO"
+# usage
+expect_exit 2 R t1.torrent -r only-old
+expect_grep "needs OLD and NEW" "$ERR"
+expect_exit 2 R -A
+expect_exit 2 R -a 'http://x' -A http://y t1.torrent
+expect_grep "does not go with" "$ERR"
+expect_exit 0 R -h
+expect_grep "-A, --add URL" "$OUT"
+expect_grep "-r, --replace OLD NEW" "$OUT"
+# Without them, BitTornado's behaviour, silent as it was.
+fresh t2.torrent
+expect_exit 0 R http://plain/x t2.torrent
+expect_eq "plain reannounce: silent" "$(cat "$OUT")" ""
+# copyannounce: the copied trackers, so changed
+fresh t3.torrent
+expect_exit 0 C -d http://s3 -A http://extra/a src.torrent t3.torrent
+expect_eq "copyannounce -d -A" "$(TR t3.torrent)" \
+	'["http://src/announce", [["http://s1", "http://s2"], ["http://extra/a"]]]'
+expect_grep "t3.torrent: removed http://s3 (announce-list tier 2, now empty: removed)" "$OUT"
+expect_grep "t3.torrent: added http://extra/a (announce-list tier 2)" "$OUT"
+keeps t3.torrent announce announce-list
+
+# The same edits as transmission-edit makes.
+if have transmission-edit; then
+	for ops in "-A http://new/a" "-d http://orig/announce" "-d http://backup/a" \
+		"-r orig http://x" "-A http://orig2/a" "-d http://nope/"; do
+		fresh ours.torrent
+		fresh theirs.torrent
+		# shellcheck disable=SC2086
+		R $ops ours.torrent
+		# shellcheck disable=SC2086
+		transmission-edit $(echo "$ops" | sed 's/^-A/-a/') theirs.torrent >/dev/null 2>&1
+		expect_eq "same trackers as transmission-edit ($ops)" "$(TR ours.torrent)" "$(TR theirs.torrent)"
+	done
+else
+	skip "transmission-edit not installed"
+fi
+
+# ---- what the editors print from a torrent is terminal-safe
+bwrite esc.torrent 'obj = load("base.torrent"); obj["announce"] = "http://e/\x1b[2J"; obj["announce-list"] = [["http://e/\x9b1m"]]; obj["httpseeds"] = ["http://h/\x07"]'
+cp esc.torrent esc2.torrent
+expect_exit 0 R -v -d "$(printf 'http://e/\033[2J')" esc.torrent
+expect_nogrep "$(printf '\033')" "$OUT"
+expect_grep 'old announce for esc.torrent: http://e/\x1b[2J' "$OUT"
+expect_grep 'old announce-list for esc.torrent: http://e/\xc2\x9b1m' "$OUT"
+expect_grep 'esc.torrent: removed http://e/\x1b[2J (announce)' "$OUT"
+expect_exit 0 S -v http://h/new esc2.torrent
+expect_grep 'old http-seed list for esc2.torrent: http://h/\x07' "$OUT"
+expect_exit 0 C -v esc2.torrent c1.torrent
+expect_grep 'new announce:  http://e/\x1b[2J' "$OUT"
+bwrite escname.torrent 'obj = load("base.torrent"); obj["info"]["name"] = "n\x1b]0;t\x07"'
+expect_exit 0 N -v escname.torrent plain
+expect_grep 'escname.torrent: n\x1b]0;t\x07 -> plain' "$OUT"
+
 finish

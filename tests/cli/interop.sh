@@ -12,7 +12,7 @@ have transmission-create && have transmission-show && HAVE_TR=1
 [ -x "$PY" ] && "$PY" -c 'import libtorrent' 2>/dev/null && HAVE_LT=1
 have aria2c && HAVE_ARIA=1
 
-MK() { "$BT" makemetafile "$@" >/dev/null; }
+MK() { "$BT" makemetafile -f "$@" >/dev/null; }	# some targets are made twice
 bt_ih() { "$BT" showmetainfo "$1" 2>/dev/null | sed -n 's/^info hash\.\.\.\.\.: //p'; }
 tr_ih() { transmission-show "$1" 2>/dev/null | sed -n 's/^ *Hash: //p' | head -n 1; }
 lt_ih() { "$PY" -c 'import sys, libtorrent as lt; print(lt.torrent_info(sys.argv[1]).info_hash())' "$1" 2>/dev/null; }

@@ -4,7 +4,8 @@
 NAME=makemetafile
 . "$(dirname "$0")/lib.sh"
 
-MK() { "$BT" makemetafile "$@"; }
+# -f: most cases below make the same target again.
+MK() { "$BT" makemetafile -f "$@"; }
 
 # ---- usage
 expect_exit 2 "$BT" makemetafile
@@ -228,9 +229,46 @@ check "directory with no data refused" [ ! -e emptydir.torrent ]
 # ---- progress
 truncate -s $((3 * M)) prog
 expect_exit 0 MK http://t/announce prog --piece_size_pow2 15
-expect_eq "progress: last line" "$(tail -n 1 "$OUT")" "100.0% complete"
-expect_eq "progress: every line is N.N% complete" \
-	"$(grep -cvE '^[0-9]{1,3}\.[0-9]% complete$' "$OUT")" 0
+expect_eq "progress: last progress line" "$(tail -n 2 "$OUT" | head -n 1)" "100.0% complete"
+expect_eq "progress: every line but the last is N.N% complete" \
+	"$(sed '$d' "$OUT" | grep -cvE '^[0-9]{1,3}\.[0-9]% complete$')" 0
 expect_eq "progress: nothing on stderr" "$(cat "$ERR")" ""
+expect_eq "last line: path, pieces, piece size, info hash" "$(tail -n 1 "$OUT")" \
+	"wrote prog.torrent: 96 pieces of 32 KiB, info hash $(tq prog.torrent ih)"
+expect_exit 0 MK http://t/announce file1 --piece_size_pow2 20 --target "$T/one.torrent"
+expect_eq "one piece of 1 MiB" "$(tail -n 1 "$OUT")" \
+	"wrote $T/one.torrent: 1 piece of 1 MiB, info hash $(tq one.torrent ih)"
+expect_eq "the hash shown is showmetainfo's" "$(tq one.torrent ih)" \
+	"$("$BT" showmetainfo one.torrent | sed -n 's/^info hash.....: //p')"
+
+# ---- an existing .torrent is not replaced without -f/--force
+printf 'new data' >ow
+printf 'precious' >ow.torrent
+expect_exit 1 "$BT" makemetafile http://t/announce ow
+expect_eq "existing file untouched" "$(cat ow.torrent)" precious
+expect_grep "ow.torrent: already exists, not replaced (-f or --force replaces it)" "$ERR"
+expect_nogrep "complete" "$OUT"
+expect_exit 1 "$BT" makemetafile http://t/announce ow --force 0
+expect_eq "--force 0: untouched" "$(cat ow.torrent)" precious
+printf 'x' >ow2
+expect_exit 1 "$BT" makemetafile http://t/announce ow ow2
+check "the refused one does not stop the others" [ -s ow2.torrent ]
+expect_eq "still untouched" "$(cat ow.torrent)" precious
+for f in "-f" "--force" "--force 1"; do
+	printf 'precious' >ow.torrent
+	# shellcheck disable=SC2086
+	expect_exit 0 "$BT" makemetafile http://t/announce ow $f
+	expect_eq "$f replaces it" "$(tq ow.torrent 't["info"]["name"]')" ow
+done
+printf 'precious' >ow.torrent
+expect_exit 0 "$BT" makemetafile -f http://t/announce --comment -f ow
+expect_eq "-f as an option's value is the value" "$(tq ow.torrent 't["comment"]')" -f
+printf 'precious' >tgt.torrent
+expect_exit 1 "$BT" makemetafile http://t/announce ow --target tgt.torrent
+expect_eq "--target: existing file untouched" "$(cat tgt.torrent)" precious
+ln -s nowhere dangling.torrent
+printf 'x' >dangling
+expect_exit 1 "$BT" makemetafile http://t/announce dangling
+check "a dangling link is not written through" [ ! -e nowhere ]
 
 finish

@@ -42,12 +42,30 @@ expect_eq "--install is idempotent (exit 0, still 24 entries)" "$(find links -mi
 check "--install idempotent: links still point at bt" [ "$(readlink -f links/bttrack.py)" = "$BT_REAL" ]
 expect_exit 2 "$BT" --install
 expect_exit 1 "$BT" --install "$T/does/not/exist"
-# A different file in the way is reported, not clobbered.
+# A different file in the way is reported, not clobbered, and stops it
+# before anything is made.
 mkdir other && echo keep > other/btrename
 expect_exit 1 "$BT" --install other
-expect_grep btrename "$ERR"
+expect_grep "other/btrename is already there and is not a link to" "$ERR"
 expect_eq "--install leaves a foreign file alone" "$(cat other/btrename)" keep
-check "--install still makes the other links" [ -L other/btshowmetainfo.py ]
+expect_eq "--install made nothing" "$(ls other)" btrename
+# One line per link made or kept.
+rm -f links/bttrack links/btrename.py
+expect_exit 0 "$BT" --install links
+expect_eq "--install: one line per name" "$(wc -l <"$OUT")" 24
+expect_grep "created links/bttrack -> $BT_REAL" "$OUT"
+expect_grep "created links/btrename.py -> $BT_REAL" "$OUT"
+expect_grep "kept links/bttrack.py (already a link to $BT_REAL)" "$OUT"
+expect_exit 1 "$BT" --install "$T/links/bttrack"
+expect_grep "not a directory" "$ERR"
+# A directory we cannot write: the first failure stops it, named.
+mkdir ro && chmod 555 ro
+if [ "$(id -u)" -ne 0 ]; then
+	expect_exit 1 "$BT" --install ro
+	expect_grep "cannot create ro/btcompletedir; stopped: Permission denied" "$ERR"
+	expect_eq "--install: nothing on stdout when the first fails" "$(cat "$OUT")" ""
+fi
+chmod 755 ro
 
 # ---- every legacy name, with and without .py, runs the right applet
 while IFS='|' read -r legacy code text; do

@@ -71,7 +71,7 @@ MK http://t/announce even --piece_size_pow2 14
 expect_exit 0 SH even.torrent
 expect_grep "file size.....: 32768 (2 * 16384 + 0)" "$OUT"
 
-# ---- several files in one run, no separator
+# ---- several files in one run: one header, a blank line between torrents
 expect_exit 0 SH hello.bin.torrent tree.torrent
 # want holds tree's block; put hello's first.
 {
@@ -79,10 +79,10 @@ expect_exit 0 SH hello.bin.torrent tree.torrent
 	printf 'metainfo file.: hello.bin.torrent\ninfo hash.....: %s\n' "$h1"
 	printf 'file name.....: hello.bin\nfile size.....: 100000 (3 * 32768 + 1696)\n'
 	printf 'announce url..: http://t/announce\n'
-	printf 'magnet link...: magnet:?xt=urn:btih:%s&dn=hello.bin&tr=http%%3A%%2F%%2Ft%%2Fannounce\n' "$h1"
+	printf 'magnet link...: magnet:?xt=urn:btih:%s&dn=hello.bin&tr=http%%3A%%2F%%2Ft%%2Fannounce\n\n' "$h1"
 	sed 1,2d want
 } >want2
-expect_file_eq "two files, one header, no separator" "$OUT" want2
+expect_file_eq "two files, one header, a blank line between" "$OUT" want2
 
 # ---- announce-list, http seeds, comment (in that order, after announce)
 MK http://t/announce hello.bin --piece_size_pow2 15 --target full.torrent \
@@ -170,5 +170,58 @@ expect_eq "two broken: two lines on stderr" "$(wc -l <"$ERR")" 2
 expect_exit 1 SH nosuch.torrent hello.bin.torrent
 expect_grep nosuch.torrent "$ERR"
 expect_grep "metainfo file.: hello.bin.torrent" "$OUT"
+
+# ---- source, v2 status
+bwrite src.torrent 'obj = load("hello.bin.torrent"); obj["info"]["source"] = "TRK"'
+expect_exit 0 SH src.torrent
+expect_grep "source........: TRK" "$OUT"
+expect_nogrep "meta version" "$OUT"
+bwrite hyb.torrent 'obj = load("tree.torrent"); obj["info"]["meta version"] = 2; obj["info"]["file tree"] = {"a": {"": {"length": 1000}}}'
+expect_exit 0 SH hyb.torrent
+expect_grep "meta version..: 2, hybrid (v1+v2): shown and used as v1" "$OUT"
+bwrite v2only.torrent 'obj = load("tree.torrent"); i = obj["info"]; i["meta version"] = 2; i["file tree"] = {}; del i["pieces"]; del i["files"]'
+expect_exit 1 SH v2only.torrent
+expect_grep "v2-only torrent" "$ERR"
+
+# ---- terminal-safe: control bytes, C1, bidi, bad UTF-8 escaped; NULs shown
+bwrite esc.torrent '
+obj = load("tree.torrent")
+obj["announce"] = "http://t/\x1b[2Jann"
+obj["comment"] = b"c\x00m\x07t\x9b\xc2\x9b\xe2\x80\xae ok \xc3\xa9"
+obj["created by"] = "me\x1b]0;title\x07"
+obj["info"]["name"] = "n\x1b[31mame"
+obj["info"]["files"][0]["path"] = ["a\x7f\x1b"]
+obj["info"]["source"] = "s\r"
+'
+expect_exit 0 SH esc.torrent
+check "no ESC, BEL, DEL or C1 byte on stdout" "$PY" -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+bad = [c for c in b if (c < 32 and c != 10) or c == 127]
+sys.exit(1 if bad or b"\xc2\x9b" in b or b"\xe2\x80\xae" in b else 0)' "$OUT"
+expect_grep 'directory name: n\x1b[31mame' "$OUT"
+expect_grep '   a\x7f\x1b (1000)' "$OUT"
+expect_grep 'announce url..: http://t/\x1b[2Jann' "$OUT"
+expect_grep 'comment.......: c\x00m\x07t\x9b\xc2\x9b\xe2\x80\xae ok é' "$OUT"
+expect_grep 'created by....: me\x1b]0;title\x07' "$OUT"
+expect_grep 'source........: s\r' "$OUT"
+bwrite nul.torrent 'obj = load("hello.bin.torrent"); obj["info"]["name"] = "evil\x00name.txt"'
+expect_exit 1 SH nul.torrent
+expect_grep "unsafe name 'evil\x00name.txt' (contains a NUL byte)" "$ERR"
+bwrite escbad.torrent 'obj = load("tree.torrent"); obj["info"]["files"][0]["path"] = ["x\x1b/y"]'
+expect_exit 1 SH escbad.torrent
+expect_grep "unsafe path component 'x\x1b/y'" "$ERR"
+
+# ---- safe to read, not to download: said, with the file and the rule
+bwrite long.torrent 'obj = load("tree.torrent"); obj["info"]["files"][1]["path"] = ["sub", "L" * 300]'
+expect_exit 0 SH long.torrent
+expect_grep "   sub/$(printf 'L%.0s' $(seq 300)) (20000)" "$OUT"
+expect_grep "***WARNING*** - cannot be downloaded as is: file 2 of 3 'sub/LLLLLLLLLLLLLLLLLLLLLLLLLLLL...': a path component is 300 bytes, more than 255" "$OUT"
+bwrite ok255.torrent 'obj = load("tree.torrent"); obj["info"]["files"][1]["path"] = ["sub", "L" * 255]'
+expect_exit 0 SH ok255.torrent
+expect_nogrep "WARNING" "$OUT"
+bwrite longname.torrent 'obj = load("hello.bin.torrent"); obj["info"]["name"] = "N" * 256'
+expect_exit 0 SH longname.torrent
+expect_grep "cannot be downloaded as is: the name 'NNNNNNNNNNNNNNNNNNNNNNNNNNNNNNNN...' is 256 bytes, more than 255 (download --saveas can give it another name)" "$OUT"
 
 finish

@@ -6,11 +6,14 @@
  * ceil(total / piece length) piece hashes inside the input, the info hash
  * of the info dictionary's bytes, names and paths safe to create on disk
  * and no path given twice or both as a file and a directory.  Any proper
- * prefix of an accepted input must be refused. */
+ * prefix of an accepted input must be refused.  Messages (the error, the
+ * reason bt_meta_disk_problem gives) and text through bt_str_escape are
+ * safe for a terminal. */
 #include "metainfo.h"
 #include "benc.h"
 #include "err.h"
 #include "sha1.h"
+#include "str.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +47,17 @@ check_path(const char *p)
 		if (!e)
 			break;
 		c = e + 1;
+	}
+}
+
+/* No C0 control, DEL or UTF-8-encoded C1 control in p[0..n). */
+static void
+check_term_safe(const char *p, size_t n)
+{
+	const uint8_t *q = (const uint8_t *)p;
+	for (size_t k = 0; k < n; k++) {
+		ASSERT(q[k] >= 0x20 && q[k] != 0x7f);
+		ASSERT(!(q[k] == 0xc2 && k + 1 < n && q[k + 1] >= 0x80 && q[k + 1] <= 0x9f));
 	}
 }
 
@@ -146,6 +160,24 @@ check_meta(const struct bt_meta *m, const uint8_t *data, size_t size)
 		free(s);
 	}
 	ASSERT(bt_meta_strdup(m, m->info) == NULL);
+
+	char why[512];
+	for (int with_name = 0; with_name < 2; with_name++) {
+		const char *r = bt_meta_disk_problem(m, with_name, why, sizeof(why));
+		ASSERT(r == NULL || (r == why && why[0] != 0));
+		if (r)
+			check_term_safe(why, strlen(why));
+	}
+	const uint8_t *p;
+	size_t n;
+	if (bt_benc_str(&m->doc, m->comment >= 0 ? m->comment : m->announce, &p, &n) == 0) {
+		struct bt_buf b;
+		bt_buf_init(&b, 0);
+		bt_str_escape(&b, p, n);
+		ASSERT(b.err == 0 && b.len >= n && b.len <= 4 * n);
+		check_term_safe((const char *)b.p, b.len);
+		bt_buf_free(&b);
+	}
 }
 
 int
@@ -166,6 +198,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rc == BT_E_UNSUPPORTED || rc == BT_E_NOMEM);
 		ASSERT(e.code == rc);
 		ASSERT(e.what[0] != 0 && memchr(e.what, 0, sizeof(e.what)) != NULL);
+		check_term_safe(e.what, strlen(e.what));
 		ASSERT(e.off <= size);
 	}
 	bt_meta_free(&m);

@@ -103,6 +103,7 @@ out:
 	t = bdsl("{'info':{'length':3, 'name':'a\\0b', 'piece length':32, 'pieces':#20}}", &n);
 	CHECK_INT(bt_meta_parse(&m, t, n, &e), ==, BT_E_INVAL);
 	CHECK(strstr(e.what, "NUL") != NULL);
+	CHECK(strstr(e.what, "'a\\x00b'") != NULL);	/* in full, the NUL escaped */
 	bt_meta_free(&m);
 	free(t);
 
@@ -569,6 +570,55 @@ test_bad(void)
 	free(t);
 }
 
+/* Where a parsed torrent cannot be saved: the name, then each file, with
+ * the rule broken. */
+static void
+test_disk_problem(void)
+{
+	char long_c[301], why[256], src[1024];
+	struct bt_meta m;
+	struct bt_meta_err e;
+	size_t n;
+	uint8_t *t;
+
+	memset(long_c, 'a', 300);
+	long_c[300] = 0;
+	snprintf(src, sizeof(src), "{'info':{'files':[{'length':1, 'path':['ok']},"
+		" {'length':1, 'path':['sub', '%s']}], 'name':'top', 'piece length':16,"
+		" 'pieces':#20}}", long_c);
+	t = bdsl(src, &n);
+	CHECK_INT(bt_meta_parse(&m, t, n, &e), ==, 0);
+	CHECK(bt_meta_disk_problem(&m, 1, why, sizeof(why)) == why);
+	CHECK(strstr(why, "file 2 of 2 'sub/aaaa") != NULL);
+	CHECK(strstr(why, "a path component is 300 bytes, more than 255") != NULL);
+	CHECK(bt_meta_disk_problem(&m, 0, why, sizeof(why)) != NULL);
+	bt_meta_free(&m);
+	free(t);
+
+	/* 255 bytes is fine; 256 in the name is not, unless it is not used. */
+	long_c[255] = 0;
+	snprintf(src, sizeof(src), "{'info':{'files':[{'length':1, 'path':['%s']}],"
+		" 'name':'%sb', 'piece length':16, 'pieces':#20}}", long_c, long_c);
+	t = bdsl(src, &n);
+	CHECK_INT(bt_meta_parse(&m, t, n, &e), ==, 0);
+	CHECK(bt_meta_disk_problem(&m, 0, why, sizeof(why)) == NULL);
+	CHECK(bt_meta_disk_problem(&m, 1, why, sizeof(why)) != NULL);
+	CHECK(strstr(why, "the name 'aaaa") != NULL && strstr(why, "is 256 bytes") != NULL);
+	bt_meta_free(&m);
+	free(t);
+
+	/* Control bytes are no rule of the disk's; padding files are skipped. */
+	long_c[255] = 'a';
+	snprintf(src, sizeof(src), "{'info':{'files':[{'length':1, 'path':['x']},"
+		" {'attr':'p', 'length':1, 'path':['.pad', '%s']}], 'name':'e\x1b', "
+		"'piece length':16, 'pieces':#20}}", long_c);
+	t = bdsl(src, &n);
+	CHECK_INT(bt_meta_parse(&m, t, n, &e), ==, 0);
+	CHECK(bt_meta_disk_problem(&m, 1, why, sizeof(why)) == NULL);
+	bt_meta_free(&m);
+	free(t);
+}
+
 int
 main(void)
 {
@@ -578,5 +628,6 @@ main(void)
 	test_hash();
 	test_pad_hybrid();
 	test_bad();
+	test_disk_problem();
 	return check_summary("metainfo");
 }

@@ -239,6 +239,32 @@ test_str(void)
 			CHECK_INT(d, ==, c - 'A' + 10);
 	}
 	CHECK_INT(digits, ==, 22);
+
+	/* Terminal-safe text: every byte shown, none acted on. */
+	static const struct { const char *in; size_t n; const char *want; } esc[] = {
+		{ "plain text", 10, "plain text" },
+		{ "a\x1b[31mred", 9, "a\\x1b[31mred" },
+		{ "nul\0name", 8, "nul\\x00name" },
+		{ "t\tn\nr\r", 6, "t\\tn\\nr\\r" },
+		{ "del\x7f", 4, "del\\x7f" },
+		{ "caf\xc3\xa9", 5, "caf\xc3\xa9" },		/* UTF-8 kept */
+		{ "\xe2\x82\xac\xf0\x9f\x98\x80", 7, "\xe2\x82\xac\xf0\x9f\x98\x80" },
+		{ "c1\xc2\x9b", 4, "c1\\xc2\\x9b" },		/* U+009B CSI */
+		{ "raw\x9b", 4, "raw\\x9b" },			/* a lone C1 byte */
+		{ "bidi\xe2\x80\xae", 7, "bidi\\xe2\\x80\\xae" },	/* U+202E */
+		{ "\xc0\xaf", 2, "\\xc0\\xaf" },			/* overlong '/' */
+		{ "\xed\xa0\x80", 3, "\\xed\\xa0\\x80" },		/* a surrogate */
+		{ "\xe2\x82", 2, "\\xe2\\x82" },			/* cut short */
+		{ "\xf4\x90\x80\x80", 4, "\\xf4\\x90\\x80\\x80" },	/* past U+10FFFF */
+		{ "back\\slash", 10, "back\\slash" },
+	};
+	for (size_t k = 0; k < sizeof(esc) / sizeof(esc[0]); k++) {
+		struct bt_buf b;
+		bt_buf_init(&b, 0);
+		bt_str_escape(&b, esc[k].in, esc[k].n);
+		CHECK_STR(bt_buf_cstr(&b), esc[k].want);
+		bt_buf_free(&b);
+	}
 }
 
 /* ---- opt ---- */
