@@ -33,11 +33,12 @@ on_flag(int key, const char *arg, void *ud)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "Usage: %s <source.torrent> <file1.torrent> [file2.torrent...]\n"
-		"Copy announce information from source to all specified torrents\n\n", bt_prog);
-	fflush(f);
-	if (f == stdout)
-		bt_cli_flag_help(flags, sizeof(flags) / sizeof(flags[0]));
+	static const struct bt_help h = {
+		.args = "<source.torrent> <file1.torrent> [file2.torrent...]",
+		.about = "Copy announce information from source to all specified torrents",
+		.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]),
+	};
+	bt_cli_help(f, &h);
 }
 
 int
@@ -50,18 +51,18 @@ copyannounce_main(int argc, char **argv)
 	struct bt_tfile src;
 	struct bt_buf o;
 
-	if (first < 0) {
-		bt_warn("%s", err);
-		return BT_EXIT_USAGE;
-	}
+	if (first < 0)
+		return bt_usage_error("%s", err);
 	if (c.help) {
 		usage(stdout);
 		return BT_EXIT_OK;
 	}
-	if (argc - first < 2) {
+	if (argc < 2) {
 		usage(stderr);
 		return BT_EXIT_USAGE;
 	}
+	if (argc - first < 2)
+		return bt_usage_error("too few arguments: a source .torrent and at least one other are needed");
 	if (bt_tfile_load(&src, argv[first]) < 0) {
 		bt_tfile_free(&src);
 		return BT_EXIT_FAIL;

@@ -1,5 +1,5 @@
 //applet: reannounce - change the tracker of .torrent files (btreannounce)
-//usage: reannounce [-v] [-a TIERS] <announce> file.torrent [file.torrent...]
+//usage: reannounce [-v] [-a TIERS] <announce> file.torrent [file.torrent...] (flags anywhere)
 #include "applets.h"
 #include "cli.h"
 #include "msg.h"
@@ -35,16 +35,18 @@ on_flag(int key, const char *arg, void *ud)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "Usage: %s <announce> [--announce_list <arg>] file1.torrent [file2.torrent...]\n\n"
-		"  Sets the announce URL of each .torrent to <announce>. Without\n"
-		"  --announce_list any announce-list is removed; with it the list is\n"
-		"  replaced: tiers separated by '|', URLs within a tier by ',', e.g.\n"
-		"    http://a/announce,http://b/announce|http://backup/announce\n"
-		"  The info dictionary (and so the info hash) is never changed.\n\n",
-		bt_prog);
-	fflush(f);
-	if (f == stdout)
-		bt_cli_flag_help(flags, sizeof(flags) / sizeof(flags[0]));
+	static const struct bt_help h = {
+		.args = "<announce> [--announce_list <arg>] file1.torrent [file2.torrent...]",
+		.about = "Sets the announce URL of each .torrent to <announce>. Without\n"
+			"--announce_list (or --announce-list) any announce-list is removed;\n"
+			"with it the list is replaced: tiers separated by '|', URLs within a\n"
+			"tier by ',', e.g.\n"
+			"    http://a/announce,http://b/announce|http://backup/announce\n"
+			"The info dictionary (and so the info hash) is never changed.\n"
+			"Options may also come after the file names.",
+		.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]),
+	};
+	bt_cli_help(f, &h);
 }
 
 int
@@ -55,18 +57,18 @@ reannounce_main(int argc, char **argv)
 	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
 		on_flag, &c, err, sizeof(err));
 
-	if (first < 0) {
-		bt_warn("%s", err);
-		return BT_EXIT_USAGE;
-	}
+	if (first < 0)
+		return bt_usage_error("%s", err);
 	if (c.help) {
 		usage(stdout);
 		return BT_EXIT_OK;
 	}
-	if (argc - first < 2) {
+	if (argc < 2) {
 		usage(stderr);
 		return BT_EXIT_USAGE;
 	}
+	if (argc - first < 2)
+		return bt_usage_error("too few arguments: an announce URL and at least one .torrent are needed");
 	const char *announce = argv[first];
 	struct bt_buf ann, list;
 	bt_buf_init(&ann, 0);

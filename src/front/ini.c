@@ -64,7 +64,7 @@ read_line(char *s, struct bt_opt *opts, size_t n, char **vals, const char *const
 	if (k < 0 || skipped(key, skip))
 		return;
 	if (bt_opt_value(&opts[k], val, &x) < 0 ||
-	    (opts[k].type == BT_OPT_FLOAT && !isfinite(x.f)))
+	    (BT_OPT_TYPE(opts[k].type) == BT_OPT_FLOAT && !isfinite(x.f)))
 		return;	/* a bad value is ignored, as BitTornado does */
 	free(vals[k]);
 	vals[k] = xstrdup(val);
@@ -145,8 +145,9 @@ format(struct bt_buf *b, const struct bt_opt *opts, const struct bt_opt *const *
 	for (size_t j = 0; j < m; j++) {
 		const struct bt_opt *o = order[j];
 		size_t k = (size_t)(o - opts);
-		switch (o->type) {
+		switch (BT_OPT_TYPE(o->type)) {
 		case BT_OPT_INT:
+		case BT_OPT_BOOL:
 			bt_buf_printf(b, "%s = %lld\n", o->name, v[k].i);
 			break;
 		case BT_OPT_FLOAT:
@@ -172,7 +173,7 @@ bt_ini_write(const char *path, const struct bt_opt *opts, size_t n,
 	for (size_t k = 0; k < n; k++) {
 		if (skipped(opts[k].name, skip))
 			continue;
-		if (opts[k].type != BT_OPT_INT && opts[k].type != BT_OPT_FLOAT &&
+		if ((BT_OPT_TYPE(opts[k].type) == BT_OPT_STR || BT_OPT_TYPE(opts[k].type) == BT_OPT_REQ) &&
 		    v[k].s && strpbrk(v[k].s, "\r\n")) {
 			snprintf(why, cap, "--%s holds a line break", opts[k].name);
 			free(order);
