@@ -549,19 +549,17 @@ bt_flag_parse(const struct bt_flag *flags, size_t n, int argc, char **argv,
 			r = flag_long(flags, n, argc, argv, &a, fn, ud, err, errlen);
 		else
 			r = flag_short(flags, n, argc, argv, &a, fn, ud, err, errlen);
-		if (r)
-			break;
-		/* The flag's words move down, before the positionals so far. */
+		/* The flag's words move down, before the positionals so far
+		 * (saved in pos: every index below a is free to write). */
 		for (int k = from; k < a; k++)
 			argv[1 + nflag++] = argv[k];
+		if (r)
+			break;
 	}
-	if (r == 0) {
-		/* After "--" (or the end): the rest are positionals as they are. */
-		for (; a < argc && argv[a]; a++)
-			pos[npos++] = argv[a];
-		for (int k = 0; k < npos; k++)
-			argv[1 + nflag + k] = pos[k];
-	}
+	/* The positionals so far fill the gap up to a; the words from a on
+	 * (after "--", or not read after an error) stay where they are. */
+	for (int k = 0; k < npos; k++)
+		argv[1 + nflag + k] = pos[k];
 	free(pos);
 	if (r < 0)
 		return -1;
