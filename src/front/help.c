@@ -110,27 +110,13 @@ man_opt(FILE *f, const struct bt_opt *o)
 }
 
 static void
-man_opts(FILE *f, const struct bt_opt *opts, size_t n)
+man_each(const struct bt_opt *o, const char *title, void *ud)
 {
-	static const int order[3] = { BT_OPT_COMMON, BT_OPT_OTHER, BT_OPT_COMPAT };
-	int grouped = 0;
+	FILE *f = ud;
 
-	for (size_t k = 1; k < n; k++)
-		if (BT_OPT_GROUP(opts[k].type) != BT_OPT_GROUP(opts[0].type))
-			grouped = 1;
-	for (int g = 0; g < 3; g++) {
-		int title = grouped;
-		for (size_t k = 0; k < n; k++) {
-			if (grouped ? BT_OPT_GROUP(opts[k].type) != order[g] : g > 0)
-				continue;
-			if (title) {
-				const char *t = bt_opt_group_title(order[g]);
-				fprintf(f, ".SS \"%.*s\"\n", (int)strlen(t) - 1, t);
-			}
-			title = 0;
-			man_opt(f, &opts[k]);
-		}
-	}
+	if (title)	/* without the colon */
+		fprintf(f, ".SS \"%.*s\"\n", (int)strlen(title) - 1, title);
+	man_opt(f, o);
 }
 
 static void
@@ -186,7 +172,7 @@ man_help(FILE *f, const struct bt_help *h)
 	}
 	fputs(".SH OPTIONS\n", f);
 	if (h->opts)
-		man_opts(f, h->opts, h->nopts);
+		bt_opt_each(h->opts, h->nopts, man_each, f);
 	if (h->flags)
 		man_flags(f, h->flags, h->nflags);
 	if (!lists_help(h))

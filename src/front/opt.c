@@ -378,32 +378,57 @@ help_one(const struct bt_opt *o, size_t width, const char *indent, struct bt_buf
 	bt_buf_addc(out, '\n');
 }
 
-/* The order the help lists the groups in. */
-static const int group_order[3] = { BT_OPT_COMMON, BT_OPT_OTHER, BT_OPT_COMPAT };
-
 void
-bt_opt_help(const struct bt_opt *opts, size_t n, unsigned cols, struct bt_buf *out)
+bt_opt_each(const struct bt_opt *opts, size_t n, bt_opt_each_fn *fn, void *ud)
 {
-	size_t width = cols > 26 ? cols - 11 : (cols > 2 ? cols - 2 : 1);
-	const char *indent = cols > 26 ? "          " : " ";
+	static const int order[3] = { BT_OPT_COMMON, BT_OPT_OTHER, BT_OPT_COMPAT };
 	int grouped = 0;
 
 	for (size_t k = 1; k < n; k++)
 		if (BT_OPT_GROUP(opts[k].type) != BT_OPT_GROUP(opts[0].type))
 			grouped = 1;
+	if (!grouped) {
+		for (size_t k = 0; k < n; k++)
+			fn(&opts[k], NULL, ud);
+		return;
+	}
 	for (int g = 0; g < 3; g++) {
-		int title = grouped;
+		const char *title = bt_opt_group_title(order[g]);
 		for (size_t k = 0; k < n; k++) {
-			if (grouped && BT_OPT_GROUP(opts[k].type) != group_order[g])
+			if (BT_OPT_GROUP(opts[k].type) != order[g])
 				continue;
-			if (!grouped && g > 0)
-				break;
-			if (title)
-				bt_buf_printf(out, "%s\n\n", bt_opt_group_title(group_order[g]));
-			title = 0;
-			help_one(&opts[k], width, indent, out);
+			fn(&opts[k], title, ud);
+			title = NULL;
 		}
 	}
+}
+
+struct help_ctx {
+	size_t width;
+	const char *indent;
+	struct bt_buf *out;
+};
+
+static void
+help_each(const struct bt_opt *o, const char *title, void *ud)
+{
+	struct help_ctx *h = ud;
+
+	if (title)
+		bt_buf_printf(h->out, "%s\n\n", title);
+	help_one(o, h->width, h->indent, h->out);
+}
+
+void
+bt_opt_help(const struct bt_opt *opts, size_t n, unsigned cols, struct bt_buf *out)
+{
+	struct help_ctx h = {
+		cols > 26 ? cols - 11 : (cols > 2 ? cols - 2 : 1),
+		cols > 26 ? "          " : " ",
+		out,
+	};
+
+	bt_opt_each(opts, n, help_each, &h);
 }
 
 /* name[0..len) names flag f: equal, or (prefix) the start of its name;

@@ -90,6 +90,12 @@ int bt_opt_value(const struct bt_opt *o, const char *s, union bt_optv *v);
  * compatibility-only last) when the table has more than one group. */
 void bt_opt_help(const struct bt_opt *opts, size_t n, unsigned cols,
 	struct bt_buf *out);
+/* Call fn for each option in the order the help lists them: common,
+ * other, compatibility-only.  title: the group's heading before the first
+ * option of each group, else NULL (always NULL for a table with one
+ * group). */
+typedef void bt_opt_each_fn(const struct bt_opt *o, const char *title, void *ud);
+void bt_opt_each(const struct bt_opt *opts, size_t n, bt_opt_each_fn *fn, void *ud);
 /* The help's heading for a group ("Common options:"). */
 const char *bt_opt_group_title(int group);
 /* The left column of an option's help ("-o, --target <arg>") into out. */
