@@ -15,10 +15,12 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "Usage: %s <trackerurl> <dir> [dir...] [params...]\n", bt_prog);
-	fprintf(f, "Make a .torrent file for every file or directory in each given directory.\n\n");
-	bt_cli_opt_help(f, bt_mk_opts, MK_NOPTS);
-	fputs(bt_cli_announce_list_help, f);
+	static const struct bt_help h = {
+		.args = "<trackerurl> <dir> [dir...] [params...]",
+		.about = "Make a .torrent file for every file or directory in each given directory.",
+		.opts = bt_mk_opts, .nopts = MK_NOPTS, .notes = bt_cli_announce_list_help,
+	};
+	bt_cli_help(f, &h);
 }
 
 static int
@@ -99,14 +101,12 @@ completedir_main(int argc, char **argv)
 		return rc;
 	rc = BT_EXIT_OK;
 	if (*v[MK_TARGET].s && (stat(v[MK_TARGET].s, &st) < 0 || !S_ISDIR(st.st_mode))) {
-		bt_warn("--target %s: not a directory", v[MK_TARGET].s);
 		free(pos);
-		return BT_EXIT_USAGE;
+		return bt_usage_error("--target %s: not a directory", v[MK_TARGET].s);
 	}
 	if (*v[MK_NAME].s) {
-		bt_warn("--name cannot be used here: every torrent is named after its entry");
 		free(pos);
-		return BT_EXIT_USAGE;
+		return bt_usage_error("--name: cannot be used here: every torrent is named after its entry");
 	}
 	for (int k = 1; k < npos; k++)
 		if (do_dir(pos[0], pos[k], v) < 0)

@@ -35,13 +35,14 @@ on_flag(int key, const char *arg, void *ud)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "Usage: %s <source.torrent> <file1.torrent> [file2.torrent...]\n"
-		"Copy announce information from source to all specified torrents\n\n"
-		"With -A, -d or -r the trackers copied are first changed so, one at a\n"
-		"time (as transmission-edit -a, -d, -r); each change is printed.\n\n", bt_prog);
-	fflush(f);
-	if (f == stdout)
-		bt_cli_flag_help(flags, sizeof(flags) / sizeof(flags[0]));
+	static const struct bt_help h = {
+		.args = "<source.torrent> <file1.torrent> [file2.torrent...]",
+		.about = "Copy announce information from source to all specified torrents.\n"
+			"With -A, -d or -r the trackers copied are first changed so, one at a\n"
+			"time (as transmission-edit -a, -d, -r); each change is printed.",
+		.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]),
+	};
+	bt_cli_help(f, &h);
 }
 
 int
@@ -59,14 +60,17 @@ copyannounce_main(int argc, char **argv)
 	struct bt_buf o;
 
 	if (first < 0) {
-		bt_warn("%s", err);
 		free(ops.v);
-		return BT_EXIT_USAGE;
+		return bt_usage_error("%s", err);
 	}
-	if (c.help || argc - first < 2) {
+	if (c.help || argc < 2) {
 		free(ops.v);
 		usage(c.help ? stdout : stderr);
 		return c.help ? BT_EXIT_OK : BT_EXIT_USAGE;
+	}
+	if (argc - first < 2) {
+		free(ops.v);
+		return bt_usage_error("too few arguments: a source .torrent and at least one other are needed");
 	}
 	if (bt_tfile_load(&src, argv[first]) < 0) {
 		bt_tfile_free(&src);

@@ -60,7 +60,7 @@
 enum { O_SAVE_OPTIONS = DL_NOPTS, NOPT };
 
 static const struct bt_opt save_options_opt = {
-	"save_options", BT_OPT_INT, "0", "whether to save the current options as the new default configuration (in ~/.BitTornado/config.downloadheadless.ini, or config.downloadcurses.ini for btdownloadcurses; in --state_dir when given)"
+	"save_options", BT_OPT_BOOL, "0", "whether to save the current options as the new default configuration (in ~/.BitTornado/config.downloadheadless.ini, or config.downloadcurses.ini for btdownloadcurses; in --state_dir when given)"
 };
 
 #define SEED_CHECK_MS	1000	/* how often the seeding limits are checked */
@@ -945,17 +945,15 @@ run(struct dl *d, const char *input, int kind)
 static void
 print_usage(const struct dl *d, FILE *f)
 {
-	struct bt_buf b;
-
-	bt_buf_init(&b, 0);
-	if (d->curses_name)
-		bt_buf_printf(&b, "Usage: %s <global options>\n\n", bt_prog);
-	bt_buf_adds(&b, "Arguments are:\n\n");
-	bt_opt_help(d->opts, NOPT, d->curses_name ? 100 : 80, &b);
-	bt_buf_addc(&b, '\n');
-	if (!b.err)
-		fwrite(b.p, 1, b.len, f);
-	bt_buf_free(&b);
+	const struct bt_help h = {
+		.args = "<file.torrent | URL | magnet> [options...]",
+		.about = "Download a torrent, then seed it until interrupted. Options may come\n"
+			"before or after the torrent.\n"
+			"\n"
+			"Arguments are:",
+		.opts = d->opts, .nopts = NOPT, .cols = d->curses_name ? 100 : 80,
+	};
+	bt_cli_help(f, &h);
 }
 
 /* BitTornado's headless tool ends every failed run with its status block. */
@@ -1020,19 +1018,6 @@ one_save_place(struct dl *d, char *err, size_t cap)
 	return -1;
 }
 
-/* -d DIR is --download_dir DIR (every --option takes a value: the word
- * after one is not looked at). */
-static void
-short_options(int argc, char **argv)
-{
-	for (int a = 1; a < argc; a++) {
-		if (strcmp(argv[a], "-d") == 0)
-			argv[a] = (char *)"--download_dir";
-		if (strncmp(argv[a], "--", 2) == 0)
-			a++;
-	}
-}
-
 /* Parse the options (pos: room for argc positionals) and check them and
  * the positionals.  Returns the number of positionals, or -1 with the
  * usage error printed. */
@@ -1042,21 +1027,22 @@ parse_args(struct dl *d, int argc, char **argv, char **pos)
 	char err[512];
 	int npos, bad = -1;
 
-	short_options(argc, argv);
 	npos = bt_opt_parse(d->opts, NOPT, d->v, argc, argv, pos, err, sizeof(err));
 
-	if (npos > 1)
-		snprintf(err, sizeof(err), "Too many args - 1 max.");
+	if (npos == BT_OPT_HELP)
+		snprintf(err, sizeof(err), "--help: give it alone");
+	else if (npos > 1)
+		snprintf(err, sizeof(err), "%s: unexpected argument (one torrent at a time)", pos[1]);
 	else if (npos == 1 && (d->v[DL_METAFILE].s[0] || d->v[DL_URL].s[0]))
-		snprintf(err, sizeof(err), "must have metafile or url as arg or parameter, not both");
+		snprintf(err, sizeof(err), "%s: a torrent was also given by --metafile or --url", pos[0]);
 	else if (npos == 0 && !d->v[DL_METAFILE].s[0] == !d->v[DL_URL].s[0])
-		snprintf(err, sizeof(err), "need metafile or url, must have one, cannot have both");
+		snprintf(err, sizeof(err), "no torrent given: name a .torrent file, an http(s) URL or a magnet link");
 	else if (npos >= 0 && (bad = bt_dl_opts_bad(d->v, err, sizeof(err))) < 0 &&
 	    one_save_place(d, err, sizeof(err)) == 0)
 		err[0] = 0;
 	bt_dl_ini_blame(d->opts, d->v, &d->ini_src, bad, err, sizeof(err));
 	if (npos < 0 || err[0]) {
-		fprintf(stderr, "error: %s\n run with no args for parameter explanations\n", err);
+		bt_usage_error("%s", err);
 		return -1;
 	}
 	return npos;
@@ -1121,7 +1107,8 @@ download_main(int argc, char **argv)
 
 	/* Defaults, then the configuration file's values. */
 	bt_dl_opts_build(d->opts, &save_options_opt, 1);
-	d->state_dir = bt_statedir_find(argc, argv, d->state_why, sizeof(d->state_why));
+	d->state_dir = bt_statedir_find(d->opts, NOPT, argc, argv, d->state_why,
+		sizeof(d->state_why));
 	if (d->state_dir) {
 		ini = bt_statedir_config(d->state_dir,
 			d->curses_name ? "downloadcurses" : "downloadheadless");
@@ -1130,7 +1117,7 @@ download_main(int argc, char **argv)
 		bt_ini_read(&d->ini_src, d->opts, NOPT, d->ini_vals, bt_dl_not_saved);
 	}
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	if (bt_opt_wants_help(argc, argv)) {
 		print_usage(d, stdout);
 		rc = BT_EXIT_OK;
 		goto out;

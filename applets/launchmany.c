@@ -49,10 +49,10 @@ enum {
 };
 
 static const struct bt_opt lm_extra[NOPT - DL_NOPTS] = {
-	{ "parse_dir_interval", BT_OPT_INT, "60", "how often to rescan the torrent directory, in seconds (changes are also seen at once where the kernel has inotify)" },
-	{ "saveas_style", BT_OPT_INT, "1", "How to name torrent downloads (1 = rename to torrent name, 2 = save under name in torrent, 3 = save in directory under torrent name)" },
-	{ "display_path", BT_OPT_INT, "1", "whether to display the full path or the torrent contents for each torrent" },
-	{ "save_options", BT_OPT_INT, "0", "whether to save the current options as the new default configuration (only for btlaunchmany)" },
+	{ "parse_dir_interval", BT_OPT_INT | BT_OPT_COMMON, "60", "how often to rescan the torrent directory, in seconds (changes are also seen at once where the kernel has inotify)" },
+	{ "saveas_style", BT_OPT_INT | BT_OPT_COMMON, "1", "How to name torrent downloads (1 = rename to torrent name, 2 = save under name in torrent, 3 = save in directory under torrent name)" },
+	{ "display_path", BT_OPT_BOOL, "1", "whether to display the full path or the torrent contents for each torrent" },
+	{ "save_options", BT_OPT_BOOL, "0", "whether to save the current options as the new default configuration (only for btlaunchmany)" },
 	{ "torrent_max_upload_rate", BT_OPT_INT, "0", "maximum kB/s (1 kB = 1000 bytes) each torrent uploads at, within max_upload_rate for all (0 = no limit)" },
 };
 
@@ -665,24 +665,14 @@ run(struct lm *lm)
 static void
 print_usage(const struct lm *lm, FILE *f)
 {
-	struct bt_buf b;
-
-	bt_buf_init(&b, 0);
-	bt_buf_printf(&b, "Usage: %s <directory> <global options>\n\n", bt_prog);
-	bt_buf_adds(&b, "<directory> - directory to look for .torrent files (semi-recursive)\n\n");
-	bt_buf_adds(&b, "Arguments are:\n\n");
-	bt_opt_help(lm->opts, NOPT, lm->curses_name ? 100 : 80, &b);
-	bt_buf_addc(&b, '\n');
-	if (!b.err)
-		fwrite(b.p, 1, b.len, f);
-	bt_buf_free(&b);
-}
-
-static int
-usage_error(const char *text)
-{
-	fprintf(stderr, "error: %s\n run with no args for parameter explanations\n", text);
-	return BT_EXIT_USAGE;
+	const struct bt_help h = {
+		.args = "<directory> <global options>",
+		.about = "<directory> - directory to look for .torrent files (semi-recursive)\n"
+			"\n"
+			"Arguments are:",
+		.opts = lm->opts, .nopts = NOPT, .cols = lm->curses_name ? 100 : 80,
+	};
+	bt_cli_help(f, &h);
 }
 
 /* Parse and check the command line; the directory in lm->dir. */
@@ -693,22 +683,25 @@ parse_args(struct lm *lm, int argc, char **argv, char **pos)
 	struct stat st;
 	int npos = bt_opt_parse(lm->opts, NOPT, lm->v, argc, argv, pos, err, sizeof(err));
 
+	if (npos == BT_OPT_HELP)
+		return bt_usage_error("--help: give it alone");
 	if (npos < 0)
-		return usage_error(err);
+		return bt_usage_error("%s", err);
 	if (npos != 1)
-		return usage_error(npos ? "Too many args - 1 max." : "a directory is needed");
+		return npos ? bt_usage_error("%s: unexpected argument (one directory only)", pos[1])
+			: bt_usage_error("a directory is needed");
 	int bad = bt_dl_opts_bad(lm->v, err, sizeof(err));
 	if (bad >= 0) {
 		bt_dl_ini_blame(lm->opts, lm->v, &lm->ini_src, bad, err, sizeof(err));
-		return usage_error(err);
+		return bt_usage_error("%s", err);
 	}
 	if (lm->v[LM_SAVEAS_STYLE].i < 1 || lm->v[LM_SAVEAS_STYLE].i > 3)
-		return usage_error("saveas_style must be 1, 2 or 3");
+		return bt_usage_error("--saveas_style %lld: must be 1, 2 or 3", lm->v[LM_SAVEAS_STYLE].i);
 	if (lm->v[LM_PARSE_DIR_INTERVAL].i < 1 || lm->v[LM_PARSE_DIR_INTERVAL].i > 86400)
-		return usage_error("parse_dir_interval must be 1 .. 86400 seconds");
+		return bt_usage_error("--parse_dir_interval %lld: must be 1 .. 86400 seconds",
+			lm->v[LM_PARSE_DIR_INTERVAL].i);
 	if (stat(pos[0], &st) < 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, sizeof(err), "Warning: %s is not a directory", pos[0]);
-		fprintf(stderr, "error: %s\n run with no args for parameter explanations\n", err);
+		bt_warn("%s: is not a directory", pos[0]);
 		return BT_EXIT_FAIL;
 	}
 	lm->dir = pos[0];
@@ -763,7 +756,8 @@ launchmany_main(int argc, char **argv)
 	}
 	lm->opts[DL_DOWNLOAD_DIR].help = download_dir_help;
 	lm->opts[DL_SYSLOG].help = syslog_help;
-	lm->state_dir = bt_statedir_find(argc, argv, lm->state_why, sizeof(lm->state_why));
+	lm->state_dir = bt_statedir_find(lm->opts, NOPT, argc, argv, lm->state_why,
+		sizeof(lm->state_why));
 	if (lm->state_dir) {
 		ini = bt_statedir_config(lm->state_dir,
 			lm->curses_name ? "launchmanycurses" : "launchmany");
@@ -771,7 +765,7 @@ launchmany_main(int argc, char **argv)
 		lm->ini_src = src;
 		bt_ini_read(&lm->ini_src, lm->opts, NOPT, lm->ini_vals, bt_dl_not_saved);
 	}
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+	if (bt_opt_wants_help(argc, argv)) {
 		print_usage(lm, stdout);
 		rc = BT_EXIT_OK;
 	} else if (argc < 2) {

@@ -1,5 +1,5 @@
 //applet: makemetafile - make .torrent files (btmakemetafile)
-//usage: makemetafile <trackerurl> <file> [file...] [--option value...]
+//usage: makemetafile <trackerurl> <file> [file...] [--option value...] (options anywhere)
 #include "applets.h"
 #include "cli.h"
 #include "msg.h"
@@ -11,9 +11,13 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "Usage: %s <trackerurl> <file> [file...] [params...]\n\n", bt_prog);
-	bt_cli_opt_help(f, bt_mk_opts, MK_NOPTS);
-	fputs(bt_cli_announce_list_help, f);
+	static const struct bt_help h = {
+		.args = "<trackerurl> <file> [file...] [params...]",
+		.about = "Make a .torrent file for each file or directory, announced at <trackerurl>.\n"
+			"Options may come before, between or after the file names.",
+		.opts = bt_mk_opts, .nopts = MK_NOPTS, .notes = bt_cli_announce_list_help,
+	};
+	bt_cli_help(f, &h);
 }
 
 int
@@ -28,9 +32,8 @@ makemetafile_main(int argc, char **argv)
 		return rc;
 	rc = BT_EXIT_OK;
 	if (*v[MK_TARGET].s && npos > 2) {
-		bt_warn("--target names one file, but %d inputs were given", npos - 1);
 		free(pos);
-		return BT_EXIT_USAGE;
+		return bt_usage_error("--target names one file, but %d inputs were given", npos - 1);
 	}
 	for (int k = 1; k < npos; k++) {
 		char *target;

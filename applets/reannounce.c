@@ -1,5 +1,5 @@
 //applet: reannounce - change the tracker of .torrent files (btreannounce)
-//usage: reannounce [-v] [-a TIERS] <announce> file.torrent [file.torrent...]
+//usage: reannounce [-v] [-a TIERS] <announce> file.torrent [file.torrent...] (flags anywhere)
 //usage: reannounce [-v] [-A URL] [-d URL] [-r OLD NEW] file.torrent [file.torrent...]
 #include "applets.h"
 #include "cli.h"
@@ -38,19 +38,21 @@ on_flag(int key, const char *arg, void *ud)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "Usage: %s <announce> [--announce_list <arg>] file1.torrent [file2.torrent...]\n\n"
-		"  Sets the announce URL of each .torrent to <announce>. Without\n"
-		"  --announce_list any announce-list is removed; with it the list is\n"
-		"  replaced: tiers separated by '|', URLs within a tier by ',', e.g.\n"
-		"    http://a/announce,http://b/announce|http://backup/announce\n"
-		"  The info dictionary (and so the info hash) is never changed.\n\n"
-		"   or: %s [-A URL] [-d URL] [-r OLD NEW]... file1.torrent [file2.torrent...]\n\n"
-		"  Adds, removes or replaces one tracker at a time and keeps the others\n"
-		"  (as transmission-edit -a, -d, -r); each change is printed.\n\n",
-		bt_prog, bt_prog);
-	fflush(f);
-	if (f == stdout)
-		bt_cli_flag_help(flags, sizeof(flags) / sizeof(flags[0]));
+	static const struct bt_help h = {
+		.args = "<announce> [--announce_list <arg>] file1.torrent [file2.torrent...]",
+		.about = "Sets the announce URL of each .torrent to <announce>. Without\n"
+			"--announce_list (or --announce-list) any announce-list is removed;\n"
+			"with it the list is replaced: tiers separated by '|', URLs within a\n"
+			"tier by ',', e.g.\n"
+			"    http://a/announce,http://b/announce|http://backup/announce\n"
+			"The info dictionary (and so the info hash) is never changed.\n"
+			"Or, with -A URL, -d URL or -r OLD NEW (and no <announce>): adds,\n"
+			"removes or replaces one tracker at a time and keeps the others\n"
+			"(as transmission-edit -a, -d, -r); each change is printed.\n"
+			"Options may also come after the file names.",
+		.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]),
+	};
+	bt_cli_help(f, &h);
 }
 
 int
@@ -66,22 +68,23 @@ reannounce_main(int argc, char **argv)
 		on_flag, &c, err, sizeof(err));
 
 	if (first < 0 || (ops.n && c.list)) {
-		bt_warn("%s", first < 0 ? err
-			: "-a/--announce_list sets the whole list: it does not go with -A, -d or -r");
 		free(ops.v);
-		return BT_EXIT_USAGE;
+		return bt_usage_error("%s", first < 0 ? err
+			: "-a/--announce_list sets the whole list: it does not go with -A, -d or -r");
 	}
-	if (c.help || argc - first < (ops.n ? 1 : 2)) {
+	if (c.help || argc < 2) {
 		free(ops.v);
 		usage(c.help ? stdout : stderr);
 		return c.help ? BT_EXIT_OK : BT_EXIT_USAGE;
 	}
 	if (ops.n) {
-		int rc = bt_cli_edit_trackers_files(argv + first, argc - first, NULL, &ops,
-			c.verbose);
+		int rc = argc - first < 1 ? bt_usage_error("too few arguments: at least one .torrent is needed")
+			: bt_cli_edit_trackers_files(argv + first, argc - first, NULL, &ops, c.verbose);
 		free(ops.v);
 		return rc;
 	}
+	if (argc - first < 2)
+		return bt_usage_error("too few arguments: an announce URL and at least one .torrent are needed");
 	const char *announce = argv[first];
 	struct bt_buf ann, list;
 	bt_buf_init(&ann, 0);

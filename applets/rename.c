@@ -39,14 +39,14 @@ on_flag(int key, const char *arg, void *ud)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "Usage: %s [-v] TORRENT NAME\n"
-		"       %s [-m] TORRENT [...]\n\n"
-		"Sets the name stored in the torrent (the file or top directory the\n"
-		"data is saved as). This changes the info hash: the result is a new\n"
-		"torrent for trackers and peers.\n\n", bt_prog, bt_prog);
-	fflush(f);
-	if (f == stdout)
-		bt_cli_flag_help(flags, sizeof(flags) / sizeof(flags[0]));
+	static const struct bt_help h = {
+		.args = "[-v] TORRENT NAME\n[-m] TORRENT [...]",
+		.about = "Sets the name stored in the torrent (the file or top directory the\n"
+			"data is saved as). This changes the info hash: the result is a new\n"
+			"torrent for trackers and peers.",
+		.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]),
+	};
+	bt_cli_help(f, &h);
 }
 
 static int
@@ -113,10 +113,8 @@ rename_main(int argc, char **argv)
 		on_flag, &c, err, sizeof(err));
 	int rc = BT_EXIT_OK;
 
-	if (first < 0) {
-		bt_warn("%s", err);
-		return BT_EXIT_USAGE;
-	}
+	if (first < 0)
+		return bt_usage_error("%s", err);
 	if (c.help) {
 		usage(stdout);
 		return BT_EXIT_OK;
@@ -126,10 +124,15 @@ rename_main(int argc, char **argv)
 		return BT_EXIT_OK;
 	}
 	int npos = argc - first;
-	if ((c.match && npos < 1) || (!c.match && npos != 2)) {
+	if (argc < 2) {
 		usage(stderr);
 		return BT_EXIT_USAGE;
 	}
+	if (c.match && npos < 1)
+		return bt_usage_error("too few arguments: -m needs at least one .torrent");
+	if (!c.match && npos != 2)
+		return bt_usage_error("%s arguments: a .torrent and a name are needed",
+			npos < 2 ? "too few" : "too many");
 	if (!c.match)
 		return rename_one(argv[first], argv[first + 1], c.verbose) < 0 ? BT_EXIT_FAIL : BT_EXIT_OK;
 	for (int k = first; k < argc; k++) {

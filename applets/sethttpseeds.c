@@ -53,12 +53,13 @@ show_old(const struct bt_tfile *t, void *ud)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "Usage: %s <http-seeds> file1.torrent [file2.torrent...]\n\n"
-		"  <http-seeds> is a list of URLs separated by '|', url[|url...],\n"
-		"  or 0 to remove the list. The info hash is never changed.\n\n", bt_prog);
-	fflush(f);
-	if (f == stdout)
-		bt_cli_flag_help(flags, sizeof(flags) / sizeof(flags[0]));
+	static const struct bt_help h = {
+		.args = "<http-seeds> file1.torrent [file2.torrent...]",
+		.about = "<http-seeds> is a list of URLs separated by '|', url[|url...],\n"
+			"or 0 to remove the list. The info hash is never changed.",
+		.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]),
+	};
+	bt_cli_help(f, &h);
 }
 
 int
@@ -69,18 +70,18 @@ sethttpseeds_main(int argc, char **argv)
 	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
 		on_flag, &c, err, sizeof(err));
 
-	if (first < 0) {
-		bt_warn("%s", err);
-		return BT_EXIT_USAGE;
-	}
+	if (first < 0)
+		return bt_usage_error("%s", err);
 	if (c.help) {
 		usage(stdout);
 		return BT_EXIT_OK;
 	}
-	if (argc - first < 2) {
+	if (argc < 2) {
 		usage(stderr);
 		return BT_EXIT_USAGE;
 	}
+	if (argc - first < 2)
+		return bt_usage_error("too few arguments: the seeds and at least one .torrent are needed");
 	const char *key = c.web ? "url-list" : "httpseeds";
 	const char *seeds = argv[first];
 	struct bt_buf enc;

@@ -170,26 +170,54 @@ show_ours(struct bt_buf *o, const struct bt_meta *m)
 			: " (download --saveas can give it another name)");
 }
 
+static const struct bt_flag flags[] = {
+	{ 'h', "help", NULL, "show this help" },
+};
+
+static int
+on_flag(int key, const char *arg, void *ud)
+{
+	(void)key;
+	(void)arg;
+	*(int *)ud = 1;
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	static const struct bt_help h = {
+		.args = "file1.torrent [file2.torrent...]",
+		.about = "Prints the name, files, sizes, info hash, trackers and seeds of\n"
+			"each .torrent file.",
+		.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]),
+	};
+	bt_cli_help(f, &h);
+}
+
 int
 showmetainfo_main(int argc, char **argv)
 {
 	struct bt_buf o;
-	int rc = BT_EXIT_OK;
+	int rc = BT_EXIT_OK, help = 0;
+	char err[160];
+	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
+		on_flag, &help, err, sizeof(err));
 
+	if (first < 0)
+		return bt_usage_error("%s", err);
+	if (help) {
+		usage(stdout);
+		return BT_EXIT_OK;
+	}
 	printf("%s 20130326 - decode BitTorrent metainfo files\n\n", bt_prog);
-	if (argc < 2) {
+	if (first >= argc) {
 		printf("%s file1.torrent file2.torrent file3.torrent ...\n\n", bt_prog);
 		return BT_EXIT_USAGE;
 	}
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("%s file1.torrent file2.torrent file3.torrent ...\n\n"
-			"Prints the name, files, sizes, info hash, trackers and seeds of\n"
-			"each .torrent file.\n", bt_prog);
-		return BT_EXIT_OK;
-	}
 	bt_out_flush();
 	int shown = 0;
-	for (int k = 1; k < argc; k++) {
+	for (int k = first; k < argc; k++) {
 		struct bt_tfile t;
 		if (bt_tfile_load(&t, argv[k]) < 0) {
 			bt_tfile_free(&t);

@@ -34,50 +34,50 @@ enum {
 };
 
 static const struct bt_opt opts[NOPT] = {
-	[O_PORT] = { "port", BT_OPT_INT, "80", "port to listen on (TCP for HTTP, UDP for BEP 15)" },
-	[O_DFILE] = { "dfile", BT_OPT_REQ, NULL, "file to keep the tracker's state in across restarts" },
-	[O_BIND] = { "bind", BT_OPT_STR, "", "comma-separated addresses to listen on (default: all)" },
-	[O_IPV6_ENABLED] = { "ipv6_enabled", BT_OPT_INT, "0", "1 also listens on IPv6 and serves peers6" },
-	[O_IPV6_BINDS_V4] = { "ipv6_binds_v4", BT_OPT_INT, "1", "with a single IPv6 bind address, 1 lets it take IPv4 too" },
+	[O_PORT] = { "port", BT_OPT_INT | BT_OPT_COMMON, "80", "port to listen on (TCP for HTTP, UDP for BEP 15)" },
+	[O_DFILE] = { "dfile", BT_OPT_REQ | BT_OPT_COMMON, NULL, "file to keep the tracker's state in across restarts" },
+	[O_BIND] = { "bind", BT_OPT_STR | BT_OPT_COMMON, "", "comma-separated addresses to listen on (default: all)" },
+	[O_IPV6_ENABLED] = { "ipv6_enabled", BT_OPT_BOOL, "0", "1 also listens on IPv6 and serves peers6" },
+	[O_IPV6_BINDS_V4] = { "ipv6_binds_v4", BT_OPT_BOOL, "1", "with a single IPv6 bind address, 1 lets it take IPv4 too" },
 	[O_SOCKET_TIMEOUT] = { "socket_timeout", BT_OPT_INT, "15", "seconds before an idle HTTP connection is closed" },
 	[O_SAVE_DFILE_INTERVAL] = { "save_dfile_interval", BT_OPT_INT, "300", "seconds between saves of the state file" },
 	[O_TIMEOUT_DOWNLOADERS_INTERVAL] = { "timeout_downloaders_interval", BT_OPT_INT, "2700", "seconds between expiry sweeps; a peer silent for a whole period is dropped" },
-	[O_REANNOUNCE_INTERVAL] = { "reannounce_interval", BT_OPT_INT, "1800", "seconds clients are told to wait between announces" },
+	[O_REANNOUNCE_INTERVAL] = { "reannounce_interval", BT_OPT_INT | BT_OPT_COMMON, "1800", "seconds clients are told to wait between announces" },
 	[O_RESPONSE_SIZE] = { "response_size", BT_OPT_INT, "50", "most peers given in one reply" },
 	[O_TIMEOUT_CHECK_INTERVAL] = { "timeout_check_interval", BT_OPT_INT, "5", "seconds between checks for idle connections" },
 	[O_NAT_CHECK] = { "nat_check", BT_OPT_INT, "3", "how many times to try connecting back to a peer before taking it as unreachable (0 = do not check)" },
-	[O_LOG_NAT_CHECKS] = { "log_nat_checks", BT_OPT_INT, "0", "1 logs the result of every NAT check" },
+	[O_LOG_NAT_CHECKS] = { "log_nat_checks", BT_OPT_BOOL, "0", "1 logs the result of every NAT check" },
 	[O_MIN_TIME_BETWEEN_LOG_FLUSHES] = { "min_time_between_log_flushes", BT_OPT_FLOAT, "3.0", "least seconds between flushes of the log" },
-	[O_MIN_TIME_BETWEEN_CACHE_REFRESHES] = { "min_time_between_cache_refreshes", BT_OPT_FLOAT, "600.0", "accepted for compatibility; peers are picked fresh from the store every time" },
-	[O_ALLOWED_DIR] = { "allowed_dir", BT_OPT_STR, "", "serve only the torrents whose .torrent files are in this directory" },
+	[O_MIN_TIME_BETWEEN_CACHE_REFRESHES] = { "min_time_between_cache_refreshes", BT_OPT_FLOAT | BT_OPT_COMPAT, "600.0", "accepted for compatibility; peers are picked fresh from the store every time" },
+	[O_ALLOWED_DIR] = { "allowed_dir", BT_OPT_STR | BT_OPT_COMMON, "", "serve only the torrents whose .torrent files are in this directory" },
 	[O_ALLOWED_LIST] = { "allowed_list", BT_OPT_STR, "", "serve only the info hashes (40 hex digits a line) in this file" },
-	[O_ALLOWED_CONTROLS] = { "allowed_controls", BT_OPT_INT, "0", "1 honours 'failure reason' and 'warning message' keys in allowed torrents" },
-	[O_MULTITRACKER_ENABLED] = { "multitracker_enabled", BT_OPT_INT, "0", "1 asks the other trackers in allowed torrents' announce-lists for peers (needs allowed_dir)" },
+	[O_ALLOWED_CONTROLS] = { "allowed_controls", BT_OPT_BOOL, "0", "1 honours 'failure reason' and 'warning message' keys in allowed torrents" },
+	[O_MULTITRACKER_ENABLED] = { "multitracker_enabled", BT_OPT_BOOL, "0", "1 asks the other trackers in allowed torrents' announce-lists for peers (needs allowed_dir)" },
 	[O_MULTITRACKER_ALLOWED] = { "multitracker_allowed", BT_OPT_STR, "autodetect", "whether other trackers may announce here: none, autodetect (only for allowed torrents with an announce-list) or all" },
 	[O_MULTITRACKER_REANNOUNCE_INTERVAL] = { "multitracker_reannounce_interval", BT_OPT_INT, "120", "seconds between rounds of asking other trackers" },
 	[O_MULTITRACKER_MAXPEERS] = { "multitracker_maxpeers", BT_OPT_INT, "20", "peers asked of another tracker at a time" },
 	[O_AGGREGATE_FORWARD] = { "aggregate_forward", BT_OPT_STR, "", "URL[,password]: pass every announce on to this tracker (an aggregator)" },
 	[O_AGGREGATOR] = { "aggregator", BT_OPT_STR, "0", "1 or a password: act as an aggregator (announces are recorded and answered with response: OK; a password must come as password=)" },
-	[O_HUPMONITOR] = { "hupmonitor", BT_OPT_INT, "0", "1 reopens the log file on SIGHUP" },
+	[O_HUPMONITOR] = { "hupmonitor", BT_OPT_BOOL, "0", "1 reopens the log file on SIGHUP" },
 	[O_HTTP_TIMEOUT] = { "http_timeout", BT_OPT_INT, "60", "seconds to wait for another tracker's answer" },
 	[O_PARSE_DIR_INTERVAL] = { "parse_dir_interval", BT_OPT_INT, "60", "seconds between rescans of allowed_dir, allowed_list and the IP lists" },
-	[O_SHOW_INFOPAGE] = { "show_infopage", BT_OPT_INT, "1", "1 serves a page of statistics at /" },
+	[O_SHOW_INFOPAGE] = { "show_infopage", BT_OPT_BOOL, "1", "1 serves a page of statistics at /" },
 	[O_INFOPAGE_REDIRECT] = { "infopage_redirect", BT_OPT_STR, "", "send requests for / to this URL instead" },
-	[O_SHOW_NAMES] = { "show_names", BT_OPT_INT, "1", "1 shows torrent names (from allowed_dir) on the info page and in scrapes" },
+	[O_SHOW_NAMES] = { "show_names", BT_OPT_BOOL, "1", "1 shows torrent names (from allowed_dir) on the info page and in scrapes" },
 	[O_FAVICON] = { "favicon", BT_OPT_STR, "", "file to serve as /favicon.ico" },
 	[O_ALLOWED_IPS] = { "allowed_ips", BT_OPT_STR, "", "only serve clients from the networks in this file (a.b.c.d/len a line)" },
 	[O_BANNED_IPS] = { "banned_ips", BT_OPT_STR, "", "refuse clients from the address ranges in this file (x:y:first-last a line)" },
 	[O_ONLY_LOCAL_OVERRIDE_IP] = { "only_local_override_ip", BT_OPT_INT, "2", "who may give another address with ip= or proxy headers: 0 anyone, 1 only clients on local networks, 2 the same as 1 when NAT checks are off, else 0" },
-	[O_LOGFILE] = { "logfile", BT_OPT_STR, "", "file to append the access log to (default: standard output)" },
-	[O_ALLOW_GET] = { "allow_get", BT_OPT_INT, "0", "1 lets clients download the .torrent files of allowed_dir from /file" },
-	[O_KEEP_DEAD] = { "keep_dead", BT_OPT_INT, "0", "1 keeps torrents that have no peers left" },
+	[O_LOGFILE] = { "logfile", BT_OPT_STR | BT_OPT_COMMON, "", "file to append the access log to (default: standard output)" },
+	[O_ALLOW_GET] = { "allow_get", BT_OPT_BOOL, "0", "1 lets clients download the .torrent files of allowed_dir from /file" },
+	[O_KEEP_DEAD] = { "keep_dead", BT_OPT_BOOL, "0", "1 keeps torrents that have no peers left" },
 	[O_SCRAPE_ALLOWED] = { "scrape_allowed", BT_OPT_STR, "full", "scrape access: none, specific or full" },
 	[O_DEDICATED_SEED_ID] = { "dedicated_seed_id", BT_OPT_STR, "", "code that marks announces from a dedicated seed (seed_id=); check_seeded=1 then asks whether one serves the torrent" },
-	[O_COMPACT_REQD] = { "compact_reqd", BT_OPT_INT, "1", "1 refuses clients that do not ask for compact replies" },
+	[O_COMPACT_REQD] = { "compact_reqd", BT_OPT_BOOL, "1", "1 refuses clients that do not ask for compact replies" },
 	[O_MIN_INTERVAL] = { "min_interval", BT_OPT_INT, "0", "seconds sent as 'min interval' (0 = half of reannounce_interval)" },
-	[O_UDP] = { "udp", BT_OPT_INT, "1", "1 also answers the UDP tracker protocol (BEP 15) on the same port" },
+	[O_UDP] = { "udp", BT_OPT_BOOL, "1", "1 also answers the UDP tracker protocol (BEP 15) on the same port" },
 	[O_MAX_CONNECTIONS] = { "max_connections", BT_OPT_INT, "0", "most HTTP connections served at once (0 = as many as the open-file limit allows); past it the longest-idle one is closed, or the new client gets 503" },
-	[O_STATS] = { "stats", BT_OPT_INT, "1", "1 serves statistics for monitoring (Prometheus text) at /stats" },
+	[O_STATS] = { "stats", BT_OPT_BOOL, "1", "1 serves statistics for monitoring (Prometheus text) at /stats" },
 };
 
 static struct {
@@ -247,8 +247,12 @@ on_hup(struct bt_loop *loop, int signo, void *ud)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "Usage: %s --port <port> --dfile <file> [--option value...]\n\n", bt_prog);
-	bt_cli_opt_help(f, opts, NOPT);
+	static const struct bt_help h = {
+		.args = "--port <port> --dfile <file> [--option value...]",
+		.about = "Run a BitTorrent tracker (HTTP, and UDP on the same port) until interrupted.",
+		.opts = opts, .nopts = NOPT,
+	};
+	bt_cli_help(f, &h);
 }
 
 /* The values of --scrape_allowed and --multitracker_allowed, in the order
@@ -265,7 +269,7 @@ choice(int o, const char *const names[3])
 	for (int k = 0; k < 3; k++)
 		if (!strcmp(s, names[k]))
 			return k;
-	bt_warn("--%s %s: must be %s, %s or %s", opts[o].name, s, names[0], names[1], names[2]);
+	bt_usage_error("--%s %s: must be %s, %s or %s", opts[o].name, s, names[0], names[1], names[2]);
 	return -1;
 }
 
@@ -282,7 +286,7 @@ forward_opt(void)
 		G.fwd_pw = comma + 1;
 	}
 	if (strncmp(G.fwd_url, "http://", 7) != 0) {
-		bt_warn("--aggregate_forward %s: only http:// URLs are supported", G.fwd_url);
+		bt_usage_error("--aggregate_forward %s: only http:// URLs are supported", G.fwd_url);
 		return -1;
 	}
 	return 0;
@@ -293,7 +297,7 @@ static int
 check_opts(void)
 {
 	if (G.v[O_PORT].i < 0 || G.v[O_PORT].i > 65535) {
-		bt_warn("--port %lld: not a port", G.v[O_PORT].i);
+		bt_usage_error("--port %lld: not a port", G.v[O_PORT].i);
 		return -1;
 	}
 	if (choice(O_SCRAPE_ALLOWED, scrape_names) < 0)
@@ -303,7 +307,7 @@ check_opts(void)
 	    G.v[O_SAVE_DFILE_INTERVAL].i < 1 || G.v[O_TIMEOUT_DOWNLOADERS_INTERVAL].i < 1 ||
 	    G.v[O_TIMEOUT_CHECK_INTERVAL].i < 1 || G.v[O_PARSE_DIR_INTERVAL].i < 1 ||
 	    G.v[O_MAX_CONNECTIONS].i < 0 || G.v[O_MIN_INTERVAL].i < 0) {
-		bt_warn("an interval, size or limit is out of range (see --help)");
+		bt_usage_error("an interval, size or limit is out of range");
 		return -1;
 	}
 	if (G.v[O_MULTITRACKER_ENABLED].i && !*G.v[O_ALLOWED_DIR].s)
@@ -398,8 +402,8 @@ trackd_cfg(struct bt_trackd_cfg *c)
 	c->t2t.forward_password = G.fwd_pw;
 }
 
-/* Parse and check the command line; BT_EXIT_OK to go on, else the exit
- * code. */
+/* Parse and check the command line; BT_EXIT_OK to go on, -1 after the
+ * help, else the exit code. */
 static int
 read_args(int argc, char **argv)
 {
@@ -411,12 +415,15 @@ read_args(int argc, char **argv)
 	char **pos = xcalloc((size_t)argc + 1, sizeof(*pos));
 	int npos = bt_opt_parse(opts, NOPT, G.v, argc, argv, pos, err, sizeof(err));
 	if (npos > 0)
-		snprintf(err, sizeof(err), "Too many args - 0 max.");
+		snprintf(err, sizeof(err), "%s: unexpected argument (the tracker takes only options)",
+			pos[0]);
 	free(pos);
-	if (npos != 0) {
-		fprintf(stderr, "error:  %s\nrun with no arguments for parameter explanations\n", err);
-		return BT_EXIT_USAGE;
+	if (npos == BT_OPT_HELP) {
+		usage(stdout);
+		return -1;
 	}
+	if (npos != 0)
+		return bt_usage_error("%s", err);
 	return check_opts() < 0 ? BT_EXIT_USAGE : BT_EXIT_OK;
 }
 
@@ -486,6 +493,8 @@ track_main(int argc, char **argv)
 		return BT_EXIT_OK;
 	}
 	int rc = read_args(argc, argv);
+	if (rc < 0)
+		return BT_EXIT_OK;	/* --help */
 	if (rc == BT_EXIT_OK)
 		rc = start();
 	if (rc != BT_EXIT_OK) {

@@ -8,7 +8,7 @@ set -eu
 build_pkgs="gcc meson ninja-build pkg-config libbearssl-dev libncurses-dev zlib1g-dev"
 test_pkgs="clang libclang-rt-14-dev mktorrent transmission-cli python3 python3-libtorrent
 aria2 opentracker openssl bc wrk hyperfine time curl transmission-daemon strace tmux iproute2 procps
-chromium"
+chromium man-db"
 
 pkgs=$build_pkgs
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"

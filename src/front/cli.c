@@ -15,9 +15,9 @@
 #include <sys/resource.h>
 
 const char bt_cli_announce_list_help[] =
-	"--announce-list takes tiers of trackers. Tiers are separated by '|' and\n"
-	"the trackers within a tier by ','; clients try the tiers in order and\n"
-	"the trackers of a tier in a random order, e.g.\n"
+	"--announce-list (or --announce_list) takes tiers of trackers. Tiers are\n"
+	"separated by '|' and the trackers within a tier by ','; clients try the\n"
+	"tiers in order and the trackers of a tier in a random order, e.g.\n"
 	"    http://a/announce,http://b/announce|http://backup/announce\n"
 	"\n"
 	"--httpseeds and --webseeds take URLs separated by '|':\n"
@@ -115,30 +115,6 @@ bt_cli_fmt_tiers(struct bt_buf *out, const struct bt_benc *d, int list)
 		first = 0;
 		bt_cli_fmt_list(out, d, j, ',');
 	}
-}
-
-void
-bt_cli_opt_help(FILE *f, const struct bt_opt *opts, size_t n)
-{
-	struct bt_buf b;
-	bt_buf_init(&b, 0);
-	bt_opt_help(opts, n, 80, &b);
-	if (b.err)
-		bt_die("%s", bt_strerror(b.err));
-	fwrite(b.p, 1, b.len, f);
-	bt_buf_free(&b);
-}
-
-void
-bt_cli_flag_help(const struct bt_flag *flags, size_t n)
-{
-	struct bt_buf b;
-	bt_buf_init(&b, 0);
-	bt_flag_help(flags, n, &b);
-	if (b.err)
-		bt_die("%s", bt_strerror(b.err));
-	fwrite(b.p, 1, b.len, stdout);
-	bt_buf_free(&b);
 }
 
 char *

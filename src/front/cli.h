@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "help.h"
 #include "metainfo.h"
 #include "opt.h"
 
@@ -36,11 +37,6 @@ void bt_cli_fmt_list(struct bt_buf *out, const struct bt_benc *d, int list, char
 /* Append a string token as text, made terminal-safe (bt_str_escape);
  * the list and tier forms too. */
 void bt_cli_fmt_str(struct bt_buf *out, const struct bt_benc *d, int tok);
-
-/* Print opts help (BitTornado layout, 80 columns) to f. */
-void bt_cli_opt_help(FILE *f, const struct bt_opt *opts, size_t n);
-/* Print a bt_flag table to stdout. */
-void bt_cli_flag_help(const struct bt_flag *flags, size_t n);
 
 /* Explanation of the announce-list and httpseeds notations. */
 extern const char bt_cli_announce_list_help[];

@@ -13,34 +13,34 @@
 #include <unistd.h>
 
 const struct bt_opt bt_mk_opts[MK_NOPTS] = {
-	[MK_ANNOUNCE_LIST] = { "announce-list", BT_OPT_STR, "",
+	[MK_ANNOUNCE_LIST] = { "announce-list", BT_OPT_STR | BT_OPT_COMMON, "",
 		"a list of announce URLs - explained below" },
 	[MK_HTTPSEEDS] = { "httpseeds", BT_OPT_STR, "",
 		"a list of HTTP seed URLs (BEP 17) - explained below" },
-	[MK_WEBSEEDS] = { "webseeds", BT_OPT_STR, "",
+	[MK_WEBSEEDS] = { "webseeds", BT_OPT_STR | BT_OPT_COMMON, "",
 		"a list of web seed URLs (BEP 19 url-list) - explained below" },
-	[MK_PIECE_SIZE_POW2] = { "piece_size_pow2", BT_OPT_INT, "0",
+	[MK_PIECE_SIZE_POW2] = { "piece_size_pow2", BT_OPT_INT | BT_OPT_COMMON, "0",
 		"which power of 2 to set the piece size to (0 = automatic, else 14 to 28)" },
-	[MK_COMMENT] = { "comment", BT_OPT_STR, "",
+	[MK_COMMENT] = { "comment", BT_OPT_STR | BT_OPT_COMMON, "",
 		"optional human-readable comment to put in .torrent" },
-	[MK_TARGET] = { "target", BT_OPT_STR, "",
-		"optional target file for the torrent" },
-	[MK_FILESYSTEM_ENCODING] = { "filesystem_encoding", BT_OPT_STR, "",
+	[MK_TARGET] = { "target", BT_OPT_STR | BT_OPT_COMMON | BT_OPT_LETTER('o'), "",
+		"optional target file for the torrent (default: the input's name + .torrent)" },
+	[MK_FILESYSTEM_ENCODING] = { "filesystem_encoding", BT_OPT_STR | BT_OPT_COMPAT, "",
 		"accepted for compatibility and ignored: names are stored as the bytes the file system gives" },
-	[MK_PRIVATE] = { "private", BT_OPT_INT, "0",
-		"1 marks the torrent private (BEP 27): peers come only from its trackers" },
+	[MK_PRIVATE] = { "private", BT_OPT_BOOL | BT_OPT_COMMON, "0",
+		"mark the torrent private (BEP 27): peers come only from its trackers" },
 	[MK_SOURCE] = { "source", BT_OPT_STR, "",
 		"optional source tag stored in the info dictionary (changes the info hash)" },
 	[MK_NAME] = { "name", BT_OPT_STR, "",
 		"name of the torrent's top file or directory instead of the input's name" },
 	[MK_CREATED_BY] = { "created_by", BT_OPT_STR, "bt/" BT_VERSION,
 		"program name written as 'created by'; empty leaves it out" },
-	[MK_NO_DATE] = { "no_date", BT_OPT_INT, "0",
-		"1 leaves out the creation date" },
+	[MK_NO_DATE] = { "no_date", BT_OPT_BOOL, "0",
+		"leave out the creation date" },
 	[MK_THREADS] = { "threads", BT_OPT_INT, "0",
 		"hashing threads (0 = one per CPU)" },
-	[MK_FORCE] = { "force", BT_OPT_INT, "0",
-		"1 (or -f, or --force alone) replaces an existing .torrent; without it one is never overwritten" },
+	[MK_FORCE] = { "force", BT_OPT_BOOL | BT_OPT_COMMON | BT_OPT_LETTER('f'), "0",
+		"replace an existing .torrent; without it one is never overwritten" },
 };
 
 int
@@ -48,55 +48,21 @@ bt_cli_mk_check(const union bt_optv *v)
 {
 	long long p = v[MK_PIECE_SIZE_POW2].i;
 	if (p != 0 && (p < 14 || p > 28)) {
-		bt_warn("--piece_size_pow2 %lld: must be 0 (automatic) or 14 to 28", p);
+		bt_usage_error("--piece_size_pow2 %lld: must be 0 (automatic) or 14 to 28", p);
 		return -1;
 	}
 	if (v[MK_THREADS].i < 0 || v[MK_THREADS].i > 64) {
-		bt_warn("--threads %lld: must be 0 to 64", v[MK_THREADS].i);
+		bt_usage_error("--threads %lld: must be 0 to 64", v[MK_THREADS].i);
 		return -1;
 	}
 	const char *name = v[MK_NAME].s;
 	/* The rule every reader of the torrent applies, ours included. */
 	if (*name && bt_meta_name_problem((const uint8_t *)name, strlen(name))) {
-		bt_warn("--name '%s': must be one file name (no '/' or '\\', not '.' or '..')",
+		bt_usage_error("--name '%s': must be one file name (no '/' or '\\', not '.' or '..')",
 			name);
 		return -1;
 	}
 	return 0;
-}
-
-/* 1 if s is a whole number (a value for --force). */
-static int
-is_number(const char *s)
-{
-	union bt_optv v;
-	return bt_opt_value(&bt_mk_opts[MK_FORCE], s, &v) == 0;
-}
-
-/* argv with "-f", and "--force" not followed by a number, as "--force 1";
- * the values of other options are left alone.  A new array (free it). */
-static char **
-force_args(int argc, char **argv, int *nargc)
-{
-	static char force[] = "--force", one[] = "1";
-	char **out = xcalloc(2 * (size_t)argc + 1, sizeof(*out));
-	int n = 0;
-
-	for (int a = 0; a < argc; a++) {
-		const char *arg = argv[a];
-		int flag = a > 0 && (!strcmp(arg, "-f") ||
-			(!strcmp(arg, "--force") && (a + 1 >= argc || !is_number(argv[a + 1]))));
-		if (flag) {
-			out[n++] = force;
-			out[n++] = one;
-			continue;
-		}
-		out[n++] = argv[a];
-		if (a > 0 && !strncmp(arg, "--", 2) && a + 1 < argc)
-			out[n++] = argv[++a];
-	}
-	*nargc = n;
-	return out;
 }
 
 int
@@ -108,30 +74,25 @@ bt_cli_mk_args(int argc, char **argv, void (*usage)(FILE *f), union bt_optv *v,
 
 	*pos = NULL;
 	*exit_code = BT_EXIT_USAGE;
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	if (argc < 3 && !bt_opt_wants_help(argc, argv)) {
+		usage(stderr);	/* BitTornado's answer to too few arguments */
+		return -1;
+	}
+	*pos = xcalloc((size_t)argc + 1, sizeof(**pos));
+	npos = bt_opt_parse(bt_mk_opts, MK_NOPTS, v, argc, argv, *pos, err, sizeof(err));
+	if (npos == BT_OPT_HELP) {
 		usage(stdout);
 		*exit_code = BT_EXIT_OK;
-		return -1;
+	} else if (npos < 0) {
+		bt_usage_error("%s", err);
+	} else if (npos < 2) {
+		bt_usage_error("too few arguments: a tracker URL and at least one input are needed");
+	} else if (bt_cli_mk_check(v) == 0) {
+		return npos;
 	}
-	if (argc < 3) {
-		usage(stderr);
-		return -1;
-	}
-	int fargc;
-	char **fargv = force_args(argc, argv, &fargc);
-	*pos = xcalloc((size_t)fargc + 1, sizeof(**pos));
-	npos = bt_opt_parse(bt_mk_opts, MK_NOPTS, v, fargc, fargv, *pos, err, sizeof(err));
-	free(fargv);
-	if (npos >= 0 && npos < 2)
-		snprintf(err, sizeof(err), "Must supply at least 2 args.");
-	if (npos < 2)
-		fprintf(stderr, "error:  %s\nrun with no args for parameter explanations\n", err);
-	if (npos < 2 || bt_cli_mk_check(v) < 0) {
-		free(*pos);
-		*pos = NULL;
-		return -1;
-	}
-	return npos;
+	free(*pos);
+	*pos = NULL;
+	return -1;
 }
 
 struct progress {

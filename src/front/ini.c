@@ -57,12 +57,6 @@ bt_ini_warn(void *ud, const char *line)
 	bt_warn("%s", line);
 }
 
-static const char *
-type_name(int type)
-{
-	return type == BT_OPT_INT ? "a whole number" : "a number";
-}
-
 /* One line of the unnamed section: "key = value" into the table. */
 static void
 read_line(char *s, unsigned lineno, struct bt_opt *opts, size_t n, char **vals,
@@ -104,11 +98,11 @@ read_line(char *s, unsigned lineno, struct bt_opt *opts, size_t n, char **vals,
 		return;
 	}
 	if (bt_opt_value(&opts[k], val, &x) < 0 ||
-	    (opts[k].type == BT_OPT_FLOAT && !isfinite(x.f))) {
+	    (BT_OPT_TYPE(opts[k].type) == BT_OPT_FLOAT && !isfinite(x.f))) {
 		char v[128];
 		bt_str_printable(v, sizeof(v), val, strlen(val));
 		/* Ignored, as BitTornado does; but said. */
-		bt_ini_say(r, lineno, "%s = %s: not %s; ignored", shown, v, type_name(opts[k].type));
+		bt_ini_say(r, lineno, "%s = %s: not %s; ignored", shown, v, bt_opt_type_word(opts[k].type));
 		return;
 	}
 	free(vals[k]);
@@ -198,8 +192,9 @@ format(struct bt_buf *b, const struct bt_opt *opts, const struct bt_opt *const *
 	for (size_t j = 0; j < m; j++) {
 		const struct bt_opt *o = order[j];
 		size_t k = (size_t)(o - opts);
-		switch (o->type) {
+		switch (BT_OPT_TYPE(o->type)) {
 		case BT_OPT_INT:
+		case BT_OPT_BOOL:
 			bt_buf_printf(b, "%s = %lld\n", o->name, v[k].i);
 			break;
 		case BT_OPT_FLOAT:
@@ -225,7 +220,7 @@ bt_ini_write(const char *path, const struct bt_opt *opts, size_t n,
 	for (size_t k = 0; k < n; k++) {
 		if (skipped(opts[k].name, skip))
 			continue;
-		if (opts[k].type != BT_OPT_INT && opts[k].type != BT_OPT_FLOAT &&
+		if ((BT_OPT_TYPE(opts[k].type) == BT_OPT_STR || BT_OPT_TYPE(opts[k].type) == BT_OPT_REQ) &&
 		    v[k].s && strpbrk(v[k].s, "\r\n")) {
 			snprintf(why, cap, "--%s holds a line break", opts[k].name);
 			free(order);

@@ -2,9 +2,13 @@
  *
  * `bt APPLET args...`, or a link named after an applet or after one of
  * BitTornado's tools (btmakemetafile, bttrack.py, ...), runs that applet.
- * `bt --list`, `bt --install DIR`, `bt --help`, `bt --version`. */
+ * `bt --list`, `bt --install DIR`, `bt --help`, `bt --version`; hidden,
+ * for the build: `bt --man [APPLET]` (a manual page) and `bt --completion`
+ * (bash completion), both written from the applets' own help (help.h). */
 #include "applets.h"
+#include "help.h"
 #include "msg.h"
+#include "opt.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -177,6 +181,138 @@ run(const struct applet *a, const char *prog, int argc, char **argv)
 	return rc;
 }
 
+/* Run applet a's --help in format fmt (help.h), as "bt NAME".  HOME is
+ * unset first so that no configuration file's defaults get in. */
+static void
+run_help(const struct applet *a, int fmt)
+{
+	static char prog[96];
+	char *args[] = { (char *)a->name, "--help", NULL };
+
+	unsetenv("HOME");
+	snprintf(prog, sizeof(prog), "bt %s", a->name);
+	bt_prog = prog;
+	bt_help_format = fmt;
+	fflush(stdout);
+	a->main(2, args);
+	fflush(stdout);
+	bt_help_format = BT_HELP_TEXT;
+	bt_prog = "bt";
+}
+
+/* bt(1). */
+static void
+man_bt(void)
+{
+	printf(".TH BT 1 \"\" \"bt %s\" \"User Commands\"\n"
+		".SH NAME\nbt \\- a small BitTorrent suite\n"
+		".SH SYNOPSIS\n.B bt\n\\fIAPPLET\\fR [\\fIarguments\\fR...]\n.br\n"
+		".B bt\n\\-\\-list | \\-\\-install \\fIDIR\\fR | \\-\\-help | \\-\\-version\n"
+		".SH DESCRIPTION\nOne program for making, showing and editing .torrent files, "
+		"downloading and seeding, and running a tracker.  A link to\n.B bt\n"
+		"named after an applet, or after one of BitTornado's tools (with or without "
+		".py), runs that applet with BitTornado's options and output.\n"
+		"\\fBbt \\-\\-install\\fR \\fIDIR\\fR makes those links in DIR.\n"
+		".SH APPLETS\n", BT_VERSION);
+	for (size_t k = 0; k < COUNT(applets); k++) {
+		printf(".TP\n.BR bt\\-%s (1)\n", applets[k].name);
+		bt_roff(stdout, applets[k].summary);
+		const char *sep = " (also ";
+		for (size_t j = 0; j < COUNT(legacy_names); j++)
+			if (strcmp(legacy_names[j].applet, applets[k].name) == 0) {
+				printf("%s%s", sep, legacy_names[j].name);
+				sep = ", ";
+			}
+		printf("%s\n", sep[0] == ',' ? ")" : "");
+	}
+	printf(".SH EXIT STATUS\n0 success, 1 failure, 2 a bad command line, "
+		"127 no such applet.\n");
+}
+
+/* bt-APPLET(1), or for a BitTornado name a page that sources it. */
+static int
+man_page(const char *name)
+{
+	const struct applet *a = find_applet(name);
+
+	if (!a && (a = find_by_progname(name)) != NULL) {
+		printf(".so man1/bt-%s.1\n", a->name);
+		return BT_EXIT_OK;
+	}
+	if (!a) {
+		bt_warn("--man: no applet '%s'", name);
+		return BT_EXIT_USAGE;
+	}
+	printf(".TH BT-%s 1 \"\" \"bt %s\" \"User Commands\"\n.SH NAME\nbt\\-%s \\- ",
+		a->name, BT_VERSION, a->name);
+	bt_roff(stdout, a->summary);
+	printf("\n");
+	run_help(a, BT_HELP_MAN);
+	printf(".SH \"SEE ALSO\"\n.BR bt (1)\n");
+	for (size_t j = 0; j < COUNT(legacy_names); j++)
+		if (strcmp(legacy_names[j].applet, a->name) == 0)
+			printf(".PP\nAlso run as\n.BR %s (1)\nor %s.py, with that name in its messages.\n",
+				legacy_names[j].name, legacy_names[j].name);
+	return BT_EXIT_OK;
+}
+
+/* A bash completion script: options for the applet being typed (also
+ * through a BitTornado name), file names elsewhere. */
+static void
+completion(void)
+{
+	printf("# bash completion for bt; written by `bt --completion`\n"
+		"_bt_opts()\n{\n\tcase ${1%%.py} in\n");
+	for (size_t k = 0; k < COUNT(applets); k++) {
+		printf("\t%s", applets[k].name);
+		for (size_t j = 0; j < COUNT(legacy_names); j++)
+			if (strcmp(legacy_names[j].applet, applets[k].name) == 0)
+				printf("|%s", legacy_names[j].name);
+		printf(") echo '");
+		run_help(&applets[k], BT_HELP_WORDS);
+		printf("' ;;\n");
+	}
+	printf("\tesac\n}\n\n"
+		"_bt()\n{\n"
+		"\tlocal cur=${COMP_WORDS[COMP_CWORD]} prog=${COMP_WORDS[0]##*/} applet\n"
+		"\tCOMPREPLY=()\n"
+		"\tif [ \"${prog%%.py}\" = bt ]; then\n"
+		"\t\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
+		"\t\t\tCOMPREPLY=($(compgen -W '");
+	for (size_t k = 0; k < COUNT(applets); k++)
+		printf("%s ", applets[k].name);
+	printf("--list --install --help --version' -- \"$cur\"))\n"
+		"\t\t\treturn\n\t\tfi\n"
+		"\t\tapplet=${COMP_WORDS[1]}\n"
+		"\telse\n\t\tapplet=$prog\n\tfi\n"
+		"\tcase $cur in\n"
+		"\t-*) COMPREPLY=($(compgen -W \"$(_bt_opts \"$applet\")\" -- \"$cur\")) ;;\n"
+		"\tesac\n}\n"
+		"complete -o bashdefault -o default -F _bt bt");
+	for (size_t j = 0; j < COUNT(legacy_names); j++)
+		printf(" %s %s.py", legacy_names[j].name, legacy_names[j].name);
+	printf("\n");
+}
+
+/* Nothing by that name: suggest the nearest name when it looks like a
+ * typing mistake (exit 2), else say there is none (exit 127). */
+static int
+unknown_applet(const char *cmd)
+{
+	const char *near = bt_nearest(cmd, applets, COUNT(applets), sizeof(applets[0]));
+
+	if (!near)
+		near = bt_nearest(cmd, legacy_names, COUNT(legacy_names), sizeof(legacy_names[0]));
+	if (near) {
+		bt_warn("%s: no such applet; did you mean '%s'?", cmd, near);
+		fprintf(stderr, "Try 'bt --help'.\n");
+		return BT_EXIT_USAGE;
+	}
+	bt_warn("unknown applet '%s'", cmd);
+	fprintf(stderr, "Usage: bt APPLET [arguments...]; `bt --list` lists the applets.\n");
+	return BT_EXIT_NOAPPLET;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -224,14 +360,24 @@ main(int argc, char **argv)
 		}
 		return install_links(argv[2]);
 	}
+	if (strcmp(cmd, "--man") == 0) {
+		if (argc == 2)
+			man_bt();
+		int rc = argc == 3 ? man_page(argv[2]) : argc == 2 ? BT_EXIT_OK
+			: bt_usage_error("usage: bt --man [APPLET]");
+		bt_out_flush();
+		return rc;
+	}
+	if (strcmp(cmd, "--completion") == 0) {
+		completion();
+		bt_out_flush();
+		return BT_EXIT_OK;
+	}
 	a = find_applet(cmd);
 	if (!a)
 		a = find_by_progname(cmd);
-	if (!a) {
-		bt_warn("unknown applet '%s'", cmd);
-		fprintf(stderr, "Usage: bt APPLET [arguments...]; `bt --list` lists the applets.\n");
-		return BT_EXIT_NOAPPLET;
-	}
+	if (!a)
+		return unknown_applet(cmd);
 	snprintf(prog, sizeof(prog), "bt %s", a->name);
 	return run(a, prog, argc - 1, argv + 1);
 }

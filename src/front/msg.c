@@ -38,6 +38,17 @@ bt_pwarn(const char *fmt, ...)
 	va_end(ap);
 }
 
+int
+bt_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(fmt, ap, 0);
+	va_end(ap);
+	fprintf(stderr, "Try '%s --help'.\n", bt_prog);
+	return BT_EXIT_USAGE;
+}
+
 void
 bt_die(const char *fmt, ...)
 {

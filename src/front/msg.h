@@ -20,6 +20,9 @@ extern const char *bt_prog;
 void bt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* bt_warn plus ": <strerror(errno)>". */
 void bt_pwarn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A bad command line: "<prog>: <text>" and "Try '<prog> --help'." on
+ * stderr (one style for every applet); returns BT_EXIT_USAGE. */
+int bt_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void bt_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write a whole buffer to stdout and flush; dies on a write error (full
  * disk, closed pipe) so output is never silently truncated. */

@@ -1,7 +1,9 @@
 /* opt.c - see opt.h */
 #include "opt.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +32,38 @@ parse_float(const char *s, double *out)
 	return 0;
 }
 
+/* a[0..len) names b: equal, with '-' and '_' the same. */
+static int
+name_eq(const char *a, size_t len, const char *b)
+{
+	for (size_t k = 0; k < len; k++, b++) {
+		char x = a[k] == '-' ? '_' : a[k], y = *b == '-' ? '_' : *b;
+		if (!*b || x != y)
+			return 0;
+	}
+	return *b == 0;
+}
+
+static int
+opt_find_len(const struct bt_opt *opts, size_t n, const char *name, size_t len)
+{
+	for (size_t k = 0; k < n; k++)
+		if (name_eq(name, len, opts[k].name))
+			return (int)k;
+	return -1;
+}
+
 int
 bt_opt_find(const struct bt_opt *opts, size_t n, const char *name)
 {
+	return opt_find_len(opts, n, name, strlen(name));
+}
+
+static int
+opt_find_letter(const struct bt_opt *opts, size_t n, char c)
+{
 	for (size_t k = 0; k < n; k++)
-		if (strcmp(opts[k].name, name) == 0)
+		if (BT_OPT_LETTER_OF(opts[k].type) && BT_OPT_LETTER_OF(opts[k].type) == c)
 			return (int)k;
 	return -1;
 }
@@ -42,8 +71,9 @@ bt_opt_find(const struct bt_opt *opts, size_t n, const char *name)
 int
 bt_opt_value(const struct bt_opt *o, const char *s, union bt_optv *v)
 {
-	switch (o->type) {
+	switch (BT_OPT_TYPE(o->type)) {
 	case BT_OPT_INT:
+	case BT_OPT_BOOL:
 		return parse_int(s, &v->i);
 	case BT_OPT_FLOAT:
 		return parse_float(s, &v->f);
@@ -53,11 +83,172 @@ bt_opt_value(const struct bt_opt *o, const char *s, union bt_optv *v)
 	}
 }
 
+size_t
+bt_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[65];
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX / 2;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *
+bt_nearest(const char *word, const void *names, size_t n, size_t stride)
+{
+	const char *best = NULL;
+	size_t len = strlen(word);
+	size_t bestd = len <= 4 ? 2 : 3;	/* one edit in a short word, two in a longer */
+
+	for (size_t k = 0; k < n; k++) {
+		const char *name = *(const char *const *)(const void *)((const char *)names + k * stride);
+		size_t d = bt_edit_distance(word, name);
+		if (d < bestd) {
+			bestd = d;
+			best = name;
+		}
+	}
+	return best;
+}
+
+int
+bt_opt_wants_help(int argc, char **argv)
+{
+	for (int a = 1; a < argc && argv[a]; a++) {
+		if (strcmp(argv[a], "--") == 0)
+			return 0;
+		if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* What one step over the command line found. */
+enum { W_POS, W_OPT, W_SKIP, W_HELP };
+
+struct word {
+	int k;			/* W_OPT: the option */
+	const char *val;	/* its value, or the positional */
+};
+
+/* "--name[=value]" at argv[*a] (*a already past it): the option and its
+ * value.  W_OPT, W_HELP, or -1 with err set. */
+static int
+step_long(const struct bt_opt *opts, size_t n, int argc, char **argv, int *a,
+	struct word *w, char *err, size_t errlen)
+{
+	const char *arg = argv[*a - 1], *name = arg + 2;
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+	w->k = opt_find_len(opts, n, name, len);
+	if (w->k < 0 && !eq && strcmp(name, "help") == 0)
+		return W_HELP;
+	if (w->k < 0) {
+		char word[64];
+		snprintf(word, sizeof(word), "%.*s", (int)(len < 63 ? len : 63), name);
+		const char *near = bt_nearest(word, opts, n, sizeof(*opts));
+		snprintf(err, errlen, "--%.*s: unknown option%s%s%s", (int)len, name,
+			near ? " (did you mean --" : "", near ? near : "", near ? "?)" : "");
+		return -1;
+	}
+	if (eq) {
+		w->val = eq + 1;
+		return W_OPT;
+	}
+	if (BT_OPT_TYPE(opts[w->k].type) == BT_OPT_BOOL) {
+		long long x;
+		w->val = *a < argc && parse_int(argv[*a], &x) == 0 ? argv[(*a)++] : "1";
+		return W_OPT;
+	}
+	if (*a >= argc) {
+		snprintf(err, errlen, "%s: needs a value", arg);
+		return -1;
+	}
+	w->val = argv[(*a)++];
+	return W_OPT;
+}
+
+/* "-o VALUE", "-oVALUE" or "-f" at argv[*a] (*a already past it).
+ * Answers as step_long. */
+static int
+step_short(const struct bt_opt *opts, size_t n, int argc, char **argv, int *a,
+	struct word *w, char *err, size_t errlen)
+{
+	const char *arg = argv[*a - 1];
+
+	w->k = opt_find_letter(opts, n, arg[1]);
+	if (w->k < 0 && strcmp(arg, "-h") == 0)
+		return W_HELP;
+	if (w->k < 0 || (arg[2] && BT_OPT_TYPE(opts[w->k].type) == BT_OPT_BOOL)) {
+		snprintf(err, errlen, "%s: unknown option", arg);
+		return -1;
+	}
+	if (BT_OPT_TYPE(opts[w->k].type) == BT_OPT_BOOL) {
+		long long x;
+		w->val = *a < argc && parse_int(argv[*a], &x) == 0 ? argv[(*a)++] : "1";
+	} else if (arg[2]) {
+		w->val = arg + 2;
+	} else if (*a < argc) {
+		w->val = argv[(*a)++];
+	} else {
+		snprintf(err, errlen, "%s: needs a value", arg);
+		return -1;
+	}
+	return W_OPT;
+}
+
+/* Read the word at argv[*a] (and the value it takes) and move *a past
+ * them.  *rest: "--" was seen, everything is a positional.  Returns
+ * W_POS (w->val: the word), W_OPT, W_SKIP ("--"), W_HELP or -1 with err
+ * set.  Every index is checked against argc. */
+static int
+step(const struct bt_opt *opts, size_t n, int argc, char **argv, int *a, int *rest,
+	struct word *w, char *err, size_t errlen)
+{
+	const char *arg = argv[(*a)++];
+
+	if (*rest || arg[0] != '-' || !(isalpha((unsigned char)arg[1]) || arg[1] == '-')) {
+		w->val = arg;	/* "-", "-3", "-.5" are positionals */
+		return W_POS;
+	}
+	if (strcmp(arg, "--") == 0) {
+		*rest = 1;
+		return W_SKIP;
+	}
+	if (arg[1] == '-')
+		return step_long(opts, n, argc, argv, a, w, err, errlen);
+	return step_short(opts, n, argc, argv, a, w, err, errlen);
+}
+
+const char *
+bt_opt_type_word(int type)
+{
+	return BT_OPT_TYPE(type) == BT_OPT_FLOAT ? "a number" : "a whole number";
+}
+
 int
 bt_opt_parse(const struct bt_opt *opts, size_t n, union bt_optv *v,
 	int argc, char **argv, char **pos, char *err, size_t errlen)
 {
-	int npos = 0;
+	int npos = 0, rest = 0, a = 1, help = 0;
 	unsigned char *given = calloc(n ? n : 1, 1);
 
 	if (!given) {
@@ -66,46 +257,56 @@ bt_opt_parse(const struct bt_opt *opts, size_t n, union bt_optv *v,
 	}
 	for (size_t k = 0; k < n; k++) {
 		v[k].s = NULL;
-		if (opts[k].type != BT_OPT_REQ && bt_opt_value(&opts[k], opts[k].def, &v[k]) < 0) {
+		if (BT_OPT_TYPE(opts[k].type) != BT_OPT_REQ && bt_opt_value(&opts[k], opts[k].def, &v[k]) < 0) {
 			snprintf(err, errlen, "bad default for --%s", opts[k].name);
 			goto fail;
 		}
 	}
-	for (int a = 1; a < argc; a++) {
-		const char *arg = argv[a];
-		if (strncmp(arg, "--", 2) != 0) {
-			pos[npos++] = argv[a];
+	while (a < argc && argv[a]) {
+		struct word w;
+		int r = step(opts, n, argc, argv, &a, &rest, &w, err, errlen);
+		if (r < 0)
+			goto fail;
+		if (r == W_HELP)
+			help = 1;
+		if (r == W_POS)
+			pos[npos++] = (char *)w.val;
+		if (r != W_OPT)
 			continue;
-		}
-		if (a + 1 >= argc) {
-			snprintf(err, errlen, "parameter passed in at end with no value");
+		if (bt_opt_value(&opts[w.k], w.val, &v[w.k]) < 0) {
+			snprintf(err, errlen, "--%s: '%s' is not %s", opts[w.k].name, w.val,
+				bt_opt_type_word(opts[w.k].type));
 			goto fail;
 		}
-		int k = bt_opt_find(opts, n, arg + 2);
-		if (k < 0) {
-			snprintf(err, errlen, "unknown key %s", arg);
-			goto fail;
-		}
-		const char *val = argv[++a];
-		if (bt_opt_value(&opts[k], val, &v[k]) < 0) {
-			snprintf(err, errlen, "wrong format of %s - %s expected, got '%s'",
-				arg, opts[k].type == BT_OPT_INT ? "a whole number" : "a number",
-				val);
-			goto fail;
-		}
-		given[k] = 1;
+		given[w.k] = 1;
 	}
-	for (size_t k = 0; k < n; k++) {
-		if (opts[k].type == BT_OPT_REQ && !given[k]) {
-			snprintf(err, errlen, "Option --%s is required.", opts[k].name);
+	for (size_t k = 0; k < n && !help; k++) {
+		if (BT_OPT_TYPE(opts[k].type) == BT_OPT_REQ && !given[k]) {
+			snprintf(err, errlen, "--%s: required, but not given", opts[k].name);
 			goto fail;
 		}
 	}
 	free(given);
-	return npos;
+	return help ? BT_OPT_HELP : npos;
 fail:
 	free(given);
 	return -1;
+}
+
+const char *
+bt_opt_last(const struct bt_opt *opts, size_t n, int argc, char **argv, const char *name)
+{
+	int want = bt_opt_find(opts, n, name), rest = 0, a = 1;
+	const char *val = NULL;
+	char err[8];
+
+	while (want >= 0 && a < argc && argv[a]) {
+		struct word w;
+		if (step(opts, n, argc, argv, &a, &rest, &w, err, sizeof(err)) == W_OPT &&
+		    w.k == want)
+			val = w.val;
+	}
+	return val;
 }
 
 /* Append s[0..len) wrapped at width columns, each line indented. */
@@ -137,26 +338,112 @@ wrap(struct bt_buf *out, const char *s, size_t len, size_t width, const char *in
 	}
 }
 
+const char *
+bt_opt_group_title(int group)
+{
+	switch (group) {
+	case BT_OPT_COMMON:
+		return "Common options:";
+	case BT_OPT_COMPAT:
+		return "Accepted for compatibility, no effect here:";
+	default:
+		return "Other options:";
+	}
+}
+
+void
+bt_opt_label(const struct bt_opt *o, struct bt_buf *out)
+{
+	if (BT_OPT_LETTER_OF(o->type))
+		bt_buf_printf(out, "-%c, ", BT_OPT_LETTER_OF(o->type));
+	bt_buf_printf(out, "--%s %s", o->name, BT_OPT_TYPE(o->type) == BT_OPT_BOOL ? "[0|1]" : "<arg>");
+}
+
+static void
+help_one(const struct bt_opt *o, size_t width, const char *indent, struct bt_buf *out)
+{
+	struct bt_buf doc;
+
+	bt_opt_label(o, out);
+	bt_buf_addc(out, '\n');
+	bt_buf_init(&doc, 0);
+	bt_buf_adds(&doc, o->help);
+	if (o->def && o->def[0] && BT_OPT_TYPE(o->type) != BT_OPT_REQ)
+		bt_buf_printf(&doc, " (defaults to %s)", o->def);
+	if (doc.err)
+		out->err = doc.err;
+	else
+		wrap(out, (const char *)doc.p, doc.len, width, indent);
+	bt_buf_free(&doc);
+	bt_buf_addc(out, '\n');
+}
+
+void
+bt_opt_each(const struct bt_opt *opts, size_t n, bt_opt_each_fn *fn, void *ud)
+{
+	static const int order[3] = { BT_OPT_COMMON, BT_OPT_OTHER, BT_OPT_COMPAT };
+	int grouped = 0;
+
+	for (size_t k = 1; k < n; k++)
+		if (BT_OPT_GROUP(opts[k].type) != BT_OPT_GROUP(opts[0].type))
+			grouped = 1;
+	if (!grouped) {
+		for (size_t k = 0; k < n; k++)
+			fn(&opts[k], NULL, ud);
+		return;
+	}
+	for (int g = 0; g < 3; g++) {
+		const char *title = bt_opt_group_title(order[g]);
+		for (size_t k = 0; k < n; k++) {
+			if (BT_OPT_GROUP(opts[k].type) != order[g])
+				continue;
+			fn(&opts[k], title, ud);
+			title = NULL;
+		}
+	}
+}
+
+struct help_ctx {
+	size_t width;
+	const char *indent;
+	struct bt_buf *out;
+};
+
+static void
+help_each(const struct bt_opt *o, const char *title, void *ud)
+{
+	struct help_ctx *h = ud;
+
+	if (title)
+		bt_buf_printf(h->out, "%s\n\n", title);
+	help_one(o, h->width, h->indent, h->out);
+}
+
 void
 bt_opt_help(const struct bt_opt *opts, size_t n, unsigned cols, struct bt_buf *out)
 {
-	size_t width = cols > 26 ? cols - 11 : (cols > 2 ? cols - 2 : 1);
-	const char *indent = cols > 26 ? "          " : " ";
-	struct bt_buf doc;
+	struct help_ctx h = {
+		cols > 26 ? cols - 11 : (cols > 2 ? cols - 2 : 1),
+		cols > 26 ? "          " : " ",
+		out,
+	};
 
-	for (size_t k = 0; k < n; k++) {
-		bt_buf_printf(out, "--%s <arg>\n", opts[k].name);
-		bt_buf_init(&doc, 0);
-		bt_buf_adds(&doc, opts[k].help);
-		if (opts[k].def && opts[k].def[0] && opts[k].type != BT_OPT_REQ)
-			bt_buf_printf(&doc, " (defaults to %s)", opts[k].def);
-		if (doc.err)
-			out->err = doc.err;
-		else
-			wrap(out, (const char *)doc.p, doc.len, width, indent);
-		bt_buf_free(&doc);
-		bt_buf_addc(out, '\n');
+	bt_opt_each(opts, n, help_each, &h);
+}
+
+/* name[0..len) names flag f: equal, or (prefix) the start of its name;
+ * '-' and '_' the same.  2 exact, 1 prefix, 0 neither. */
+static int
+flag_match(const struct bt_flag *f, const char *name, size_t len)
+{
+	size_t k = 0;
+	for (; k < len; k++) {
+		char x = name[k] == '-' ? '_' : name[k];
+		char y = f->lname[k] == '-' ? '_' : f->lname[k];
+		if (!f->lname[k] || x != y)
+			return 0;
 	}
+	return f->lname[k] ? 1 : 2;
 }
 
 /* The flag whose long name is name[0..len): an exact match, else the one
@@ -168,10 +455,11 @@ flag_by_long(const struct bt_flag *flags, size_t n, const char *name, size_t len
 	int found = -1;
 
 	for (size_t k = 0; k < n; k++) {
-		if (strncmp(flags[k].lname, name, len) != 0)
-			continue;
-		if (flags[k].lname[len] == 0)
+		int m = flag_match(&flags[k], name, len);
+		if (m == 2)
 			return (int)k;
+		if (!m)
+			continue;
 		if (found >= 0)
 			return -1;
 		found = (int)k;
@@ -201,8 +489,12 @@ flag_long(const struct bt_flag *flags, size_t n, int argc, char **argv, int *a,
 	const char *val = NULL;
 
 	(*a)++;
-	if (k < 0 || (eq && !flags[k].arg)) {
-		snprintf(err, errlen, "option --%.*s not recognized", (int)len, name);
+	if (k < 0) {
+		snprintf(err, errlen, "--%.*s: unknown option", (int)len, name);
+		return -1;
+	}
+	if (eq && !flags[k].arg) {
+		snprintf(err, errlen, "--%s: takes no value", flags[k].lname);
 		return -1;
 	}
 	if (flags[k].arg) {
@@ -211,7 +503,7 @@ flag_long(const struct bt_flag *flags, size_t n, int argc, char **argv, int *a,
 		else if (*a < argc)
 			val = argv[(*a)++];
 		else {
-			snprintf(err, errlen, "option --%.*s requires an argument", (int)len, name);
+			snprintf(err, errlen, "--%.*s: needs a value", (int)len, name);
 			return -1;
 		}
 	}
@@ -231,7 +523,7 @@ flag_short(const struct bt_flag *flags, size_t n, int argc, char **argv, int *a,
 		int k = flag_by_key(flags, n, (unsigned char)*p);
 		const char *val = NULL;
 		if (k < 0) {
-			snprintf(err, errlen, "option -%c not recognized", *p);
+			snprintf(err, errlen, "-%c: unknown option", *p);
 			return -1;
 		}
 		if (flags[k].arg) {
@@ -240,7 +532,7 @@ flag_short(const struct bt_flag *flags, size_t n, int argc, char **argv, int *a,
 			else if (*a < argc)
 				val = argv[(*a)++];
 			else {
-				snprintf(err, errlen, "option -%c requires an argument", *p);
+				snprintf(err, errlen, "-%c: needs a value", *p);
 				return -1;
 			}
 		}
@@ -254,31 +546,51 @@ flag_short(const struct bt_flag *flags, size_t n, int argc, char **argv, int *a,
 }
 
 /* Our own parser, not getopt: getopt's state (optind after an error,
- * re-initialisation) differs between C libraries.  Every argv index is
- * checked against argc. */
+ * re-initialisation, whether it permutes) differs between C libraries.
+ * Every argv index is checked against argc. */
 int
 bt_flag_parse(const struct bt_flag *flags, size_t n, int argc, char **argv,
 	bt_flag_fn *fn, void *ud, char *err, size_t errlen)
 {
-	int a = 1;
+	int a = 1, nflag = 0, npos = 0, r = 0;
+	char **pos = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*pos));
 
+	if (!pos) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	while (a < argc && argv[a]) {
 		const char *arg = argv[a];
-		int r;
-		if (arg[0] != '-' || arg[1] == 0)
-			break;		/* the first positional ("-" is one) */
-		if (strcmp(arg, "--") == 0)
-			return a + 1;
+		int from = a;
+		if (arg[0] != '-' || arg[1] == 0) {
+			pos[npos++] = argv[a++];	/* a positional ("-" is one) */
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			argv[1 + nflag++] = argv[a++];	/* kept: argc stays right */
+			break;
+		}
 		if (arg[1] == '-')
 			r = flag_long(flags, n, argc, argv, &a, fn, ud, err, errlen);
 		else
 			r = flag_short(flags, n, argc, argv, &a, fn, ud, err, errlen);
-		if (r < 0)
-			return -1;
+		/* The flag's words move down, before the positionals so far
+		 * (saved in pos: every index below a is free to write). */
+		for (int k = from; k < a; k++)
+			argv[1 + nflag++] = argv[k];
 		if (r)
-			return -r;
+			break;
 	}
-	return a;
+	/* The positionals so far fill the gap up to a; the words from a on
+	 * (after "--", or not read after an error) stay where they are. */
+	for (int k = 0; k < npos; k++)
+		argv[1 + nflag + k] = pos[k];
+	free(pos);
+	if (r < 0)
+		return -1;
+	if (r)
+		return -r;
+	return 1 + nflag;
 }
 
 void

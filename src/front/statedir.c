@@ -2,6 +2,7 @@
 #include "statedir.h"
 #include "cli.h"
 #include "msg.h"
+#include "opt.h"
 #include "str.h"
 
 #include <dirent.h>
@@ -27,18 +28,12 @@ bt_statedir_path(char *why, size_t cap)
 }
 
 char *
-bt_statedir_find(int argc, char **argv, char *why, size_t cap)
+bt_statedir_find(const struct bt_opt *opts, size_t n, int argc, char **argv,
+	char *why, size_t cap)
 {
-	const char *dir = "";
+	const char *dir = bt_opt_last(opts, n, argc, argv, "state_dir");
 
-	for (int a = 1; a + 1 < argc; a++) {
-		if (strncmp(argv[a], "--", 2) != 0)
-			continue;
-		if (strcmp(argv[a], "--state_dir") == 0)
-			dir = argv[a + 1];
-		a++;	/* the value */
-	}
-	return dir[0] ? xstrdup(dir) : bt_statedir_path(why, cap);
+	return dir && dir[0] ? xstrdup(dir) : bt_statedir_path(why, cap);
 }
 
 int

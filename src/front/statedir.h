@@ -11,13 +11,14 @@
  * reason in why ("HOME is not set"). */
 char *bt_statedir_path(char *why, size_t cap);
 
-/* The state directory a command line of "--name value" options (opt.h)
- * names: the last "--state_dir DIR" (read as bt_opt_parse reads: every
- * "--name" takes the next argument as its value), else, when there is
+/* The state directory a command line of the options opts[0..n) (opt.h)
+ * names: the last "--state_dir DIR" (bt_opt_last), else, when there is
  * none or DIR is "", bt_statedir_path().  For use before the options are
  * parsed, since the configuration file in it gives them their defaults.
  * A new string, or NULL with the reason in why. */
-char *bt_statedir_find(int argc, char **argv, char *why, size_t cap);
+struct bt_opt;
+char *bt_statedir_find(const struct bt_opt *opts, size_t n, int argc, char **argv,
+	char *why, size_t cap);
 
 /* Make a directory of the state (mode 0700) when it is missing; 0, or -1
  * with the reason in why. */

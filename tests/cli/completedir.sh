@@ -14,10 +14,11 @@ expect_grep "Make a .torrent file for every file or directory in each given dire
 expect_exit 2 CD http://t/announce
 mkdir lone && echo x >lone/f
 expect_exit 2 CD lone --comment x
-expect_grep "error:  " "$ERR"
+expect_grep "bt completedir: too few arguments" "$ERR"
+expect_grep "Try 'bt completedir --help'." "$ERR"
 check "one positional makes nothing" [ ! -e lone/f.torrent ]
 expect_exit 2 CD http://t/announce lone --bogus 1
-expect_grep "error:  unknown key --bogus" "$ERR"
+expect_grep "bt completedir: --bogus: unknown option" "$ERR"
 check "option error makes nothing" [ ! -e lone/f.torrent ]
 
 # ---- one torrent per entry, with the skips

@@ -127,7 +127,7 @@ esac
 # ================= tracker URLs that cannot be used: named at once; with
 # nothing else to find peers, exit 1 at once
 for url in x "ftp://127.0.0.1/announce" "http://127.0.0.1:$P/an nounce" "udp://127.0.0.1/announce"; do
-	"$BT" makemetafile "$url" "$DATA/multi/a.bin" --target bad.torrent >/dev/null 2>&1
+	"$BT" makemetafile "$url" "$DATA/multi/a.bin" --target bad.torrent -f >/dev/null 2>&1
 	t0=$(date +%s)
 	run timeout 20 "$BT" download --saveas "$T/bad" bad.torrent
 	expect_eq "tracker '$url': exit status" "$RC" 1

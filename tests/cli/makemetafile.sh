@@ -17,7 +17,7 @@ cat "$OUT" "$ERR" >"$BOTH"
 expect_grep "Usage:" "$BOTH"
 echo data >one
 expect_exit 2 MK one --comment hi
-expect_grep "error:  " "$ERR"
+expect_grep "bt makemetafile: too few arguments" "$ERR"
 check "one positional makes no torrent" [ ! -e one.torrent ]
 
 # ---- default target, trailing slash, --target, several inputs
@@ -193,20 +193,21 @@ expect_eq "symlink followed" \
 	"$(tq walk.torrent '[f["length"] for f in t["info"]["files"] if f["path"] == ["link"]]')" '[6]'
 
 # ---- option errors
-for args in "--bogus 1" "--comment" "--piece_size_pow2 2.0" "--private x" "--comment=x"; do
+for args in "--bogus 1" "--comment" "--piece_size_pow2 2.0" "--private=x" "--threads x" "-q"; do
 	rm -f file1.torrent
 	# shellcheck disable=SC2086
 	expect_exit 2 MK http://t/announce file1 $args
-	expect_egrep '^error:  ' "$ERR"
+	expect_egrep '^bt makemetafile: ' "$ERR"
+	expect_grep "Try 'bt makemetafile --help'." "$ERR"
 	expect_eq "option error ($args): nothing on stdout" "$(wc -c <"$OUT")" 0
 	check "option error ($args) makes nothing" [ ! -e file1.torrent ]
 done
 run MK http://t/announce file1 --bogus 1
-expect_grep "unknown key --bogus" "$ERR"
+expect_grep "bt makemetafile: --bogus: unknown option" "$ERR"
 run MK http://t/announce file1 --comment
-expect_grep "parameter passed in at end with no value" "$ERR"
+expect_grep "bt makemetafile: --comment: needs a value" "$ERR"
 run MK http://t/announce file1 --piece_size_pow2 2.0
-expect_grep "wrong format of --piece_size_pow2" "$ERR"
+expect_grep "bt makemetafile: --piece_size_pow2: '2.0' is not a whole number" "$ERR"
 
 # ---- missing and empty inputs
 expect_exit 1 MK http://t/announce nothere

@@ -57,11 +57,11 @@ expect_grep "--reannounce_interval" "$ERR"
 expect_exit 0 "$BT" track --help
 expect_grep "--response_size" "$OUT"
 expect_exit 2 "$BT" track --port 1
-expect_grep "Option --dfile is required." "$ERR"
+expect_grep "bt track: --dfile: required, but not given" "$ERR"
 expect_exit 2 "$BT" track --dfile x --no_such_key 1
-expect_grep "unknown key --no_such_key" "$ERR"
+expect_grep "bt track: --no_such_key: unknown option" "$ERR"
 expect_exit 2 "$BT" track --dfile x --port 12ab
-expect_grep "wrong format of --port" "$ERR"
+expect_grep "bt track: --port: '12ab' is not a whole number" "$ERR"
 expect_exit 2 "$BT" track --dfile x --port
 expect_exit 2 "$BT" track --dfile x stray
 

@@ -226,9 +226,10 @@ test_round_trip(void)
 	for (size_t k = 0; k < DL_NOPTS; k++) {
 		if (k == DL_URL || k == DL_PRIORITY)
 			continue;
-		if (t[k].type == BT_OPT_INT)
+		int type = BT_OPT_TYPE(t[k].type);
+		if (type == BT_OPT_INT || type == BT_OPT_BOOL)
 			diff += v[k].i != w[k].i;
-		else if (t[k].type == BT_OPT_FLOAT)
+		else if (type == BT_OPT_FLOAT)
 			diff += v[k].f != w[k].f;
 		else
 			diff += strcmp(v[k].s, w[k].s) != 0;

@@ -327,42 +327,122 @@ test_opt_parse(void)
 	CHECK_INT(v[O_X].i, ==, 3);
 	CHECK(v[O_RATE].f == 1.5);
 
-	/* The errors, in BitTornado's words. */
-	char *b1[] = { "prog", "--name=value", "x", "--target", "t", NULL };
+	/* "--name=value", "--" ends the options. */
+	char *a4[] = { "prog", "--name=value", "x", "--target=", "--", "--x", "-y", NULL };
+	CHECK_INT(opt_run(a4, v, pos, err, sizeof(err)), ==, 3);
+	CHECK_STR(v[O_NAME].s, "value");
+	CHECK_STR(v[O_TARGET].s, "");
+	CHECK_STR(pos[0], "x");
+	CHECK_STR(pos[1], "--x");
+	CHECK_STR(pos[2], "-y");
+	CHECK_INT(v[O_X].i, ==, 3);
+
+	/* The errors: "what: why". */
+	char *b1[] = { "prog", "--name=value", "x", "--target", "t", "-q", NULL };
 	CHECK_INT(opt_run(b1, v, pos, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "unknown key --name=value");
+	CHECK_STR(err, "-q: unknown option");
 	char *b2[] = { "prog", "--target", "t", "--nope", "1", NULL };
 	CHECK_INT(opt_run(b2, v, pos, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "unknown key --nope");
+	CHECK_STR(err, "--nope: unknown option");
+	char *b2b[] = { "prog", "--target", "t", "--trget", "1", NULL };
+	CHECK_INT(opt_run(b2b, v, pos, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "--trget: unknown option (did you mean --target?)");
 	char *b3[] = { "prog", "--target", "t", "--x", NULL };
 	CHECK_INT(opt_run(b3, v, pos, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "parameter passed in at end with no value");
+	CHECK_STR(err, "--x: needs a value");
 	char *b3b[] = { "prog", "--target", "t", "--unknown", NULL };
 	CHECK_INT(opt_run(b3b, v, pos, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "parameter passed in at end with no value");
+	CHECK_STR(err, "--unknown: unknown option");
 	char *b4[] = { "prog", "--x", "2.0", "--target", "t", NULL };
 	CHECK_INT(opt_run(b4, v, pos, err, sizeof(err)), ==, -1);
-	CHECK(strncmp(err, "wrong format of --x", 19) == 0);
-	CHECK(strstr(err, "2.0") != NULL);
+	CHECK_STR(err, "--x: '2.0' is not a whole number");
 	char *b5[] = { "prog", "--x", "", "--target", "t", NULL };
 	CHECK_INT(opt_run(b5, v, pos, err, sizeof(err)), ==, -1);
-	CHECK(strncmp(err, "wrong format of --x", 19) == 0);
+	CHECK_STR(err, "--x: '' is not a whole number");
 	char *b6[] = { "prog", "--x", "99999999999999999999", "--target", "t", NULL };
 	CHECK_INT(opt_run(b6, v, pos, err, sizeof(err)), ==, -1);
-	CHECK(strncmp(err, "wrong format of --x", 19) == 0);
+	CHECK(strncmp(err, "--x: ", 5) == 0);
 	char *b7[] = { "prog", "--x", "12abc", "--target", "t", NULL };
 	CHECK_INT(opt_run(b7, v, pos, err, sizeof(err)), ==, -1);
-	CHECK(strncmp(err, "wrong format of --x", 19) == 0);
+	CHECK(strncmp(err, "--x: ", 5) == 0);
 	char *b8[] = { "prog", "--rate", "fast", "--target", "t", NULL };
 	CHECK_INT(opt_run(b8, v, pos, err, sizeof(err)), ==, -1);
-	CHECK(strncmp(err, "wrong format of --rate", 22) == 0);
+	CHECK_STR(err, "--rate: 'fast' is not a number");
 	char *b9[] = { "prog", "a", "--x", "1", NULL };
 	CHECK_INT(opt_run(b9, v, pos, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "Option --target is required.");
+	CHECK_STR(err, "--target: required, but not given");
 	/* A short error buffer is cut, not overrun. */
 	char small[8];
 	CHECK_INT(opt_run(b9, v, pos, small, sizeof(small)), ==, -1);
-	CHECK_STR(small, "Option ");
+	CHECK_STR(small, "--targe");
+	/* --help / -h anywhere (the required option then need not be given). */
+	char *h1[] = { "prog", "a", "--help", NULL };
+	CHECK_INT(opt_run(h1, v, pos, err, sizeof(err)), ==, BT_OPT_HELP);
+	char *h2[] = { "prog", "-h", "--x", "1", NULL };
+	CHECK_INT(opt_run(h2, v, pos, err, sizeof(err)), ==, BT_OPT_HELP);
+	char *h3[] = { "prog", "--target", "t", "--", "--help", NULL };
+	CHECK_INT(opt_run(h3, v, pos, err, sizeof(err)), ==, 1);
+	CHECK_INT(bt_opt_wants_help(4, h1 + 0), ==, 1);
+	CHECK_INT(bt_opt_wants_help(5, h3), ==, 0);
+}
+
+/* Booleans, one-letter forms, '-' = '_', bt_opt_last. */
+static void
+test_opt_bool(void)
+{
+	static const struct bt_opt t[] = {
+		{ "private", BT_OPT_BOOL, "0", "" },
+		{ "announce-list", BT_OPT_STR, "", "" },
+		{ "target", BT_OPT_STR | BT_OPT_LETTER('o'), "", "" },
+		{ "no_date", BT_OPT_BOOL | BT_OPT_LETTER('n'), "0", "" },
+	};
+	union bt_optv v[4];
+	char *pos[16], err[128];
+
+	/* Alone before a word that is not a number: 1, the word a positional. */
+	char *a1[] = { "p", "--private", "URL", "dir", "--announce_list", "a|b", "-o", "x.t",
+		"--no-date", NULL };
+	CHECK_INT(bt_opt_parse(t, 4, v, 9, a1, pos, err, sizeof(err)), ==, 2);
+	CHECK_INT(v[0].i, ==, 1);
+	CHECK_STR(v[1].s, "a|b");
+	CHECK_STR(v[2].s, "x.t");
+	CHECK_INT(v[3].i, ==, 1);
+	CHECK_STR(pos[0], "URL");
+	CHECK_STR(pos[1], "dir");
+	/* With a number: BitTornado's form. */
+	char *a2[] = { "p", "URL", "--private", "0", "-n", "1", "-ox.t", "--private=0", NULL };
+	CHECK_INT(bt_opt_parse(t, 4, v, 8, a2, pos, err, sizeof(err)), ==, 1);
+	CHECK_INT(v[0].i, ==, 0);
+	CHECK_INT(v[3].i, ==, 1);
+	CHECK_STR(v[2].s, "x.t");
+	char *a3[] = { "p", "--private=x", NULL };
+	CHECK_INT(bt_opt_parse(t, 4, v, 2, a3, pos, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "--private: 'x' is not a whole number");
+	char *a4[] = { "p", "-nq", NULL };
+	CHECK_INT(bt_opt_parse(t, 4, v, 2, a4, pos, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "-nq: unknown option");
+	char *a5[] = { "p", "-o", NULL };
+	CHECK_INT(bt_opt_parse(t, 4, v, 2, a5, pos, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "-o: needs a value");
+	/* Negative numbers and "-" stay positionals. */
+	char *a6[] = { "p", "-1", "-", "-.5", NULL };
+	CHECK_INT(bt_opt_parse(t, 4, v, 4, a6, pos, err, sizeof(err)), ==, 3);
+	CHECK_INT(bt_opt_find(t, 4, "announce_list"), ==, 1);
+	CHECK_INT(bt_opt_find(t, 4, "no-date"), ==, 3);
+	CHECK_INT(bt_opt_find(t, 4, "no-dat"), ==, -1);
+	/* bt_opt_last reads as the parser does. */
+	char *l1[] = { "p", "--target", "a", "--private", "-ob", "--", "--target", "c", NULL };
+	CHECK_STR(bt_opt_last(t, 4, 8, l1, "target"), "b");
+	CHECK(bt_opt_last(t, 4, 8, l1, "announce-list") == NULL);
+	CHECK(bt_opt_last(t, 4, 8, l1, "nothing") == NULL);
+	char *l2[] = { "p", "--target", "--private", NULL };	/* a value may look like an option */
+	CHECK_STR(bt_opt_last(t, 4, 3, l2, "target"), "--private");
+	/* The edit distance and the nearest name. */
+	CHECK_INT(bt_edit_distance("donwload", "download"), ==, 2);
+	CHECK_INT(bt_edit_distance("", "abc"), ==, 3);
+	CHECK_INT(bt_edit_distance("kitten", "sitting"), ==, 3);
+	CHECK_STR(bt_nearest("privat", t, 4, sizeof(t[0])), "private");
+	CHECK(bt_nearest("zzz", t, 4, sizeof(t[0])) == NULL);
 
 	/* Looking an option up, and reading one value the parser's way (a
 	 * configuration file's defaults are checked with it). */
@@ -519,6 +599,26 @@ test_opt_help(void)
 		CHECK(out.len > 150);
 		bt_buf_free(&out);
 	}
+	/* Groups: common first, compatibility-only last, under headings;
+	 * one-letter forms and booleans in the left column. */
+	const struct bt_opt g[] = {
+		{ "plain", BT_OPT_STR, "", "p" },
+		{ "old", BT_OPT_INT | BT_OPT_COMPAT, "1", "o" },
+		{ "out", BT_OPT_STR | BT_OPT_COMMON | BT_OPT_LETTER('o'), "", "w" },
+		{ "flag", BT_OPT_BOOL | BT_OPT_COMMON, "0", "f" },
+	};
+	bt_buf_init(&out, 0);
+	bt_opt_help(g, 4, 80, &out);
+	CHECK_STR(bt_buf_cstr(&out),
+		"Common options:\n\n"
+		"-o, --out <arg>\n          w\n\n"
+		"--flag [0|1]\n          f (defaults to 0)\n\n"
+		"Other options:\n\n"
+		"--plain <arg>\n          p\n\n"
+		"Accepted for compatibility, no effect here:\n\n"
+		"--old <arg>\n          o (defaults to 1)\n\n");
+	bt_buf_free(&out);
+
 	/* Other widths: cols - 11. */
 	bt_buf_init(&out, 0);
 	bt_opt_help(o, 1, 50, &out);
@@ -572,9 +672,14 @@ test_flags(void)
 	struct flag_log l = { .stop_at = 0 };
 	char err[200];
 
+	/* Flags after positionals count (GNU getopt's permutation): argv
+	 * is reordered, flags first, then the positionals in their order. */
 	char *a1[] = { "prog", "-a", "-o", "out", "--verbose", "p1", "-v", "p2", NULL };
-	CHECK_INT(flag_run(a1, &l, err, sizeof(err)), ==, 5);
-	CHECK_STR(l.seen, "aov");
+	CHECK_INT(flag_run(a1, &l, err, sizeof(err)), ==, 6);
+	CHECK_STR(l.seen, "aovv");
+	CHECK_STR(a1[5], "-v");
+	CHECK_STR(a1[6], "p1");
+	CHECK_STR(a1[7], "p2");
 	CHECK_STR(l.args[1], "out");
 	CHECK(l.args[0] == NULL);
 
@@ -589,54 +694,61 @@ test_flags(void)
 	CHECK_STR(l.seen, "o");
 	CHECK_STR(l.args[0], "file");
 
-	/* Stops at the first positional: later flags are positionals. */
-	char *a4[] = { "prog", "pos", "-a", NULL };
-	CHECK_INT(flag_run(a4, &l, err, sizeof(err)), ==, 1);
-	CHECK_INT(l.n, ==, 0);
+	char *a4[] = { "prog", "pos", "-a", "x", "--output", "f", "--", "-v", NULL };
+	CHECK_INT(flag_run(a4, &l, err, sizeof(err)), ==, 5);
+	CHECK_STR(l.seen, "ao");
+	CHECK_STR(a4[1], "-a");
+	CHECK_STR(a4[2], "--output");
+	CHECK_STR(a4[3], "f");
+	CHECK_STR(a4[4], "--");
+	CHECK_STR(a4[5], "pos");
+	CHECK_STR(a4[6], "x");
+	CHECK_STR(a4[7], "-v");
+
 	char *a5[] = { "prog", NULL };
 	CHECK_INT(flag_run(a5, &l, err, sizeof(err)), ==, 1);
 
 	char *b1[] = { "prog", "-x", "p", NULL };
 	CHECK_INT(flag_run(b1, &l, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "option -x not recognized");
+	CHECK_STR(err, "-x: unknown option");
 	char *b2[] = { "prog", "-a", "--xx", "p", NULL };
 	CHECK_INT(flag_run(b2, &l, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "option --xx not recognized");
+	CHECK_STR(err, "--xx: unknown option");
 	char *b3[] = { "prog", "-ax", NULL };
 	CHECK_INT(flag_run(b3, &l, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "option -x not recognized");
+	CHECK_STR(err, "-x: unknown option");
 	char *b4[] = { "prog", "--xx=1", NULL };
 	CHECK_INT(flag_run(b4, &l, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "option --xx not recognized");
+	CHECK_STR(err, "--xx: unknown option");
 	char *b5[] = { "prog", "-o", NULL };
 	CHECK_INT(flag_run(b5, &l, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "option -o requires an argument");
+	CHECK_STR(err, "-o: needs a value");
 	char *b6[] = { "prog", "--output", NULL };
 	CHECK_INT(flag_run(b6, &l, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "option --output requires an argument");
+	CHECK_STR(err, "--output: needs a value");
 	/* A missing argument at the very end (musl's getopt left optind past
 	 * argc here, and the old code read argv[argc + 1]). */
 	char *b7[] = { "prog", "-v", "-o", NULL };
 	CHECK_INT(flag_run(b7, &l, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "option -o requires an argument");
+	CHECK_STR(err, "-o: needs a value");
 	char *b8[] = { "prog", "-avo", NULL };
 	CHECK_INT(flag_run(b8, &l, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "option -o requires an argument");
+	CHECK_STR(err, "-o: needs a value");
 	/* argc is the bound, not the NULL: nothing past argv[argc - 1] is read. */
 	char *b9[] = { "prog", "-o", "beyond-argc", NULL };
 	l.n = 0;
 	err[0] = 0;
 	CHECK_INT(bt_flag_parse(flags, 3, 2, b9, on_flag, &l, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "option -o requires an argument");
+	CHECK_STR(err, "-o: needs a value");
 	CHECK_INT(l.n, ==, 0);
 	char *b10[] = { "prog", "--all=1", NULL };
 	CHECK_INT(flag_run(b10, &l, err, sizeof(err)), ==, -1);
-	CHECK_STR(err, "option --all not recognized");
+	CHECK_STR(err, "--all: takes no value");
 	/* Unique prefixes of long names, an argument that looks like a flag,
 	 * "-" as a positional, an empty --name= value. */
 	char *c1[] = { "prog", "--verb", "--out", "-a", "--output=", "-", "-v", NULL };
-	CHECK_INT(flag_run(c1, &l, err, sizeof(err)), ==, 5);
-	CHECK_STR(l.seen, "voo");
+	CHECK_INT(flag_run(c1, &l, err, sizeof(err)), ==, 6);
+	CHECK_STR(l.seen, "voov");
 	CHECK_STR(l.args[1], "-a");
 	CHECK_STR(l.args[2], "");
 	char *c2[] = { "prog", "--", NULL };
@@ -644,9 +756,9 @@ test_flags(void)
 	char *c3[] = { "prog", "-o", "--", "x", NULL };
 	CHECK_INT(flag_run(c3, &l, err, sizeof(err)), ==, 3);
 	CHECK_STR(l.args[0], "--");
-	/* Parsing again after an error starts afresh. */
-	CHECK_INT(flag_run(a1, &l, err, sizeof(err)), ==, 5);
-	CHECK_STR(l.seen, "aov");
+	/* Parsing again after an error starts afresh (a1 is reordered now). */
+	CHECK_INT(flag_run(a1, &l, err, sizeof(err)), ==, 6);
+	CHECK_STR(l.seen, "aovv");
 
 	/* The handler's non-zero answer stops the parse. */
 	l.stop_at = 'o';
@@ -931,6 +1043,7 @@ main(void)
 	test_buf();
 	test_str();
 	test_opt_parse();
+	test_opt_bool();
 	test_opt_help();
 	test_flags();
 	test_fileio();

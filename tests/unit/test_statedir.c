@@ -2,6 +2,7 @@
  * from HOME or --state_dir, the config and resume paths, and the expiry of old resume
  * records. */
 #include "statedir.h"
+#include "opt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,26 +96,39 @@ main(void)
 	CHECK_INT(access(d, F_OK), ==, -1);
 
 	/* --state_dir from a command line, before it is parsed: the last
-	 * one; a value of another option is not taken for it; "" or none
-	 * gives ~/.BitTornado. */
+	 * one; a value of another option is not taken for it, nor is a word
+	 * after a boolean that stands alone; "" or none gives ~/.BitTornado. */
 	{
+		static const struct bt_opt t[] = {
+			{ "ip", BT_OPT_STR, "", "" },
+			{ "spew", BT_OPT_BOOL, "0", "" },
+			{ "state_dir", BT_OPT_STR, "", "" },
+		};
 		char *v1[] = { "bt", "x.torrent", "--state_dir", "/s1", "--ip", "--state_dir",
 			"--state_dir", "/s2", NULL };
 		char *v2[] = { "bt", "--ip", "--state_dir", "x", NULL };
 		char *v3[] = { "bt", "--state_dir", "/s1", "--state_dir", "", NULL };
 		char *v4[] = { "bt", "--state_dir", NULL };
+		char *v5[] = { "bt", "--spew", "--state-dir", "/s5", NULL };
+		char *v6[] = { "bt", "--state_dir=/s6", "--", "--state_dir", "/no", NULL };
 		snprintf(a, sizeof(a), "%s/.BitTornado", dir);
-		p = bt_statedir_find(8, v1, why, sizeof(why));
+		p = bt_statedir_find(t, 3, 8, v1, why, sizeof(why));
 		CHECK_STR(p, "/s2");
 		free(p);
-		p = bt_statedir_find(4, v2, why, sizeof(why));
+		p = bt_statedir_find(t, 3, 4, v2, why, sizeof(why));
 		CHECK_STR(p, a);
 		free(p);
-		p = bt_statedir_find(5, v3, why, sizeof(why));
+		p = bt_statedir_find(t, 3, 5, v3, why, sizeof(why));
 		CHECK_STR(p, a);
 		free(p);
-		p = bt_statedir_find(2, v4, why, sizeof(why));
+		p = bt_statedir_find(t, 3, 2, v4, why, sizeof(why));
 		CHECK_STR(p, a);
+		free(p);
+		p = bt_statedir_find(t, 3, 4, v5, why, sizeof(why));
+		CHECK_STR(p, "/s5");
+		free(p);
+		p = bt_statedir_find(t, 3, 5, v6, why, sizeof(why));
+		CHECK_STR(p, "/s6");
 		free(p);
 	}
 
