@@ -8,6 +8,7 @@
  *   peer.c        a torrent's connections: attach after the handshake,
  *                 connect out, kill, reap, bans, time-outs
  *   peer_msgs.c   the message layer of one connection
+ *   lsd.c         local service discovery (BEP 14), the client's
  *   ext.c         the extension protocol (BEP 10) and its table; one
  *                 file per extension: ext_upload_only.c (BEP 21),
  *                 ext_metadata.c (BEP 9 ut_metadata, both ways),
@@ -178,6 +179,7 @@ struct bt_torrent {
 	uint32_t hash_fails;
 	uint64_t swarm_have_tick;
 	double swarm_rate;
+	uint64_t lsd_next_ms;		/* our next local announce (lsd.c) */
 	int complete_at_start, finished_sent, failed;
 	uint64_t rng;
 };
@@ -275,6 +277,18 @@ int ext_got(struct peer *p, const struct bt_pw_msg *m);
 int ext_send(struct peer *p, int which, const uint8_t *payload, size_t n);
 void ext_tick(struct peer *p, uint64_t now);
 void ext_bye(struct peer *p);
+
+/* ---- lsd.c: local service discovery (BEP 14) ---- */
+struct bt_lsd;
+/* The multicast sockets on loop (IPv6 too if ipv6): 0, or BT_E_IO
+ * (errno kept) when neither family could join its group, BT_E_NOMEM. */
+int lsd_new(struct bt_lsd **out, struct bt_client *c, struct bt_loop *loop, int ipv6);
+void lsd_free(struct bt_lsd *l);
+/* s may announce itself and take peers by LSD: running or fetching, and
+ * not private. */
+int lsd_usable(const struct bt_torrent *s);
+/* Announce the torrents of t[0..nt) that are due (l NULL: LSD is off). */
+void lsd_tick(struct bt_lsd *l, struct bt_torrent *const *t, size_t nt, uint64_t now);
 
 /* ---- ext_metadata.c ---- */
 #define META_MAX_SIZE	(8u << 20)	/* largest info dictionary fetched */
