@@ -12,6 +12,7 @@ static const struct ext *const exts[EXT_COUNT] = {
 	[EXT_UPLOAD_ONLY] = &ext_upload_only,
 	[EXT_METADATA] = &ext_metadata,
 	[EXT_PEX] = &ext_pex,
+	[EXT_DONTHAVE] = &ext_donthave,
 };
 
 _Static_assert(EXT_COUNT <= sizeof(((struct peer *)0)->ext_ids), "ext_ids too small");

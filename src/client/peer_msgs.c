@@ -131,6 +131,24 @@ remove_request(struct peer *p, unsigned i)
 	p->nrq--;
 }
 
+/* Cancel and give back the requests out to p for piece. */
+void
+peer_drop_piece_requests(struct peer *p, uint32_t piece)
+{
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < p->nrq; i++) {
+		struct bt_block *b = &p->rq[i];
+		if (b->piece != piece) {
+			p->rq[j++] = *b;
+			continue;
+		}
+		bt_pw_write_cancel(bt_pio_out(p->io), b->piece, b->begin, b->len);
+		bt_picker_unrequest(p->s->pk, b->piece, b->begin);
+	}
+	p->nrq = j;
+}
+
 /* Give back every request out to p. */
 void
 peer_drop_requests(struct peer *p)

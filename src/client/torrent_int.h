@@ -12,7 +12,8 @@
  *   ext.c         the extension protocol (BEP 10) and its table; one
  *                 file per extension: ext_upload_only.c (BEP 21),
  *                 ext_metadata.c (BEP 9 ut_metadata, both ways),
- *                 ext_pex.c (BEP 11 ut_pex, both ways)
+ *                 ext_pex.c (BEP 11 ut_pex, both ways),
+ *                 ext_donthave.c (BEP 54 lt_donthave, both ways)
  *   nometa.c      a torrent before its metadata (a magnet link's): peers
  *                 taken in, their bitfields kept until it comes
  *   pieces.c      blocks arriving, write runs, hash checks, bad data
@@ -244,6 +245,8 @@ void peer_set_interest(struct peer *p, int want);
 void peer_update_interest(struct peer *p);
 void peer_fill_requests(struct peer *p);
 void peer_drop_requests(struct peer *p);
+/* Cancel (to the peer) and give back the requests out to p for piece. */
+void peer_drop_piece_requests(struct peer *p, uint32_t piece);
 void peer_cancel_elsewhere(struct bt_torrent *s, struct peer *from, uint32_t piece,
 	uint32_t begin);
 void peer_superseed_offer(struct peer *p);
@@ -267,8 +270,9 @@ struct ext {
 	int (*offered)(const struct bt_torrent *s);
 };
 /* The table's order: our local message id is the index + 1. */
-enum { EXT_UPLOAD_ONLY, EXT_METADATA, EXT_PEX, EXT_COUNT };
+enum { EXT_UPLOAD_ONLY, EXT_METADATA, EXT_PEX, EXT_DONTHAVE, EXT_COUNT };
 extern const struct ext ext_upload_only;
+extern const struct ext ext_donthave;
 extern const struct ext ext_metadata;
 extern const struct ext ext_pex;
 void ext_send_handshake(struct peer *p);
@@ -289,6 +293,11 @@ void lsd_free(struct bt_lsd *l);
 int lsd_usable(const struct bt_torrent *s);
 /* Announce the torrents of t[0..nt) that are due (l NULL: LSD is off). */
 void lsd_tick(struct bt_lsd *l, struct bt_torrent *const *t, size_t nt, uint64_t now);
+
+/* ---- ext_donthave.c ---- */
+/* We lost piece (it was had and told): lt_donthave to the peers that
+ * take it. */
+void donthave_tell(struct bt_torrent *s, uint32_t piece);
 
 /* ---- ext_metadata.c ---- */
 #define META_MAX_SIZE	(8u << 20)	/* largest info dictionary fetched */

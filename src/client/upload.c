@@ -12,10 +12,11 @@ static void pump_once(struct peer *p, int *sentp);
  * behind our back): the pieces of the file whose bytes are no longer all
  * there are not had any more (piece itself in any case), so they are
  * downloaded again; a seed becomes a downloader.  One message, naming
- * the file.  There is no message to take a piece back: the peers that
- * want something from us (they were told we have the lost pieces, and
- * would ask for them again and again) are dropped, to come back and see
- * what we have now; the others stay (they may have what we lost). */
+ * the file.  Peers with lt_donthave (BEP 54) are told of each lost piece;
+ * of the others, those that want something from us (they were told we
+ * have the lost pieces, and would ask for them again and again) are
+ * dropped, to come back and see what we have now; the rest stay (they
+ * may have what we lost). */
 static void
 lose_pieces(struct bt_torrent *s, uint32_t piece, long file)
 {
@@ -40,6 +41,7 @@ lose_pieces(struct bt_torrent *s, uint32_t piece, long file)
 		bt_picker_lost(s->pk, q);
 		if (bt_storage_piece_prio(s->st, q) != BT_PRIO_SKIP)
 			s->have_bytes -= bt_storage_piece_size(s->st, q);
+		donthave_tell(s, q);
 		n++;
 	}
 	if (!n)
@@ -54,7 +56,7 @@ lose_pieces(struct bt_torrent *s, uint32_t piece, long file)
 	}
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct peer *q = s->conns[i];
-		if (!q->dead && q->peer_interested)
+		if (!q->dead && q->peer_interested && !q->ext_ids[EXT_DONTHAVE])
 			peer_kill(q, "told of pieces we lost");
 		if (q->dead || q->am_interested)
 			continue;
