@@ -52,7 +52,10 @@ struct meta_fetch;
 #define RECHOKE_MS		10000
 #define HANDSHAKE_MS		30000
 #define RESUME_SAVE_MS		(5 * 60 * 1000)
-#define UPQ_MAX			256		/* requests queued per peer */
+/* The peer's requests we queue (our `reqq`, BEP 10): libtorrent says
+ * 2000, Transmission 512; Transmission keeps up to what we advertise
+ * outstanding (its rate x 10 s), so this caps what it can take from us. */
+#define UPQ_MAX			2048
 #define RQ_MAX			512		/* our requests out per peer */
 #define RQ_MIN			8
 #define PENDING_MAX		1000		/* addresses waiting to be tried */
@@ -90,12 +93,20 @@ struct peer {
 	struct bt_block rq[RQ_MAX];
 	unsigned nrq;
 	unsigned reqq;		/* the peer's own queue limit (BEP 10) */
-	/* The peer's requests to us, a ring. */
-	struct bt_block up[UPQ_MAX];
+	/* The round trip: a request sent while none was out (so not queued
+	 * behind others at the peer) is timed to its block; rtt_ms is the
+	 * average of those, 0 before the first. */
+	struct bt_block probe;
+	uint64_t probe_ms;	/* 0: no probe out */
+	uint32_t rtt_ms;
+	/* The peer's requests to us, a ring of UPQ_MAX made at the first
+	 * one queued (only unchoked peers have any). */
+	struct bt_block *up;
 	unsigned up_head, nup;
 	uint64_t born_ms, last_block_ms;
 	uint64_t dl_tick, ul_tick, downloaded, uploaded;
 	double dl_rate, ul_rate;
+	double dl_fast;		/* dl_rate that rises at once (the pipeline) */
 };
 
 struct contrib {

@@ -67,6 +67,11 @@ lose_pieces(struct bt_torrent *s, uint32_t piece, long file)
 	client_wake(s->c);
 }
 
+/* Serve p's queue while the socket takes it, a few rounds; with more
+ * left (the socket took everything: loopback, a fast link) the rest goes
+ * on the next writable event, after the other connections' turns.
+ * Without that, a peer that keeps many requests out and sends new ones
+ * only as blocks come (Transmission) would wait for its own time-out. */
 void
 upload_pump(struct peer *p)
 {
@@ -79,6 +84,8 @@ upload_pump(struct peer *p)
 		if (p->dead || bt_pio_queued(p->io))
 			return;	/* the socket is full: on to BT_EV_WRITE */
 	}
+	if (!p->dead && p->nup && !p->am_choking && !bt_band_limited(&p->s->up_band))
+		bt_pio_want_drained(p->io);
 }
 
 static void
