@@ -287,6 +287,10 @@ extern const struct ext ext_donthave;
 extern const struct ext ext_metadata;
 extern const struct ext ext_pex;
 void ext_send_handshake(struct peer *p);
+/* The extensions no longer offered for p's torrent (its metadata came
+ * and says private: ut_pex) are switched off with p: an extended
+ * handshake that gives them id 0 (BEP 10), and their state dropped. */
+void ext_withdraw(struct peer *p);
 int ext_got(struct peer *p, const struct bt_pw_msg *m);
 /* Send message `which` (EXT_*) to p: 0, or -1 if p has not got it. */
 int ext_send(struct peer *p, int which, const uint8_t *payload, size_t n);
