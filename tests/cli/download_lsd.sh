@@ -9,7 +9,11 @@
 #   - a private torrent (BEP 27) is never announced nor taken;
 #   - a leecher without --lsd (the default) finds nobody;
 #   - libtorrent (enable_lsd) hears bt's announce and bt hears its own,
-#     and bt downloads from it.
+#     and bt downloads from it;
+#   - aria2c, given only a magnet link and its own LPD, meets a bt seed
+#     and fetches the metadata (ut_metadata) and the data from it.  (Through
+#     a tracker it cannot: it announces left=0 while it fetches the
+#     metadata, so the tracker takes it for a seed; see download_magnet.)
 NAME=download_lsd
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${BT_LSD_NETNS:-}" ]; then
@@ -114,6 +118,22 @@ PYEOF
 	wait "$LTPID" 2>/dev/null
 else
 	skip "python3-libtorrent is not installed"
+fi
+
+# ================= aria2c by magnet link, the bt seed found by LPD
+if have aria2c; then
+	IH=$(tq "$T/pub.torrent" ih)
+	dl_start aseed "$T/pub.torrent" "$DATA/multi" "${LSD[@]}"
+	sleep 1
+	timeout 40 aria2c -d "$T/aria" --enable-dht=false --enable-dht6=false \
+		--bt-enable-lpd=true --bt-lpd-interface=127.0.0.1 --enable-peer-exchange=false \
+		--seed-time=0 --listen-port="$(U freeport)" "magnet:?xt=urn:btih:$IH" \
+		>"$T/aria.out" 2>&1
+	expect_egrep "OK +\|.*\[METADATA\]$IH" "$T/aria.out"
+	same_tree "aria2c from the bt seed by magnet link and LPD" "$DATA/multi" "$T/aria/multi"
+	dl_stop aseed
+else
+	skip "aria2c is not installed"
 fi
 
 no_sanitizer
