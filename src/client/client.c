@@ -29,6 +29,7 @@ struct bt_client {
 	struct bt_client_opts o;
 	struct bt_peerlisten *pl;
 	struct bt_udp *udp;		/* every UDP user's one socket per family */
+	struct bt_lsd *lsd;		/* local service discovery, NULL: off */
 	struct bt_pio_rbuf rbuf;
 	struct bt_band up, down;
 
@@ -404,6 +405,7 @@ tick_cb(struct bt_loop *loop, uint64_t id, void *ud)
 	hs_expire(c, now);
 	for (size_t i = 0; i < c->nt; i++)
 		busy |= tor_tick(c->t[i], now, dt);
+	lsd_tick(c->lsd, c->t, c->nt, now);
 	share_upload(c);
 	c->idle = !busy;
 	c->idle_ticks += c->idle;
@@ -559,6 +561,9 @@ bt_client_new(struct bt_client **out, struct bt_loop *loop, const struct bt_clie
 		bt_client_free(c);
 		return rc;
 	}
+	/* Best effort: without multicast the client works as before. */
+	if (o->lsd && lsd_new(&c->lsd, c, loop, o->listen.ipv6) < 0)
+		c->lsd = NULL;
 	c->last_tick_ms = bt_loop_now_ms(loop);
 	c->tick_timer = bt_timer_add(loop, TICK_MS, tick_cb, c);
 	if (!c->tick_timer) {
@@ -584,6 +589,7 @@ bt_client_free(struct bt_client *c)
 	if (c->check_timer)
 		bt_timer_del(c->loop, c->check_timer);
 	bt_peerlisten_free(c->pl);
+	lsd_free(c->lsd);
 	bt_udp_free(c->udp);
 	free(c->t);
 	free(c->rbuf.p);

@@ -45,6 +45,11 @@ struct bt_client_opts {
 	 * asks for RC4; crypto_stealth is crypto_only here (the tracker
 	 * side is the announce's). */
 	int crypto_allowed, crypto_only, crypto_stealth;
+	/* Local service discovery (BEP 14, lsd.c): announce the torrents
+	 * that are not private on the local network by multicast and take
+	 * the peers heard there.  Best effort: a host without multicast
+	 * leaves it off. */
+	int lsd;
 };
 
 /* Returns 0, or BT_E_IO (no port in the range could be bound; errno

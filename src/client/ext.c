@@ -12,6 +12,7 @@ static const struct ext *const exts[EXT_COUNT] = {
 	[EXT_UPLOAD_ONLY] = &ext_upload_only,
 	[EXT_METADATA] = &ext_metadata,
 	[EXT_PEX] = &ext_pex,
+	[EXT_DONTHAVE] = &ext_donthave,
 };
 
 _Static_assert(EXT_COUNT <= sizeof(((struct peer *)0)->ext_ids), "ext_ids too small");
@@ -45,6 +46,42 @@ ext_send_handshake(struct peer *p)
 	bt_buf_free(&b);
 }
 
+void
+ext_withdraw(struct peer *p)
+{
+	struct bt_pw_exthandshake h;
+	struct bt_buf b;
+	int any = 0;
+
+	bt_pw_exthandshake_init(&h);
+	for (size_t i = 0; i < EXT_COUNT; i++) {
+		if (offered(p->s, i))
+			continue;
+		bt_pw_ext_add(&h, exts[i]->name, 0);
+		p->ext_ids[i] = 0;
+		if (exts[i]->bye)
+			exts[i]->bye(p);
+		any = 1;
+	}
+	if (!any)
+		return;
+	bt_buf_init(&b, 4096);
+	if (bt_pw_exthandshake_write(&b, &h) == 0)
+		bt_pw_write_extended(bt_pio_out(p->io), 0, b.p, b.len);
+	bt_buf_free(&b);
+	peer_flush(p);
+}
+
+/* 1 if h's `m` names the extension (with any id, 0 included). */
+static int
+named(const struct bt_pw_exthandshake *h, const char *name)
+{
+	for (unsigned k = 0; k < h->nm && k < BT_PW_EXT_MAX; k++)
+		if (strcmp(h->m[k].name, name) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 got_handshake(struct peer *p, const uint8_t *payload, size_t n)
 {
@@ -61,7 +98,11 @@ got_handshake(struct peer *p, const uint8_t *payload, size_t n)
 	}
 	if (h.port)
 		p->listen_port = h.port;
+	/* A later handshake changes only the names it gives (BEP 10);
+	 * id 0 switches one off. */
 	for (size_t i = 0; i < EXT_COUNT && !p->dead; i++) {
+		if (!named(&h, exts[i]->name))
+			continue;
 		p->ext_ids[i] = offered(p->s, i) ? bt_pw_ext_lookup(&h, exts[i]->name) : 0;
 		if (p->ext_ids[i] && exts[i]->hello)
 			exts[i]->hello(p, &h);

@@ -22,13 +22,14 @@
 #include "err.h"
 #include "metainfo.h"
 #include "sha1.h"
+#include "utmeta.h"
 
 #define META_ASK_MS	10000	/* a piece asked for is left to that peer */
 #define META_WAIT_MS	30000	/* a peer that does not answer: given up */
 #define META_REJECTS	4	/* rejects before a peer is not asked again */
 #define META_OUT_MAX	(4u << 20)	/* queued output above which we reject */
 
-enum { MT_REQUEST = 0, MT_DATA = 1, MT_REJECT = 2 };
+enum { MT_REQUEST = BT_UTMETA_REQUEST, MT_DATA = BT_UTMETA_DATA, MT_REJECT = BT_UTMETA_REJECT };
 
 /* p->ext_data[EXT_METADATA] */
 struct meta_peer {
@@ -290,28 +291,17 @@ got_data(struct peer *p, int64_t piece, int64_t total, const uint8_t *data, size
 static int
 handle(struct peer *p, const uint8_t *m, size_t n)
 {
-	static const struct bt_benc_lim lim = {
-		.depth = 2, .tokens = 16, .str_max = 64, .trailing_ok = 1,
-	};
-	struct bt_benc d;
-	int64_t type = -1, piece = -1, total = -1;
+	struct bt_utmeta_msg um;
 	struct meta_peer *mp = mp_of(p);
+	int64_t type, piece, total;
 	size_t hl;
-	int t;
 
-	memset(&d, 0, sizeof(d));
-	if (bt_benc_parse(&d, m, n, &lim, NULL) < 0 || bt_benc_type(&d, 0) != BT_BENC_DICT) {
-		bt_benc_free(&d);
+	if (bt_utmeta_parse(&um, m, n) < 0)
 		return -1;
-	}
-	hl = d.len;
-	if ((t = bt_benc_dict_get(&d, 0, "msg_type")) >= 0)
-		bt_benc_int(&d, t, &type);
-	if ((t = bt_benc_dict_get(&d, 0, "piece")) >= 0)
-		bt_benc_int(&d, t, &piece);
-	if ((t = bt_benc_dict_get(&d, 0, "total_size")) >= 0)
-		bt_benc_int(&d, t, &total);
-	bt_benc_free(&d);
+	type = um.type;
+	piece = um.piece;
+	total = um.total;
+	hl = um.head_len;
 	if (piece < 0 || piece > (int64_t)(META_MAX_SIZE / META_PIECE))
 		return type == MT_REQUEST || type == MT_DATA ? -1 : 0;
 	switch (type) {

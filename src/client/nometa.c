@@ -163,6 +163,8 @@ nometa_adopt(struct bt_torrent *s)
 		struct peer *p = s->conns[i];
 		if (!p->dead && !p->has.bits && adopt_peer(p, (uint32_t)s->m->npieces) < 0)
 			peer_kill(p, "bad bitfield");
+		else if (!p->dead && p->ltep)
+			ext_withdraw(p);	/* a private torrent: no ut_pex */
 	}
 }
 

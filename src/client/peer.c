@@ -64,6 +64,7 @@ reap_cb(struct bt_loop *loop, uint64_t id, void *ud)
 			ext_bye(p);
 			bt_bitfield_fini(&p->has);
 			bt_pio_free(p->io);
+			free(p->up);
 			free(p);
 		} else {
 			s->conns[j++] = p;

@@ -262,6 +262,13 @@ bt_pio_flush(struct bt_peer_io *io)
 	return 0;
 }
 
+void
+bt_pio_want_drained(struct bt_peer_io *io)
+{
+	if (io->fd >= 0 && !io->connecting)
+		bt_io_set(io->loop, io->fd, BT_EV_READ | BT_EV_WRITE);
+}
+
 static void
 on_io(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 {

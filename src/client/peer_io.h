@@ -91,6 +91,9 @@ int bt_pio_set_rc4(struct bt_peer_io *io, const struct bt_rc4 *enc, const struct
 int bt_pio_unread(struct bt_peer_io *io, const uint8_t *p, size_t n);
 /* Outgoing bytes are RC4-encrypted. */
 int bt_pio_encrypted(const struct bt_peer_io *io);
+/* Call cb->drained on the next writable event even with nothing queued:
+ * for a sender that stopped with more to send, to give others a turn. */
+void bt_pio_want_drained(struct bt_peer_io *io);
 /* Bytes waiting to be sent. */
 size_t bt_pio_queued(const struct bt_peer_io *io);
 /* One last non-blocking send of what is queued (shutting down). */

@@ -5,6 +5,7 @@
  * The transport (peer_io.h) hands us bytes; we never touch the socket. */
 #include "torrent_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -131,6 +132,39 @@ remove_request(struct peer *p, unsigned i)
 	p->nrq--;
 }
 
+/* A block came: if it answers the probe, a round-trip sample. */
+static void
+rtt_sample(struct peer *p, uint32_t piece, uint32_t begin)
+{
+	uint64_t d;
+
+	if (!p->probe_ms || p->probe.piece != piece || p->probe.begin != begin)
+		return;
+	d = tor_now(p->s) - p->probe_ms;
+	if (d > 60000)
+		d = 60000;
+	p->rtt_ms = p->rtt_ms ? (uint32_t)((7 * (uint64_t)p->rtt_ms + d) / 8) : (uint32_t)d + 1;
+	p->probe_ms = 0;
+}
+
+/* Cancel and give back the requests out to p for piece. */
+void
+peer_drop_piece_requests(struct peer *p, uint32_t piece)
+{
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < p->nrq; i++) {
+		struct bt_block *b = &p->rq[i];
+		if (b->piece != piece) {
+			p->rq[j++] = *b;
+			continue;
+		}
+		bt_pw_write_cancel(bt_pio_out(p->io), b->piece, b->begin, b->len);
+		bt_picker_unrequest(p->s->pk, b->piece, b->begin);
+	}
+	p->nrq = j;
+}
+
 /* Give back every request out to p. */
 void
 peer_drop_requests(struct peer *p)
@@ -152,8 +186,10 @@ handle_request(struct peer *p, const struct bt_pw_msg *m)
 	if (m->length > s->o.max_slice || m->begin > psize ||
 		m->length > psize - m->begin)
 		return -1;
-	if (!bt_bitfield_test(&s->have, m->index) || p->am_choking || p->nup == UPQ_MAX ||
-		(s->seen && p->offered != (int64_t)m->index)) {
+	if (!p->up && !p->am_choking)
+		p->up = malloc(UPQ_MAX * sizeof(*p->up));
+	if (!bt_bitfield_test(&s->have, m->index) || p->am_choking || !p->up ||
+		p->nup == UPQ_MAX || (s->seen && p->offered != (int64_t)m->index)) {
 		if (p->fast)
 			bt_pw_write_reject(bt_pio_out(p->io), m->index, m->begin, m->length);
 		return 0;
@@ -267,6 +303,7 @@ handle_msg(struct peer *p, const struct bt_pw_msg *m)
 		remove_request(p, (unsigned)i);
 		p->last_block_ms = tor_now(s);
 		p->snubbed = 0;
+		rtt_sample(p, m->index, m->begin);
 		p->dl_tick += m->length;
 		p->downloaded += m->length;
 		pieces_got_block(s, p, m->index, m->begin, m->payload, m->length);
@@ -345,13 +382,18 @@ outstanding_cb(void *ud, uint32_t piece, uint32_t begin)
 	return find_request(ud, piece, begin, 0) >= 0;
 }
 
+/* The requests to keep out to p: its rate (rising at once, dl_fast)
+ * times the round trip plus PIPE_SLACK_S (the peer's own delays: disk,
+ * its loop, a client that answers once a second), at least RQ_MIN, within
+ * what the peer says it can queue.  From RQ_MIN the pipeline grows
+ * about 1 s / round trip times each tick while the peer keeps up. */
+#define PIPE_SLACK_S	1.0
+
 static unsigned
 pipeline_target(const struct peer *p)
 {
-	/* Enough blocks to cover about a second of the peer's current rate
-	 * (at least RQ_MIN), within what the peer says it can queue. */
-	double blocks = p->dl_rate / BT_PICK_BLOCK;
-	unsigned t = (unsigned)blocks + RQ_MIN;
+	double blocks = p->dl_fast * (p->rtt_ms / 1000.0 + PIPE_SLACK_S) / BT_PICK_BLOCK;
+	unsigned t = blocks < RQ_MAX ? (unsigned)blocks + RQ_MIN : RQ_MAX;
 	if (t > p->reqq)
 		t = p->reqq;
 	if (t > RQ_MAX)
@@ -386,6 +428,10 @@ peer_fill_requests(struct peer *p)
 		n = bt_picker_pick(s->pk, &p->has, NULL, outstanding_cb, p, b, want);
 		if (n == 0)
 			break;
+		if (p->nrq == 0) {	/* times the round trip */
+			p->probe = b[0];
+			p->probe_ms = tor_now(s);
+		}
 		for (size_t i = 0; i < n; i++) {
 			p->rq[p->nrq++] = b[i];
 			bt_pw_write_request(bt_pio_out(p->io), b[i].piece, b[i].begin, b[i].len);

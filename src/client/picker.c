@@ -690,6 +690,13 @@ bt_picker_peer_have(struct bt_picker *p, uint32_t piece)
 }
 
 void
+bt_picker_peer_donthave(struct bt_picker *p, uint32_t piece)
+{
+	if (piece < p->n)
+		avail_add(p, piece, -1);
+}
+
+void
 bt_picker_peer_bitfield(struct bt_picker *p, const struct bt_bitfield *bf, int delta)
 {
 	if (!bf || bf->n != p->n || delta == 0)

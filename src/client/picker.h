@@ -79,6 +79,8 @@ void bt_picker_set_prio(struct bt_picker *p, uint32_t piece, int prio);
  * can be counted without a bitfield: bt_picker_seeds adds delta to a
  * count added to every piece's availability. */
 void bt_picker_peer_have(struct bt_picker *p, uint32_t piece);
+/* A peer no longer has piece (BEP 54 lt_donthave): -1 on it. */
+void bt_picker_peer_donthave(struct bt_picker *p, uint32_t piece);
 void bt_picker_peer_bitfield(struct bt_picker *p, const struct bt_bitfield *bf,
 	int delta);
 void bt_picker_seeds(struct bt_picker *p, int delta);

@@ -91,6 +91,12 @@ tor_update_rates(struct bt_torrent *s, double dt)
 		if (p->dead)
 			continue;
 		p->dl_rate += a * (p->dl_tick / dt - p->dl_rate);
+		/* Up at once, down as the average: the pipeline grows in a
+		 * tick or two, and does not shrink for one slow tick. */
+		if (p->dl_tick / dt > p->dl_fast)
+			p->dl_fast = p->dl_tick / dt;
+		else
+			p->dl_fast += a * (p->dl_tick / dt - p->dl_fast);
 		p->ul_rate += a * (p->ul_tick / dt - p->ul_rate);
 		p->have_rate += a * (p->have_tick / dt - p->have_rate);
 		p->dl_tick = p->ul_tick = p->have_tick = 0;

@@ -8,10 +8,12 @@
  *   peer.c        a torrent's connections: attach after the handshake,
  *                 connect out, kill, reap, bans, time-outs
  *   peer_msgs.c   the message layer of one connection
+ *   lsd.c         local service discovery (BEP 14), the client's
  *   ext.c         the extension protocol (BEP 10) and its table; one
  *                 file per extension: ext_upload_only.c (BEP 21),
  *                 ext_metadata.c (BEP 9 ut_metadata, both ways),
- *                 ext_pex.c (BEP 11 ut_pex, both ways)
+ *                 ext_pex.c (BEP 11 ut_pex, both ways),
+ *                 ext_donthave.c (BEP 54 lt_donthave, both ways)
  *   nometa.c      a torrent before its metadata (a magnet link's): peers
  *                 taken in, their bitfields kept until it comes
  *   pieces.c      blocks arriving, write runs, hash checks, bad data
@@ -50,7 +52,10 @@ struct meta_fetch;
 #define RECHOKE_MS		10000
 #define HANDSHAKE_MS		30000
 #define RESUME_SAVE_MS		(5 * 60 * 1000)
-#define UPQ_MAX			256		/* requests queued per peer */
+/* The peer's requests we queue (our `reqq`, BEP 10): libtorrent says
+ * 2000, Transmission 512; Transmission keeps up to what we advertise
+ * outstanding (its rate x 10 s), so this caps what it can take from us. */
+#define UPQ_MAX			2048
 #define RQ_MAX			512		/* our requests out per peer */
 #define RQ_MIN			8
 #define PENDING_MAX		1000		/* addresses waiting to be tried */
@@ -88,14 +93,22 @@ struct peer {
 	struct bt_block rq[RQ_MAX];
 	unsigned nrq;
 	unsigned reqq;		/* the peer's own queue limit (BEP 10) */
-	/* The peer's requests to us, a ring. */
-	struct bt_block up[UPQ_MAX];
+	/* The round trip: a request sent while none was out (so not queued
+	 * behind others at the peer) is timed to its block; rtt_ms is the
+	 * average of those, 0 before the first. */
+	struct bt_block probe;
+	uint64_t probe_ms;	/* 0: no probe out */
+	uint32_t rtt_ms;
+	/* The peer's requests to us, a ring of UPQ_MAX made at the first
+	 * one queued (only unchoked peers have any). */
+	struct bt_block *up;
 	unsigned up_head, nup;
 	uint64_t born_ms, last_block_ms;
 	uint64_t dl_tick, ul_tick, downloaded, uploaded;
 	double dl_rate, ul_rate;
 	uint64_t have_tick;		/* bytes of pieces it announced (HAVE) */
 	double have_rate;		/* its own download rate, from its HAVEs */
+	double dl_fast;		/* dl_rate that rises at once (the pipeline) */
 };
 
 struct contrib {
@@ -180,6 +193,7 @@ struct bt_torrent {
 	uint32_t hash_fails;
 	uint64_t swarm_have_tick;
 	double swarm_rate;
+	uint64_t lsd_next_ms;		/* our next local announce (lsd.c) */
 	int complete_at_start, finished_sent, failed;
 	uint64_t rng;
 };
@@ -244,6 +258,8 @@ void peer_set_interest(struct peer *p, int want);
 void peer_update_interest(struct peer *p);
 void peer_fill_requests(struct peer *p);
 void peer_drop_requests(struct peer *p);
+/* Cancel (to the peer) and give back the requests out to p for piece. */
+void peer_drop_piece_requests(struct peer *p, uint32_t piece);
 void peer_cancel_elsewhere(struct bt_torrent *s, struct peer *from, uint32_t piece,
 	uint32_t begin);
 void peer_superseed_offer(struct peer *p);
@@ -267,16 +283,38 @@ struct ext {
 	int (*offered)(const struct bt_torrent *s);
 };
 /* The table's order: our local message id is the index + 1. */
-enum { EXT_UPLOAD_ONLY, EXT_METADATA, EXT_PEX, EXT_COUNT };
+enum { EXT_UPLOAD_ONLY, EXT_METADATA, EXT_PEX, EXT_DONTHAVE, EXT_COUNT };
 extern const struct ext ext_upload_only;
+extern const struct ext ext_donthave;
 extern const struct ext ext_metadata;
 extern const struct ext ext_pex;
 void ext_send_handshake(struct peer *p);
+/* The extensions no longer offered for p's torrent (its metadata came
+ * and says private: ut_pex) are switched off with p: an extended
+ * handshake that gives them id 0 (BEP 10), and their state dropped. */
+void ext_withdraw(struct peer *p);
 int ext_got(struct peer *p, const struct bt_pw_msg *m);
 /* Send message `which` (EXT_*) to p: 0, or -1 if p has not got it. */
 int ext_send(struct peer *p, int which, const uint8_t *payload, size_t n);
 void ext_tick(struct peer *p, uint64_t now);
 void ext_bye(struct peer *p);
+
+/* ---- lsd.c: local service discovery (BEP 14) ---- */
+struct bt_lsd;
+/* The multicast sockets on loop (IPv6 too if ipv6): 0, or BT_E_IO
+ * (errno kept) when neither family could join its group, BT_E_NOMEM. */
+int lsd_new(struct bt_lsd **out, struct bt_client *c, struct bt_loop *loop, int ipv6);
+void lsd_free(struct bt_lsd *l);
+/* s may announce itself and take peers by LSD: running or fetching, and
+ * not private. */
+int lsd_usable(const struct bt_torrent *s);
+/* Announce the torrents of t[0..nt) that are due (l NULL: LSD is off). */
+void lsd_tick(struct bt_lsd *l, struct bt_torrent *const *t, size_t nt, uint64_t now);
+
+/* ---- ext_donthave.c ---- */
+/* We lost piece (it was had and told): lt_donthave to the peers that
+ * take it. */
+void donthave_tell(struct bt_torrent *s, uint32_t piece);
 
 /* ---- ext_metadata.c ---- */
 #define META_MAX_SIZE	(8u << 20)	/* largest info dictionary fetched */

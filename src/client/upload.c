@@ -12,10 +12,11 @@ static void pump_once(struct peer *p, int *sentp);
  * behind our back): the pieces of the file whose bytes are no longer all
  * there are not had any more (piece itself in any case), so they are
  * downloaded again; a seed becomes a downloader.  One message, naming
- * the file.  There is no message to take a piece back: the peers that
- * want something from us (they were told we have the lost pieces, and
- * would ask for them again and again) are dropped, to come back and see
- * what we have now; the others stay (they may have what we lost). */
+ * the file.  Peers with lt_donthave (BEP 54) are told of each lost piece;
+ * of the others, those that want something from us (they were told we
+ * have the lost pieces, and would ask for them again and again) are
+ * dropped, to come back and see what we have now; the rest stay (they
+ * may have what we lost). */
 static void
 lose_pieces(struct bt_torrent *s, uint32_t piece, long file)
 {
@@ -40,6 +41,7 @@ lose_pieces(struct bt_torrent *s, uint32_t piece, long file)
 		bt_picker_lost(s->pk, q);
 		if (bt_storage_piece_prio(s->st, q) != BT_PRIO_SKIP)
 			s->have_bytes -= bt_storage_piece_size(s->st, q);
+		donthave_tell(s, q);
 		n++;
 	}
 	if (!n)
@@ -54,7 +56,7 @@ lose_pieces(struct bt_torrent *s, uint32_t piece, long file)
 	}
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct peer *q = s->conns[i];
-		if (!q->dead && q->peer_interested)
+		if (!q->dead && q->peer_interested && !q->ext_ids[EXT_DONTHAVE])
 			peer_kill(q, "told of pieces we lost");
 		if (q->dead || q->am_interested)
 			continue;
@@ -65,6 +67,11 @@ lose_pieces(struct bt_torrent *s, uint32_t piece, long file)
 	client_wake(s->c);
 }
 
+/* Serve p's queue while the socket takes it, a few rounds; with more
+ * left (the socket took everything: loopback, a fast link) the rest goes
+ * on the next writable event, after the other connections' turns.
+ * Without that, a peer that keeps many requests out and sends new ones
+ * only as blocks come (Transmission) would wait for its own time-out. */
 void
 upload_pump(struct peer *p)
 {
@@ -77,6 +84,8 @@ upload_pump(struct peer *p)
 		if (p->dead || bt_pio_queued(p->io))
 			return;	/* the socket is full: on to BT_EV_WRITE */
 	}
+	if (!p->dead && p->nup && !p->am_choking && !bt_band_limited(&p->s->up_band))
+		bt_pio_want_drained(p->io);
 }
 
 static void

@@ -88,6 +88,7 @@ const struct bt_opt bt_dl_opts[DL_NOPTS] = {
 	[DL_LOG_PEERS] = { "log_peers", BT_OPT_BOOL, "0", "whether to log every peer connection that ends, with the reason" },
 	[DL_OVERWRITE] = { "overwrite", BT_OPT_BOOL, "0", "whether to overwrite (and cut to size) existing files in the save location that do not hold the torrent's data; without it such files are left alone and the torrent fails, naming the file" },
 	[DL_SCROLL_DISPLAY] = { "scroll_display", BT_OPT_BOOL, "0", "download on a terminal: print the whole status block again every display_interval, scrolling, as BitTornado did, instead of drawing it over itself in place (output that is not a terminal gets log lines either way)" },
+	[DL_LSD] = { "lsd", BT_OPT_BOOL, "0", "whether to find peers on the local network by local service discovery (multicast; never for private torrents)" },
 };
 
 #undef IGN
@@ -130,6 +131,7 @@ bad_option(const union bt_optv *v, char *err, size_t errlen)
 		{ DL_SYSLOG, 0, 1 },
 		{ DL_OVERWRITE, 0, 1 },
 		{ DL_SCROLL_DISPLAY, 0, 1 },
+		{ DL_LSD, 0, 1 },
 	};
 	static const struct { int k; double lo, hi; } floats[] = {
 		{ DL_KEEPALIVE_INTERVAL, 0.001, 86400 },
@@ -294,6 +296,7 @@ bt_dl_crypto_opts(const union bt_optv *v, struct bt_client_opts *co)
 	co->crypto_stealth = v[DL_CRYPTO_STEALTH].i != 0;
 	co->crypto_only = v[DL_CRYPTO_ONLY].i != 0 || co->crypto_stealth;
 	co->crypto_allowed = v[DL_CRYPTO_ALLOWED].i != 0 || co->crypto_only;
+	co->lsd = v[DL_LSD].i != 0;
 }
 
 /* See dl_opts.h.  (ipv6_binds_v4 and upnp_nat_access are not used.) */

@@ -40,7 +40,7 @@ enum {
 	DL_LOCK_WHILE_READING, DL_AUTO_FLUSH, DL_DEDICATED_SEED_ID,
 	/* Ours, after BitTornado's. */
 	DL_DOWNLOAD_DIR, DL_STATE_DIR, DL_SEED_RATIO, DL_SEED_TIME, DL_SEED_IDLE,
-	DL_ON_COMPLETE, DL_SYSLOG, DL_LOG_PEERS, DL_OVERWRITE, DL_SCROLL_DISPLAY,
+	DL_ON_COMPLETE, DL_SYSLOG, DL_LOG_PEERS, DL_OVERWRITE, DL_SCROLL_DISPLAY, DL_LSD,
 	DL_NOPTS
 };
 
@@ -92,8 +92,9 @@ void bt_dl_listen_opts(const union bt_optv *v, struct bt_peerlisten_opts *o, uin
 /* BitTornado's words for a client that could not listen (rc from
  * bt_client_new; errno kept for BT_E_IO): "Couldn't listen - ...". */
 void bt_dl_listen_error(const union bt_optv *v, int rc, char *out, size_t cap);
-/* Options -> the client's MSE/PE policy: crypto_allowed, crypto_only,
- * crypto_stealth (fields of struct bt_client_opts). */
+/* Options -> the client's wire policy: MSE/PE (crypto_allowed,
+ * crypto_only, crypto_stealth) and local service discovery (lsd), fields
+ * of struct bt_client_opts. */
 struct bt_client_opts;
 void bt_dl_crypto_opts(const union bt_optv *v, struct bt_client_opts *co);
 

@@ -53,8 +53,8 @@ else
 fi
 # aria2c (1.36) announces left=0 while it fetches the metadata, so the
 # tracker takes it for a seed and gives it no seeds, and it ignores x.pe:
-# it never meets the bt seed here.  (By hand, with a peer it is told of,
-# it is the same ut_metadata as libtorrent's above.)
+# it never meets the bt seed here.  download_lsd.sh has it meet the bt
+# seed by local discovery (its LPD, our --lsd) and fetch the metadata.
 skip "aria2c by magnet link: it announces as a seed and finds no peers through the tracker"
 dl_stop btseed
 expect_eq "bt seed: exit status" "$DLRC" 0

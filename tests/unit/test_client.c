@@ -18,6 +18,12 @@
  *               wakes up when a peer comes
  *   pex         a leecher given one peer learns the seed from its ut_pex
  *               (BEP 11) and connects to it; not for a private torrent
+ *   withdraw    a magnet link's torrent offers ut_pex to a raw peer, then
+ *               its metadata comes and says private: an extended
+ *               handshake switches ut_pex off (id 0, BEP 10)
+ *   donthave    a raw seed takes all its pieces but the last back with
+ *               lt_donthave (BEP 54): the leecher asks it for the last
+ *               alone; a message of the wrong length closes
  *
  * Every wait is bounded. */
 #define _GNU_SOURCE
@@ -31,6 +37,7 @@
 #include <unistd.h>
 
 #include "bandwidth.h"
+#include "bitfield.h"
 #include "benc.h"
 #include "buf.h"
 #include "check.h"
@@ -917,6 +924,208 @@ test_checker_idle(struct bt_loop *loop)
 	bt_client_free(c);
 }
 
+/* ---- 7. lt_donthave from a raw seed ---- */
+
+/* The messages in b[0..n) after the handshake: the first extended
+ * handshake's id for name (0: none) and, for each REQUEST, its piece
+ * counted in req[] (npieces entries). */
+static uint8_t
+scan_msgs(const uint8_t *b, size_t n, const char *name, unsigned *req, uint32_t npieces)
+{
+	uint8_t id = 0;
+
+	for (size_t o = BT_PW_HANDSHAKE_LEN; o + 4 <= n;) {
+		uint32_t len = (uint32_t)b[o] << 24 | (uint32_t)b[o + 1] << 16 |
+			(uint32_t)b[o + 2] << 8 | b[o + 3];
+		const uint8_t *m = b + o + 4;
+
+		if (len > n - o - 4)
+			break;
+		if (len >= 2 && m[0] == BT_PW_EXTENDED && m[1] == 0 && !id) {
+			struct bt_pw_exthandshake h;
+			if (bt_pw_exthandshake_parse(m + 2, len - 2, &h) == 0)
+				id = bt_pw_ext_lookup(&h, name);
+		}
+		if (len == 13 && m[0] == BT_PW_REQUEST) {
+			uint32_t piece = (uint32_t)m[1] << 24 | (uint32_t)m[2] << 16 |
+				(uint32_t)m[3] << 8 | m[4];
+			if (piece < npieces)
+				req[piece]++;
+		}
+		o += 4 + len;
+	}
+	return id;
+}
+
+static void
+raw_ext(int fd, uint8_t id, const uint8_t *p, size_t n)
+{
+	struct bt_buf b;
+
+	bt_buf_init(&b, 0);
+	bt_pw_write_extended(&b, id, p, n);
+	CHECK(send(fd, b.p, b.len, MSG_NOSIGNAL) == (ssize_t)b.len);
+	bt_buf_free(&b);
+}
+
+static void
+test_donthave(struct bt_loop *loop, const struct tor *tr)
+{
+	struct bt_client *c = client_new(loop);
+	uint32_t np = (uint32_t)tr->meta.npieces;
+	uint8_t *buf = malloc(1u << 20), rsv[8] = { 0 }, hs[BT_PW_HANDSHAKE_LEN], piece0[4] = { 0 };
+	unsigned *req = calloc(np, sizeof(*req));
+	struct bt_pw_exthandshake h;
+	struct bt_buf b;
+	struct node n;
+	size_t got = 0;
+	uint8_t id = 0;
+	int fd;
+
+	CHECK_INT(node_add(&n, c, tr, "donthave", 0), ==, 0);
+	loop_run_until(loop, NULL, 0, 500);	/* checked: nothing there */
+	fd = raw_connect(bt_client_port(c));
+	CHECK(fd >= 0);
+	if (fd < 0)
+		goto out;
+	rsv[5] = 0x10;	/* BEP 10 */
+	bt_pw_handshake_write(hs, tr->meta.info_hash, (const uint8_t *)"-XX0000-rawseed00000", rsv);
+	CHECK(send(fd, hs, sizeof(hs), MSG_NOSIGNAL) == (ssize_t)sizeof(hs));
+	bt_buf_init(&b, 0);
+	bt_pw_exthandshake_init(&h);
+	bt_pw_ext_add(&h, "lt_donthave", 9);
+	CHECK_INT(bt_pw_exthandshake_write(&b, &h), ==, 0);
+	raw_ext(fd, 0, b.p, b.len);
+	bt_buf_free(&b);
+	for (int pass = 0; pass < 50 && !id; pass++) {
+		size_t k = 0;
+		raw_read(loop, fd, buf + got, (1u << 20) - got, 1, &k, 100);
+		got += k;
+		id = scan_msgs(buf, got, "lt_donthave", req, np);
+	}
+	CHECK_INT(id, !=, 0);
+	/* Every piece, then all but the last taken back, then unchoked. */
+	bt_buf_init(&b, 0);
+	{
+		struct bt_bitfield all;
+		bt_bitfield_init(&all, np);
+		bt_bitfield_set_all(&all);
+		bt_pw_write_bitfield(&b, all.bits, bt_bitfield_bytes(np));
+		bt_bitfield_fini(&all);
+	}
+	CHECK(send(fd, b.p, b.len, MSG_NOSIGNAL) == (ssize_t)b.len);
+	bt_buf_free(&b);
+	for (uint32_t i = 0; i + 1 < np; i++) {
+		uint8_t ix[4] = { (uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8),
+			(uint8_t)i };
+		raw_ext(fd, id, ix, 4);
+	}
+	bt_buf_init(&b, 0);
+	bt_pw_write_unchoke(&b);
+	CHECK(send(fd, b.p, b.len, MSG_NOSIGNAL) == (ssize_t)b.len);
+	bt_buf_free(&b);
+	for (int pass = 0; pass < 20; pass++) {
+		size_t k = 0;
+		raw_read(loop, fd, buf + got, (1u << 20) - got, 1, &k, 100);
+		got += k;
+	}
+	memset(req, 0, np * sizeof(*req));
+	scan_msgs(buf, got, "lt_donthave", req, np);
+	for (uint32_t i = 0; i + 1 < np; i++)
+		CHECK_INT(req[i], ==, 0);
+	CHECK_INT(req[np - 1], >, 0);
+	/* The wrong length closes. */
+	raw_ext(fd, id, piece0, 3);
+	{
+		size_t k = 0;
+		CHECK(raw_read(loop, fd, buf, 1u << 20, 1u << 20, &k, 3000) == 1);
+	}
+	close(fd);
+out:
+	nodes_stop(loop, &n, 1);
+	bt_client_free(c);
+	free(req);
+	free(buf);
+}
+
+/* ---- 8. a magnet's metadata says private: ut_pex withdrawn ---- */
+
+/* In b[0..n) after the handshake: how many extended handshakes name
+ * ut_pex with a non-zero id (*on) and with id 0 (*off). */
+static void
+scan_pex(const uint8_t *b, size_t n, int *on, int *off)
+{
+	*on = *off = 0;
+	for (size_t o = BT_PW_HANDSHAKE_LEN; o + 4 <= n;) {
+		uint32_t len = (uint32_t)b[o] << 24 | (uint32_t)b[o + 1] << 16 |
+			(uint32_t)b[o + 2] << 8 | b[o + 3];
+		const uint8_t *m = b + o + 4;
+		struct bt_pw_exthandshake h;
+
+		if (len > n - o - 4)
+			break;
+		if (len >= 2 && m[0] == BT_PW_EXTENDED && m[1] == 0 &&
+			bt_pw_exthandshake_parse(m + 2, len - 2, &h) == 0)
+			for (unsigned k = 0; k < h.nm; k++)
+				if (strcmp(h.m[k].name, "ut_pex") == 0)
+					*(h.m[k].id ? on : off) += 1;
+		o += 4 + len;
+	}
+}
+
+static void
+test_withdraw(struct bt_loop *loop, const struct tor *tr)
+{
+	struct bt_client *c = client_new(loop);
+	uint8_t *buf = malloc(1u << 16), rsv[8] = { 0 }, hs[BT_PW_HANDSHAKE_LEN];
+	struct bt_pw_exthandshake h;
+	struct bt_torrent_opts o;
+	struct bt_buf b;
+	struct node n;
+	size_t got = 0;
+	int on = 0, off = 0, fd;
+
+	memset(&n, 0, sizeof(n));
+	snprintf(n.root, sizeof(n.root), "%s/withdraw/%s", tmp, tr->name);
+	opts_for(&o, n.root);
+	CHECK_INT(bt_torrent_new(&n.t, c, tr->meta.info_hash, &o, &cbs, &n), ==, 0);
+	CHECK_INT(bt_torrent_start(n.t), ==, 0);
+	fd = raw_connect(bt_client_port(c));
+	CHECK(fd >= 0);
+	if (fd < 0)
+		goto out;
+	rsv[5] = 0x10;
+	bt_pw_handshake_write(hs, tr->meta.info_hash, (const uint8_t *)"-XX0000-rawpeer00000", rsv);
+	CHECK(send(fd, hs, sizeof(hs), MSG_NOSIGNAL) == (ssize_t)sizeof(hs));
+	bt_buf_init(&b, 0);
+	bt_pw_exthandshake_init(&h);
+	bt_pw_ext_add(&h, "ut_pex", 5);
+	CHECK_INT(bt_pw_exthandshake_write(&b, &h), ==, 0);
+	raw_ext(fd, 0, b.p, b.len);
+	bt_buf_free(&b);
+	for (int pass = 0; pass < 30 && !on; pass++) {
+		size_t k = 0;
+		raw_read(loop, fd, buf + got, (1u << 16) - got, 1, &k, 100);
+		got += k;
+		scan_pex(buf, got, &on, &off);
+	}
+	CHECK_INT(on, ==, 1);	/* offered: the flag is not known yet */
+	CHECK_INT(off, ==, 0);
+	CHECK_INT(bt_torrent_set_meta(n.t, &tr->meta, NULL), ==, 0);
+	for (int pass = 0; pass < 30 && !off; pass++) {
+		size_t k = 0;
+		raw_read(loop, fd, buf + got, (1u << 16) - got, 1, &k, 100);
+		got += k;
+		scan_pex(buf, got, &on, &off);
+	}
+	CHECK_INT(off, ==, 1);
+	close(fd);
+out:
+	nodes_stop(loop, &n, 1);
+	bt_client_free(c);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -949,6 +1158,8 @@ main(void)
 	test_checker_idle(loop);
 	test_pex(loop, &tp[0], 0);
 	test_pex(loop, &tp[1], 1);
+	test_donthave(loop, &tb);
+	test_withdraw(loop, &tp[1]);
 	bt_loop_free(loop);
 	if (verbose)
 		fprintf(stderr, "%.1f s\n", (loop_now_ms() - t0) / 1000.0);

@@ -45,7 +45,7 @@ test_table(void)
 {
 	/* BitTornado's 59 first, in its order; ours after them. */
 	CHECK_INT(DL_NBITTORNADO, ==, 59);
-	CHECK_INT(DL_NOPTS, ==, 69);
+	CHECK_INT(DL_NOPTS, ==, 70);
 	CHECK_STR(bt_dl_opts[DL_MAX_UPLOADS].name, "max_uploads");
 	CHECK_STR(bt_dl_opts[DL_SAVEAS].name, "saveas");
 	CHECK_STR(bt_dl_opts[DL_NBITTORNADO - 1].name, "dedicated_seed_id");
@@ -58,6 +58,7 @@ test_table(void)
 	CHECK_STR(bt_dl_opts[DL_SYSLOG].name, "syslog");
 	CHECK_STR(bt_dl_opts[DL_LOG_PEERS].name, "log_peers");
 	CHECK_STR(bt_dl_opts[DL_SCROLL_DISPLAY].name, "scroll_display");
+	CHECK_STR(bt_dl_opts[DL_LSD].name, "lsd");
 	for (size_t k = 0; k < DL_NOPTS; k++)
 		CHECK(bt_dl_opts[k].name && bt_dl_opts[k].help && bt_dl_opts[k].def);
 	CHECK_STR(bt_dl_opts[DL_OVERWRITE].name, "overwrite");

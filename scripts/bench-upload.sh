@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# bench-upload.sh - upload to Transmission (transmission-cli 3.00) over
+# loopback: bt seeding to it, then libtorrent's client (scripts/bench-lt.py)
+# seeding the same torrent to a fresh transmission-cli, one after the other
+# in one run; prints MiB/s of each and bt's ratio to libtorrent.
+#
+# Usage: scripts/bench-upload.sh [path/to/bt] [size_mib]
+#   path/to/bt        default build/bt
+#   size_mib          default 256 (or BENCH_MIB)
+# Environment:
+#   BENCH_PIECE_KIB   piece size in KiB, a power of two (default 256)
+#   BENCH_SEEDERS     which seeders, in order (default "bt lt")
+#   BT_OLD            a second bt binary, run first as "bt(old)": a change
+#                     measured before and after in one run
+#   BENCH_TIMEOUT     seconds one transfer may take (default 300)
+#   BENCH_DIR         where data goes (default /dev/shm when it has room)
+#
+# Transmission will not dial peers at 127.0.0.0/8 (PEERS.md: "martian"
+# addresses) but takes incoming ones, so the seeder must dial it: a fresh
+# transmission-cli (DHT, LPD, PEX, uTP, port mapping and encryption off,
+# bound to 127.0.0.1) starts first and announces to a `bt track` tracker;
+# then the seeder starts on the complete data and gets Transmission's
+# address from its first announce.  Time runs from the seeder's start
+# (its hash check of the data included: both check) until transmission-cli
+# says the torrent went "Complete"; the data is compared afterwards.
+set -u
+CALLER_PWD=$PWD
+cd "$(dirname "$0")/.." || exit 1
+HERE=$PWD/scripts
+BT=${1:-build/bt}
+MIB=${2:-${BENCH_MIB:-256}}
+PIECE_KIB=${BENCH_PIECE_KIB:-256}
+SEEDERS=${BENCH_SEEDERS:-bt lt}
+BT_OLD=${BT_OLD:-}
+TIMEOUT=${BENCH_TIMEOUT:-300}
+PY=/usr/bin/python3
+LTPY=$HERE/bench-lt.py
+abspath() {
+	case $1 in
+	/*) echo "$1" ;;
+	*) if [ -e "$CALLER_PWD/$1" ]; then echo "$CALLER_PWD/$1"; else echo "$PWD/$1"; fi ;;
+	esac
+}
+die() { echo "bench: $*" >&2; exit 1; }
+BT=$(abspath "$BT")
+[ -x "$BT" ] || die "no bt at $BT (build it: ninja -C build)"
+[ -z "$BT_OLD" ] || BT_OLD=$(abspath "$BT_OLD")
+command -v transmission-cli >/dev/null || die "transmission-cli is needed"
+PSHIFT=0
+while [ $((1 << PSHIFT)) -lt $((PIECE_KIB * 1024)) ]; do PSHIFT=$((PSHIFT + 1)); done
+[ $((1 << PSHIFT)) = $((PIECE_KIB * 1024)) ] || die "BENCH_PIECE_KIB must be a power of two"
+HAVE_LT=0
+"$PY" -c 'import libtorrent' 2>/dev/null && HAVE_LT=1
+RUN=()
+[ -n "$BT_OLD" ] && RUN+=(btold)
+for s in $SEEDERS; do
+	case $s in
+	bt) RUN+=(bt) ;;
+	lt | libtorrent)
+		if [ $HAVE_LT = 1 ]; then RUN+=(lt); else echo "bench: no python3-libtorrent: lt skipped" >&2; fi ;;
+	*) die "unknown seeder '$s' (bt, lt)" ;;
+	esac
+done
+
+if [ -z "${BENCH_DIR:-}" ]; then
+	BENCH_DIR=/tmp
+	avail=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')
+	[ -n "$avail" ] && [ "$avail" -gt $((MIB * 1024 * 5 / 2)) ] && BENCH_DIR=/dev/shm
+fi
+W=$(mktemp -d "$BENCH_DIR/bt-bench-up.XXXXXX") || exit 1
+PIDS=()
+cleanup() {
+	exec 2>/dev/null
+	for p in "${PIDS[@]}"; do kill "$p"; done
+	sleep 0.5
+	for p in "${PIDS[@]}"; do kill -9 "$p"; done
+	wait
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+freeport() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# ---- data, torrent, tracker
+mkdir -p "$W/seed"
+head -c $((MIB << 20)) /dev/urandom >"$W/seed/data.bin" || die "cannot write the data"
+TP=$(freeport)
+"$BT" makemetafile "http://127.0.0.1:$TP/announce" "$W/seed/data.bin" \
+	--piece_size_pow2 "$PSHIFT" --target "$W/t.torrent" >/dev/null || die "makemetafile failed"
+"$BT" track --port "$TP" --dfile "$W/dstate" --nat_check 0 --logfile /dev/null \
+	>"$W/track.out" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$TP") 2>/dev/null && break; sleep 0.1; done
+
+# run SEEDER: one transfer to a fresh transmission-cli; prints seconds or
+# "timeout"/"bad data"
+run() {
+	local kind=$1 d=$W/$1 xport sport spid xpid t0 t1 ok=0
+	mkdir -p "$d/cfg" "$d/dl" "$d/home"
+	xport=$(freeport)
+	sport=$(freeport)
+	cat >"$d/cfg/settings.json" <<-EOF
+	{"dht-enabled": false, "lpd-enabled": false, "pex-enabled": false,
+	 "utp-enabled": false, "encryption": 0, "port-forwarding-enabled": false,
+	 "peer-port": $xport, "bind-address-ipv4": "127.0.0.1", "rpc-enabled": false,
+	 "speed-limit-up-enabled": false, "speed-limit-down-enabled": false,
+	 "blocklist-enabled": false, "ratio-limit-enabled": false}
+	EOF
+	HOME=$d/home transmission-cli -g "$d/cfg" -w "$d/dl" -p "$xport" "$W/t.torrent" \
+		>"$d/tr.out" 2>&1 &
+	xpid=$!
+	PIDS+=($xpid)
+	# Its first announce must be in before the seeder asks for peers.
+	for _ in $(seq 100); do
+		tr '\r' '\n' <"$d/tr.out" | grep -q "dl from" && break
+		sleep 0.1
+	done
+	sleep 1
+	t0=$EPOCHREALTIME
+	case $kind in
+	bt | btold)
+		local bin=$BT
+		[ "$kind" = btold ] && bin=$BT_OLD
+		HOME=$d/home "$bin" download --saveas "$W/seed/data.bin" --minport "$sport" \
+			--maxport "$sport" --display_interval 1 "$W/t.torrent" >"$d/seed.out" 2>&1 &
+		;;
+	lt)
+		"$PY" "$LTPY" seed "$W/t.torrent" "$W/seed" "$sport" >"$d/seed.out" 2>&1 &
+		;;
+	esac
+	spid=$!
+	PIDS+=($spid)
+	for _ in $(seq $((TIMEOUT * 20))); do
+		if grep -q 'to "Complete"' "$d/tr.out"; then ok=1; break; fi
+		kill -0 "$xpid" 2>/dev/null || break
+		sleep 0.05
+	done
+	t1=$EPOCHREALTIME
+	kill "$spid" "$xpid" 2>/dev/null
+	wait "$spid" "$xpid" 2>/dev/null
+	if [ $ok = 0 ]; then
+		echo timeout
+	elif ! cmp -s "$W/seed/data.bin" "$d/dl/data.bin"; then
+		echo "bad data"
+	else
+		echo "$t0 $t1" | awk '{printf "%.2f\n", $2 - $1}'
+	fi
+	rm -rf "$d/dl"
+}
+
+echo "upload to transmission-cli over loopback: $MIB MiB, ${PIECE_KIB} KiB pieces"
+declare -A SECS
+for k in "${RUN[@]}"; do
+	SECS[$k]=$(run "$k")
+	case ${SECS[$k]} in
+	timeout | bad*) printf '%-12s %s\n' "$k" "${SECS[$k]}" ;;
+	*) printf '%-12s %7.2f s %8.1f MiB/s\n' "$k" "${SECS[$k]}" \
+		"$(echo "$MIB ${SECS[$k]}" | awk '{print $1 / $2}')" ;;
+	esac
+done
+ratio() {	# ratio A B: speed of A over speed of B
+	case "${SECS[$1]:-}${SECS[$2]:-}" in *[a-z]* | "") return ;; esac
+	printf 'ratio %s / %s: %.2f (above 1: %s is faster)\n' "$1" "$2" \
+		"$(echo "${SECS[$2]} ${SECS[$1]}" | awk '{print $1 / $2}')" "$1"
+}
+[ -n "${SECS[lt]:-}" ] && ratio bt lt
+[ -n "${SECS[btold]:-}" ] && ratio bt btold
+[ -n "${SECS[btold]:-}" ] && [ -n "${SECS[lt]:-}" ] && ratio btold lt
+exit 0
