@@ -590,6 +590,16 @@ peer_source(struct dl *d)
 	return -1;
 }
 
+/* Why the torrent could not be started, told once. */
+static void
+start_error(struct dl *d, int rc)
+{
+	char why[640];
+
+	bt_dl_start_error(&d->t.m, !d->v[DL_SAVEAS].s[0], rc, why, sizeof(why));
+	dl_warn(d, "%s: %s", d->t.path, why);
+}
+
 /* Where the data goes: --saveas, or <--download_dir>/<name> (only one
  * of them is set, parse_args sees to it), else the name here.  A new
  * path, or NULL with BitTornado's message in why. */
@@ -692,8 +702,7 @@ start_engine(struct dl *d)
 	if (rc == 0 && (rc = bt_torrent_set_meta(d->s, &d->t.m, d->prio)) < 0)
 		bt_torrent_free(d->s);
 	if (rc < 0) {
-		dl_warn(d, "%s: %s", d->t.path, rc == BT_E_INVAL
-			? "cannot be downloaded (unsafe paths or bad options)" : bt_strerror(rc));
+		start_error(d, rc);
 		d->s = NULL;
 		return -1;
 	}
@@ -820,8 +829,7 @@ cb_metadata(void *ud, const uint8_t *buf, size_t n)
 	free(path);
 	if ((rc = bt_torrent_set_root(d->s, d->root)) < 0 ||
 		(rc = bt_torrent_set_meta(d->s, &d->t.m, d->prio)) < 0) {
-		dl_warn(d, "%s: %s", d->t.path, rc == BT_E_INVAL
-			? "cannot be downloaded (unsafe paths or bad options)" : bt_strerror(rc));
+		start_error(d, rc);
 		request_stop(d);
 		return;
 	}

@@ -265,8 +265,7 @@ item_start(struct lm *lm, struct item *it)
 	if (rc == 0 && (rc = bt_torrent_set_meta(it->t, &it->m, NULL)) == 0)
 		rc = bt_torrent_start(it->t);
 	if (rc < 0) {
-		snprintf(err, sizeof(err), "cannot start: %s", rc == BT_E_INVAL ?
-			"unsafe paths in the torrent" : bt_strerror(rc));
+		bt_dl_start_error(&it->m, 1, rc, err, sizeof(err));
 		item_message(it, err);
 		it->died = 1;
 		if (it->t)

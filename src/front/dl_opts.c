@@ -2,6 +2,7 @@
 #include "dl_opts.h"
 #include "client.h"
 #include "err.h"
+#include "metainfo.h"
 #include "ini.h"
 #include "msg.h"
 #include "peerlisten.h"
@@ -383,4 +384,17 @@ bt_dl_listen_error(const union bt_optv *v, int rc, char *out, size_t cap)
 		snprintf(out, cap, "Couldn't listen - bad --bind address '%s'", v[DL_BIND].s);
 	else
 		snprintf(out, cap, "Couldn't listen - %s", bt_strerror(rc));
+}
+
+void
+bt_dl_start_error(const struct bt_meta *m, int with_name, int rc, char *out, size_t cap)
+{
+	char why[512];
+
+	if (rc == BT_E_INVAL && bt_meta_disk_problem(m, with_name, why, sizeof(why)))
+		snprintf(out, cap, "cannot be downloaded: %s", why);
+	else if (rc == BT_E_INVAL)
+		snprintf(out, cap, "cannot be downloaded: the torrent or the options are not usable");
+	else
+		snprintf(out, cap, "cannot be downloaded: %s", bt_strerror(rc));
 }

@@ -23,6 +23,13 @@ run "$BT" download --seed_ratio -1 m.torrent
 expect_eq "--seed_ratio -1: exit status" "$RC" 2
 expect_grep "--seed_ratio -1 is out of range" "$ERR"
 
+# ================= a path that cannot be saved is named with the rule
+bwrite long.torrent 'obj = load("m.torrent"); obj["info"]["files"][0]["path"] = ["sub", "L" * 300]'
+run "$BT" download --saveas "$T/long" --state_dir "$T/lstate" long.torrent
+expect_eq "300-byte path component: exit status" "$RC" 1
+expect_grep "long.torrent: cannot be downloaded: file 1 of " "$ERR"
+expect_grep "'sub/LLLLLLLLLLLLLLLLLLLLLLLLLLLL...': a path component is 300 bytes, more than 255" "$ERR"
+
 # ================= --state_dir holds the configuration file: read from it
 # (a bad value there is a usage error), written to it by --save_options,
 # without state_dir itself
