@@ -9,14 +9,26 @@
 void
 bt_str_printable(char *dst, size_t cap, const void *p, size_t n)
 {
-	const uint8_t *q = p;
+	struct bt_buf b;
 	size_t k;
 
-	if (n > cap - 1)
-		n = cap - 1;
-	for (k = 0; k < n; k++)
-		dst[k] = q[k] < 0x20 || q[k] == 0x7f ? '?' : (char)q[k];
+	bt_buf_init(&b, 0);
+	bt_str_escape(&b, p, n);
+	k = b.err ? 0 : b.len < cap - 1 ? b.len : cap - 1;
+	if (k < b.len) {
+		/* Not in the middle of a UTF-8 sequence or of an escape. */
+		while (k > 0 && (b.p[k] & 0xc0) == 0x80)
+			k--;
+		for (size_t back = 1; back <= 3 && back <= k; back++)
+			if (b.p[k - back] == '\\') {
+				k -= back;
+				break;
+			}
+	}
+	if (k)
+		memcpy(dst, b.p, k);
 	dst[k] = 0;
+	bt_buf_free(&b);
 }
 
 /* The length of the valid UTF-8 sequence at p[0..n) and its code point,

@@ -15,9 +15,10 @@ int bt_unhex(uint8_t *out, const char *s, size_t n);
 int bt_hexval(int c);
 /* 1 if p[0..n) equals the NUL-terminated s, ASCII letters in any case. */
 int bt_str_ieq(const char *p, size_t n, const char *s);
-/* Copy outside text p[0..n) for display: at most cap - 1 bytes (cap > 0),
- * control bytes (NUL and DEL included) made '?', always NUL-terminated,
- * so a tracker's or a torrent's text cannot carry terminal escapes. */
+/* Copy outside text p[0..n) for display into dst[0..cap) (cap > 0),
+ * escaped as bt_str_escape does, cut (never inside an escape or a UTF-8
+ * sequence) to fit, always NUL-terminated: a tracker's or a torrent's
+ * text cannot carry terminal escapes. */
 void bt_str_printable(char *dst, size_t cap, const void *p, size_t n);
 /* Append outside text p[0..n) (a torrent's name, path, comment, a
  * tracker's message...) to out so that it is safe to show on a terminal

@@ -15,9 +15,13 @@
 char *
 bt_view_printable(const char *s)
 {
-	size_t n = strlen(s) + 1;
-	char *o = xmalloc(n);
-	bt_str_printable(o, n, s, n - 1);
+	struct bt_buf b;
+	char *o;
+
+	bt_buf_init(&b, 0);
+	bt_str_escape(&b, s, strlen(s));
+	o = xstrdup(b.err ? "" : bt_buf_cstr(&b));
+	bt_buf_free(&b);
 	return o;
 }
 

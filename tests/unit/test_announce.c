@@ -153,7 +153,7 @@ test_http_parse(void)
 		"5:peers12:\x7f\x00\x00\x01\x1a\xe1\x0a\x00\x00\x02\x00\x50"
 		"10:tracker id3:abc15:warning message8:hi\nthere" "e", &r, &why), ==, 0);
 	CHECK_STR(r.failure, "");
-	CHECK_STR(r.warning, "hi?there");
+	CHECK_STR(r.warning, "hi\\nthere");
 	CHECK_STR(r.trackerid, "abc");
 	CHECK_INT(r.interval, ==, 1800);
 	CHECK_INT(r.min_interval, ==, 60);
@@ -338,7 +338,7 @@ test_udp_codec(void)
 
 	memcpy(in, "\0\0\0\3\0\0\0\x09" "denied\x01", 15);
 	CHECK_INT(bt_ann_udp_parse(in, 15, 9, 0, &cid, &rep), ==, 3);
-	CHECK_STR(rep.failure, "denied?");
+	CHECK_STR(rep.failure, "denied\\x01");
 	CHECK_INT(bt_ann_udp_parse(in, 8, 9, 0, &cid, &rep), ==, 3);
 	CHECK(rep.failure[0] != 0);
 	memcpy(in, "\3\0\0\0\0\0\0\x09no", 10);

@@ -64,7 +64,7 @@ test_headless(void)
 	bt_view_torrent(&w, &m, "/data/./dl/../x", 0);
 	bt_view_activity(&w, "connecting to peers");
 	block_is(__LINE__, &w, 0, 0, NULL,
-		"saving:         tor?? (3.0 MB)\n"
+		"saving:         tor\\x1b? (3.0 MB)\n"
 		"percent done:   \n"
 		"time left:      connecting to peers\n"
 		"download to:    /data/x\n"
@@ -79,8 +79,8 @@ test_headless(void)
 	bt_view_error(&w, "tracker\nsaid no");
 	block_is(__LINE__, &w, 1, 1, NULL,
 		"\n\n\n\n\n"
-		"ERROR:\ntracker?said no\n\n"
-		"saving:         tor?? (3.0 MB)\n"
+		"ERROR:\ntracker\\nsaid no\n\n"
+		"saving:         tor\\x1b? (3.0 MB)\n"
 		"percent done:   66.6\n"
 		"time left:      1 hour 02 min 05 sec\n"
 		"download to:    /data/x\n"
@@ -100,7 +100,7 @@ test_headless(void)
 	bt_view_activity(&w, "shutting down");
 	bt_view_failed(&w);
 	block_is(__LINE__, &w, 0, 0, NULL,
-		"saving:         tor?? (3.0 MB)\n"
+		"saving:         tor\\x1b? (3.0 MB)\n"
 		"percent done:   100\n"
 		"time left:      Download Succeeded!\n"
 		"download to:    /data/x\n"
@@ -207,7 +207,7 @@ test_redraw(void)
 	bt_show_block_redraw(&b, &t, &w, NULL, 21, 0);
 	bt_buf_addc(&b, 0);
 	CHECK_STR((char *)b.p, "\r\033[JERROR: tracker down\n"
-		"saving:         tor?\n" "percent done:   66.6\n" "time left:      1 ho\n"
+		"saving:         tor\\\n" "percent done:   66.6\n" "time left:      1 ho\n"
 		"download to:    /x\n" "download rate:  2.0 \n" "upload rate:    0.5 \n"
 		"share rating:   0.50\n" "seed status:    2 se\n" "peer status:    3 se\n");
 	CHECK_INT(t.lines, ==, 9);
@@ -232,7 +232,7 @@ test_curses(void)
 	bt_view_init(&w, 1);
 	bt_view_error(&w, "early");		/* kept across a new start */
 	bt_view_torrent(&w, &m, "/x", 1);
-	CHECK_STR(w.file, "tor??");
+	CHECK_STR(w.file, "tor\\x1b?");
 	CHECK_STR(w.size, "3.00MiB");
 	CHECK_STR(w.down, "---");
 	CHECK(w.frac < 0);
