@@ -10,11 +10,12 @@
 #include "sha1.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#define CHUNK		(128u << 10)	/* bytes read per piece per step */
+#define CHUNK		(BT_PHASH_SCRATCH / 2)	/* bytes read per piece per step */
 #define PROGRESS_BYTES	(4u << 20)	/* progress calls at most this often */
 
 struct run {
@@ -171,6 +172,7 @@ bt_phash_run(const struct bt_phash *h, uint32_t first, const uint32_t *list,
 	struct run r = { .h = h, .first = first, .list = list, .n = n, .out = out,
 		.skipped = skipped };
 	struct worker *w;
+	sigset_t all, old;
 	unsigned threads, started = 1, k;
 	int rc;
 
@@ -186,7 +188,9 @@ bt_phash_run(const struct bt_phash *h, uint32_t first, const uint32_t *list,
 	for (k = 0; k < threads; k++) {
 		w[k].r = &r;
 		w[k].id = k;
-		if (!(w[k].buf = malloc(2 * CHUNK))) {
+		w[k].buf = h->scratch ? h->scratch + (size_t)k * BT_PHASH_SCRATCH :
+			malloc(BT_PHASH_SCRATCH);
+		if (!w[k].buf) {
 			rc = BT_E_NOMEM;
 			goto out;
 		}
@@ -195,11 +199,15 @@ bt_phash_run(const struct bt_phash *h, uint32_t first, const uint32_t *list,
 	atomic_init(&r.done, 0);
 	atomic_init(&r.rc, 0);
 	pthread_mutex_init(&r.lock, NULL);
+	/* The helpers take no signals: those stay with the caller's thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (k = 1; k < threads; k++) {
 		if (pthread_create(&w[k].tid, NULL, work, &w[k]) != 0)
 			break;	/* fewer threads is still correct */
 		started++;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	work(&w[0]);
 	for (k = 1; k < started; k++)
 		pthread_join(w[k].tid, NULL);
@@ -208,7 +216,7 @@ bt_phash_run(const struct bt_phash *h, uint32_t first, const uint32_t *list,
 	if (rc == 0 && h->progress)
 		h->progress(h->progress_ud, n, n);
 out:
-	for (k = 0; k < threads; k++)
+	for (k = 0; k < threads && !h->scratch; k++)
 		free(w[k].buf);
 	free(w);
 	return rc;

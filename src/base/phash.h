@@ -17,6 +17,7 @@
 
 #define BT_PHASH_MAX_THREADS	64
 #define BT_PHASH_SKIP		1	/* a read's "this piece cannot be read" */
+#define BT_PHASH_SCRATCH	(256u << 10)	/* buffer bytes per thread */
 
 /* Read n bytes at stream position pos into buf.  worker is the calling
  * thread's number in the run, 0 (the caller) to threads - 1, for state
@@ -40,6 +41,9 @@ struct bt_phash {
 	int serial;		/* read is called by one thread at a time */
 	bt_phash_progress_fn *progress;	/* or NULL */
 	void *progress_ud;
+	uint8_t *scratch;	/* threads * BT_PHASH_SCRATCH bytes kept by a
+				 * caller that runs often (fresh memory costs
+				 * page faults), or NULL: allocated per run */
 };
 
 /* How many threads a run should use when asked for want (0: one per
