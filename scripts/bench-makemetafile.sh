@@ -2,7 +2,9 @@
 # bench-makemetafile.sh - time `bt makemetafile` against mktorrent and
 # transmission-create on the same data with the same piece size.
 #
-# Usage: scripts/bench-makemetafile.sh [path/to/bt]   (default: build/bt)
+# Usage: scripts/bench-makemetafile.sh [path/to/bt [path/to/old/bt]]
+#   (default: build/bt; a second bt, e.g. a build of main, is timed in the
+#   same run as "bt-old")
 #
 # Datasets (made in a temporary directory under /tmp, removed at the end):
 #   1gib   one 1 GiB file: a 64 MiB random block written 16 times;
@@ -11,13 +13,16 @@
 #          piece size 2^15 (32 KiB)
 # The page cache is warmed first.  Each tool runs once to warm up, then 3
 # timed runs (hyperfine if installed, else /usr/bin/time); the best is
-# reported.  Peak RSS comes from one more run under /usr/bin/time -v.
+# reported (CPU s: user + system, the mean of the timed runs).  Peak RSS
+# comes from one more run under /usr/bin/time -v.
 # bt runs with its default thread count; mktorrent with -t 2 when it has
 # -t; transmission-create has no thread option.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BT=${1:-build/bt}
 case $BT in /*) ;; *) BT=$PWD/$BT ;; esac
+BT_OLD=${2:-}
+case $BT_OLD in /* | '') ;; *) BT_OLD=$PWD/$BT_OLD ;; esac
 PY=/usr/bin/python3
 [ -x "$BT" ] || { echo "bench: no bt at $BT (build it: ninja -C build)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed for peak RSS" >&2; exit 1; }
@@ -63,12 +68,13 @@ cmd_for() {
 	local out="$W/out-$1-$2.torrent"
 	case $1 in
 	bt) echo "$BT makemetafile $ANN $W/$2 --piece_size_pow2 $3 --target $out" ;;
+	bt-old) echo "$BT_OLD makemetafile $ANN $W/$2 --piece_size_pow2 $3 --target $out" ;;
 	mktorrent) echo "mktorrent $MK_THREADS -l $3 -a $ANN -o $out $W/$2" ;;
 	transmission-create) echo "transmission-create -s $(((1 << $3) / 1024)) -t $ANN -o $out $W/$2" ;;
 	esac
 }
 
-# best TOOL DATASET POW2 -> "seconds rss_kib"
+# best TOOL DATASET POW2 -> "seconds rss_kib cpu_seconds"
 best() {
 	local cmd out secs rss
 	cmd=$(cmd_for "$@")
@@ -76,54 +82,59 @@ best() {
 	if [ $HAVE_HF = 1 ]; then
 		hyperfine -N --style none --warmup 1 --runs 3 --prepare "rm -f $out" \
 			--export-json "$W/hf.json" "$cmd" >/dev/null 2>&1 || { echo "fail 0"; return; }
-		secs=$("$PY" -c 'import json, sys; print("%.4f" % json.load(open(sys.argv[1]))["results"][0]["min"])' "$W/hf.json")
+		read -r secs cpu < <("$PY" -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"][0]; print("%.4f %.4f" % (r["min"], r["user"] + r["system"]))' "$W/hf.json")
 	else
 		secs=""
 		for _ in 1 2 3 4; do	# first run warms up
 			rm -f "$out"
 			# shellcheck disable=SC2086
-			/usr/bin/time -f %e -o "$W/t" $cmd >/dev/null 2>&1 || { echo "fail 0"; return; }
-			secs="$secs $(cat "$W/t")"
+			/usr/bin/time -f '%e %U %S' -o "$W/t" $cmd >/dev/null 2>&1 || { echo "fail 0"; return; }
+			secs="$secs $(cut -d' ' -f1 "$W/t")"
 		done
 		secs=$(echo "$secs" | tr ' ' '\n' | sed 1,2d | sort -g | head -n 1)
+		cpu=$(awk '{print $2 + $3}' "$W/t")
 	fi
 	rm -f "$out"
 	# shellcheck disable=SC2086
 	/usr/bin/time -v -o "$W/tv" $cmd >/dev/null 2>&1
 	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$W/tv")
-	echo "$secs $rss"
+	echo "$secs $rss $cpu"
 }
 
-echo "bench-makemetafile: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+SHA_NI=no
+grep -qw sha_ni /proc/cpuinfo && SHA_NI=yes
+echo "bench-makemetafile: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), SHA instructions (sha_ni): $SHA_NI"
+echo "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  bt: $("$BT" --version)   mktorrent: $(have mktorrent && mktorrent -h 2>&1 | head -n 1 | cut -d' ' -f2)${MK_THREADS:+ ($MK_THREADS)}   transmission-create: $(have transmission-create && transmission-create -V 2>&1 | head -n 1 | awk '{print $2}')"
 echo "  timing: $([ $HAVE_HF = 1 ] && echo "hyperfine, best of 3 after 1 warm-up" || echo "/usr/bin/time, best of 3 after 1 warm-up"); page cache warm"
 echo "  datasets: 1gib = 1 file, $SIZE_1gib bytes, piece 2^19; small = 1000 files, $SIZE_small bytes, piece 2^15"
 echo
-printf '%-20s %-7s %10s %10s %14s\n' tool dataset seconds MiB/s "peak RSS MiB"
+printf '%-20s %-7s %10s %10s %14s %8s\n' tool dataset seconds MiB/s "peak RSS MiB" "CPU s"
 declare -A SECS
 for ds in 1gib:19 small:15; do
 	name=${ds%%:*}
 	pow=${ds#*:}
 	size_var=SIZE_$name
-	for tool in bt mktorrent transmission-create; do
-		if [ "$tool" != bt ] && ! have "$tool"; then
+	for tool in bt ${BT_OLD:+bt-old} mktorrent transmission-create; do
+		if [ "$tool" != bt ] && [ "$tool" != bt-old ] && ! have "$tool"; then
 			printf '%-20s %-7s %10s\n' "$tool" "$name" "(not installed)"
 			continue
 		fi
-		read -r secs rss < <(best "$tool" "$name" "$pow")
+		read -r secs rss cpu < <(best "$tool" "$name" "$pow")
 		if [ "$secs" = fail ]; then
 			printf '%-20s %-7s %10s\n' "$tool" "$name" "(failed)"
 			continue
 		fi
 		mibs=$(awk -v b="${!size_var}" -v s="$secs" 'BEGIN {printf "%.1f", (s > 0 ? b / 1048576 / s : 0)}')
 		SECS[$tool.$name]=$secs
-		printf '%-20s %-7s %10.3f %10s %14.1f\n' "$tool" "$name" "$secs" "$mibs" \
-			"$(awk -v k="$rss" 'BEGIN {print k / 1024}')"
+		printf '%-20s %-7s %10.3f %10s %14.1f %8.3f\n' "$tool" "$name" "$secs" "$mibs" \
+			"$(awk -v k="$rss" 'BEGIN {print k / 1024}')" "$cpu"
 	done
 done
+echo "  load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 for name in 1gib small; do
-	for other in mktorrent transmission-create; do
+	for other in ${BT_OLD:+bt-old} mktorrent transmission-create; do
 		if [ -n "${SECS[bt.$name]:-}" ] && [ -n "${SECS[$other.$name]:-}" ]; then
 			# MiB/s of bt over MiB/s of the other = other's time over bt's.
 			printf 'ratio bt/%-20s %-6s %6.2f  (MiB/s over MiB/s)\n' "$other" "$name" \

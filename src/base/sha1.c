@@ -11,9 +11,10 @@
  *              and only multiples of 64 go in) and read the new chaining
  *              value back with br_sha1_state().
  *
- * bt_sha1_x2() on sha-ni runs the whole blocks of its two messages through
- * blocks_sha_ni_x2(), which interleaves the two dependency chains, and
- * finishes each message with the ordinary update/out code.
+ * bt_sha1_update_x2() (and bt_sha1_x2() through it) on sha-ni runs the
+ * whole blocks of its two messages through blocks_sha_ni_x2(), which
+ * interleaves the two dependency chains, and finishes each message with the
+ * ordinary update/out code.
  *
  * The selection is an atomic index: 0 means "not decided yet"; the first
  * user runs cpuid and installs its finding with a compare-and-swap, so a
@@ -428,28 +429,38 @@ bt_sha1(const void *p, size_t n, uint8_t out[20])
 }
 
 void
-bt_sha1_x2(const void *a, const void *b, size_t n, uint8_t out_a[20],
-	uint8_t out_b[20])
+bt_sha1_update_x2(struct bt_sha1 *a, struct bt_sha1 *b, const void *pa,
+	const void *pb, size_t n)
 {
-	const uint8_t *pa = a, *pb = b;
-	struct bt_sha1 ca, cb;
+	const uint8_t *ca = pa, *cb = pb;
 
-	bt_sha1_init(&ca);
-	bt_sha1_init(&cb);
 #ifdef BT_SHA1_HAVE_NI
-	if (n >= 64 && impl_current() == IMPL_SHA_NI) {
+	if (n >= 64 && !(a->count & 63) && !(b->count & 63) &&
+		impl_current() == IMPL_SHA_NI) {
 		size_t whole = n & ~(size_t)63;
 
-		blocks_sha_ni_x2(ca.h, cb.h, pa, pb, whole / 64);
-		ca.count = cb.count = whole;
-		pa += whole;
-		pb += whole;
+		blocks_sha_ni_x2(a->h, b->h, ca, cb, whole / 64);
+		a->count += whole;
+		b->count += whole;
+		ca += whole;
+		cb += whole;
 		n -= whole;
 	}
 #endif
 	/* The tails (and everything, on the portable path) one at a time. */
-	bt_sha1_update(&ca, pa, n);
-	bt_sha1_update(&cb, pb, n);
+	bt_sha1_update(a, ca, n);
+	bt_sha1_update(b, cb, n);
+}
+
+void
+bt_sha1_x2(const void *a, const void *b, size_t n, uint8_t out_a[20],
+	uint8_t out_b[20])
+{
+	struct bt_sha1 ca, cb;
+
+	bt_sha1_init(&ca);
+	bt_sha1_init(&cb);
+	bt_sha1_update_x2(&ca, &cb, a, b, n);
 	bt_sha1_out(&ca, out_a);
 	bt_sha1_out(&cb, out_b);
 }

@@ -45,6 +45,14 @@ void bt_sha1(const void *p, size_t n, uint8_t out[20]);
 void bt_sha1_x2(const void *a, const void *b, size_t n, uint8_t out_a[20],
 	uint8_t out_b[20]);
 
+/* Append n bytes to each of two independent messages at once: pa to a, pb
+ * to b (the same n for both).  Same results as two bt_sha1_update() calls;
+ * when both contexts are at a block boundary and sha-ni is selected, the
+ * whole blocks go through the 2-way block function.  Lets two pieces be
+ * hashed side by side a chunk at a time. */
+void bt_sha1_update_x2(struct bt_sha1 *a, struct bt_sha1 *b, const void *pa,
+	const void *pb, size_t n);
+
 /* Name of the block function currently used: "sha-ni" or "bearssl".
  * The first call (of this or any hashing function) does the detection. */
 const char *bt_sha1_impl(void);

@@ -214,6 +214,11 @@ read_some(struct bt_peer_io *io)
 		fail(io, "receive budget");
 		return;
 	}
+	if (io->cb.drained && io->out.len - io->out_off < BT_PIO_LOW) {
+		io->cb.drained(io->ud);
+		if (io->fd < 0)
+			return;
+	}
 	if (io->cb.read_done)
 		io->cb.read_done(io->ud);
 }

@@ -56,7 +56,9 @@ struct bt_pio_cb {
 	/* The socket was read dry (once per readable event, after the
 	 * data calls): a good moment to send. */
 	void (*read_done)(void *ud);
-	/* Writable again with less than BT_PIO_LOW queued. */
+	/* Less than BT_PIO_LOW queued, when the socket is writable again
+	 * and when a read ends (after the data calls, before read_done):
+	 * a moment to refill the queue. */
 	void (*drained)(void *ud);
 	/* The connection is gone: why is a static text ("closed",
 	 * "connect failed", "recv failed", "send failed", "protocol

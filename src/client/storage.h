@@ -155,8 +155,10 @@ typedef int bt_storage_progress_fn(void *ud, uint32_t done, uint32_t total);
  * piece touching a missing or short file, or a skipped one, is missing;
  * a piece lying wholly in holes of sparse files (SEEK_DATA/SEEK_HOLE) and
  * padding is compared with the hash of a zero piece (holes read as
- * zeros).  Two pieces are hashed at once (bt_sha1_x2) when pieces are at
- * most 4 MiB: a 2 * piece_len buffer lives for the check.  fn is called
+ * zeros).  The reading and hashing go through bt_phash (phash.h) on the
+ * calling thread, two pieces side by side through 256 KiB of buffers (the
+ * reads are made one at a time: the storage is not shared between
+ * threads, should bt_phash get more of them).  fn is called
  * every 64 pieces (every 64 MiB for large pieces).  Returns the number of
  * good pieces, the callback's non-zero value, or a negative code
  * (BT_E_INVAL: a symlink in the tree; BT_E_IO: a read error). */
@@ -164,8 +166,8 @@ int64_t bt_storage_check(struct bt_storage *st, struct bt_bitfield *have,
 	bt_storage_progress_fn *fn, void *ud);
 /* The same for pieces [from, to) only, for checking in slices on a loop:
  * sets the bits of the good ones, clears the others in the range, and
- * returns how many are good.  The check buffer is freed when `to` is the
- * last piece (or by bt_storage_close). */
+ * returns how many are good.  The check's buffers are freed when `to` is
+ * the last piece (or by bt_storage_close). */
 int64_t bt_storage_check_range(struct bt_storage *st, struct bt_bitfield *have,
 	uint32_t from, uint32_t to);
 

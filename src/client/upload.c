@@ -5,7 +5,6 @@
 #include "err.h"
 #include "storage.h"
 
-
 static void pump_once(struct peer *p, int *sentp);
 
 /* A read of piece found file missing or short (it was cut or deleted
@@ -67,6 +66,13 @@ lose_pieces(struct bt_torrent *s, uint32_t piece, long file)
 	client_wake(s->c);
 }
 
+/* Blocks are read into the send queue until it holds this much (four
+ * times the transport's refill mark): fewer, larger sends and fewer
+ * refills.  The transport also asks for a refill at the end of every read
+ * (cb->drained), so requests that came while the queue was full are
+ * served then, not only when the socket drains. */
+#define UP_FILL		(256u << 10)
+
 /* Serve p's queue while the socket takes it, a few rounds; with more
  * left (the socket took everything: loopback, a fast link) the rest goes
  * on the next writable event, after the other connections' turns.
@@ -96,7 +102,7 @@ pump_once(struct peer *p, int *sentp)
 
 	int limited = bt_band_limited(&s->up_band);
 
-	while (!p->dead && p->nup && !p->am_choking && bt_pio_queued(p->io) < BT_PIO_LOW) {
+	while (!p->dead && p->nup && !p->am_choking && bt_pio_queued(p->io) < UP_FILL) {
 		struct bt_block b = p->up[p->up_head];
 		struct bt_buf *out = bt_pio_out(p->io);
 		size_t mark = out->len;

@@ -3,6 +3,7 @@
 #include "benc.h"
 #include "err.h"
 #include "metainfo.h"
+#include "phash.h"
 #include "sha1.h"
 #include "span.h"
 
@@ -10,21 +11,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK (4u << 20)	/* bytes read and hashed per step */
-#define MAP_MIN (256u << 10)	/* smaller file spans are read, not mapped */
-#define MAX_THREADS 64
+#define AHEAD (8u << 20)	/* read-ahead asked for in big files */
 #define MAX_WALK_DEPTH 128
 
 static int
@@ -264,30 +260,23 @@ bt_mk_auto_pow2(int64_t total)
 
 /* ---- hashing ---- */
 
+/* The files' bytes as one stream, read by bt_phash's threads: each thread
+ * keeps its own open file. */
 struct hjob {
 	const struct bt_mktree *t;
-	int64_t plen;
-	size_t npieces, batch;
-	long page;		/* mappings start at a multiple of it */
-	uint8_t *out;
-	atomic_size_t next_batch, done;
+	struct tfd *fd;		/* one per thread */
 	atomic_int failed;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;	/* err */
 	struct bt_mkerr *err;
-	bt_mk_progress_fn *progress;
-	void *ud;
 };
 
-struct worker {
-	struct hjob *j;
-	uint8_t *buf;
+struct tfd {
 	int fd;
-	size_t fd_file;
-	int is_main;
-	pthread_t tid;
+	size_t file;		/* the file fd is open on */
+	int64_t ahead;		/* read-ahead asked up to here in it */
 };
 
-static void
+static int
 job_fail(struct hjob *j, int code, int sys, const char *path, const char *what)
 {
 	pthread_mutex_lock(&j->lock);
@@ -295,6 +284,7 @@ job_fail(struct hjob *j, int code, int sys, const char *path, const char *what)
 		mkfail(j->err, code, sys, path, "%s", what);
 	atomic_store(&j->failed, 1);
 	pthread_mutex_unlock(&j->lock);
+	return code;
 }
 
 /* Index of the file holding byte pos (the last one starting at or before it
@@ -306,215 +296,72 @@ file_at(const struct bt_mktree *t, int64_t pos)
 		offsetof(struct bt_mkfile, length), pos);
 }
 
-/* Cuts a stream of data into pieces and hashes them: whole pieces that lie
- * in one buffer are hashed in one call (two at a time when possible),
- * pieces split across buffers go through a running context. */
-struct feeder {
-	struct hjob *j;
-	size_t piece;		/* the piece being hashed */
-	int64_t pos;		/* stream position */
-	int64_t piece_end;	/* where that piece ends */
-	int partial;		/* c holds part of the piece */
-	struct bt_sha1 c;
-};
-
-static void
-feeder_next(struct feeder *f)
-{
-	f->piece++;
-	f->partial = 0;
-	f->piece_end = f->pos + bt_meta_piece_size(f->j->t->total, f->j->plen, f->piece);
-}
-
-static void
-feed(struct feeder *f, const uint8_t *p, size_t n)
-{
-	struct hjob *j = f->j;
-	while (n) {
-		size_t left = (size_t)(f->piece_end - f->pos);
-		if (!f->partial && n >= 2 * left && (int64_t)left == j->plen &&
-		    f->piece_end + j->plen <= j->t->total) {
-			bt_sha1_x2(p, p + left, left, j->out + 20 * f->piece,
-				j->out + 20 * (f->piece + 1));
-			f->pos += (int64_t)(2 * left);
-			f->piece++;
-			feeder_next(f);
-			p += 2 * left;
-			n -= 2 * left;
-			continue;
-		}
-		if (!f->partial && n >= left) {
-			bt_sha1(p, left, j->out + 20 * f->piece);
-			f->pos += (int64_t)left;
-			feeder_next(f);
-			p += left;
-			n -= left;
-			continue;
-		}
-		size_t take = n < left ? n : left;
-		if (!f->partial)
-			bt_sha1_init(&f->c);
-		f->partial = 1;
-		bt_sha1_update(&f->c, p, take);
-		f->pos += (int64_t)take;
-		p += take;
-		n -= take;
-		if (f->pos == f->piece_end) {
-			bt_sha1_out(&f->c, j->out + 20 * f->piece);
-			feeder_next(f);
-		}
-	}
-}
-
-/* A file truncated while it is mapped raises SIGBUS on access: the worker
- * that touched it jumps back and reports the file instead of crashing. */
-static _Thread_local sigjmp_buf *bus_jmp;
-
-static void
-on_sigbus(int sig, siginfo_t *si, void *uc)
-{
-	(void)si;
-	(void)uc;
-	if (bus_jmp)
-		siglongjmp(*bus_jmp, 1);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 static int
-open_file(struct worker *w, size_t fi)
+open_file(struct hjob *j, struct tfd *d, size_t fi)
 {
-	const struct bt_mkfile *f = &w->j->t->f[fi];
-	if (w->fd >= 0 && w->fd_file == fi)
+	const struct bt_mkfile *f = &j->t->f[fi];
+	if (d->fd >= 0 && d->file == fi)
 		return 0;
-	if (w->fd >= 0)
-		close(w->fd);
-	w->fd = open(f->disk, O_RDONLY | O_CLOEXEC);
-	if (w->fd < 0) {
-		job_fail(w->j, BT_E_IO, errno, f->disk, "cannot open");
-		return -1;
-	}
-	w->fd_file = fi;
-	posix_fadvise(w->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = open(f->disk, O_RDONLY | O_CLOEXEC);
+	if (d->fd < 0)
+		return job_fail(j, BT_E_IO, errno, f->disk, "cannot open");
+	d->file = fi;
+	d->ahead = 0;
 	return 0;
 }
 
-/* Feed n bytes of file fi from offset off through a mapping (no copy). */
-static int
-feed_mapped(struct worker *w, struct feeder *f, size_t fi, int64_t off, size_t n)
-{
-	sigjmp_buf jb;
-	uint8_t *volatile map = NULL;
-	volatile size_t maplen = 0;
-
-	int64_t base = off - off % w->j->page;
-	if (sigsetjmp(jb, 1)) {	/* 1: the jump must unblock SIGBUS again */
-		bus_jmp = NULL;
-		if (map)
-			munmap(map, maplen);
-		job_fail(w->j, BT_E_IO, 0, w->j->t->f[fi].disk, "file shrank while hashing");
-		return -1;
-	}
-	maplen = n + (size_t)(off - base);
-	map = mmap(NULL, maplen, PROT_READ, MAP_SHARED | MAP_POPULATE, w->fd, (off_t)base);
-	if (map == MAP_FAILED) {
-		map = NULL;
-		return 1;	/* not mappable: the caller reads instead */
-	}
-	bus_jmp = &jb;
-	feed(f, map + (off - base), n);
-	bus_jmp = NULL;
-	munmap(map, maplen);
-	return 0;
-}
-
-/* Feed n bytes of file fi from offset off by reading into the buffer. */
-static int
-feed_read(struct worker *w, struct feeder *f, size_t fi, int64_t off, size_t n)
-{
-	const char *path = w->j->t->f[fi].disk;
-	while (n) {
-		size_t want = n < CHUNK ? n : CHUNK;
-		ssize_t r = pread(w->fd, w->buf, want, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			job_fail(w->j, BT_E_IO, errno, path, "read error");
-			return -1;
-		}
-		if (r == 0) {
-			job_fail(w->j, BT_E_IO, 0, path, "file shrank while hashing");
-			return -1;
-		}
-		feed(f, w->buf, (size_t)r);
-		off += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
+/* The kernel's own read-ahead follows one reader; the threads take turns
+ * along the file, so ask for the next stretch explicitly. */
 static void
-hash_batch(struct worker *w, size_t first, size_t last)
+read_ahead(struct tfd *d, int64_t off, size_t n)
 {
-	struct hjob *j = w->j;
-	const struct bt_mktree *t = j->t;
-	struct feeder f = { .j = j, .piece = first, .pos = (int64_t)first * j->plen };
-	int64_t end = (int64_t)last * j->plen;
+	if (off + (int64_t)n + AHEAD / 2 <= d->ahead)
+		return;
+	off = off > d->ahead ? off : d->ahead;
+	posix_fadvise(d->fd, (off_t)off, AHEAD, POSIX_FADV_WILLNEED);
+	d->ahead = off + AHEAD;
+}
 
-	if (end > t->total)
-		end = t->total;
-	f.piece_end = f.pos + bt_meta_piece_size(t->total, j->plen, first);
-	size_t fi = file_at(t, f.pos);
-	while (f.pos < end) {
-		if (atomic_load(&j->failed))
-			return;
-		if (fi >= t->n) {
-			job_fail(j, BT_E_IO, 0, t->f[t->n - 1].disk, "files changed while hashing");
-			return;
-		}
+/* bt_phash_read_fn over the tree. */
+static int
+tree_read(void *ud, unsigned worker, int64_t pos, void *buf, size_t n)
+{
+	struct hjob *j = ud;
+	const struct bt_mktree *t = j->t;
+	struct tfd *d = &j->fd[worker];
+	uint8_t *p = buf;
+	size_t fi = file_at(t, pos);
+
+	while (n) {
+		if (fi >= t->n)
+			return job_fail(j, BT_E_IO, 0, t->f[t->n - 1].disk,
+				"files changed while hashing");
 		const struct bt_mkfile *mf = &t->f[fi];
-		int64_t in_file = mf->offset + mf->length - f.pos;
+		int64_t in_file = mf->offset + mf->length - pos;
 		if (in_file <= 0) {
 			fi++;
 			continue;
 		}
-		size_t n = (size_t)(end - f.pos < in_file ? end - f.pos : in_file);
-		if (n > CHUNK)
-			n = CHUNK;
-		int64_t off = f.pos - mf->offset;
-		if (open_file(w, fi) < 0)
-			return;
-		int rc = n >= MAP_MIN ? feed_mapped(w, &f, fi, off, n) : 1;
-		if (rc > 0)
-			rc = feed_read(w, &f, fi, off, n);
-		if (rc < 0)
-			return;
+		size_t want = (int64_t)n < in_file ? n : (size_t)in_file;
+		int64_t off = pos - mf->offset;
+		if (open_file(j, d, fi) < 0)
+			return BT_E_IO;
+		if (mf->length > AHEAD)
+			read_ahead(d, off, want);
+		ssize_t r = pread(d->fd, p, want, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return job_fail(j, BT_E_IO, errno, mf->disk, "read error");
+		if (r == 0)
+			return job_fail(j, BT_E_IO, 0, mf->disk, "file shrank while hashing");
+		p += r;
+		pos += r;
+		n -= (size_t)r;
 	}
-	atomic_fetch_add(&j->done, last - first);
-}
-
-static void *
-worker_run(void *arg)
-{
-	struct worker *w = arg;
-	struct hjob *j = w->j;
-
-	for (;;) {
-		size_t b = atomic_fetch_add(&j->next_batch, 1);
-		size_t first = b * j->batch;
-		if (first >= j->npieces || atomic_load(&j->failed))
-			break;
-		size_t last = first + j->batch;
-		if (last > j->npieces)
-			last = j->npieces;
-		hash_batch(w, first, last);
-		if (w->is_main && j->progress && !atomic_load(&j->failed))
-			j->progress(j->ud, atomic_load(&j->done), j->npieces);
-	}
-	if (w->fd >= 0)
-		close(w->fd);
-	w->fd = -1;
-	return NULL;
+	return 0;
 }
 
 int
@@ -522,85 +369,36 @@ bt_mk_hash(const struct bt_mktree *t, int64_t piece_len, unsigned threads,
 	uint8_t *pieces, bt_mk_progress_fn *progress, void *ud, struct bt_mkerr *err)
 {
 	struct hjob j;
-	struct worker *w;
-	size_t bufsz;
-	unsigned k, started = 1;
-	int rc = 0;
+	struct bt_phash h;
+	int rc;
 
 	if (piece_len <= 0 || piece_len > (1 << 30))
 		return mkfail(err, BT_E_INVAL, 0, NULL, "bad piece length");
 	memset(&j, 0, sizeof(j));
 	j.t = t;
-	j.plen = piece_len;
-	j.npieces = (size_t)bt_meta_piece_count(t->total, piece_len);
-	j.page = sysconf(_SC_PAGESIZE);
-	j.out = pieces;
 	j.err = err;
-	j.progress = progress;
-	j.ud = ud;
-	pthread_mutex_init(&j.lock, NULL);
-	atomic_init(&j.next_batch, 0);
-	atomic_init(&j.done, 0);
 	atomic_init(&j.failed, 0);
-
-	if (threads == 0) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = c > 0 ? (unsigned)c : 1;
-	}
-	if (threads > MAX_THREADS)
-		threads = MAX_THREADS;
-	/* Batches of about CHUNK bytes, but enough of them for every thread. */
-	j.batch = piece_len >= CHUNK ? 1 : CHUNK / (size_t)piece_len;
-	size_t per_thread = (j.npieces + threads * 4 - 1) / (threads * 4);
-	if (per_thread && j.batch > per_thread)
-		j.batch = per_thread;
-	if (j.batch == 0)
-		j.batch = 1;
-	size_t nbatches = (j.npieces + j.batch - 1) / j.batch;
-	if (threads > nbatches)
-		threads = nbatches ? (unsigned)nbatches : 1;
-	bufsz = (size_t)piece_len * j.batch;
-	if (bufsz > CHUNK)
-		bufsz = CHUNK;
-	if ((int64_t)bufsz > t->total)
-		bufsz = (size_t)t->total;
-
-	w = calloc(threads, sizeof(*w));
-	if (!w)
+	memset(&h, 0, sizeof(h));
+	h.total = t->total;
+	h.plen = piece_len;
+	h.read = tree_read;
+	h.ud = &j;
+	h.threads = bt_phash_threads(threads);
+	h.progress = progress;
+	h.progress_ud = ud;
+	if (!(j.fd = calloc(h.threads, sizeof(*j.fd))))
 		return mkfail(err, BT_E_NOMEM, 0, NULL, "out of memory");
-	for (k = 0; k < threads; k++) {
-		w[k].j = &j;
-		w[k].fd = -1;
-		w[k].is_main = k == 0;
-		w[k].buf = malloc(bufsz ? bufsz : 1);
-		if (!w[k].buf) {
-			rc = mkfail(err, BT_E_NOMEM, 0, NULL, "out of memory");
-			goto out;
-		}
-	}
-	struct sigaction sa, old_sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, &old_sa);
-	for (k = 1; k < threads; k++) {
-		if (pthread_create(&w[k].tid, NULL, worker_run, &w[k]) != 0)
-			break;	/* fewer threads is still correct */
-		started++;
-	}
-	worker_run(&w[0]);
-	for (k = 1; k < started; k++)
-		pthread_join(w[k].tid, NULL);
-	sigaction(SIGBUS, &old_sa, NULL);
-	if (atomic_load(&j.failed))
-		rc = err ? err->code : BT_E_IO;
-	else if (progress)
-		progress(ud, j.npieces, j.npieces);
-out:
-	for (k = 0; k < threads; k++)
-		free(w[k].buf);
-	free(w);
+	for (unsigned k = 0; k < h.threads; k++)
+		j.fd[k].fd = -1;
+	pthread_mutex_init(&j.lock, NULL);
+	rc = bt_phash_run(&h, 0, NULL, (size_t)bt_meta_piece_count(t->total, piece_len),
+		pieces, NULL);
+	if (rc < 0 && !atomic_load(&j.failed))
+		mkfail(err, rc, 0, NULL, "%s", bt_strerror(rc));
+	for (unsigned k = 0; k < h.threads; k++)
+		if (j.fd[k].fd >= 0)
+			close(j.fd[k].fd);
+	free(j.fd);
 	pthread_mutex_destroy(&j.lock);
 	return rc;
 }

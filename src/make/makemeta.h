@@ -5,11 +5,10 @@
  * each level, depth first, names starting with '.' skipped at every level,
  * symbolic links followed (loops refused).
  *
- * Hashing runs on several threads: each claims a batch of whole pieces and
- * hashes the files' bytes where they are: large spans through a read-only
- * mapping of the page cache (no copy at all), small files through pread()
- * into the thread's buffer.  While hashing, SIGBUS is caught (a file
- * truncated under a mapping is reported, not a crash) and then restored. */
+ * Hashing goes through bt_phash (phash.h): several threads, each reading
+ * two pieces a chunk at a time with pread() into small buffers of its own
+ * and hashing them side by side; a file that shrinks or goes away while
+ * it is read is reported, with its path. */
 #ifndef BT_MAKEMETA_H
 #define BT_MAKEMETA_H
 

@@ -235,6 +235,28 @@ test_x2(const char *impl)
 		check_x2(impl, a + 1, b + 3, big[i]);
 	}
 
+	/* bt_sha1_update_x2 in chunks of odd sizes: the contexts leave and
+	 * regain block alignment along the way. */
+	{
+		static const size_t steps[] = { 1, 63, 64, 100, 4096, 65536, 7 };
+		struct bt_sha1 ca, cb;
+		size_t at = 0, k = 0, n;
+
+		bt_sha1_init(&ca);
+		bt_sha1_init(&cb);
+		for (; at < maxn; at += n, k++) {
+			n = steps[k % (sizeof steps / sizeof steps[0])];
+			n = n < maxn - at ? n : maxn - at;
+			bt_sha1_update_x2(&ca, &cb, a + at, b + 5 + at, n);
+		}
+		bt_sha1_out(&ca, da);
+		bt_sha1_out(&cb, db);
+		ref_sha1(a, maxn, r);
+		CHECK_SHA(!memcmp(da, r, 20), impl, "update_x2 chunks (a)", maxn);
+		ref_sha1(b + 5, maxn, r);
+		CHECK_SHA(!memcmp(db, r, 20), impl, "update_x2 chunks (b)", maxn);
+	}
+
 	/* Same message twice (a == b), and NULL with n == 0. */
 	bt_sha1_x2(a, a, 4096, da, db);
 	ref_sha1(a, 4096, r);
