@@ -33,13 +33,7 @@ set -u
 CALLER_PWD=$PWD
 cd "$(dirname "$0")/.." || exit 1
 HERE=$PWD/scripts
-abspath() {
-	case $1 in
-	/*) echo "$1" ;;
-	*) if [ -e "$CALLER_PWD/$1" ]; then echo "$CALLER_PWD/$1"; else echo "$PWD/$1"; fi ;;
-	esac
-}
-die() { echo "bench: $*" >&2; exit 1; }
+. "$HERE/bench-lib.sh"
 BT=$(abspath "${1:-build/bt}")
 BT_OLD=${2:+$(abspath "$2")}
 MIB=${BENCH_MIB:-1024}
@@ -179,10 +173,7 @@ best() {
 	echo "$best"
 }
 
-SHA_NI=no
-grep -qw sha_ni /proc/cpuinfo && SHA_NI=yes
-echo "bench-check: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), SHA instructions (sha_ni): $SHA_NI"
-echo "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine bench-check
 echo "  data: one file of $MIB MiB in $BASE, piece $PIECE_KIB KiB; best of $RUNS runs, page cache warm"
 echo
 printf '%-18s %9s %9s %8s %12s\n' tool seconds MiB/s "CPU s" "peak RSS MiB"

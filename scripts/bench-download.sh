@@ -64,14 +64,7 @@ RUNS=${BENCH_RUNS:-1}
 TIMEOUT=${BENCH_TIMEOUT:-$((MIB * 120 / 1024 < 30 ? 30 : MIB * 120 / 1024))}
 PY=/usr/bin/python3
 LTPY=$HERE/bench-lt.py
-# abspath PATH: relative to the caller's directory, else to the checkout
-abspath() {
-	case $1 in
-	/*) echo "$1" ;;
-	*) if [ -e "$CALLER_PWD/$1" ]; then echo "$CALLER_PWD/$1"; else echo "$PWD/$1"; fi ;;
-	esac
-}
-die() { echo "bench: $*" >&2; exit 1; }
+. "$HERE/bench-lib.sh"
 BT=$(abspath "$BT")
 [ -x "$BT" ] || die "no bt at $BT (build it: ninja -C build)"
 if [ -n "$BT_OLD" ]; then
@@ -146,12 +139,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-sha=no
-grep -qw sha_ni /proc/cpuinfo && sha=yes
-echo "bench-download: $MIB MiB, piece $PIECE_KIB KiB, over 127.0.0.1, data in $BENCH_DIR ($(df -PT "$W" | awk 'NR == 2 {print $2}'))"
-echo "cpu:     $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) cores, SHA instructions (sha_ni): $sha"
-echo "memory:  $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
-echo "kernel:  $(uname -sr), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine bench-download
+echo "  $MIB MiB, piece $PIECE_KIB KiB, over 127.0.0.1, data in $BENCH_DIR ($(df -PT "$W" | awk 'NR == 2 {print $2}'))"
 v_lt=-
 [ $HAVE_LT = 1 ] && v_lt=$("$PY" -c 'import libtorrent; print(libtorrent.__version__)')
 v_a2=-

@@ -23,6 +23,7 @@
 # Everything runs on 127.0.0.1 and is killed on exit.
 set -u
 cd "$(dirname "$0")/.." || exit 1
+. scripts/bench-lib.sh
 BT=${1:-build/bt}
 case $BT in /*) ;; *) BT=$PWD/$BT ;; esac
 PY=/usr/bin/python3
@@ -98,8 +99,7 @@ quiet() {
 	return 0
 }
 
-echo "bench-launchmany: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs," \
-	"$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) memory, $(uname -sr)"
+bench_machine bench-launchmany
 echo "  bt: $("$BT" --version 2>&1 | head -n 1)   transmission-daemon: $([ $HAVE_TR = 1 ] &&
 	(dpkg-query -W -f '${Version}' transmission-daemon 2>/dev/null || echo '?') || echo 'not run')"
 echo "  $N torrents of $MIB MiB each, complete, idle-seeding; tracker: bt track on 127.0.0.1; windows ${WIN} s"

@@ -19,6 +19,7 @@
 # -t; transmission-create has no thread option.
 set -u
 cd "$(dirname "$0")/.." || exit 1
+. scripts/bench-lib.sh
 BT=${1:-build/bt}
 case $BT in /*) ;; *) BT=$PWD/$BT ;; esac
 BT_OLD=${2:-}
@@ -101,10 +102,7 @@ best() {
 	echo "$secs $rss $cpu"
 }
 
-SHA_NI=no
-grep -qw sha_ni /proc/cpuinfo && SHA_NI=yes
-echo "bench-makemetafile: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), SHA instructions (sha_ni): $SHA_NI"
-echo "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine bench-makemetafile
 echo "  bt: $("$BT" --version)   mktorrent: $(have mktorrent && mktorrent -h 2>&1 | head -n 1 | cut -d' ' -f2)${MK_THREADS:+ ($MK_THREADS)}   transmission-create: $(have transmission-create && transmission-create -V 2>&1 | head -n 1 | awk '{print $2}')"
 echo "  timing: $([ $HAVE_HF = 1 ] && echo "hyperfine, best of 3 after 1 warm-up" || echo "/usr/bin/time, best of 3 after 1 warm-up"); page cache warm"
 echo "  datasets: 1gib = 1 file, $SIZE_1gib bytes, piece 2^19; small = 1000 files, $SIZE_small bytes, piece 2^15"

@@ -23,6 +23,7 @@
 # whitelist of the hashes, chrooted to a scratch directory as nobody.
 set -u
 cd "$(dirname "$0")/.." || exit 1
+. scripts/bench-lib.sh
 ROOT=$PWD
 BT=${1:-build/bt}
 case $BT in /*) ;; *) BT=$PWD/$BT ;; esac
@@ -134,7 +135,7 @@ peers() {
 }
 kv() { sed -n "s/.*[[:space:]]$1=\([0-9]*\).*/\1/p" "$2" | head -n 1; }
 
-echo "bench-track: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+bench_machine bench-track
 echo "  bt: $("$BT" --version 2>&1 | head -n 1)   opentracker: $([ $HAVE_OT = 1 ] && (dpkg-query -W -f '${Version}' opentracker 2>/dev/null || echo '?') || echo 'not run')   wrk: $(wrk -v 2>&1 | head -n 1 | awk '{print $2}')"
 echo "  load: wrk -t1 -c$CONNS, ${DUR} s per run, compact announces over $NBENCH info hashes, random peer id/port,"
 echo "        events 60% none/20% started/10% completed/10% stopped, 30% seeds, numwant=50"

@@ -35,13 +35,7 @@ BT_OLD=${BT_OLD:-}
 TIMEOUT=${BENCH_TIMEOUT:-300}
 PY=/usr/bin/python3
 LTPY=$HERE/bench-lt.py
-abspath() {
-	case $1 in
-	/*) echo "$1" ;;
-	*) if [ -e "$CALLER_PWD/$1" ]; then echo "$CALLER_PWD/$1"; else echo "$PWD/$1"; fi ;;
-	esac
-}
-die() { echo "bench: $*" >&2; exit 1; }
+. "$HERE/bench-lib.sh"
 BT=$(abspath "$BT")
 [ -x "$BT" ] || die "no bt at $BT (build it: ninja -C build)"
 [ -z "$BT_OLD" ] || BT_OLD=$(abspath "$BT_OLD")
@@ -148,7 +142,8 @@ run() {
 	rm -rf "$d/dl"
 }
 
-echo "upload to transmission-cli over loopback: $MIB MiB, ${PIECE_KIB} KiB pieces"
+bench_machine bench-upload
+echo "  upload to transmission-cli over loopback: $MIB MiB, ${PIECE_KIB} KiB pieces"
 declare -A SECS
 for k in "${RUN[@]}"; do
 	SECS[$k]=$(run "$k")
