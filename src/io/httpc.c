@@ -476,6 +476,7 @@ struct bt_httpc {
 	int tls_code;			/* BearSSL's error code */
 	int fail;			/* failure for the timer to report */
 	const char *why;		/* static text for the result's why */
+	int head_status;		/* the final head's status, once read */
 	size_t hlen;
 	char head[BT_HTTPC_HEAD_MAX];
 };
@@ -545,6 +546,7 @@ finish(struct bt_httpc *h, int status, int sys_errno)
 	r.url = h->url;
 	r.redirects = h->redirects;
 	r.why = status < 0 && status != BT_E_TLS ? h->why : NULL;
+	r.head_status = h->head_status;
 	if (status == BT_E_TLS) {
 		r.tls_error = h->tls_why ? h->tls_why : "TLS error";
 		r.tls_code = h->tls_code;
@@ -853,6 +855,7 @@ head_step(struct bt_httpc *h)
 	if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
 		h->hd.location)
 		return redirect(h);
+	h->head_status = st;
 	if (st == 204 || st == 304)
 		return finish(h, st, 0);
 	if (h->hd.chunked) {

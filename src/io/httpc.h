@@ -165,6 +165,9 @@ struct bt_httpc_result {
 	 * body too large", "reply head too large", "reply body cut short",
 	 * "malformed reply head", "bad chunked coding". */
 	const char *why;
+	/* The status of the final reply's head when one was read (e.g. 200
+	 * for a body found too large), else 0. */
+	int head_status;
 };
 
 /* What r says, for a user, in out (at most cap bytes, NUL-terminated):
