@@ -207,6 +207,40 @@ plant file_dir "printf x >b" \
 expect_eq "planted symlinks: the file outside was not written" "$(cat "$T/plant/outside/t")" keep
 expect_eq "planted symlinks: nothing made outside" "$(ls "$T/plant/outside")" t
 
+# ================= a tracker and a web seed that redirect to themselves
+# forever: said so ("too many redirects (5) at URL"), not "reply too
+# large", and the web seed's failure told once
+"$PY" -c '
+import sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(302)
+        self.send_header("Location", self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+threading.Thread(target=s.serve_forever, daemon=True).start()
+sys.stdin.read()
+' >"$T/loop.port" < <(sleep 60) &
+PIDS+=("$!")
+for _ in $(seq 50); do [ -s "$T/loop.port" ] && break; sleep 0.1; done
+RP=$(cat "$T/loop.port")
+ANN=http://127.0.0.1:$RP/announce SRC=$T/small/multi mktor loop.torrent \
+	--webseeds "http://127.0.0.1:$RP/seed/"
+dl_start loop "$T/loop.torrent" "$T/loop/multi"
+expect_wait loop "Problem connecting to tracker - too many redirects (5) at http://127.0.0.1:$RP/announce?" 20 \
+	"tracker redirect loop: no 'too many redirects' message"
+expect_wait loop "error accessing http seed http://127.0.0.1:$RP/seed/: too many redirects (5) at http://127.0.0.1:$RP/seed/multi/" 20 \
+	"web seed redirect loop: no message"
+sleep 2
+expect_eq "web seed redirect loop: told once" "$(grep -c 'error accessing http seed' "$T/loop.out")" 1
+if grep -q "reply too large" "$T/loop.out" "$T/loop.err"; then fail "redirect loop: still 'reply too large'"; else pass; fi
+dl_stop loop
+
 # ================= the disk fills up: a clear error, a non-zero exit, and
 # the verified pieces kept (with their resume record).  A 1 MiB tmpfs in
 # a private mount namespace (it vanishes with the namespace).
