@@ -266,8 +266,10 @@ fail_as(struct bt_webseed *ws, int kind, int status, const char *what)
 	if (ws->errors >= BT_WEBSEED_GIVE_UP) {
 		snprintf(msg, sizeof(msg), "giving up on http seed %s after %u failures in a row "
 			"(last: %s)", url, ws->errors, what);
-		bt_webseed_bad(ws);
-		ws->host.message(ws->ud, ws, msg);
+		if (!ws->dead) {
+			bt_webseed_bad(ws);
+			ws->host.message(ws->ud, ws, msg);
+		}
 		return;
 	}
 	snprintf(msg, sizeof(msg), "error accessing http seed %s: %s (retrying later)", url, what);
