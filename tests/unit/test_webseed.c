@@ -673,9 +673,9 @@ test_norange(void)
 		CHECK_INT(h.npick_ms, >=, 2);
 		CHECK_INT(h.msgs, ==, 1);
 		CHECK(strstr(h.msg, "ignored the range request") != NULL);
-		CHECK_INT(h.unreq, ==, h.picked);
 		CHECK_INT(bt_webseed_working(h.ws), ==, 0);
-		bt_webseed_free(h.ws);
+		bt_webseed_free(h.ws);	/* (a retry may be out on a slow machine) */
+		CHECK_INT(h.unreq, ==, h.picked);
 		fh_check_clean(&h, __LINE__);
 	}
 	fh_free(&h);
