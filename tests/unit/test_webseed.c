@@ -621,13 +621,15 @@ test_404(void)
 	fh_free(&h);
 
 	/* A seed that never worked says so too (once), and backs off:
-	 * picks at 0, 100 and 300 ms (the next would be at 700). */
+	 * picks at 0, 100 and 300 ms (the next would be at 700; on a slow
+	 * machine the third may come late). */
 	if (tor_load(&s, single_t, 5) == 0) {
 		fh_init(&h, &s);
 		if (mk(&h, "http://127.0.0.1:%d/r/nothere.bin", 0, 65536, 5000, 100)) {
 			bt_webseed_kick(h.ws);
 			loop_run_until(loop, NULL, 1, 600);
-			CHECK_INT(h.npick_ms, ==, 3);
+			CHECK_INT(h.npick_ms, >=, 2);
+			CHECK_INT(h.npick_ms, <=, 3);
 			CHECK_INT(h.msgs, ==, 1);
 			CHECK(strstr(h.msg, "HTTP status 404") != NULL);
 			CHECK_INT(h.delivered, ==, 0);
