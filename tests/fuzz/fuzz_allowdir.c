@@ -85,6 +85,19 @@ allowlist(const uint8_t *data, size_t size)
 	bt_allowlist_free(&l);
 }
 
+/* At exit: the temporary directory goes. */
+static void
+cleanup(void)
+{
+	char sub[80];
+
+	for (size_t k = 0; k < 3; k++)
+		drop(names[k]);
+	snprintf(sub, sizeof(sub), "%s/c", dir);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -99,6 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(dir, sizeof(dir), "/tmp/fuzz_allowdir.XXXXXX");
 		if (!mkdtemp(dir))
 			abort();
+		atexit(cleanup);
 		snprintf(sub, sizeof(sub), "%s/c", dir);
 		if (mkdir(sub, 0755) < 0)
 			abort();

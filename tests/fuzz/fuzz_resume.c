@@ -67,6 +67,19 @@ put(const char *name, size_t n)
 	close(fd);
 }
 
+/* At exit: the temporary directory goes. */
+static void
+cleanup(void)
+{
+	char p[128];
+
+	for (const char *n = "abcd"; *n; n++) {
+		snprintf(p, sizeof(p), "%s/%c", root, *n);
+		unlink(p);
+	}
+	rmdir(root);
+}
+
 static void
 setup(void)
 {
@@ -79,6 +92,7 @@ setup(void)
 	snprintf(root, sizeof(root), "/tmp/fuzz_resume.XXXXXX");
 	if (!mkdtemp(root))
 		abort();
+	atexit(cleanup);
 	put("a", 40);
 	put("b", 10);
 	if (stat(root, &sb) < 0)

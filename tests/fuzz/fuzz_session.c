@@ -36,6 +36,15 @@ static struct bt_meta meta;
 static uint8_t *doc;
 static char seed_root[96], leech_root[96], dir[64];
 
+/* At exit: the temporary directory goes. */
+static void
+cleanup(void)
+{
+	unlink(seed_root);
+	unlink(leech_root);
+	rmdir(dir);
+}
+
 static void
 setup(void)
 {
@@ -61,6 +70,7 @@ setup(void)
 	snprintf(dir, sizeof(dir), "/tmp/fuzz_session.XXXXXX");
 	if (!mkdtemp(dir))
 		abort();
+	atexit(cleanup);
 	snprintf(seed_root, sizeof(seed_root), "%s/seed.bin", dir);
 	snprintf(leech_root, sizeof(leech_root), "%s/leech.bin", dir);
 	snprintf(path, sizeof(path), "%s", seed_root);
