@@ -121,7 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(o.info_hash, 0xab, 20);
 	memcpy(o.peer_id, "-XX0000-fuzzudpann00", 20);
 	o.port = 6881;
-	o.http_timeout_ms = 400;
+	o.http_timeout_ms = 40;	/* retransmits after 10 ms, gives up at 40 */
 	o.stop_timeout_ms = 100;
 	o.family = AF_INET;
 	o.seed = 1;
