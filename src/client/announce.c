@@ -1002,11 +1002,13 @@ on_http(struct bt_loop *loop, const struct bt_httpc_result *res, void *ud)
 	(void)loop;
 	a->http = NULL;	/* freed by httpc when we return */
 	if (res->status < 0) {
-		if (res->status == BT_E_TLS && res->tls_error)
-			snprintf(msg, sizeof(msg), "Problem connecting to tracker - TLS: %s",
-				res->tls_error);
-		else
+		if ((res->status == BT_E_TLS && res->tls_error) || res->why) {
+			char what[sizeof(msg) - 40];
+			bt_httpc_describe(res, what, sizeof(what));
+			snprintf(msg, sizeof(msg), "Problem connecting to tracker - %s", what);
+		} else {
 			conn_text(msg, sizeof(msg), res->status, res->sys_errno);
+		}
 		attempt_failed(a, 0, msg);
 		return;
 	}

@@ -46,8 +46,10 @@ struct sfile {
 				 * says its data is the torrent's */
 };
 
-/* Why a file was refused (bt_storage_last_why). */
-enum { WHY_NONE, WHY_FOREIGN, WHY_LONGER, WHY_LINKS, WHY_NOTREG, WHY_PARTS };
+/* Why a file was refused (bt_storage_last_why).  WHY_KIND: something
+ * other than a directory or a regular file where one belongs (the reason
+ * is made by refuse_kind). */
+enum { WHY_NONE, WHY_FOREIGN, WHY_LONGER, WHY_LINKS, WHY_PARTS, WHY_KIND };
 
 static const struct {
 	const char *verb, *reason;
@@ -58,10 +60,12 @@ static const struct {
 		"it is longer than the torrent's file (use --overwrite 1)" },
 	[WHY_LINKS] = { "refusing to write",
 		"it has more than one hard link (writing would change the other names too)" },
-	[WHY_NOTREG] = { "refusing to use", "it is not a regular file" },
 	[WHY_PARTS] = { "refusing to overwrite",
 		"it is in the way of bt's parts file and is not one" },
+	[WHY_KIND] = { "refusing to use", "" },
 };
+
+#define WHY_TEXT_MAX	1280	/* a made reason: a path and a sentence */
 
 /* The parts file: the bytes of skipped files in pieces shared with wanted
  * files (see storage.h).  Slots of piece_len bytes after a header and a
@@ -111,6 +115,7 @@ struct bt_storage {
 	char *shown;			/* the root as the user gave it */
 	long last;			/* bt_storage_last_file */
 	int why;			/* WHY_* of the last failure */
+	char why_text[WHY_TEXT_MAX];	/* its reason, when made (else "") */
 	struct parts pt;
 	uint8_t *chunk;			/* CHUNK bytes, for verify */
 	uint8_t *hbuf;			/* bt_phash's buffers, during a check */
@@ -129,13 +134,121 @@ fail(struct bt_storage *st, long file, int code)
 	return code;
 }
 
+/* A refusal already explained (st->why), now said of file. */
+static int
+refused_as(struct bt_storage *st, long file, int code)
+{
+	st->last = file;
+	return code;
+}
+
 /* A failure that is a refusal to touch a file, with its reason. */
 static int
 refuse(struct bt_storage *st, long file, int code, int why)
 {
 	st->last = file;
 	st->why = why;
+	st->why_text[0] = 0;
 	return code;
+}
+
+/* The user's name for rel[0..n) below the root, in buf. */
+static const char *
+shown_join(const struct bt_storage *st, const char *rel, size_t n, char *buf, size_t cap)
+{
+	size_t k = strlen(st->shown);
+
+	snprintf(buf, cap, "%s%s%.*s", st->shown, !n || (k && st->shown[k - 1] == '/') ?
+		"" : "/", (int)n, rel);
+	return buf;
+}
+
+/* 1 if a thing of mode m is what belongs: a directory (dir) or a
+ * regular file. */
+static int
+kind_ok(mode_t m, int dir)
+{
+	return dir ? S_ISDIR(m) : S_ISREG(m);
+}
+
+/* A refusal of file (or of the directory above it, who) because of what
+ * lies there (mode m): "<who> is a FIFO where a regular file is needed".
+ * who NULL: the file itself ("it"). */
+static int
+refuse_kind(struct bt_storage *st, long file, const char *who, mode_t m, int dir)
+{
+	const char *what = S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" :
+		S_ISCHR(m) || S_ISBLK(m) ? "a device" : S_ISDIR(m) ? "a directory" :
+		S_ISREG(m) ? "a file" : "a special file";
+
+	refuse(st, file, BT_E_INVAL, WHY_KIND);
+	if (S_ISLNK(m))
+		snprintf(st->why_text, sizeof(st->why_text), "%s is a symbolic link "
+			"(bt does not write through links inside a download)", who ? who : "it");
+	else
+		snprintf(st->why_text, sizeof(st->why_text), "%s is %s where a %s is needed",
+			who ? who : "it", what, dir ? "directory" : "regular file");
+	return BT_E_INVAL;
+}
+
+/* A file with more than one name: refused, saying how many. */
+static int
+refuse_links(struct bt_storage *st, long file, nlink_t n)
+{
+	refuse(st, file, BT_E_INVAL, WHY_LINKS);
+	snprintf(st->why_text, sizeof(st->why_text),
+		"it has %lu hard links (writing would change the other names too)",
+		(unsigned long)n);
+	return BT_E_INVAL;
+}
+
+/* The first prefix of path (followed through symlinks) that is there but
+ * not a directory, in buf, and its mode; 0 when there is none. */
+static int
+first_nondir(const char *path, char *buf, size_t cap, mode_t *m)
+{
+	struct stat sb;
+
+	for (size_t k = 1; path[k - 1]; k++) {
+		if (path[k] != '/' && path[k] != 0)
+			continue;
+		if ((size_t)snprintf(buf, cap, "%.*s", (int)k, path) >= cap)
+			return 0;
+		if (stat(buf, &sb) < 0)
+			return 0;
+		if (!S_ISDIR(sb.st_mode)) {
+			*m = sb.st_mode;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* An errno from opening something inside the tree as a code. */
+static int
+open_errno(int e)
+{
+	if (e == ENOENT)
+		return BT_E_NOENT;
+	if (e == ELOOP || e == ENOTDIR || e == EISDIR || e == ENXIO)
+		return BT_E_INVAL;	/* a symlink or a non-regular file */
+	return BT_E_IO;
+}
+
+/* Opening name in dfd failed with errno e: when something of the wrong
+ * kind is there, a refusal naming it (who, NULL for the file itself),
+ * else the error as a code. */
+static int
+refuse_at(struct bt_storage *st, long file, int dfd, const char *name, const char *who,
+	int dir, int e)
+{
+	struct stat sb;
+
+	if ((e == ELOOP || e == ENOTDIR || e == EISDIR || e == ENXIO) &&
+		fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && !kind_ok(sb.st_mode, dir))
+		return refuse_kind(st, file, who, sb.st_mode, dir);
+	errno = e;
+	return open_errno(e);
 }
 
 /* 0 when an open file has no data at all (only holes), 1 otherwise (or
@@ -240,18 +353,26 @@ mkdir_p(const char *path)
 	return 0;
 }
 
-/* An errno from opening something inside the tree as a code. */
-static int
-open_errno(int e)
-{
-	if (e == ENOENT)
-		return BT_E_NOENT;
-	if (e == ELOOP || e == ENOTDIR || e == EISDIR || e == ENXIO)
-		return BT_E_INVAL;	/* a symlink or a non-regular file */
-	return BT_E_IO;
-}
-
 /* ---- the root and the directories below it ---- */
+
+/* Making or opening the root failed (r, errno e): a refusal when
+ * something not a directory is on the way (above the root, symlinks are
+ * followed: that part of the path is the user's; the root itself is not
+ * followed), else r. */
+static int
+root_refusal(struct bt_storage *st, int r, int e)
+{
+	char who[WHY_TEXT_MAX / 2];
+	mode_t m;
+
+	if (first_nondir(st->root, who, sizeof(who), &m) && strcmp(who, st->root) != 0)
+		return refuse_kind(st, st->last, who, m, 1);
+	if (e == ELOOP || e == ENOTDIR || e == EEXIST)
+		return refuse_at(st, st->last, AT_FDCWD, st->root, st->root, 1,
+			e == EEXIST ? ENOTDIR : e);
+	errno = e;
+	return r;
+}
 
 static int
 open_root(struct bt_storage *st, int create)
@@ -261,14 +382,14 @@ open_root(struct bt_storage *st, int create)
 	if (create) {
 		int r = mkdir_p(st->root);
 		if (r < 0)
-			return r;
+			return root_refusal(st, r, errno);
 	}
 	/* Symlinks above the root are the user's business; a multi-file
 	 * root itself must be a real directory. */
 	int fd = open(st->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 		(st->single ? 0 : O_NOFOLLOW));
 	if (fd < 0)
-		return open_errno(errno);
+		return root_refusal(st, open_errno(errno), errno);
 	st->rootfd = fd;
 	return 0;
 }
@@ -326,7 +447,10 @@ walk_dir(struct bt_storage *st, size_t i, int create, int *dfd, const char **lea
 			nfd = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (nfd < 0) {
-			r = open_errno(errno);
+			char who[WHY_TEXT_MAX / 2];
+			int err = errno;
+			shown_join(st, p, (size_t)(s + n - p), who, sizeof(who));
+			r = refuse_at(st, (long)i, cur, name, who, 1, err);
 			goto out;
 		}
 		if (cur != st->rootfd)
@@ -450,9 +574,9 @@ write_checks(struct bt_storage *st, size_t i, int fd, int created)
 	if (fstat(fd, &sb) < 0)
 		return BT_E_IO;
 	if (!S_ISREG(sb.st_mode))
-		return refuse(st, (long)i, BT_E_INVAL, WHY_NOTREG);
+		return refuse_kind(st, (long)i, NULL, sb.st_mode, 0);
 	if (sb.st_nlink > 1)
-		return refuse(st, (long)i, BT_E_INVAL, WHY_LINKS);
+		return refuse_links(st, (long)i, sb.st_nlink);
 	if (created)
 		st->f[i].claimed = 1;
 	else if ((r = claim(st, i, fd, &sb)) < 0)
@@ -496,7 +620,7 @@ open_leaf(struct bt_storage *st, size_t i, int how, int *created, int *rw)
 		fd = openat(dfd, leaf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 		*rw = 0;
 	}
-	return fd < 0 ? open_errno(errno) : fd;
+	return fd < 0 ? refuse_at(st, (long)i, dfd, leaf, NULL, 0, errno) : fd;
 }
 
 static void
@@ -538,7 +662,7 @@ file_fd_(struct bt_storage *st, size_t i, int how)
 	if (fstat(fd, &sb) < 0)
 		r = BT_E_IO;
 	else if (!S_ISREG(sb.st_mode))
-		r = refuse(st, (long)i, BT_E_INVAL, WHY_NOTREG);
+		r = refuse_kind(st, (long)i, NULL, sb.st_mode, 0);
 	else
 		r = how == FD_WRITE ? write_checks(st, i, fd, created) : 0;
 	if (r < 0) {
@@ -747,6 +871,8 @@ parts_open(struct bt_storage *st, int create)
 	if ((r = parts_name(st)) < 0 || (!pt->bpiece && (r = parts_map(st)) < 0))
 		return fail(st, BT_STORAGE_PARTS, r);
 	if ((r = open_root(st, create)) < 0) {
+		if (r != BT_E_NOENT && st->why != WHY_NONE)
+			return refused_as(st, BT_STORAGE_PARTS, r);
 		if (r != BT_E_NOENT)
 			return fail(st, BT_STORAGE_PARTS, r);
 		pt->loaded = 1;		/* no root, no parts file */
@@ -758,14 +884,17 @@ parts_open(struct bt_storage *st, int create)
 		pt->loaded = 1;
 		return 0;
 	}
+	if (fd < 0 && (r = refuse_at(st, BT_STORAGE_PARTS, st->rootfd, pt->name, NULL, 0,
+		errno)) < 0 && st->why != WHY_NONE)
+		return r;
 	if (fd < 0)
-		return fail(st, BT_STORAGE_PARTS, open_errno(errno));
+		return fail(st, BT_STORAGE_PARTS, r);
 	if (fstat(fd, &sb) < 0)
 		r = fail(st, BT_STORAGE_PARTS, BT_E_IO);
 	else if (!S_ISREG(sb.st_mode))
-		r = refuse(st, BT_STORAGE_PARTS, BT_E_INVAL, WHY_NOTREG);
+		r = refuse_kind(st, BT_STORAGE_PARTS, NULL, sb.st_mode, 0);
 	else if (sb.st_nlink > 1)
-		r = refuse(st, BT_STORAGE_PARTS, BT_E_INVAL, WHY_LINKS);
+		r = refuse_links(st, BT_STORAGE_PARTS, sb.st_nlink);
 	else if ((r = parts_read(st, fd, sb.st_size)) < 0 && st->why == WHY_NONE)
 		r = fail(st, BT_STORAGE_PARTS, r);
 	if (r < 0) {
@@ -1843,14 +1972,13 @@ bt_storage_last_why(const struct bt_storage *st, const char **verb)
 		return NULL;
 	if (verb)
 		*verb = whys[st->why].verb;
-	return whys[st->why].reason;
+	return st->why_text[0] ? st->why_text : whys[st->why].reason;
 }
 
 const char *
 bt_storage_path(const struct bt_storage *st, long file, char *buf, size_t cap)
 {
 	const char *rel;
-	size_t n = strlen(st->shown);
 
 	if (file == BT_STORAGE_PARTS && st->pt.name)
 		rel = st->pt.name;
@@ -1858,9 +1986,7 @@ bt_storage_path(const struct bt_storage *st, long file, char *buf, size_t cap)
 		rel = st->single ? "" : st->m->files[file].path;
 	else
 		return NULL;
-	snprintf(buf, cap, "%s%s%s", st->shown, !rel[0] || (n && st->shown[n - 1] == '/') ?
-		"" : "/", rel);
-	return buf;
+	return shown_join(st, rel, strlen(rel), buf, cap);
 }
 
 int

@@ -219,7 +219,13 @@ const char *bt_storage_path(const struct bt_storage *st, long file, char *buf, s
 /* When the last failure was a refusal to use a file (see the top), why:
  * e.g. *verb "refusing to overwrite" and the returned reason "it exists
  * and does not hold this torrent's data (use --overwrite 1)", for a
- * message "<verb> <path>: <reason>"; NULL when it was not a refusal. */
+ * message "<verb> <path>: <reason>"; NULL when it was not a refusal.
+ * Something of the wrong kind is named, with what it is: "it is a
+ * symbolic link (...)", "<dir> is a symbolic link (...)", "it is a FIFO
+ * (a socket, a device, a directory) where a regular file is needed",
+ * "<path> is a file (a FIFO ...) where a directory is needed" (<dir> and
+ * <path> as the user knows them: a directory below the root, the root,
+ * or one above it); "it has 2 hard links (...)". */
 const char *bt_storage_last_why(const struct bt_storage *st, const char **verb);
 
 /* The pieces file touches, [*first, *last]; BT_E_INVAL for an empty

@@ -21,6 +21,7 @@
 #include "metainfo.h"
 #include "reactor.h"
 #include "err.h"
+#include "str.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +36,18 @@
 #define WS_BUSY_MAX_S	3600u		/* longest BEP 17 503 delay we honour */
 #define WS_BUSY_MIN_MS	5000u		/* and the shortest (BitTornado's) */
 #define WS_RANGES_MAX	2048u		/* bytes of a BEP 17 ranges= value */
+#define WS_STATUSES	8u		/* distinct HTTP statuses reported */
+
+/* Kinds of failure, each reported once per seed. */
+enum {
+	WSK_CONNECT,	/* connecting, sending, reading, timeouts, TLS */
+	WSK_STATUS,	/* an unexpected HTTP status: one report per status */
+	WSK_SHORT,	/* fewer bytes than asked, or cut short */
+	WSK_LONG,	/* more bytes than asked (an endless body) */
+	WSK_RANGE,	/* 200 with the whole file to a Range request */
+	WSK_REDIRECT,	/* a redirect loop or a bad redirect */
+	WSK_OTHER,	/* malformed answers and anything else */
+};
 
 struct bt_webseed {
 	struct bt_loop *loop;
@@ -51,6 +64,8 @@ struct bt_webseed {
 	int dead;		/* dropped by bt_webseed_bad() or being freed */
 	int working, ever;	/* works now / has worked once */
 	unsigned errors;	/* consecutive */
+	unsigned reported;	/* 1 << WSK_*: kinds told to the host */
+	int statuses[WS_STATUSES];	/* HTTP statuses told */
 	uint64_t bytes;
 
 	size_t cap;		/* room in blk[] and spare[] */
@@ -197,45 +212,114 @@ succeed(struct bt_webseed *ws)
 	arm(ws, 0);
 }
 
-/* The request failed: wait, give the blocks back, maybe tell the user. */
-static void
-fail(struct bt_webseed *ws, const char *what)
+static const char norange[] =
+	"the server ignored the range request (200 with the whole file, not 206)";
+
+/* 1 the first time a failure of this kind (and HTTP status) happens. */
+static int
+first_of_kind(struct bt_webseed *ws, int kind, int status)
 {
+	if (kind == WSK_STATUS) {
+		for (unsigned k = 0; k < WS_STATUSES; k++) {
+			if (ws->statuses[k] == status)
+				return 0;
+			if (ws->statuses[k] == 0) {
+				ws->statuses[k] = status;
+				return 1;
+			}
+		}
+		return 0;	/* enough kinds told */
+	}
+	if (ws->reported & (1u << kind))
+		return 0;
+	ws->reported |= 1u << kind;
+	return 1;
+}
+
+/* The delay after the errors-th failure in a row: retry_ms, doubled
+ * after each further failure, at most WS_BACKOFF_MAX_MS (or retry_ms if
+ * that is longer). */
+static uint64_t
+backoff_ms(const struct bt_webseed *ws)
+{
+	uint64_t cap = ws->retry_ms > WS_BACKOFF_MAX_MS ? ws->retry_ms : WS_BACKOFF_MAX_MS;
 	uint64_t ms = ws->retry_ms;
-	char msg[320];
 
-	snprintf(msg, sizeof(msg), "error accessing http seed: %s", what);
+	for (unsigned k = 1; k < ws->errors && ms < cap; k++)
+		ms *= 2;
+	return ms < cap ? ms : cap;
+}
 
+/* The request failed (what, of kind and HTTP status): tell the host the
+ * first time this kind happens, wait (backing off), give the blocks
+ * back; after BT_WEBSEED_GIVE_UP failures in a row, drop the seed. */
+static void
+fail_as(struct bt_webseed *ws, int kind, int status, const char *what)
+{
+	char msg[640], url[256];
+	int tell = first_of_kind(ws, kind, status);
+
+	bt_str_printable(url, sizeof(url), ws->url, strlen(ws->url));
 	ws->working = 0;
 	if (ws->errors < UINT32_MAX)
 		ws->errors++;
-	if (ws->errors >= 3) {
-		uint64_t cap = ws->retry_ms > WS_BACKOFF_MAX_MS ? ws->retry_ms : WS_BACKOFF_MAX_MS;
-		ms = (uint64_t)ws->retry_ms * (ws->errors - 2);
-		if (ms > cap)
-			ms = cap;
+	if (ws->errors >= BT_WEBSEED_GIVE_UP) {
+		snprintf(msg, sizeof(msg), "giving up on http seed %s after %u failures in a row "
+			"(last: %s)", url, ws->errors, what);
+		if (!ws->dead) {
+			bt_webseed_bad(ws);
+			ws->host.message(ws->ud, ws, msg);
+		}
+		return;
 	}
-	arm(ws, ms);
+	snprintf(msg, sizeof(msg), "error accessing http seed %s: %s (retrying later)", url, what);
+	arm(ws, backoff_ms(ws));
 	give_back(ws);
-	if (ws->ever && !ws->dead)
+	if (tell && !ws->dead)
 		ws->host.message(ws->ud, ws, msg);
 }
 
 static void
-fail_code(struct bt_webseed *ws, int status, int sys_errno)
+fail(struct bt_webseed *ws, const char *what)
 {
-	char what[64];
+	fail_as(ws, WSK_OTHER, 0, what);
+}
 
-	if (status == BT_E_IO && sys_errno)
-		fail(ws, strerror(sys_errno));
-	else if (status == BT_E_LIMIT)
-		fail(ws, "answer too large");
-	else if (status < 0)
-		fail(ws, bt_strerror(status));
-	else {
-		snprintf(what, sizeof(what), "HTTP status %d", status);
-		fail(ws, what);
-	}
+/* A failed request, or an answer with a status we cannot use. */
+static void
+fail_code(struct bt_webseed *ws, const struct bt_httpc_result *r)
+{
+	char what[600];
+	int kind = WSK_OTHER;
+
+	bt_httpc_describe(r, what, sizeof(what));
+	if (r->status >= 0)
+		kind = WSK_STATUS;
+	else if (r->status == BT_E_IO || r->status == BT_E_NOENT || r->status == BT_E_TLS)
+		kind = WSK_CONNECT;
+	else if (r->status == BT_E_LIMIT && r->redirects > 0 && r->why &&
+		strncmp(r->why, "too many redirects", 18) == 0)
+		kind = WSK_REDIRECT;
+	else if (r->status == BT_E_LIMIT && r->head_status == 200 && !ws->bep17)
+		return fail_as(ws, WSK_RANGE, 0, norange);
+	else if (r->status == BT_E_LIMIT)
+		kind = WSK_LONG;
+	else if (r->status == BT_E_PROTO && r->why && strstr(r->why, "cut short"))
+		kind = WSK_SHORT;
+	fail_as(ws, kind, r->status, what);
+}
+
+/* bt_httpc_get() refused to start (rc). */
+static void
+fail_start(struct bt_webseed *ws, int rc, int sys_errno)
+{
+	struct bt_httpc_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = rc;
+	r.sys_errno = sys_errno;
+	r.url = ws->url;
+	fail_code(ws, &r);
 }
 
 static void
@@ -245,7 +329,7 @@ fail_len(struct bt_webseed *ws, size_t got, uint64_t want)
 
 	snprintf(what, sizeof(what), "got %zu bytes, expected %llu", got,
 		(unsigned long long)want);
-	fail(ws, what);
+	fail_as(ws, got < want ? WSK_SHORT : WSK_LONG, 0, what);
 }
 
 /* ---- BEP 19 ---- */
@@ -350,7 +434,7 @@ next_segment(struct bt_webseed *ws)
 			(uint64_t)f->length <= ws->max_request ? (size_t)f->length : (size_t)seg);
 		free(url);
 		if (rc < 0)
-			fail_code(ws, rc, errno);
+			fail_start(ws, rc, errno);
 		return;
 	}
 	succeed(ws);
@@ -368,12 +452,12 @@ resp19(struct bt_webseed *ws, const struct bt_httpc_result *r)
 			return fail_len(ws, r->body_len, ws->seg_len);
 	} else if (r->status == 200) {
 		if ((uint64_t)f->length > ws->max_request)
-			return fail(ws, "server ignored the range request");
+			return fail_as(ws, WSK_RANGE, 0, norange);
 		if (r->body_len != (uint64_t)f->length)
 			return fail_len(ws, r->body_len, (uint64_t)f->length);
 		p += ws->file_off;
 	} else {
-		return fail_code(ws, r->status, r->sys_errno);
+		return fail_code(ws, r);
 	}
 	ws->bytes += r->body_len;
 	ws->ever = 1;
@@ -426,7 +510,7 @@ start17(struct bt_webseed *ws)
 	rc = start_get(ws, (const char *)b.p, 0, 0, 0, (size_t)ws->want);
 	bt_buf_free(&b);
 	if (rc < 0)
-		fail_code(ws, rc, errno);
+		fail_start(ws, rc, errno);
 }
 
 /* A 503 body: seconds to wait, or -1. */
@@ -467,7 +551,7 @@ resp17(struct bt_webseed *ws, const struct bt_httpc_result *r)
 		return;
 	}
 	if (r->status != 200)
-		return fail_code(ws, r->status, r->sys_errno);
+		return fail_code(ws, r);
 	if (r->body_len != ws->want)
 		return fail_len(ws, r->body_len, ws->want);
 	ws->bytes += r->body_len;

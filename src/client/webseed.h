@@ -11,13 +11,16 @@
  * path for a multi-file one, name and each path component
  * percent-encoded), checks the answer (200 with the whole file or 206
  * with exactly the range asked; BEP 17: 200 with exactly the bytes asked,
- * 503 with a retry delay in the body) and hands the blocks to the host.  One request at a time per seed, the next on the next loop
- * pass after a success; after an error the blocks go back to the host,
- * and the seed waits (retry_ms; from the third error in a row retry_ms x
- * (errors - 2), at most 10 min) before trying again.  A BEP 17 503 is no
- * error: the blocks go back quietly and the seed waits the seconds the
- * body gives (at least min(5 s, retry_ms), at most an hour).  A seed the
- * host declares bad (corrupt data) is dropped for good.
+ * 503 with a retry delay in the body) and hands the blocks to the host.
+ * One request at a time per seed, the next on the next loop pass after a
+ * success; after an error the blocks go back to the host, and the seed
+ * waits before trying again: retry_ms, doubled after each further error
+ * in a row, at most 10 min (or retry_ms if longer).  After
+ * BT_WEBSEED_GIVE_UP errors in a row (no success between them) the seed
+ * is dropped for good, as by bt_webseed_bad(), and the host told.  A BEP
+ * 17 503 is no error: the blocks go back quietly and the seed waits the
+ * seconds the body gives (at least min(5 s, retry_ms), at most an hour).
+ * A seed the host declares bad (corrupt data) is dropped for good.
  *
  * Choosing: each request asks the host for up to max_request / 16 KiB
  * blocks (BEP 17: at most one piece's worth) and keeps those contiguous
@@ -30,9 +33,16 @@
  * Blocks are handed over as soon as their bytes are in, so a run across
  * several files that fails half way keeps what arrived.
  *
- * Errors go to the host as "error accessing http seed: <what>" only once
- * the seed has delivered data (BitTornado's rule: a seed that never
- * worked stays quiet, but backs off all the same).
+ * Errors go to the host as "error accessing http seed <url>: <what>
+ * (retrying later)", each kind once per seed (every kind is told, whether
+ * or not the seed ever worked; later errors of a kind already told are
+ * quiet): connection failures and timeouts, each distinct HTTP status
+ * (404, 503 ...), a body shorter than asked (or cut short), a body longer
+ * than asked (an endless one is cut at the size asked for), a 200 with
+ * the whole file to a Range request for a file over max_request, a
+ * redirect loop ("too many redirects (5) at <url>"), anything else.
+ * Giving up is told as "giving up on http seed <url> after N failures in
+ * a row (last: <what>)".
  *
  * Callbacks: host callbacks run from the loop (a timer or a request's
  * completion), never from bt_webseed_new/kick.  Inside them the host may
@@ -65,6 +75,9 @@ struct bt_webseed_host {
 	/* Something for the user ("error accessing http seed: ..."). */
 	void (*message)(void *ud, struct bt_webseed *ws, const char *text);
 };
+
+/* Errors in a row after which a seed is dropped. */
+#define BT_WEBSEED_GIVE_UP	8u
 
 struct bt_webseed_opts {
 	const char *url;

@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -474,6 +475,8 @@ struct bt_httpc {
 	const char *tls_why;		/* static text for BT_E_TLS */
 	int tls_code;			/* BearSSL's error code */
 	int fail;			/* failure for the timer to report */
+	const char *why;		/* static text for the result's why */
+	int head_status;		/* the final head's status, once read */
 	size_t hlen;
 	char head[BT_HTTPC_HEAD_MAX];
 };
@@ -514,6 +517,8 @@ release(struct bt_httpc *h)
 	free(h);
 }
 
+static const char why_redirects[] = "too many redirects";
+
 /* Call back once and free.  Always "finished": the caller must not touch
  * h afterwards. */
 static int
@@ -540,6 +545,8 @@ finish(struct bt_httpc *h, int status, int sys_errno)
 	}
 	r.url = h->url;
 	r.redirects = h->redirects;
+	r.why = status < 0 && status != BT_E_TLS ? h->why : NULL;
+	r.head_status = h->head_status;
 	if (status == BT_E_TLS) {
 		r.tls_error = h->tls_why ? h->tls_why : "TLS error";
 		r.tls_code = h->tls_code;
@@ -548,6 +555,42 @@ finish(struct bt_httpc *h, int status, int sys_errno)
 	h->cb(h->loop, &r, h->ud);
 	release(h);
 	return 1;
+}
+
+/* finish() with a failure whose cause is the static text why. */
+static int
+fail_why(struct bt_httpc *h, int status, const char *why)
+{
+	h->why = why;
+	return finish(h, status, 0);
+}
+
+/* see httpc.h */
+void
+bt_httpc_describe(const struct bt_httpc_result *r, char *out, size_t cap)
+{
+	char url[256];
+
+	if (!cap)
+		return;
+	if (r->status >= 0) {
+		snprintf(out, cap, "HTTP status %d", r->status);
+	} else if (r->status == BT_E_TLS) {
+		snprintf(out, cap, "TLS: %s", r->tls_error ? r->tls_error : "error");
+	} else if (r->why == why_redirects) {
+		bt_str_printable(url, sizeof(url), r->url ? r->url : "", r->url ? strlen(r->url) : 0);
+		snprintf(out, cap, "%s (%u) at %s", r->why, r->redirects, url);
+	} else if (r->why) {
+		snprintf(out, cap, "%s", r->why);
+	} else if (r->status == BT_E_IO && r->sys_errno == ETIMEDOUT) {
+		snprintf(out, cap, "timeout exceeded");
+	} else if (r->status == BT_E_IO && r->sys_errno) {
+		snprintf(out, cap, "%s", strerror(r->sys_errno));
+	} else if (r->status == BT_E_NOENT) {
+		snprintf(out, cap, "host not found");
+	} else {
+		snprintf(out, cap, "%s", bt_strerror(r->status));
+	}
 }
 
 /* "host[:port]" of u, as in a Host header: IPv6 in brackets, the port
@@ -715,23 +758,32 @@ redirect(struct bt_httpc *h)
 	int err, rc;
 
 	if (h->redirects >= h->o.max_redirects)
-		return finish(h, BT_E_LIMIT, 0);
+		return fail_why(h, BT_E_LIMIT, why_redirects);
 	url = absolute_url(h, h->hd.location, h->hd.location_len, &err);
 	if (!url)
-		return finish(h, err, 0);
+		return fail_why(h, err, err == BT_E_LIMIT ? "redirect URL too long" : NULL);
 	close_conn(h);
 	free(h->url);
 	h->url = url;
 	h->redirects++;
 	rc = bt_url_parse(url, &h->u);
-	if (rc == 0)
-		rc = start(h);
+	if (rc < 0)
+		return fail_why(h, rc, "redirect to a malformed or unsupported URL");
+	rc = start(h);
 	if (rc < 0)
 		return finish(h, rc, errno);
 	return 1;	/* stop reading: the connection is gone */
 }
 
 /* Body bytes: 1 finished, 0 more wanted. */
+/* The body could not be kept: longer than max_body (BT_E_LIMIT), or no
+ * memory. */
+static int
+body_fail(struct bt_httpc *h, int rc)
+{
+	return fail_why(h, rc, rc == BT_E_LIMIT ? "reply body too large" : NULL);
+}
+
 static int
 body_feed(struct bt_httpc *h, const uint8_t *p, size_t n)
 {
@@ -744,7 +796,7 @@ body_feed(struct bt_httpc *h, const uint8_t *p, size_t n)
 			n = (size_t)h->body_left;
 		bt_buf_add(&h->body, p, n);
 		if (h->body.err)
-			return finish(h, h->body.err, 0);
+			return body_fail(h, h->body.err);
 		h->body_left -= n;
 		if (!h->body_left)
 			return finish(h, h->hd.status, 0);
@@ -753,15 +805,28 @@ body_feed(struct bt_httpc *h, const uint8_t *p, size_t n)
 		rc = bt_httpc_chunked_feed(&h->ck, p, n, &h->body, &used);
 		if (rc == 1)
 			return finish(h, h->hd.status, 0);
+		if (rc == BT_E_PARSE)
+			return fail_why(h, BT_E_PROTO, "bad chunked coding");
 		if (rc < 0)
-			return finish(h, rc == BT_E_PARSE ? BT_E_PROTO : rc, 0);
+			return body_fail(h, rc);
 		return 0;
 	default:
 		bt_buf_add(&h->body, p, n);
 		if (h->body.err)
-			return finish(h, h->body.err, 0);
+			return body_fail(h, h->body.err);
 		return 0;
 	}
+}
+
+/* The reply head did not parse: rc from bt_httpc_parse_head(). */
+static int
+head_fail(struct bt_httpc *h, int rc)
+{
+	if (rc == BT_E_LIMIT)
+		return fail_why(h, rc, "reply head too large");
+	if (rc == BT_E_UNSUPPORTED)
+		return fail_why(h, rc, "not HTTP/1.x or an unknown transfer coding");
+	return fail_why(h, rc, "malformed reply head");
 }
 
 /* The head buffer has new lines: 1 finished or stop reading, 0 more. */
@@ -776,26 +841,28 @@ head_step(struct bt_httpc *h)
 		if (rc == BT_E_PARTIAL)
 			return 0;
 		if (rc < 0)
-			return finish(h, rc, 0);
+			return head_fail(h, rc);
 		used = (size_t)rc;
 		st = h->hd.status;
 		if (st >= 200)
 			break;
 		if (st == 101 || ++h->interim > INTERIM_MAX)
-			return finish(h, BT_E_PROTO, 0);
+			return fail_why(h, BT_E_PROTO, st == 101 ?
+				"101 Switching Protocols" : "too many interim replies");
 		memmove(h->head, h->head + used, h->hlen - used);
 		h->hlen -= used;
 	}
 	if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) &&
 		h->hd.location)
 		return redirect(h);
+	h->head_status = st;
 	if (st == 204 || st == 304)
 		return finish(h, st, 0);
 	if (h->hd.chunked) {
 		h->body_mode = BODY_CHUNKED;
 	} else if (h->hd.content_length >= 0) {
 		if ((uint64_t)h->hd.content_length > h->o.max_body)
-			return finish(h, BT_E_LIMIT, 0);
+			return body_fail(h, BT_E_LIMIT);
 		h->body_mode = BODY_LEN;
 		h->body_left = (uint64_t)h->hd.content_length;
 		if (!h->body_left)
@@ -818,7 +885,7 @@ head_grew(struct bt_httpc *h, size_t n)
 	if (nl && head_step(h))
 		return 1;
 	if (h->state == ST_HEAD && h->hlen >= sizeof(h->head))
-		return finish(h, BT_E_LIMIT, 0);
+		return head_fail(h, BT_E_LIMIT);
 	return 0;
 }
 
@@ -827,11 +894,14 @@ on_eof(struct bt_httpc *h)
 {
 	if (h->state == ST_HEAD) {
 		int rc = bt_httpc_parse_head(h->head, h->hlen, &h->hd);
-		return finish(h, rc < 0 && rc != BT_E_PARTIAL ? rc : BT_E_PROTO, 0);
+		if (rc < 0 && rc != BT_E_PARTIAL)
+			return head_fail(h, rc);
+		return fail_why(h, BT_E_PROTO, h->hlen ? "connection closed inside the reply head" :
+			"connection closed without a reply");
 	}
 	if (h->body_mode == BODY_CLOSE)
 		return finish(h, h->hd.status, 0);
-	return finish(h, BT_E_PROTO, 0);
+	return fail_why(h, BT_E_PROTO, "reply body cut short");
 }
 
 static void

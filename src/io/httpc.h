@@ -160,7 +160,22 @@ struct bt_httpc_result {
 	 * code when the engine gave one. */
 	const char *tls_error;
 	int tls_code;
+	/* For other negative statuses, when known (else NULL): a short
+	 * static text naming the cause, e.g. "too many redirects", "reply
+	 * body too large", "reply head too large", "reply body cut short",
+	 * "malformed reply head", "bad chunked coding". */
+	const char *why;
+	/* The status of the final reply's head when one was read (e.g. 200
+	 * for a body found too large), else 0. */
+	int head_status;
 };
+
+/* What r says, for a user, in out (at most cap bytes, NUL-terminated):
+ * "HTTP status 404", "TLS: <tls_error>", "too many redirects (5) at
+ * <last URL>", the why text, "timeout exceeded", strerror(sys_errno),
+ * "host not found", or bt_strerror(status).  The URL is made printable
+ * (bt_str_printable). */
+void bt_httpc_describe(const struct bt_httpc_result *r, char *out, size_t cap);
 
 /* Called exactly once per request unless cancelled; the handle is freed
  * right after it returns. */

@@ -176,6 +176,71 @@ echo "download_faults: SIGKILL at $good of 78 pieces; the restart downloaded ${g
 dl_stop k2
 expect_eq "restart after SIGKILL: exit status" "$DLRC" 0
 
+# ================= things planted in the save directory: a symlink, a
+# FIFO, a file where a directory belongs: refused with a message naming
+# the path and what is wrong, a non-zero exit, nothing written through
+mkdir -p "$T/plant/outside"
+printf keep >"$T/plant/outside/t"
+# plant CASE SETUP WANT: a fresh tree $T/plant/CASE/multi, SETUP run in it.
+plant() {
+	local dir=$T/plant/$1/multi
+	mkdir -p "$dir"
+	(cd "$dir" && eval "$2")
+	dl_start "pl_$1" m.torrent "$dir"
+	expect_wait "pl_$1" "$3" 15 "planted $1: no message '$3'"
+	dl_end "pl_$1" 10
+	if [ "$DLRC" -ne 0 ] && [ "$DLRC" -ne 124 ]; then pass; else
+		fail "planted $1: exit status $DLRC, want a failure (124: it did not stop)"
+	fi
+	if grep -q "invalid data" "$T/pl_$1.out" "$T/pl_$1.err"; then
+		fail "planted $1: still 'invalid data'"
+	else pass; fi
+}
+plant link_file "ln -s '$T/plant/outside/t' a.bin" \
+	"refusing to use $T/plant/link_file/multi/a.bin: it is a symbolic link"
+plant link_dir "ln -s '$T/plant/outside' b" \
+	"refusing to use $T/plant/link_dir/multi/b/c/empty: $T/plant/link_dir/multi/b is a symbolic link"
+plant fifo "mkfifo a.bin" \
+	"refusing to use $T/plant/fifo/multi/a.bin: it is a FIFO where a regular file is needed"
+plant file_dir "printf x >b" \
+	"$T/plant/file_dir/multi/b is a file where a directory is needed"
+expect_eq "planted symlinks: the file outside was not written" "$(cat "$T/plant/outside/t")" keep
+expect_eq "planted symlinks: nothing made outside" "$(ls "$T/plant/outside")" t
+
+# ================= a tracker and a web seed that redirect to themselves
+# forever: said so ("too many redirects (5) at URL"), not "reply too
+# large", and the web seed's failure told once
+"$PY" -c '
+import sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(302)
+        self.send_header("Location", self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+threading.Thread(target=s.serve_forever, daemon=True).start()
+sys.stdin.read()
+' >"$T/loop.port" < <(sleep 60) &
+PIDS+=("$!")
+for _ in $(seq 50); do [ -s "$T/loop.port" ] && break; sleep 0.1; done
+RP=$(cat "$T/loop.port")
+ANN=http://127.0.0.1:$RP/announce SRC=$T/small/multi mktor loop.torrent \
+	--webseeds "http://127.0.0.1:$RP/seed/"
+dl_start loop "$T/loop.torrent" "$T/loop/multi"
+expect_wait loop "Problem connecting to tracker - too many redirects (5) at http://127.0.0.1:$RP/announce?" 20 \
+	"tracker redirect loop: no 'too many redirects' message"
+expect_wait loop "error accessing http seed http://127.0.0.1:$RP/seed/: too many redirects (5) at http://127.0.0.1:$RP/seed/multi/" 20 \
+	"web seed redirect loop: no message"
+sleep 2
+expect_eq "web seed redirect loop: told once" "$(grep -c 'error accessing http seed' "$T/loop.out")" 1
+if grep -q "reply too large" "$T/loop.out" "$T/loop.err"; then fail "redirect loop: still 'reply too large'"; else pass; fi
+dl_stop loop
+
 # ================= the disk fills up: a clear error, a non-zero exit, and
 # the verified pieces kept (with their resume record).  A 1 MiB tmpfs in
 # a private mount namespace (it vanishes with the namespace).

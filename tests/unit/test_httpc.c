@@ -576,6 +576,7 @@ struct cres {
 	unsigned redirects;
 	const char *tls_error;
 	char url[512];
+	char desc[600];		/* bt_httpc_describe() */
 	struct bt_buf body;
 	struct bt_httpc *cancel_other;	/* cancel this from the callback */
 	struct bt_httpc *self;
@@ -593,6 +594,7 @@ on_http(struct bt_loop *l, const struct bt_httpc_result *r, void *ud)
 	c->redirects = r->redirects;
 	c->tls_error = r->tls_error;
 	snprintf(c->url, sizeof(c->url), "%s", r->url);
+	bt_httpc_describe(r, c->desc, sizeof(c->desc));
 	bt_buf_add(&c->body, r->body, r->body_len);
 	if (c->cancel_other) {
 		bt_httpc_cancel(c->cancel_other);
@@ -710,6 +712,8 @@ test_client(void)
 	CHECK_INT(c.status, ==, BT_E_LIMIT);
 	CHECK_INT(c.redirects, ==, BT_HTTPC_REDIRECTS);
 	CHECK_INT(nrequests, ==, BT_HTTPC_REDIRECTS + 1);
+	CHECK(strncmp(c.desc, "too many redirects (5) at ", 26) == 0);
+	CHECK_STR(c.desc + 26, url);
 	cres_free(&c);
 	/* To https (test_tls has the real thing): with no CA bundle, the
 	 * failure comes after the redirect. */
@@ -727,6 +731,7 @@ test_client(void)
 	get(&c, url, NULL);
 	CHECK_INT(c.status, ==, 404);
 	CHECK_MEMS(c.body.p, c.body.len, "nope");
+	CHECK_STR(c.desc, "HTTP status 404");
 	cres_free(&c);
 
 	url_of(url, sizeof(url), "/204");
@@ -746,14 +751,17 @@ test_client(void)
 	url_of(url, sizeof(url), "/big");
 	get(&c, url, &o);
 	CHECK_INT(c.status, ==, BT_E_LIMIT);
+	CHECK_STR(c.desc, "reply body too large");
 	cres_free(&c);
 	url_of(url, sizeof(url), "/bigclose");
 	get(&c, url, &o);
 	CHECK_INT(c.status, ==, BT_E_LIMIT);
+	CHECK_STR(c.desc, "reply body too large");
 	cres_free(&c);
 	url_of(url, sizeof(url), "/bigchunk");
 	get(&c, url, &o);
 	CHECK_INT(c.status, ==, BT_E_LIMIT);
+	CHECK_STR(c.desc, "reply body too large");
 	cres_free(&c);
 	o.max_body = 5000;
 	get(&c, url, &o);
@@ -765,6 +773,7 @@ test_client(void)
 	url_of(url, sizeof(url), "/bad");
 	get(&c, url, NULL);
 	CHECK_INT(c.status, ==, BT_E_PARSE);
+	CHECK_STR(c.desc, "malformed reply head");
 	cres_free(&c);
 	url_of(url, sizeof(url), "/bad2");
 	get(&c, url, NULL);
@@ -773,10 +782,12 @@ test_client(void)
 	url_of(url, sizeof(url), "/trunc");
 	get(&c, url, NULL);
 	CHECK_INT(c.status, ==, BT_E_PROTO);
+	CHECK_STR(c.desc, "reply body cut short");
 	cres_free(&c);
 	url_of(url, sizeof(url), "/empty");
 	get(&c, url, NULL);
 	CHECK_INT(c.status, ==, BT_E_PROTO);
+	CHECK_STR(c.desc, "connection closed without a reply");
 	cres_free(&c);
 
 	/* A server that never answers. */
@@ -787,6 +798,7 @@ test_client(void)
 		get(&c, url, &o);
 		CHECK_INT(c.status, ==, BT_E_IO);
 		CHECK_INT(c.sys_errno, ==, ETIMEDOUT);
+		CHECK_STR(c.desc, "timeout exceeded");
 		CHECK_INT(loop_now_ms() - t0, >=, 150);
 		CHECK_INT(loop_now_ms() - t0, <, 3000);
 	}
@@ -798,6 +810,7 @@ test_client(void)
 	get(&c, url, NULL);
 	CHECK_INT(c.status, ==, BT_E_IO);
 	CHECK_INT(c.sys_errno, ==, ECONNREFUSED);
+	CHECK_STR(c.desc, strerror(ECONNREFUSED));
 	cres_free(&c);
 
 	/* "localhost" through the resolver thread (and, where localhost is

@@ -8,8 +8,10 @@
  * torrent with nested directories, zero-length files, a BEP 47 padding
  * file and a piece spanning three files, with names needing
  * percent-encoding (space, '%', non-ASCII), picked in reverse order;
- * 404 (quiet before the seed worked, a message after, blocks back,
- * stretched backoff); a server ignoring Range (small file accepted, big
+ * 404 (one message, blocks back, doubling backoff, given up after
+ * BT_WEBSEED_GIVE_UP in a row); each kind of failure told once (404, 503,
+ * a short body, a body cut short, 200 instead of 206, an endless body, a
+ * redirect loop); a server ignoring Range (small file accepted, big
  * file refused); BEP 17 with and without ranges= and with a 503 delay;
  * bt_webseed_bad() from inside the block callback and during a request;
  * free and timeout during a slow request; connection refused; kick after losing a piece; invalid blocks from
@@ -127,7 +129,7 @@ struct fhost {
 	int done;
 	struct bt_webseed *ws;
 	size_t picks, picked, delivered, unreq, foreign, errs, msgs;
-	char msg[256];
+	char msg[700], first_msg[700];
 	int bad_at;		/* call bt_webseed_bad() at this delivery */
 	int inject;		/* add an invalid block to the next pick */
 	uint64_t pick_ms[32];	/* times of the picks that gave blocks */
@@ -271,7 +273,8 @@ fh_message(void *ud, struct bt_webseed *ws, const char *text)
 
 	if (ws != h->ws)
 		h->errs++;
-	h->msgs++;
+	if (h->msgs++ == 0)
+		snprintf(h->first_msg, sizeof(h->first_msg), "%s", text);
 	snprintf(h->msg, sizeof(h->msg), "%s", text);
 }
 
@@ -579,45 +582,56 @@ test_404(void)
 	tor_write(&t, "m404", "c.bin");
 
 	/* Block 0 works, block 1 (which needs c.bin) fails again and
-	 * again: a message (the seed worked before), the block back, and
-	 * retries every 100 ms, then stretched from the fourth error. */
+	 * again: one message, the block back each time, retries after 10,
+	 * 20, 40 ... ms, and after BT_WEBSEED_GIVE_UP failures in a row the
+	 * seed gives up (and says so). */
 	fh_init(&h, &t);
-	if (mk(&h, "http://127.0.0.1:%d/r/m404/", 0, 16384, 5000, 100)) {
+	if (mk(&h, "http://127.0.0.1:%d/r/m404/", 0, 16384, 5000, 10)) {
+		char want[700];
 		bt_webseed_kick(h.ws);
-		uint64_t end = loop_now_ms() + 3000;
-		while (h.npick_ms < 7 && loop_now_ms() < end)
+		uint64_t end = loop_now_ms() + 6000;
+		while (h.msgs < 2 && loop_now_ms() < end)
 			bt_loop_run_once(loop, 10);
-		CHECK_INT(h.npick_ms, >=, 7);
+		CHECK_INT(h.npick_ms, ==, 1 + BT_WEBSEED_GIVE_UP);
 		CHECK_INT(h.delivered, ==, 1);
 		CHECK_INT(h.st[0], ==, 2);
-		CHECK_INT(h.msgs, >=, 5);
-		CHECK(strcmp(h.msg, "error accessing http seed: HTTP status 404") == 0);
-		CHECK_INT(h.unreq, >=, 5);
+		CHECK_INT(h.msgs, ==, 2);
+		snprintf(want, sizeof(want), "error accessing http seed http://127.0.0.1:%d/r/m404/: "
+			"HTTP status 404 (retrying later)", port);
+		CHECK_STR(h.first_msg, want);
+		snprintf(want, sizeof(want), "giving up on http seed http://127.0.0.1:%d/r/m404/ "
+			"after %u failures in a row (last: HTTP status 404)", port, BT_WEBSEED_GIVE_UP);
+		CHECK_STR(h.msg, want);
+		CHECK_INT(h.unreq, ==, BT_WEBSEED_GIVE_UP);
 		CHECK_INT(bt_webseed_working(h.ws), ==, 0);
-		if (h.npick_ms >= 7) {
-			/* picks: 0 ok, 1 at once (error 1), 2 +100 (2), 3 +100 (3),
-			 * 4 +100 (4), 5 +200 (5), 6 +300 */
+		if (h.npick_ms == 1 + BT_WEBSEED_GIVE_UP) {
+			/* picks: 0 ok, 1 at once (error 1), then 10, 20, 40 ... */
 			CHECK_INT(h.pick_ms[1] - h.pick_ms[0], <, 90);
-			CHECK_INT(h.pick_ms[2] - h.pick_ms[1], >=, 95);
-			CHECK_INT(h.pick_ms[3] - h.pick_ms[2], >=, 95);
-			CHECK_INT(h.pick_ms[4] - h.pick_ms[3], >=, 95);
-			CHECK_INT(h.pick_ms[5] - h.pick_ms[4], >=, 195);
-			CHECK_INT(h.pick_ms[6] - h.pick_ms[5], >=, 295);
+			for (unsigned k = 2; k <= BT_WEBSEED_GIVE_UP; k++)
+				CHECK_INT(h.pick_ms[k] - h.pick_ms[k - 1], >=, (10u << (k - 2)) - 2);
 		}
+		/* Given up: a kick does nothing. */
+		bt_webseed_kick(h.ws);
+		loop_run_until(loop, NULL, 1, 100);
+		CHECK_INT(h.npick_ms, ==, 1 + BT_WEBSEED_GIVE_UP);
+		CHECK_INT(bt_timer_count(loop), ==, 0);
 		bt_webseed_free(h.ws);
 		fh_check_clean(&h, __LINE__);
 	}
 	fh_free(&h);
 
-	/* A seed that never worked stays quiet, but still backs off. */
+	/* A seed that never worked says so too (once), and backs off:
+	 * picks at 0, 100 and 300 ms (the next would be at 700; on a slow
+	 * machine the third may come late). */
 	if (tor_load(&s, single_t, 5) == 0) {
 		fh_init(&h, &s);
 		if (mk(&h, "http://127.0.0.1:%d/r/nothere.bin", 0, 65536, 5000, 100)) {
 			bt_webseed_kick(h.ws);
 			loop_run_until(loop, NULL, 1, 600);
-			CHECK_INT(h.npick_ms, >=, 3);
-			CHECK_INT(h.npick_ms, <=, 7);
-			CHECK_INT(h.msgs, ==, 0);
+			CHECK_INT(h.npick_ms, >=, 2);
+			CHECK_INT(h.npick_ms, <=, 3);
+			CHECK_INT(h.msgs, ==, 1);
+			CHECK(strstr(h.msg, "HTTP status 404") != NULL);
 			CHECK_INT(h.delivered, ==, 0);
 			CHECK_INT(bt_webseed_bytes(h.ws), ==, 0);
 			bt_webseed_free(h.ws);
@@ -659,9 +673,11 @@ test_norange(void)
 		CHECK(!h.done);
 		CHECK_INT(h.delivered, ==, 0);
 		CHECK_INT(h.npick_ms, >=, 2);
-		CHECK_INT(h.unreq, ==, h.picked);
+		CHECK_INT(h.msgs, ==, 1);
+		CHECK(strstr(h.msg, "ignored the range request") != NULL);
 		CHECK_INT(bt_webseed_working(h.ws), ==, 0);
-		bt_webseed_free(h.ws);
+		bt_webseed_free(h.ws);	/* (a retry may be out on a slow machine) */
+		CHECK_INT(h.unreq, ==, h.picked);
 		fh_check_clean(&h, __LINE__);
 	}
 	fh_free(&h);
@@ -809,24 +825,72 @@ test_bad_and_cancel(void)
 		loop_run_until(loop, NULL, 1, 900);
 		CHECK_INT(h.picks, ==, 1);
 		CHECK_INT(h.unreq, ==, 4);
-		CHECK_INT(h.msgs, ==, 0);
+		CHECK_INT(h.msgs, ==, 1);
+		CHECK(strstr(h.msg, ": timeout exceeded (retrying later)") != NULL);
 		fh_check_clean(&h, __LINE__);
 		bt_webseed_free(h.ws);
 		CHECK_INT(bt_timer_count(loop), ==, 0);
 	}
 	fh_free(&h);
 
-	/* Connection refused (nobody on the port): an error, quietly. */
+	/* Connection refused (nobody on the port): an error, told. */
 	fh_init(&h, &t);
 	if (mk(&h, "http://127.0.0.1:1/x", 0, 65536, 1000, 5000)) {
 		bt_webseed_kick(h.ws);
 		loop_run_until(loop, NULL, 1, 300);
 		CHECK_INT(h.picks, ==, 1);
 		CHECK_INT(h.unreq, ==, 4);
+		CHECK_STR(h.msg, "error accessing http seed http://127.0.0.1:1/x: "
+			"Connection refused (retrying later)");
 		fh_check_clean(&h, __LINE__);
 		bt_webseed_free(h.ws);
 	}
 	fh_free(&h);
+	tor_free(&t);
+}
+
+/* Each kind of failure, from a seed that never worked: told once (with
+ * what went wrong) however often it happens, the blocks back each time. */
+static void
+test_kinds(void)
+{
+	static const struct {
+		const char *url, *want;
+	} c[] = {
+		{ "http://127.0.0.1:%d/e/404/d/", ": HTTP status 404 (retrying later)" },
+		{ "http://127.0.0.1:%d/e/503/d/", ": HTTP status 503 (retrying later)" },
+		{ "http://127.0.0.1:%d/short/d/", ": got 32768 bytes, expected 65536 (retrying" },
+		{ "http://127.0.0.1:%d/cut/d/", ": reply body cut short (retrying later)" },
+		{ "http://127.0.0.1:%d/n/d/", ": the server ignored the range request (200 with" },
+		{ "http://127.0.0.1:%d/endless/d/", ": reply body too large (retrying later)" },
+		{ "http://127.0.0.1:%d/loop/d/", ": too many redirects (5) at http://127.0.0.1:" },
+	};
+	struct tor t;
+	struct fhost h;
+
+	if (tor_load(&t, single_t, 2) < 0)	/* the files test_single wrote */
+		return;
+	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		fh_init(&h, &t);
+		if (!mk(&h, c[k].url, 0, 65536, 5000, 10))
+			break;
+		bt_webseed_kick(h.ws);
+		uint64_t end = loop_now_ms() + 5000;
+		while (h.npick_ms < 4 && loop_now_ms() < end)
+			bt_loop_run_once(loop, 10);
+		CHECK_INT(h.npick_ms, >=, 4);
+		CHECK_INT(h.delivered, ==, 0);
+		CHECK_INT(h.msgs, ==, 1);
+		if (!strstr(h.msg, c[k].want)) {
+			fprintf(stderr, "    %s: message '%s', want '...%s...'\n", c[k].url,
+				h.msg, c[k].want);
+			CHECK(0);
+		}
+		bt_webseed_free(h.ws);
+		CHECK_INT(h.unreq, ==, h.picked);
+		fh_check_clean(&h, __LINE__);
+		fh_free(&h);
+	}
 	tor_free(&t);
 }
 
@@ -859,6 +923,7 @@ main(void)
 		test_multi();
 		test_404();
 		test_norange();
+		test_kinds();
 		test_bep17();
 		test_bad_and_cancel();
 	} else {

@@ -8,6 +8,13 @@ outlives the test).  The first path component picks the behaviour:
   /r/PATH    the file ROOT/PATH, honouring "Range: bytes=a-b" (206)
   /n/PATH    the same file, ignoring Range (always 200 with the whole file)
   /z/PATH    as /r/, after sleeping 1.5 s (timeouts, cancels)
+  /e/CODE/PATH  status CODE (e.g. 404, 503) with a short body
+  /short/PATH   as /r/, but 206 with only the first half of the range
+  /cut/PATH     as /r/, but the connection closes half way through the
+                body its Content-Length announces
+  /endless/PATH 206 without a Content-Length, then bytes until the client
+                hangs up (at most 64 MiB)
+  /loop/PATH    302 to itself, forever
   /s/PLEN/HEX/BUSY/PATH?info_hash=..&piece=N[&ranges=a-b,...]
              BEP 17: ROOT/PATH holds the torrent's bytes in pieces of PLEN;
              info_hash must be the 20 bytes HEX; the first BUSY requests
@@ -61,6 +68,13 @@ class Handler(BaseHTTPRequestHandler):
         mode, rest = parts[1], parts[2]
         if mode == b"s":
             return self.bep17(path, rest, query)
+        if mode == b"e":
+            code, _, rest = rest.partition(b"/")
+            return self.reply(int(code), b"error")
+        if mode == b"loop":
+            return self.reply(302, b"", [("Location", path)])
+        if mode == b"endless":
+            return self.endless()
         if mode == b"z":
             time.sleep(1.5)
         data = read_file(rest)
@@ -77,8 +91,31 @@ class Handler(BaseHTTPRequestHandler):
         if a >= len(data) or b < a:
             return self.reply(416, b"", [("Content-Range", "bytes */%d" % len(data))])
         b = min(b, len(data) - 1)
+        if mode == b"short":
+            return self.reply(206, data[a:a + (b + 1 - a) // 2])
+        if mode == b"cut":
+            body = data[a:b + 1]
+            self.send_response(206)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[:len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return None
         return self.reply(206, data[a:b + 1],
                           [("Content-Range", "bytes %d-%d/%d" % (a, b, len(data)))])
+
+    def endless(self):
+        self.send_response(206)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b"x" * 65536
+        try:
+            for _ in range(1024):
+                self.wfile.write(chunk)
+        except OSError:
+            pass
+        self.close_connection = True
 
     def bep17(self, path, rest, query):
         try:
