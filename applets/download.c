@@ -18,6 +18,7 @@
 #include "benc.h"
 #include "buf.h"
 #include "cli.h"
+#include "dl_magnet.h"
 #include "dl_opts.h"
 #include "err.h"
 #include "fileio.h"
@@ -631,12 +632,8 @@ prepare(struct dl *d)
 		return -1;
 	}
 	bt_view_torrent(&d->view, &d->t.m, d->root, 0);
-	if (!d->v[DL_SELECTOR_ENABLED].i && d->magnet && d->mg.so) {
-		/* BEP 53: only the files the link selects. */
-		d->prio = xcalloc(d->t.m.nfiles ? d->t.m.nfiles : 1, 1);
-		for (size_t i = 0; i < d->t.m.nfiles; i++)
-			d->prio[i] = bt_magnet_selected(&d->mg, i) ? 1 : -1;
-	}
+	if (!d->v[DL_SELECTOR_ENABLED].i && d->magnet)
+		d->prio = bt_dl_magnet_prio(&d->mg, d->t.m.nfiles);	/* BEP 53 */
 	if (!d->v[DL_SELECTOR_ENABLED].i) {
 		if (d->v[DL_PRIORITY].s[0])
 			dl_warn(d, "--priority needs --selector_enabled 1; ignored");
@@ -820,9 +817,7 @@ cb_metadata(void *ud, const uint8_t *buf, size_t n)
 		request_stop(d);
 		return;
 	}
-	path = xmalloc(strlen(d->root) + 9);
-	sprintf(path, "%s.torrent", d->root);
-	if (bt_file_write_atomic(path, buf, n) < 0)
+	if (!(path = bt_dl_magnet_save(d->root, buf, n)))
 		bt_view_error(&d->view, "could not save the metadata as a .torrent file");
 	else if (d->ui == UI_LOG)
 		dl_log(d, "got the metadata from peers, saved as %s", path);
@@ -837,22 +832,10 @@ cb_metadata(void *ud, const uint8_t *buf, size_t n)
 	bt_timer_add(d->loop, bt_dl_display_ms(d->v), on_display, d);
 }
 
-/* The link's x.pe peers with numeric addresses (names are not looked up). */
 static void
-magnet_peers(struct dl *d)
+peer_skipped(void *ud, const char *host)
 {
-	struct sockaddr_storage a[BT_MAGNET_MAX_PEERS];
-	size_t n = 0;
-
-	for (size_t i = 0; i < d->mg.npeers; i++) {
-		const char *h = d->mg.peers[i].host;
-		if (bt_addr_parse(&a[n], h, strlen(h), d->mg.peers[i].port) == 0)
-			n++;
-		else
-			dl_warn(d, "peer %s skipped: not a numeric address", h);
-	}
-	if (n)
-		bt_torrent_add_peers(d->s, a, n);
+	dl_warn(ud, "peer %s skipped: not a numeric address", host);
 }
 
 /* The torrent from the link's info hash, its trackers, web seeds and
@@ -888,18 +871,13 @@ start_magnet(struct dl *d, const char *input)
 		d->resume_path = bt_statedir_resume(d->state_dir, d->mg.info_hash, whyb,
 			sizeof(whyb));
 	bt_dl_torrent_opts(d->v, &so);
-	so.root = hex;	/* for now: bt_torrent_set_root when the name is known */
 	so.resume_path = d->resume_path;
 	bt_dl_peer_id(so.peer_id);
-	rc = bt_torrent_new(&d->s, d->c, d->mg.info_hash, &so, &cb, d);
-	if (rc == 0 && (rc = bt_torrent_set_magnet(d->s, (const char *const *)d->mg.tr,
-		d->mg.ntr, (const char *const *)d->mg.ws, d->mg.nws)) == 0)
-		rc = bt_torrent_start(d->s);
-	if (rc < 0) {
+	if ((rc = bt_dl_magnet_start(&d->s, d->c, &d->mg, &so, &cb, d)) < 0) {
 		dl_warn(d, "%s: %s", input, bt_strerror(rc));
 		return -1;
 	}
-	magnet_peers(d);
+	bt_dl_magnet_peers(d->s, &d->mg, peer_skipped, d);
 	if (d->ui == UI_LOG)
 		dl_log(d, "fetching the metadata of %s from peers, listening on port %u", hex,
 			(unsigned)bt_client_port(d->c));

@@ -5,12 +5,16 @@
 // socket, one upload limit over all of them, hash checks one torrent at a
 // time.  The directory is watched (torrentdir.h: BitTornado's
 // semi-recursive scan every --parse_dir_interval, and at once through
-// inotify): a new or changed .torrent starts, a removed one stops.
+// inotify): a new or changed .torrent starts, a removed one stops.  A
+// .magnet file (a magnet link on its first line) starts that torrent
+// from the link; its metadata, once fetched, is saved beside the data as
+// `download MAGNET` does.
 // BitTornado's headless lines and "###" messages, or its curses screen
 // when called as btlaunchmanycurses.
 #include "applets.h"
 #include "cli.h"
 #include "client.h"
+#include "dl_magnet.h"
 #include "dl_opts.h"
 #include "err.h"
 #include "hook.h"
@@ -62,6 +66,7 @@ static const char syslog_help[] = "whether to send the ### messages to syslog (f
 
 #define MSG_KEEP_MS	300000	/* a torrent's last error is shown this long */
 #define QUIT_MS		10000	/* wait this long for stopped announces */
+#define RETRY_MS	1000	/* rescan this soon when files were left */
 
 struct lm;
 
@@ -71,7 +76,11 @@ struct item {
 	char *path;			/* the .torrent file */
 	char *name;			/* printable torrent name */
 	uint8_t *buf;			/* its bytes, under m */
-	struct bt_meta m;
+	struct bt_meta m;		/* (zero until a magnet's metadata comes) */
+	uint8_t hash[20];		/* the info hash */
+	int magnet;			/* from a .magnet file: */
+	struct bt_magnet mg;		/* its link */
+	int8_t *prio;			/* its so= selection, or NULL */
 	struct bt_torrent *t;
 	char *root;			/* where its data is */
 	char msg[256];			/* last message */
@@ -144,6 +153,8 @@ item_free(struct item *it)
 	if (it->t)
 		bt_torrent_free(it->t);
 	bt_meta_free(&it->m);
+	bt_magnet_free(&it->mg);
+	free(it->prio);
 	free(it->buf);
 	free(it->path);
 	free(it->name);
@@ -238,45 +249,166 @@ item_root(struct lm *lm, struct item *it, char *err, size_t cap)
 	return root;
 }
 
+static void cb_metadata(void *ud, const uint8_t *torrent, size_t n);
+
+static const struct bt_torrent_cb magnet_cb = {
+	cb_message, cb_finished, cb_closed, cb_metadata
+};
+
+/* A torrent that failed to start: its message stays. */
+static int
+item_failed(struct item *it, int rc)
+{
+	char err[512];
+
+	bt_dl_start_error(it->magnet ? NULL : &it->m, 1, rc, err, sizeof(err));
+	item_message(it, err);
+	it->died = 1;
+	return -1;
+}
+
+static void
+peer_skipped(void *ud, const char *host)
+{
+	struct item *it = ud;
+
+	say(it->lm, LOG_WARNING, "\"%s\": peer %s skipped: not a numeric address", it->path,
+		host);
+}
+
+/* Options for a torrent of lm, with a resume record when there is a state
+ * directory (*resume, freed by the caller). */
+static void
+item_opts(struct lm *lm, struct item *it, struct bt_torrent_opts *o, char **resume)
+{
+	char why[256];
+
+	bt_seedlimit_init(&it->seed, lm->v);
+	bt_dl_torrent_opts(lm->v, o);
+	o->max_upload_rate = (uint64_t)lm->v[LM_TORRENT_MAX_UPLOAD_RATE].i * 1000;
+	o->max_download_rate = 0;	/* the client's limit covers all */
+	*resume = lm->state_dir ? bt_statedir_resume(lm->state_dir, it->hash, why,
+		sizeof(why)) : NULL;
+	o->resume_path = *resume;
+	bt_dl_peer_id(o->peer_id);	/* a peer id for each torrent */
+}
+
+/* A .magnet file's torrent: started without metadata (cb_metadata goes
+ * on). */
+static int
+item_start_magnet(struct lm *lm, struct item *it)
+{
+	struct bt_torrent_opts o;
+	char *resume;
+	int rc;
+
+	item_opts(lm, it, &o, &resume);
+	rc = bt_dl_magnet_start(&it->t, lm->c, &it->mg, &o, &magnet_cb, it);
+	free(resume);
+	if (rc < 0)
+		return item_failed(it, rc);
+	bt_dl_magnet_peers(it->t, &it->mg, peer_skipped, it);
+	return 0;
+}
+
 static int
 item_start(struct lm *lm, struct item *it)
 {
 	struct bt_torrent_opts o;
-	char err[512], why[256];
-	char *resume = NULL;
+	char err[512];
+	char *resume;
 	int rc;
 
+	if (it->magnet)
+		return item_start_magnet(lm, it);
 	if (!(it->root = item_root(lm, it, err, sizeof(err)))) {
 		item_message(it, err);
 		it->died = 1;
 		return -1;
 	}
-	bt_seedlimit_init(&it->seed, lm->v);
-	bt_dl_torrent_opts(lm->v, &o);
-	o.max_upload_rate = (uint64_t)lm->v[LM_TORRENT_MAX_UPLOAD_RATE].i * 1000;
-	o.max_download_rate = 0;	/* the client's limit covers all */
+	item_opts(lm, it, &o, &resume);
 	o.root = it->root;
-	if (lm->state_dir)
-		resume = bt_statedir_resume(lm->state_dir, it->m.info_hash, why, sizeof(why));
-	o.resume_path = resume;
-	bt_dl_peer_id(o.peer_id);	/* a peer id for each torrent */
 	rc = bt_torrent_new(&it->t, lm->c, it->m.info_hash, &o, &item_cb, it);
 	free(resume);
 	if (rc == 0 && (rc = bt_torrent_set_meta(it->t, &it->m, NULL)) == 0)
 		rc = bt_torrent_start(it->t);
 	if (rc < 0) {
-		bt_dl_start_error(&it->m, 1, rc, err, sizeof(err));
-		item_message(it, err);
-		it->died = 1;
 		if (it->t)
 			bt_torrent_free(it->t);
 		it->t = NULL;
-		return -1;
+		return item_failed(it, rc);
 	}
 	return 0;
 }
 
+/* A .magnet file's metadata came: place the data, save the .torrent
+ * beside it, and go on as for a .torrent file. */
+static void
+cb_metadata(void *ud, const uint8_t *torrent, size_t n)
+{
+	struct item *it = ud;
+	struct lm *lm = it->lm;
+	struct bt_meta_err merr;
+	char err[512], *saved;
+	int rc;
+
+	it->buf = xmalloc(n ? n : 1);
+	memcpy(it->buf, torrent, n);
+	if ((rc = bt_meta_parse(&it->m, it->buf, n, &merr)) < 0) {
+		item_message(it, bt_strerror(rc));
+		goto fail;
+	}
+	free(it->name);
+	it->name = bt_view_printable(it->m.name);
+	if (!(it->root = item_root(lm, it, err, sizeof(err)))) {
+		item_message(it, err);
+		goto fail;
+	}
+	if (!(saved = bt_dl_magnet_save(it->root, torrent, n)))
+		say(lm, LOG_WARNING, "\"%s\": cannot save the metadata: %s", it->path,
+			strerror(errno));
+	else
+		say(lm, LOG_INFO, "\"%s\": got the metadata, saved as %s", it->path, saved);
+	free(saved);
+	if (!lm->v[DL_SELECTOR_ENABLED].i)
+		it->prio = bt_dl_magnet_prio(&it->mg, it->m.nfiles);	/* BEP 53 */
+	if ((rc = bt_torrent_set_root(it->t, it->root)) < 0 ||
+	    (rc = bt_torrent_set_meta(it->t, &it->m, it->prio)) < 0) {
+		item_failed(it, rc);
+		goto fail;
+	}
+	return;
+fail:
+	it->died = 1;
+	say(lm, LOG_ERR, "DIED: \"%s\"", it->path);
+	bt_torrent_stop(it->t);
+}
+
 /* ---- the directory ---- */
+
+/* A torrent of this info hash that was dropped is still stopping (the
+ * client cannot hold two). */
+static int
+still_running(const struct lm *lm, const uint8_t *hash)
+{
+	for (const struct item *it = lm->items; it; it = it->next)
+		if (it->t && memcmp(it->hash, hash, 20) == 0)
+			return 1;
+	return 0;
+}
+
+/* What a magnet link's torrent is called until its metadata comes: dn=,
+ * else the info hash. */
+static char *
+magnet_name(const struct bt_magnet *mg)
+{
+	char hex[41];
+
+	if (mg->dn)
+		return bt_view_printable(mg->dn);
+	bt_hex(hex, mg->info_hash, 20);
+	return xstrdup(hex);
+}
 
 static int
 on_dir_event(void *ud, struct bt_tdir_event *ev)
@@ -300,11 +432,22 @@ on_dir_event(void *ud, struct bt_tdir_event *ev)
 			cb_closed(it);
 		return 0;
 	}
+	if (still_running(lm, ev->info_hash))
+		return BT_E_PARTIAL;	/* offered again once it has stopped */
 	it = xcalloc(1, sizeof(*it));
 	it->lm = lm;
 	it->path = xstrdup(ev->path);
-	bt_tdir_take(ev, &it->buf, &len, &it->m);
-	it->name = bt_view_printable(it->m.name);
+	memcpy(it->hash, ev->info_hash, 20);
+	if (ev->magnet) {
+		it->magnet = 1;
+		bt_tdir_take_magnet(ev, &it->buf, &len, &it->mg);
+		free(it->buf);	/* (the link is all it needs) */
+		it->buf = NULL;
+		it->name = magnet_name(&it->mg);
+	} else {
+		bt_tdir_take(ev, &it->buf, &len, &it->m);
+		it->name = bt_view_printable(it->m.name);
+	}
 	it->next = lm->items;
 	lm->items = it;
 	ev->user = it;
@@ -326,6 +469,8 @@ on_dir_warning(void *ud, const struct bt_tdir_warning *w)
 		say(lm, LOG_WARNING, "**warning** %s: %s", w->path, w->what);
 }
 
+static uint64_t on_soon(struct bt_loop *loop, uint64_t id, void *ud);
+
 static void
 rescan(struct lm *lm)
 {
@@ -333,6 +478,8 @@ rescan(struct lm *lm)
 
 	bt_tdir_watch_drain(lm->tdir);
 	rc = bt_tdir_scan(lm->tdir);
+	if (rc == 1 && !lm->soon_timer && !lm->stopping)	/* files left: soon again */
+		lm->soon_timer = bt_timer_add(lm->loop, RETRY_MS, on_soon, lm);
 	if (rc < 0 && rc != BT_E_NOMEM)
 		say(lm, LOG_ERR, "cannot read %s: %s", lm->dir, rc == BT_E_IO ?
 			strerror(errno) : bt_strerror(rc));
@@ -382,6 +529,9 @@ status_text(const struct item *it, const struct bt_torrent_stats *st, char *buf,
 {
 	if (it->done || !it->t)
 		return "stopped";
+	if (it->magnet && !bt_torrent_has_meta(it->t) && st->state != BT_TORRENT_STOPPING &&
+	    st->state != BT_TORRENT_STOPPED && st->state != BT_TORRENT_FAILED)
+		return "fetching metadata";
 	switch (st->state) {
 	case BT_TORRENT_IDLE:
 	case BT_TORRENT_CHECK_WAIT: return "waiting for hash check";
@@ -594,6 +744,7 @@ start_dir(struct lm *lm)
 	memset(&to, 0, sizeof(to));
 	to.warn = on_dir_warning;
 	to.event = on_dir_event;
+	to.magnets = 1;
 	to.ud = lm;
 	lm->tdir = bt_tdir_new(lm->dir, &to);
 	if (!lm->tdir) {

@@ -391,7 +391,7 @@ bt_dl_start_error(const struct bt_meta *m, int with_name, int rc, char *out, siz
 {
 	char why[512];
 
-	if (rc == BT_E_INVAL && bt_meta_disk_problem(m, with_name, why, sizeof(why)))
+	if (rc == BT_E_INVAL && m && bt_meta_disk_problem(m, with_name, why, sizeof(why)))
 		snprintf(out, cap, "cannot be downloaded: %s", why);
 	else if (rc == BT_E_INVAL)
 		snprintf(out, cap, "cannot be downloaded: the torrent or the options are not usable");

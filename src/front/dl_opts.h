@@ -95,8 +95,8 @@ void bt_dl_listen_error(const union bt_optv *v, int rc, char *out, size_t cap);
 struct bt_meta;
 /* Why a torrent could not be started (rc from bt_torrent_set_meta or
  * bt_torrent_start): for BT_E_INVAL the path that cannot be saved and
- * the rule it breaks (bt_meta_disk_problem; with_name: the torrent's own
- * name is used on disk).  "cannot be downloaded: ..." in out[0..cap). */
+ * the rule it breaks (bt_meta_disk_problem, when m is not NULL;
+ * with_name: the torrent's own name is used on disk).  "cannot be downloaded: ..." in out[0..cap). */
 void bt_dl_start_error(const struct bt_meta *m, int with_name, int rc, char *out, size_t cap);
 /* Options -> the client's wire policy: MSE/PE (crypto_allowed,
  * crypto_only, crypto_stealth) and local service discovery (lsd), fields

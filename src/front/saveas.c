@@ -237,6 +237,8 @@ bt_saveas_style(const char *tpath, const char *name, int multi, int style,
 	}
 	if (flen >= 8 && strcmp(file + flen - 8, ".torrent") == 0)
 		flen -= 8;
+	else if (flen >= 7 && strcmp(file + flen - 7, ".magnet") == 0)
+		flen -= 7;
 	if (flen == 0 || (flen == 1 && file[0] == '.') || (flen == 2 && memcmp(file, "..", 2) == 0)) {
 		snprintf(err, errlen, "cannot name a download after %s", tpath);
 		free(base);

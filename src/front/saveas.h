@@ -24,7 +24,8 @@ struct bt_meta;
 char *bt_saveas_root(const struct bt_meta *m, const char *saveas, char *err, size_t errlen);
 
 /* launchmany's --saveas_style for the torrent file tpath whose torrent is
- * called name: the path to give bt_saveas_root.
+ * called name: the path to give bt_saveas_root.  (A .magnet file's
+ * ".magnet" goes as ".torrent" does.)
  *   1: <base>/<tpath's file name minus ".torrent">
  *   2: <base>/<name>
  *   3: <base>/<tpath's file name minus ".torrent">/<name> for a single

@@ -41,7 +41,8 @@ struct ent {
 	char *path;
 	struct stamp st;
 	uint8_t hash[20];
-	uint8_t ok;		/* a valid torrent */
+	uint8_t ok;		/* a valid torrent (or magnet link) */
+	uint8_t magnet;		/* a .magnet file */
 	uint8_t dup;		/* a duplicate */
 	uint8_t active;		/* in the set */
 	uint8_t retry;		/* read again at the next scan, whatever its stamp */
@@ -133,6 +134,16 @@ bt_tdir_take(struct bt_tdir_event *ev, uint8_t **buf, size_t *len, struct bt_met
 	*buf = (uint8_t *)ev->data;	/* the scanner's own allocation */
 	*len = ev->len;
 	*meta = *ev->meta;
+	ev->taken = 1;
+}
+
+void
+bt_tdir_take_magnet(struct bt_tdir_event *ev, uint8_t **buf, size_t *len,
+	struct bt_magnet *mg)
+{
+	*buf = (uint8_t *)ev->data;
+	*len = ev->len;
+	*mg = *ev->magnet;
 	ev->taken = 1;
 }
 
@@ -289,10 +300,17 @@ bad_dir(struct scan *sc, const char *dir)
 }
 
 static int
-is_torrent_name(const char *s)
+has_suffix(const char *s, const char *suffix)
 {
-	size_t n = strlen(s);
-	return n > 8 && memcmp(s + n - 8, ".torrent", 8) == 0;
+	size_t n = strlen(s), k = strlen(suffix);
+	return n > k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* A file the scanner takes: *.torrent, and *.magnet when asked. */
+static int
+is_wanted_name(const struct bt_tdir *d, const char *s)
+{
+	return has_suffix(s, ".torrent") || (d->o.magnets && has_suffix(s, ".magnet"));
 }
 
 static void
@@ -429,7 +447,7 @@ sort_names(struct scan *sc, const char *dir, char **names, size_t nn, char **sub
 		int serr = stat(path, &st) < 0 ? errno : 0;
 		if (!serr && S_ISDIR(st.st_mode)) {
 			subs[(*ns)++] = path;
-		} else if (is_torrent_name(names[i])) {
+		} else if (is_wanted_name(sc->d, names[i])) {
 			if (!sc->budget) {
 				free(path);
 				hit_limit(sc, dir, "too many files");
@@ -544,13 +562,17 @@ struct file {
 	uint8_t *buf;
 	size_t len;
 	struct bt_meta m;
+	struct bt_magnet mg;
 	int parsed;		/* m must be freed */
+	int is_magnet;		/* mg must be freed (m is unused) */
 };
 
 static void
 file_free(struct file *f)
 {
-	if (f->parsed)
+	if (f->is_magnet)
+		bt_magnet_free(&f->mg);
+	else if (f->parsed)
 		bt_meta_free(&f->m);
 	free(f->buf);
 	memset(f, 0, sizeof(*f));
@@ -568,15 +590,43 @@ unchanged(const char *path, const struct stamp *s)
 	return same_stamp(&now, s);
 }
 
-/* Read and parse e's file into f.  0 when it is a torrent (its hash is
- * then in hash); BT_E_PARTIAL when it changed meanwhile or memory ran out
- * (try again at the next scan); another negative code, with what filled,
- * when it cannot be read or is not a torrent. */
+/* The magnet link on the first line of f (surrounding blanks and the
+ * line end left out) into f->mg; its hash into hash.  0, or a negative
+ * code with what filled. */
+static int
+parse_magnet(struct file *f, uint8_t *hash, char *what, size_t wcap)
+{
+	const char *p = (const char *)f->buf, *end = p + f->len, *why = NULL;
+	const char *nl = memchr(p, '\n', f->len);
+
+	if (nl)
+		end = nl;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	f->is_magnet = 1;
+	int r = bt_magnet_parse(&f->mg, p, (size_t)(end - p), &why);
+	if (r == BT_E_NOMEM)
+		return BT_E_PARTIAL;
+	if (r < 0) {
+		snprintf(what, wcap, "bad magnet link: %s", why ? why : "?");
+		return r;
+	}
+	memcpy(hash, f->mg.info_hash, 20);
+	return 0;
+}
+
+/* Read and parse e's file into f.  0 when it is a torrent or a magnet
+ * link (its hash is then in hash); BT_E_PARTIAL when it changed meanwhile
+ * or memory ran out (try again at the next scan); another negative code,
+ * with what filled, when it cannot be read or is not a torrent. */
 static int
 load(struct bt_tdir *d, const struct ent *e, struct file *f, uint8_t *hash,
 	char *what, size_t wcap)
 {
 	struct bt_meta_err merr;
+	size_t max = e->magnet ? BT_TDIR_MAX_MAGNET : d->o.max_size;
 	int r;
 
 	if (e->st.serr) {
@@ -588,7 +638,7 @@ load(struct bt_tdir *d, const struct ent *e, struct file *f, uint8_t *hash,
 		snprintf(what, wcap, "not a regular file");
 		return BT_E_INVAL;
 	}
-	r = bt_file_read(e->path, d->o.max_size, &f->buf, &f->len);
+	r = bt_file_read(e->path, max, &f->buf, &f->len);
 	int err = errno;
 	if (r == BT_E_NOMEM || !unchanged(e->path, &e->st))
 		return BT_E_PARTIAL;
@@ -597,9 +647,11 @@ load(struct bt_tdir *d, const struct ent *e, struct file *f, uint8_t *hash,
 		if (r == BT_E_IO)
 			snprintf(what, wcap, "%s", strerror(err));
 		else
-			snprintf(what, wcap, "larger than %zu bytes", d->o.max_size);
+			snprintf(what, wcap, "larger than %zu bytes", max);
 		return r;
 	}
+	if (e->magnet)
+		return parse_magnet(f, hash, what, wcap);
 	f->parsed = 1;
 	r = bt_meta_parse(&f->m, f->buf, f->len, &merr);
 	if (r == BT_E_NOMEM)
@@ -642,7 +694,7 @@ join(struct scan *sc, struct ent *e, struct file *f)
 	uint8_t hash[20];
 	char what[200];
 
-	if (!f->parsed) {
+	if (!f->parsed && !f->is_magnet) {
 		/* A duplicate whose original went: read it again. */
 		if (load(d, e, f, hash, what, sizeof(what)) < 0 || memcmp(hash, e->hash, 20)) {
 			e->retry = 1;
@@ -655,7 +707,7 @@ join(struct scan *sc, struct ent *e, struct file *f)
 		emit_removed(sc, &d->e[o - 1]);
 	struct bt_tdir_event ev = {
 		.kind = BT_TDIR_ADDED, .path = e->path, .data = f->buf, .len = f->len,
-		.meta = &f->m,
+		.meta = f->is_magnet ? NULL : &f->m, .magnet = f->is_magnet ? &f->mg : NULL,
 	};
 	memcpy(ev.info_hash, e->hash, 20);
 	int r = d->o.event ? d->o.event(d->o.ud, &ev) : 0;
@@ -723,6 +775,7 @@ take_cand(struct scan *sc, size_t i)
 		memset(e, 0, sizeof(*e));
 		e->path = c->path;
 		e->st = c->st;
+		e->magnet = (uint8_t)has_suffix(e->path, ".magnet");
 		if (old)
 			emit_removed(sc, old);
 		read_new(sc, e, &f);
@@ -731,7 +784,9 @@ take_cand(struct scan *sc, size_t i)
 	if (e->ok && !e->retry) {
 		size_t w = htab_find(&sc->win, d, sc->ne, e->hash);
 		if (w) {
-			if (!e->dup)
+			/* (A .torrent saved from a magnet link's metadata
+			 * beside it is expected: not warned about.) */
+			if (!e->dup && !e->magnet && !sc->ne[w - 1].magnet)
 				warn(d, BT_TDIR_DUPLICATE, e->path, sc->ne[w - 1].path, 0,
 					"same info hash");
 			e->dup = 1;

@@ -9,6 +9,10 @@
  * scan.  A file is read again only when its modification time, size or
  * identity (device, inode) change.
  *
+ * With opts.magnets, *.magnet files count too: a magnet link on the first
+ * line (BT_TDIR_MAX_MAGNET bytes at most), keyed by its info hash like a
+ * torrent (launchmany fetches their metadata).
+ *
  * The set: every file that is a valid torrent and is not a duplicate, that
  * is, whose info hash no earlier path (in byte order) gives.  Each scan
  * reports the differences with the previous one as events:
@@ -40,10 +44,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "magnet.h"
 #include "metainfo.h"
 
 #define BT_TDIR_MAX_FILES	1000000u	/* .torrent files (and directories) */
 #define BT_TDIR_MAX_SIZE	((size_t)64 << 20)	/* bytes of one .torrent */
+#define BT_TDIR_MAX_MAGNET	8192u		/* bytes of one .magnet */
 #define BT_TDIR_MAX_DEPTH	32u		/* sub-directory levels */
 #define BT_TDIR_MAX_PATH	4096		/* bytes of a path */
 
@@ -77,7 +83,8 @@ struct bt_tdir_event {
 	 * during the call unless taken (bt_tdir_take). */
 	const uint8_t *data;
 	size_t len;
-	const struct bt_meta *meta;
+	const struct bt_meta *meta;	/* NULL for a .magnet file */
+	const struct bt_magnet *magnet;	/* a .magnet file's link, else NULL */
 	/* ADDED: the callback may set it, to have it back in the file's
 	 * REMOVED event and in bt_tdir_list().  REMOVED: what it was set
 	 * to (the callback releases it). */
@@ -94,6 +101,7 @@ struct bt_tdir_opts {
 	size_t max_files;	/* 0: BT_TDIR_MAX_FILES */
 	size_t max_size;	/* 0: BT_TDIR_MAX_SIZE */
 	unsigned max_depth;	/* 0: BT_TDIR_MAX_DEPTH */
+	int magnets;		/* take *.magnet files too */
 	bt_tdir_warn_fn *warn;	/* may be NULL */
 	bt_tdir_event_fn *event;	/* may be NULL */
 	void *ud;		/* for both */
@@ -130,6 +138,11 @@ const struct bt_tdir_entry *bt_tdir_list(const struct bt_tdir *d, size_t *n);
  * they are released with bt_meta_free(meta) then free(*buf). */
 void bt_tdir_take(struct bt_tdir_event *ev, uint8_t **buf, size_t *len,
 	struct bt_meta *meta);
+
+/* The same for a .magnet file's event: its bytes and its parsed link,
+ * released with bt_magnet_free(mg) and free(*buf). */
+void bt_tdir_take_magnet(struct bt_tdir_event *ev, uint8_t **buf, size_t *len,
+	struct bt_magnet *mg);
 
 /* A descriptor that becomes readable when something changes in the
  * directories the last scan entered (files written, moved, deleted,

@@ -659,7 +659,7 @@ bt_store_announce(struct bt_store *s, const struct bt_store_req *r, uint8_t *out
 	}
 reply:
 	if (r->event != BT_STORE_EV_STOPPED)
-		rep->npeers = pick(s, &v, r->seed, r->flags, self, r->numwant, out, r->crypto_out);
+		rep->npeers = pick(s, &v, r->seed && !r->seeds_too, r->flags, self, r->numwant, out, r->crypto_out);
 reply_counts:
 	counts(t, &rep->complete, &rep->incomplete);
 	rep->downloaded = t->downloaded;

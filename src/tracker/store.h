@@ -52,6 +52,8 @@ struct bt_store_req {
 	const uint8_t *peer_id;		/* 20 bytes; kept only with keep_ids */
 	int event;			/* enum bt_store_event */
 	int seed;			/* left == 0 */
+	int seeds_too;			/* a seed that is given seeds as well
+					 * (see below) */
 	unsigned flags;			/* BT_PEER_* */
 	/* The key guards records created for an address the requester does
 	 * not own (an ip= override): later announces for that address must
@@ -81,7 +83,7 @@ struct bt_store_reply {
  * family into out (room for numwant * (addr_len + 20) bytes): each is the
  * compact address, followed by the 20-byte peer id when the store keeps
  * ids.  The requester itself is never among them; a seed gets only
- * leechers; a requester without BT_PEER_CRYPTO_OK never gets peers that
+ * leechers (unless seeds_too); a requester without BT_PEER_CRYPTO_OK never gets peers that
  * require crypto, and one with BT_PEER_CRYPTO_REQ only peers that support
  * it.  Returns 0, BT_E_NOENT (no_create and unknown), BT_E_INVAL or
  * BT_E_NOMEM. */

@@ -487,6 +487,17 @@ put_peer_dict(struct bt_buf *b, const uint8_t *rec, size_t alen, const uint8_t *
 	bt_buf_addc(b, 'e');
 }
 
+/* Seeds are given only leechers (BitTornado), except on a "started"
+ * announce with left=0: that is also what a client fetching a magnet
+ * link's metadata sends (aria2: it knows no size yet), and it needs
+ * whoever has the torrent.  opentracker never leaves seeds out (it puts
+ * them last), so a seed starting up and given seeds loses nothing. */
+static int
+seeds_too(int64_t left, int event)
+{
+	return left == 0 && event == BT_STORE_EV_STARTED;
+}
+
 static int
 is_seeded(const struct bt_tracker *t, const uint8_t *hash)
 {
@@ -576,6 +587,7 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 	struct bt_store_req sr = {
 		.info_hash = a.hash, .addr = compact, .addr_len = alen, .peer_id = a.id,
 		.event = a.event, .seed = a.left == 0,
+		.seeds_too = seeds_too(a.left, a.event),
 		.override = override, .has_key = a.has_key, .key = a.key,
 		.numwant = (unsigned)(a.numwant < 0 || (unsigned long)a.numwant > t->c.response_size
 			? t->c.response_size : (unsigned long)a.numwant),
@@ -612,7 +624,7 @@ announce(struct bt_tracker *t, const struct bt_tracker_req *r, struct bt_tracker
 		failure(t, resp, body, 500, "Internal Server Error", "out of memory");
 		return;
 	} else if (rep.npeers < sr.numwant && a.event != BT_STORE_EV_STOPPED) {
-		extra = bt_store_sample(t->t2t, a.hash, alen, a.left == 0, sr.flags, compact,
+		extra = bt_store_sample(t->t2t, a.hash, alen, sr.seed && !sr.seeds_too, sr.flags, compact,
 			sr.numwant - (unsigned)rep.npeers, t->peers2);
 		if (sr.crypto_out)
 			memset(t->cflags + rep.npeers, 0, extra);
@@ -911,6 +923,7 @@ bt_tracker_udp(struct bt_tracker *t, const uint8_t *pkt, size_t n,
 		struct bt_store_req sr = {
 			.info_hash = hash, .addr = compact, .addr_len = alen, .peer_id = id,
 			.event = evmap[ev], .seed = left == 0, .override = override,
+			.seeds_too = seeds_too(left, evmap[ev]),
 			.has_key = 1, .key = key, .flags = BT_PEER_CRYPTO_OK,
 			.numwant = want < 0 || (uint32_t)want > t->c.response_size
 				? t->c.response_size : (unsigned)want,

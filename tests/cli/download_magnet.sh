@@ -2,8 +2,8 @@
 # download_magnet.sh - magnet links (BEP 9) with real clients on loopback,
 # through `bt track`: bt, given only the magnet link (tr= the tracker),
 # fetches the metadata and then the data from a libtorrent seed and saves
-# the .torrent beside the data; libtorrent, given only a magnet link,
-# fetches the metadata and the data from a bt seed.  A part whose tool
+# the .torrent beside the data; libtorrent and aria2c, given only a magnet
+# link, fetch the metadata and the data from a bt seed.  A part whose tool
 # is missing prints SKIP and counts as passed.
 NAME=download_magnet
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -51,11 +51,18 @@ if [ $HAVE_LT = 1 ]; then
 else
 	skip "python3-libtorrent not installed (libtorrent leecher)"
 fi
-# aria2c (1.36) announces left=0 while it fetches the metadata, so the
-# tracker takes it for a seed and gives it no seeds, and it ignores x.pe:
-# it never meets the bt seed here.  download_lsd.sh has it meet the bt
-# seed by local discovery (its LPD, our --lsd) and fetch the metadata.
-skip "aria2c by magnet link: it announces as a seed and finds no peers through the tracker"
+# aria2c announces left=0 (event=started) while it fetches the metadata:
+# the tracker gives such a "seed" the seeds too, so it meets the bt seed.
+if have aria2c; then
+	timeout 40 aria2c -d "$T/aria" --enable-dht=false --enable-dht6=false \
+		--bt-enable-lpd=false --enable-peer-exchange=false --seed-time=0 \
+		--listen-port="$(U freeport)" "$MAG" >"$T/aria.out" 2>&1
+	expect_egrep "OK +\|.*\[METADATA\](multi|$IH)$" "$T/aria.out"
+	same_tree "aria2c from the bt seed by magnet link through bt track" "$DATA/multi" \
+		"$T/aria/multi"
+else
+	skip "aria2c is not installed"
+fi
 dl_stop btseed
 expect_eq "bt seed: exit status" "$DLRC" 0
 

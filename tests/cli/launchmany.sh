@@ -4,8 +4,8 @@
 # when python3-libtorrent is installed, by libtorrent, all downloaded through
 # one listening port; torrents added to and removed from the directory while
 # it runs; the headless status lines; a SIGKILL and a restart from the state
-# directory; --saveas_style 2 with --download_dir; btlaunchmanycurses under
-# tmux; one upload limit over all torrents.
+# directory; --saveas_style 2 with --download_dir; .magnet files;
+# btlaunchmanycurses under tmux; one upload limit over all torrents.
 NAME=launchmany
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -168,6 +168,47 @@ expect_eq "saveas_style 2: nothing else in the download dir" "$(find "$T/dd" -mi
 	"$(printf '%s\n' "${nm[1]}" "${nm[4]}" | sort | tr '\n' ' ')"
 dl_stop lm5
 expect_eq "saveas_style 2: exit status" "$DLRC" 0
+
+# ================= .magnet files: a torrent from its magnet link alone (tr=
+# the tracker), shown by dn= or the hash until the metadata comes, which is
+# then saved beside the data; a removed .magnet file stops its torrent, and
+# removing one whose .torrent was saved hands over to that .torrent
+mkdir -p "$T/lmm"
+mktor "$T/mag.torrent"
+MIH=$(tq "$T/mag.torrent" ih)
+dl_start mseed "$T/mag.torrent" "$DATA/multi"
+expect_announced mseed 10 "the seed for the magnet link did not announce"
+MTR=$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$ANN")
+NOIH=0123456789abcdef0123456789abcdef01234567
+printf 'magnet:?xt=urn:btih:%s&dn=multi&tr=%s\r\n' "$MIH" "$MTR" >"$T/lmm/got.magnet"
+printf 'magnet:?xt=urn:btih:%s&tr=%s\n' "$NOIH" "$MTR" >"$T/lmm/none.magnet"
+printf 'not a magnet link\n' >"$T/lmm/bad.magnet"
+lm_start lmm lmm --display_path 0 --state_dir "$T/statem"
+expect_wait lmm "###  added \"lmm/got.magnet\"" 10 "the .magnet file was not added"
+expect_wait lmm "\"$NOIH\": \"fetching metadata\" (0.0%)" 10 \
+	"a magnet link without dn= is not shown by its hash while its metadata is fetched"
+expect_seeding lmm 40 "launchmany did not complete the torrent of the .magnet file" multi
+same_tree "launchmany: from a .magnet file" "$DATA/multi" "$T/lmm/got"
+expect_eq "the saved .torrent has the link's info hash" "$(tq "$T/lmm/got.torrent" ih 2>&1)" "$MIH"
+expect_grep "###  \"lmm/got.magnet\": got the metadata, saved as lmm/got.torrent" "$T/lmm.out"
+expect_grep "###  **warning** lmm/bad.magnet has errors: bad magnet link" "$T/lmm.out"
+if grep -q duplicate "$T/lmm.out"; then fail "the saved .torrent was warned about"; else pass; fi
+rm "$T/lmm/none.magnet"
+expect_wait lmm "###  dropped \"lmm/none.magnet\"" 10 "the removed .magnet file was not dropped"
+if ann_wait "$LMPORT" stopped 10; then pass; else fail "no stopped announce after a .magnet drop"; fi
+rm "$T/lmm/got.magnet"
+expect_wait lmm "###  dropped \"lmm/got.magnet\"" 10 "the removed .magnet file was not dropped"
+expect_wait lmm "###  added \"lmm/got.torrent\"" 15 "the saved .torrent did not take over"
+ok=0
+for _ in $(seq 150); do
+	sed -n '/###  added "lmm\/got.torrent"/,$p' "$T/lmm.out" |
+		grep -qF '"multi": "seeding" (100.0%)' && { ok=1; break; }
+	sleep 0.1
+done
+if [ $ok = 1 ]; then pass; else fail "the saved .torrent does not seed"; dl_tail lmm; fi
+dl_stop lmm
+expect_eq "launchmany with .magnet files: exit status" "$DLRC" 0
+dl_stop mseed
 
 # ================= SIGKILL in the middle of a download, then a restart with
 # the same --state_dir: only what the disk lacks is downloaded again

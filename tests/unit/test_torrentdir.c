@@ -1,6 +1,6 @@
 /* test_torrentdir.c - the .torrent directory scanner: the events between
  * scans, the semi-recursive search, duplicates, warnings given once,
- * limits, taking the bytes, and the inotify wake-up. */
+ * limits, taking the bytes, .magnet files, and the inotify wake-up. */
 #include "torrentdir.h"
 #include "bdsl.h"
 #include "check.h"
@@ -72,7 +72,8 @@ struct rec {
 	uint8_t *kept_buf;
 	size_t kept_len;
 	struct bt_meta kept_meta;
-	int kept;
+	struct bt_magnet kept_mg;
+	int kept;		/* 1: kept_meta, 2: kept_mg */
 };
 
 static int
@@ -105,13 +106,18 @@ on_event(void *ud, struct bt_tdir_event *ev)
 		}
 		/* never two paths with one hash */
 		CHECK(k < 0);
-		CHECK(ev->data && ev->len > 0 && ev->meta);
+		CHECK(ev->data && ev->len > 0 && (ev->meta != NULL) != (ev->magnet != NULL));
 		if (ev->meta)
 			CHECK_MEM(ev->meta->info_hash, 20, ev->info_hash, 20);
+		if (ev->magnet)
+			CHECK_MEM(ev->magnet->info_hash, 20, ev->info_hash, 20);
 		if (k < 0 && r->nin < MAXEV)
 			memcpy(r->in[r->nin++], ev->info_hash, 20);
 		ev->user = strdup(ev->path);
-		if (r->take && !r->kept) {
+		if (r->take && !r->kept && ev->magnet) {
+			bt_tdir_take_magnet(ev, &r->kept_buf, &r->kept_len, &r->kept_mg);
+			r->kept = 2;
+		} else if (r->take && !r->kept) {
 			bt_tdir_take(ev, &r->kept_buf, &r->kept_len, &r->kept_meta);
 			r->kept = 1;
 		}
@@ -530,6 +536,100 @@ test_take(void)
 	}
 }
 
+/* A magnet link for hash h, with a second line after it. */
+static void
+put_magnet(const char *rel, const uint8_t *h, time_t mtime)
+{
+	char txt[256], hex[41];
+	for (int i = 0; i < 20; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	int n = snprintf(txt, sizeof(txt), "  magnet:?xt=urn:btih:%s&dn=m \r\nsecond line\n", hex);
+	write_at(rel, txt, (size_t)n, mtime);
+}
+
+static void
+test_magnets(void)
+{
+	struct rec r;
+	struct bt_tdir_opts o = { .magnets = 1 };
+	uint8_t ha[20], hb[20];
+	size_t len;
+	static char big[BT_TDIR_MAX_MAGNET + 1];
+
+	mkdir_rel("g");
+	put("g/a.torrent", "alpha", 1000, ha);
+	free(torrent("beta", &len, hb));
+	put_magnet("g/b.magnet", hb, 1000);
+	put("g/b.torrent", "beta", 1000, NULL);	/* as launchmany saves it */
+	write_at("g/c.magnet", "not a magnet\n", 13, 1000);
+	memset(big, ' ', sizeof(big));
+	memcpy(big, "magnet:?xt=urn:btih:", 20);
+	write_at("g/d.magnet", big, sizeof(big), 1000);
+	put_magnet("g/x.magnet", ha, 1000);	/* same as a.torrent */
+
+	/* without the option: .magnet files are nothing */
+	struct bt_tdir *d = open_dir("g", &r, NULL);
+	CHECK_INT(bt_tdir_scan(d), ==, 0);
+	CHECK_INT(r.nev, ==, 2);
+	CHECK(ev_is(&r, 0, BT_TDIR_ADDED, "g/a.torrent", ha));
+	CHECK(ev_is(&r, 1, BT_TDIR_ADDED, "g/b.torrent", hb));
+	CHECK_INT(r.nw, ==, 0);
+	close_dir(d);
+
+	/* with it: keyed by the link's hash; a .torrent with a magnet's hash
+	 * is a silent duplicate; bad and oversized links are warned about */
+	d = open_dir("g", &r, &o);
+	r.take = 1;
+	CHECK_INT(bt_tdir_scan(d), ==, 0);
+	CHECK_INT(r.nev, ==, 2);
+	CHECK(ev_is(&r, 0, BT_TDIR_ADDED, "g/a.torrent", ha));
+	CHECK(ev_is(&r, 1, BT_TDIR_ADDED, "g/b.magnet", hb));
+	CHECK(listed(d, "g/b.magnet") && !listed(d, "g/b.torrent") && !listed(d, "g/x.magnet"));
+	CHECK_INT(r.nw, ==, 2);
+	CHECK(warned(&r, BT_TDIR_ERRORS, "g/c.magnet", NULL));
+	CHECK(warned(&r, BT_TDIR_ERRORS, "g/d.magnet", NULL));
+	/* (the first ADDED, a.torrent, was taken; nothing of the magnet) */
+	CHECK_INT(r.kept, ==, 1);
+	if (r.kept == 1) {
+		bt_meta_free(&r.kept_meta);
+		free(r.kept_buf);
+	}
+	/* the .magnet goes: its .torrent takes over */
+	reset(&r);
+	r.kept = 0;
+	rm_rel("g/a.torrent");
+	rm_rel("g/b.magnet");
+	CHECK_INT(bt_tdir_scan(d), ==, 0);
+	CHECK_INT(r.nev, ==, 4);
+	CHECK(ev_is(&r, 0, BT_TDIR_REMOVED, "g/a.torrent", ha));
+	CHECK(ev_is(&r, 1, BT_TDIR_REMOVED, "g/b.magnet", hb));
+	CHECK(ev_is(&r, 2, BT_TDIR_ADDED, "g/b.torrent", hb));
+	CHECK(ev_is(&r, 3, BT_TDIR_ADDED, "g/x.magnet", ha));
+	CHECK_INT(r.nw, ==, 0);
+	/* (b.torrent, the first ADDED, was taken) */
+	CHECK_INT(r.kept, ==, 1);
+	close_dir(d);
+	if (r.kept == 1) {
+		bt_meta_free(&r.kept_meta);
+		free(r.kept_buf);
+	}
+	/* taking a link */
+	rm_rel("g/b.torrent");
+	d = open_dir("g", &r, &o);
+	r.take = 1;
+	CHECK_INT(bt_tdir_scan(d), ==, 0);
+	CHECK_INT(r.nev, ==, 1);
+	CHECK_INT(r.kept, ==, 2);
+	close_dir(d);
+	if (r.kept == 2) {
+		CHECK_MEM(r.kept_mg.info_hash, 20, ha, 20);
+		CHECK_STR(r.kept_mg.dn, "m");
+		CHECK(r.kept_len > 20 && memcmp(r.kept_buf, "  magnet:", 9) == 0);
+		bt_magnet_free(&r.kept_mg);
+		free(r.kept_buf);
+	}
+}
+
 static void
 test_limits(void)
 {
@@ -722,6 +822,7 @@ main(void)
 	test_duplicates();
 	test_invalid();
 	test_take();
+	test_magnets();
 	test_limits();
 	test_bad_dir();
 	test_watch();

@@ -1,6 +1,6 @@
 /* test_tracker.c - the tracker core without sockets: NAT-check decisions
  * for clients on public addresses, which the loopback CLI tests cannot
- * reach (loopback peers are never checked). */
+ * reach (loopback peers are never checked); which seeds are given seeds. */
 #define _GNU_SOURCE
 #include "check.h"
 #include "err.h"
@@ -95,9 +95,38 @@ nat_rules(void)
 	bt_buf_free(&b);
 }
 
+/* Seeds get only leechers, except a "started" announce with left=0 (a
+ * magnet link's client without metadata says that). */
+static void
+seeds_for_seeds(void)
+{
+	struct bt_tracker_cfg c;
+	struct bt_tracker_resp resp;
+	struct bt_buf b;
+	bt_buf_init(&b, 0);
+	bt_tracker_cfg_default(&c);
+	c.nat_check = 0;
+	T = bt_tracker_new(&c);
+	get("198.51.100.7", "/announce?info_hash=" HASH "&peer_id=AAAAAAAAAAAAAAAAAAAA&port=6881&left=0&compact=1&event=started", &resp, &b);
+	/* A seed's regular announce: no seeds. */
+	CHECK(get("198.51.100.8", "/announce?info_hash=" HASH "&peer_id=BBBBBBBBBBBBBBBBBBBB&port=6882&left=0&compact=1", &resp, &b) == 200);
+	CHECK(peers_in(&b) == 0);
+	/* started with left=0: the seeds too. */
+	CHECK(get("198.51.100.9", "/announce?info_hash=" HASH "&peer_id=CCCCCCCCCCCCCCCCCCCC&port=6883&left=0&compact=1&event=started", &resp, &b) == 200);
+	CHECK(peers_in(&b) == 2);
+	/* ... and only then; a leecher gets everyone. */
+	CHECK(get("198.51.100.9", "/announce?info_hash=" HASH "&peer_id=CCCCCCCCCCCCCCCCCCCC&port=6883&left=0&compact=1", &resp, &b) == 200);
+	CHECK(peers_in(&b) == 0);
+	CHECK(get("198.51.100.10", "/announce?info_hash=" HASH "&peer_id=DDDDDDDDDDDDDDDDDDDD&port=6884&left=9&compact=1&event=started", &resp, &b) == 200);
+	CHECK(peers_in(&b) == 3);
+	bt_tracker_free(T);
+	bt_buf_free(&b);
+}
+
 int
 main(void)
 {
 	nat_rules();
+	seeds_for_seeds();
 	return check_summary("tracker");
 }
