@@ -54,6 +54,37 @@ for spec in "build-nocurses -Dcurses=disabled" \
 	fi
 done
 
+# A router build: armhf (32-bit glibc) with its unit tests and no-peer CLI
+# tests under qemu-user, one static musl x86-64 binary, and the size
+# budgets (stripped): the default build, and static musl.  CROSS=0 skips.
+budget() {	# budget NAME FILE KIB [STRIP]
+	local kib
+	kib=$((($("${4:-strip}" -o - "$2" | wc -c) + 1023) / 1024))
+	if [ "$kib" -le "$3" ]; then
+		echo "size $1: $kib KiB (budget $3)"
+		passed=$((passed + 1))
+	else
+		echo "size $1: $kib KiB, over the budget of $3 KiB"
+		failed=$((failed + 1))
+	fi
+}
+if [ "${CROSS:-1}" != 0 ]; then
+	echo "== cross: armhf under qemu-user, static musl x86-64, size budgets"
+	budget "release x86-64" build/bt 300
+	for spec in "armhf" "musl-x86_64 --size-only"; do
+		# shellcheck disable=SC2086
+		# Under qemu, a few CLI scripts: the whole list costs minutes more.
+		if out=$(CROSS_CLI_TESTS=${CROSS_CLI_TESTS:-"showmetainfo makemetafile track_state"} \
+			scripts/cross/build.sh $spec 2>&1); then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+		fi
+		printf '%s\n' "$out" | grep -E '^cross|FAIL'
+	done
+	[ -x build-cross/musl-x86_64/bt ] && budget "static musl x86-64" build-cross/musl-x86_64/bt 512
+fi
+
 if [ "$fuzz_seconds" != 0 ] && command -v clang >/dev/null && [ -x scripts/run-fuzz.sh ]; then
 	echo "== fuzzing, ${fuzz_seconds}s per target"
 	if [ ! -f build-fuzz/build.ninja ]; then
