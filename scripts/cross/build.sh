@@ -187,7 +187,9 @@ esac
 sysroot=$top/build-cross/sysroot-$target
 if [ "$setup" = 1 ]; then
 	case $target in
-	armhf | arm64 | mipsel | mips) need_native "gcc-$triplet" qemu-user pkg-config ;;
+	armhf | arm64 | mipsel | mips)
+		need_native "gcc-$triplet" "libc6-dev-$target-cross" qemu-user pkg-config
+		;;
 	musl-x86_64) need_native musl-tools pkg-config curl make ;;
 	musl-armhf) need_native gcc-arm-linux-gnueabihf qemu-user pkg-config curl make ;;
 	esac
@@ -208,7 +210,8 @@ cross_files=(--cross-file "$sysroot.ini" --cross-file "scripts/cross/$target.ini
 
 dir=build-cross/$target
 if [ ! -f "$dir/build.ninja" ]; then
-	meson setup "$dir" "${cross_files[@]}" -Dbuildtype=release >"$dir.setup.log" 2>&1 ||
+	# shellcheck disable=SC2086  # CROSS_SETUP_ARGS: more meson setup arguments
+	meson setup "$dir" "${cross_files[@]}" -Dbuildtype=release ${CROSS_SETUP_ARGS:-} >"$dir.setup.log" 2>&1 ||
 		{ tail -n 30 "$dir.setup.log"; die "meson setup (log: $dir.setup.log)"; }
 fi
 ninja -C "$dir" >"$dir.build.log" 2>&1 || { tail -n 40 "$dir.build.log"; die "build (log: $dir.build.log)"; }

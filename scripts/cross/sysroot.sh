@@ -32,8 +32,10 @@ musl-armhf)
 	[ -f "$m/usr/lib/arm-linux-musleabihf/musl-gcc.specs" ] ||
 		{ echo "sysroot.sh: no musl-dev:armhf in $m (build.sh unpacks it)" >&2; exit 1; }
 	mkdir -p "$root"
+	# libgcc.a refers back to libc (raise): one group when libc is static.
 	sed "s#/usr/lib/arm-linux-musleabihf#$m/usr/lib/arm-linux-musleabihf#g
-		s#/usr/include/arm-linux-musleabihf#$m/usr/include/arm-linux-musleabihf#g" \
+		s#/usr/include/arm-linux-musleabihf#$m/usr/include/arm-linux-musleabihf#g
+		s#^libgcc.a%s %:if-exists(libgcc_eh.a%s)\$#--start-group libgcc.a%s %:if-exists(libgcc_eh.a%s) -lc --end-group#" \
 		"$m/usr/lib/arm-linux-musleabihf/musl-gcc.specs" >"$root/musl-gcc.specs"
 	cc="arm-linux-gnueabihf-gcc -specs=$root/musl-gcc.specs"
 	;;
@@ -119,4 +121,5 @@ build_ncurses() {
 
 build_bearssl
 build_zlib
-build_ncurses
+# SYSROOT_CURSES=0: no ncurses (for a bt built with -Dcurses=disabled).
+[ "${SYSROOT_CURSES:-1}" = 0 ] || build_ncurses
