@@ -2,10 +2,10 @@
 # Build bt and run every test: the whole suite on a release build, again
 # under AddressSanitizer + UndefinedBehaviorSanitizer, then each fuzz
 # target for a bounded time.  Ends with one line "tests: N passed, M failed".
-# FUZZ_SECONDS (default 20) sets the time per fuzz target; 0 skips fuzzing.
+# FUZZ_SECONDS (default 10) sets the time per fuzz target; 0 skips fuzzing.
 set -u
 cd "$(dirname "$0")/.."
-fuzz_seconds=${FUZZ_SECONDS:-20}
+fuzz_seconds=${FUZZ_SECONDS:-10}
 passed=0
 failed=0
 
@@ -53,6 +53,39 @@ for spec in "build-nocurses -Dcurses=disabled" \
 		failed=$((failed + 1))
 	fi
 done
+
+# A router build: armhf (32-bit glibc) with its unit tests and no-peer CLI
+# tests under qemu-user, one static musl x86-64 binary, and the size
+# budgets (stripped): the default build, and static musl.  CROSS=0 skips.
+budget() {	# budget NAME FILE KIB [STRIP]
+	local kib
+	kib=$((($("${4:-strip}" -o - "$2" | wc -c) + 1023) / 1024))
+	if [ "$kib" -le "$3" ]; then
+		echo "size $1: $kib KiB (budget $3)"
+		passed=$((passed + 1))
+	else
+		echo "size $1: $kib KiB, over the budget of $3 KiB"
+		failed=$((failed + 1))
+	fi
+}
+if [ "${CROSS:-1}" != 0 ]; then
+	echo "== cross: armhf under qemu-user, static musl x86-64, size budgets"
+	budget "release x86-64" build/bt 300
+	cross() {	# cross TARGET [OPTION]: scripts/cross/build.sh, counted
+		local out
+		if out=$(scripts/cross/build.sh "$@" 2>&1); then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+		fi
+		printf '%s\n' "$out" | grep -E '^cross|FAIL'
+	}
+	# Under qemu, a few CLI scripts (the whole list costs minutes more);
+	# the musl binary without curses (rebuilding ncurses costs 4 minutes).
+	CROSS_CLI_TESTS=${CROSS_CLI_TESTS:-"showmetainfo makemetafile track_state"} cross armhf
+	CROSS_SETUP_ARGS=-Dcurses=disabled SYSROOT_CURSES=0 cross musl-x86_64 --size-only
+	[ -x build-cross/musl-x86_64/bt ] && budget "static musl x86-64" build-cross/musl-x86_64/bt 512
+fi
 
 if [ "$fuzz_seconds" != 0 ] && command -v clang >/dev/null && [ -x scripts/run-fuzz.sh ]; then
 	echo "== fuzzing, ${fuzz_seconds}s per target"

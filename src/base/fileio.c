@@ -43,7 +43,9 @@ bt_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
 				goto out;
 			}
 			size_t nc = cap ? cap * 2 : hint;
-			if (nc > max + 1)
+			/* max + 1 wraps to 0 when max is SIZE_MAX (a 4 GiB
+			 * limit on a 32-bit target). */
+			if (max < SIZE_MAX && nc > max + 1)
 				nc = max + 1;
 			uint8_t *np = realloc(p, nc);
 			if (!np) {

@@ -15,6 +15,25 @@
 
 static int check_npass, check_nfail;
 
+#if defined(__mips__)
+#include <stdlib.h>
+#endif
+/* qemu-user 7.2 passes SO_ERROR through untranslated for MIPS guests: a
+ * refused connect reads as the host's errno 111, not MIPS's ECONNREFUSED
+ * (146).  CHECK_REFUSED is the errno a refused connect reads as: 111 for a
+ * MIPS test run by the cross exe wrapper (qemu), else ECONNREFUSED. */
+static inline int
+check_qemu_mips_(void)
+{
+#if defined(__mips__)
+	const char *w = getenv("MESON_EXE_WRAPPER");
+	return w && strstr(w, "qemu-mips") != NULL;
+#else
+	return 0;
+#endif
+}
+#define CHECK_REFUSED	(check_qemu_mips_() ? 111 : ECONNREFUSED)
+
 static inline int
 check_true_(int ok, const char *file, int line, const char *what)
 {
