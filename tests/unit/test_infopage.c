@@ -672,6 +672,43 @@ http_get(struct bt_tracker *t, const char *req)
 	bt_buf_free(&body);
 }
 
+/* A UDP connection id is the sender's IP's, whatever its port (libtorrent
+ * shares one id among its sockets): an announce from another port of
+ * the same address, or the same address IPv4-mapped, is accepted. */
+static void
+test_udp_conn_id(void)
+{
+	struct bt_tracker *t = new_tracker(1, 0);
+	uint8_t pkt[98] = { 0, 0, 0x04, 0x17, 0x27, 0x10, 0x19, 0x80, 0, 0, 0, 0, 1, 2, 3, 4 };
+	uint8_t reply[BT_TRACKER_UDP_MAX];
+	struct sockaddr_storage from;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&from;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&from;
+
+	memset(&from, 0, sizeof(from));
+	a4->sin_family = AF_INET;
+	a4->sin_addr.s_addr = htonl(0x7f000001);
+	a4->sin_port = htons(1000);
+	CHECK(bt_tracker_udp(t, pkt, 16, &from, NOW, reply, sizeof(reply)) == 16);
+	memcpy(pkt, reply + 8, 8);		/* the connection id */
+	pkt[11] = 1;				/* announce */
+	pkt[83] = 2;				/* event started */
+	for (int k = 0; k < 2; k++) {
+		if (k == 0) {
+			a4->sin_port = htons(2000);
+		} else {
+			memset(&from, 0, sizeof(from));
+			a6->sin6_family = AF_INET6;
+			memcpy(a6->sin6_addr.s6_addr + 10, "\xff\xff\x7f\x00\x00\x01", 6);
+			a6->sin6_port = htons(3000);
+		}
+		memset(reply, 0, sizeof(reply));
+		CHECK(bt_tracker_udp(t, pkt, sizeof(pkt), &from, NOW, reply, sizeof(reply)) >= 20);
+		CHECK(reply[3] == 1);		/* an announce reply, not an error */
+	}
+	bt_tracker_free(t);
+}
+
 static void
 test_stats(void)
 {
@@ -826,6 +863,7 @@ main(void)
 	test_names_layout();
 	test_bound();
 	test_stats();
+	test_udp_conn_id();
 	test_monotonic();
 	return check_summary("infopage");
 }
