@@ -48,11 +48,11 @@ same_value(const struct bt_opt *o, const char *a, const char *b)
 {
 	union bt_optv x, y;
 
-	if (o->type == BT_OPT_STR || o->type == BT_OPT_REQ)
+	if (BT_OPT_TYPE(o->type) == BT_OPT_STR || BT_OPT_TYPE(o->type) == BT_OPT_REQ)
 		return strcmp(a, b) == 0;
 	if (bt_opt_value(o, a, &x) < 0 || bt_opt_value(o, b, &y) < 0)
 		return 0;
-	return o->type == BT_OPT_INT ? x.i == y.i : x.f == y.f;
+	return BT_OPT_TYPE(o->type) != BT_OPT_FLOAT ? x.i == y.i : x.f == y.f;
 }
 
 int
@@ -71,7 +71,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	put(path, data, size);
 	memcpy(opts, table, sizeof(opts));
 	memcpy(opts2, table, sizeof(opts2));
-	bt_ini_read(path, opts, N, vals, skip);
+	struct bt_ini_src src = { .path = path }, src2 = { .path = path2 };
+	bt_ini_read(&src, opts, N, vals, skip);
 	for (size_t k = 0; k < N; k++) {
 		if (!vals[k]) {
 			if (opts[k].def != table[k].def)
@@ -84,13 +85,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (k == N - 1 || opts[k].def != vals[k] ||
 			bt_opt_value(&opts[k], vals[k], &v[k]) < 0)
 			abort();
-		if (opts[k].type == BT_OPT_FLOAT && !isfinite(v[k].f))
+		if (BT_OPT_TYPE(opts[k].type) == BT_OPT_FLOAT && !isfinite(v[k].f))
 			abort();
 	}
 	if (!vals[5])
 		v[5].s = "";
 	if (bt_ini_write(path2, opts, N, v, skip, why, sizeof(why)) == 0) {
-		bt_ini_read(path2, opts2, N, vals2, skip);
+		bt_ini_read(&src2, opts2, N, vals2, skip);
 		for (size_t k = 0; k + 1 < N; k++) {
 			if (!vals[k])
 				continue;
