@@ -623,7 +623,7 @@ collect(struct bt_announcer *a, const struct bt_meta *m)
 			a->tstart[++a->ntiers] = a->ntrk;
 	}
 	if (nskip) {
-		char msg[300];
+		char msg[sizeof(first) + 64];
 		if (nskip > 1)
 			snprintf(msg, sizeof(msg), "skipping tracker URL %s (and %zu more unusable)",
 				first, nskip - 1);
