@@ -110,6 +110,24 @@ bt_str_ieq(const char *p, size_t n, const char *s)
 	return s[i] == 0;
 }
 
+int
+bt_str_port(const char *p, size_t n, uint16_t *port)
+{
+	uint32_t v = 0;
+
+	if (n == 0 || n > 5)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (uint32_t)(p[i] - '0');
+	}
+	if (v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
 void
 bt_hex(char *out, const uint8_t *p, size_t n)
 {

@@ -15,6 +15,9 @@ int bt_unhex(uint8_t *out, const char *s, size_t n);
 int bt_hexval(int c);
 /* 1 if p[0..n) equals the NUL-terminated s, ASCII letters in any case. */
 int bt_str_ieq(const char *p, size_t n, const char *s);
+/* A port number written p[0..n): 1 to 5 decimal digits, at most 65535
+ * (0 included: callers that refuse it say so).  0 with *port set, or -1. */
+int bt_str_port(const char *p, size_t n, uint16_t *port);
 /* Copy outside text p[0..n) for display into dst[0..cap) (cap > 0),
  * escaped as bt_str_escape does, cut (never inside an escape or a UTF-8
  * sequence) to fit, always NUL-terminated: a tracker's or a torrent's

@@ -9,48 +9,17 @@
 #include "str.h"
 
 static int
-name_is(const struct bt_http_hdr *h, const char *name)
-{
-	size_t k = strlen(name);
-
-	if (h->name_len != k)
-		return 0;
-	for (size_t i = 0; i < k; i++) {
-		char c = h->name[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != name[i])
-			return 0;
-	}
-	return 1;
-}
-
-/* A decimal port 1..65535, or 0. */
-static uint16_t
-parse_port(const char *s, size_t n)
-{
-	unsigned v = 0;
-
-	if (n == 0 || n > 5)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	return v <= 65535 ? (uint16_t)v : 0;
-}
-
-static int
 take_header(struct bt_lsd_msg *m, const struct bt_http_hdr *h)
 {
-	if (name_is(h, "port")) {
-		m->port = parse_port(h->value, h->value_len);
-	} else if (name_is(h, "infohash")) {
+	if (bt_str_ieq(h->name, h->name_len, "port")) {
+		/* A decimal port 1..65535, else none (0). */
+		if (bt_str_port(h->value, h->value_len, &m->port) < 0)
+			m->port = 0;
+	} else if (bt_str_ieq(h->name, h->name_len, "infohash")) {
 		if (h->value_len == 40 && m->nhash < BT_LSD_HASHES_MAX &&
 			bt_unhex(m->hash[m->nhash], h->value, 20) == 0)
 			m->nhash++;
-	} else if (name_is(h, "cookie")) {
+	} else if (bt_str_ieq(h->name, h->name_len, "cookie")) {
 		if (h->value_len > BT_LSD_COOKIE_MAX)
 			return BT_E_LIMIT;
 		memcpy(m->cookie, h->value, h->value_len);

@@ -166,25 +166,6 @@ push_str(char ***list, size_t *n, size_t max, char *v, const char *what, const c
 	return 0;
 }
 
-/* A port: 1..65535, digits only. */
-static int
-parse_port(const char *p, uint16_t *port)
-{
-	unsigned long v = 0;
-
-	if (!*p || strlen(p) > 5)
-		return -1;
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v == 0 || v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
-}
-
 /* x.pe=host:port or [v6]:port; takes v. */
 static int
 take_peer(struct bt_magnet *mg, char *v, const char **why)
@@ -206,7 +187,8 @@ take_peer(struct bt_magnet *mg, char *v, const char **why)
 			goto bad;
 		*colon = 0;
 	}
-	if (parse_port(colon + 1, &port) < 0)
+	/* A port: 1..65535, digits only. */
+	if (bt_str_port(colon + 1, strlen(colon + 1), &port) < 0 || port == 0)
 		goto bad;
 	for (const char *c = host; *c; c++)
 		if ((unsigned char)*c <= 0x20 || *c == '/' || *c == '[' || *c == ']')

@@ -3,6 +3,7 @@
 #include "net.h"
 #include "be.h"
 #include "err.h"
+#include "str.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -97,24 +98,6 @@ bt_addr_loopback(struct sockaddr_storage *addr, int family, uint16_t port)
 	return 0;
 }
 
-static int
-parse_port(const char *s, size_t n, uint16_t *port)
-{
-	uint32_t v = 0;
-
-	if (n == 0 || n > 5)
-		return BT_E_PARSE;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return BT_E_PARSE;
-		v = v * 10 + (uint32_t)(s[i] - '0');
-	}
-	if (v > 65535)
-		return BT_E_PARSE;
-	*port = (uint16_t)v;
-	return 0;
-}
-
 int
 bt_addr_parse(struct sockaddr_storage *addr, const char *s, size_t n,
 	uint16_t port)
@@ -134,7 +117,7 @@ bt_addr_parse(struct sockaddr_storage *addr, const char *s, size_t n,
 		hlen = (size_t)(end - host);
 		if (end + 1 < s + n) {
 			if (end[1] != ':' ||
-				parse_port(end + 2, (size_t)(s + n - end - 2), &port) < 0)
+				bt_str_port(end + 2, (size_t)(s + n - end - 2), &port) < 0)
 				return BT_E_PARSE;
 		}
 		memcpy(tmp, host, hlen);
@@ -161,7 +144,7 @@ bt_addr_parse(struct sockaddr_storage *addr, const char *s, size_t n,
 	}
 	if (ncolon == 1) {
 		hlen = (size_t)(colon - s);
-		if (parse_port(colon + 1, (size_t)(s + n - colon - 1), &port) < 0)
+		if (bt_str_port(colon + 1, (size_t)(s + n - colon - 1), &port) < 0)
 			return BT_E_PARSE;
 	}
 	memcpy(tmp, host, hlen);
