@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define NAME_MAX_BYTES	255		/* longest path component */
 #define CHUNK		(64u << 10)	/* bt_storage_verify reads this much at a time */
 #define CHECK_BATCH	256		/* pieces per bt_phash run, at most */
 /* Hashing threads of a check.  One: the check runs in slices on the
@@ -270,7 +269,7 @@ fpath(const struct bt_storage *st, size_t i)
 static int
 comp_ok(const char *c, size_t n)
 {
-	if (n == 0 || n > NAME_MAX_BYTES)
+	if (n == 0 || n > BT_META_MAX_COMPONENT)
 		return 0;
 	if (c[0] == '.' && (n == 1 || (n == 2 && c[1] == '.')))
 		return 0;
@@ -414,7 +413,7 @@ walk_dir(struct bt_storage *st, size_t i, int create, int *dfd, const char **lea
 	const char *p = fpath(st, i);
 	const char *slash = strrchr(p, '/');
 	size_t dl = slash ? (size_t)(slash - p) : 0;
-	char name[NAME_MAX_BYTES + 1];
+	char name[BT_META_MAX_COMPONENT + 1];
 	int r = open_root(st, create);
 
 	if (r < 0)
@@ -716,20 +715,20 @@ top_taken(const struct bt_storage *st, const char *name)
 static int
 parts_name(struct bt_storage *st)
 {
-	char b[NAME_MAX_BYTES + 1], hex[41];
+	char b[BT_META_MAX_COMPONENT + 1], hex[41];
 	const char *base = st->m->name;
 	int n;
 
 	if (st->pt.name)
 		return 0;
-	if (!base || strlen(base) + 7 > NAME_MAX_BYTES || strchr(base, '/')) {
+	if (!base || strlen(base) + 7 > BT_META_MAX_COMPONENT || strchr(base, '/')) {
 		for (int k = 0; k < 20; k++)
 			snprintf(hex + 2 * k, 3, "%02x", st->m->info_hash[k]);
 		base = hex;
 	}
 	n = snprintf(b, sizeof(b), ".%s.parts", base);
 	while (top_taken(st, b)) {
-		if (n + 1 > NAME_MAX_BYTES)
+		if (n + 1 > BT_META_MAX_COMPONENT)
 			return BT_E_INVAL;	/* every shorter name taken: absurd */
 		memmove(b + 1, b, (size_t)n + 1);
 		b[0] = '.';
@@ -1658,12 +1657,10 @@ check_hash(struct bt_storage *st, struct bt_bitfield *have, const uint32_t *list
 	struct check_rd c = { st, 0 };
 	struct bt_phash h = {
 		.total = st->m->total, .plen = st->plen, .read = check_read, .ud = &c,
-		.threads = bt_phash_threads(0), .serial = 1,
+		.threads = CHECK_THREADS, .serial = 1,
 	};
 	int r;
 
-	if (h.threads > CHECK_THREADS)
-		h.threads = CHECK_THREADS;
 	if (!st->hbuf && !(st->hbuf = malloc((size_t)CHECK_THREADS * BT_PHASH_SCRATCH)))
 		return fail(st, -1, BT_E_NOMEM);
 	h.scratch = st->hbuf;
@@ -1876,7 +1873,7 @@ bt_storage_resume_load(struct bt_storage *st, const uint8_t *rec, size_t n,
 
 	lim.depth = 3;
 	lim.tokens = 16 + 4 * (uint32_t)st->nf;
-	lim.str_max = nbytes > NAME_MAX_BYTES ? (uint32_t)nbytes : NAME_MAX_BYTES;
+	lim.str_max = nbytes > BT_META_MAX_COMPONENT ? (uint32_t)nbytes : BT_META_MAX_COMPONENT;
 	lim.strict = 1;
 	int pr = bt_benc_parse(&d, rec, n, &lim, NULL);
 	if (pr < 0) {
