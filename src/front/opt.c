@@ -32,23 +32,26 @@ parse_float(const char *s, double *out)
 	return 0;
 }
 
-/* a[0..len) names b: equal, with '-' and '_' the same. */
+/* How typed a[0..len) names the option or flag called b ('-' and '_'
+ * the same): 2 equal, 1 the start of b, 0 neither. */
 static int
-name_eq(const char *a, size_t len, const char *b)
+name_match(const char *a, size_t len, const char *b)
 {
-	for (size_t k = 0; k < len; k++, b++) {
-		char x = a[k] == '-' ? '_' : a[k], y = *b == '-' ? '_' : *b;
-		if (!*b || x != y)
+	size_t k = 0;
+
+	for (; k < len; k++) {
+		char x = a[k] == '-' ? '_' : a[k], y = b[k] == '-' ? '_' : b[k];
+		if (!b[k] || x != y)
 			return 0;
 	}
-	return *b == 0;
+	return b[k] ? 1 : 2;
 }
 
 static int
 opt_find_len(const struct bt_opt *opts, size_t n, const char *name, size_t len)
 {
 	for (size_t k = 0; k < n; k++)
-		if (name_eq(name, len, opts[k].name))
+		if (name_match(name, len, opts[k].name) == 2)
 			return (int)k;
 	return -1;
 }
@@ -148,6 +151,16 @@ struct word {
 	const char *val;	/* its value, or the positional */
 };
 
+/* A boolean's value: the next word when it is a whole number (moving *a
+ * past it), else "1" (it stands alone). */
+static const char *
+bool_value(int argc, char **argv, int *a)
+{
+	long long x;
+
+	return *a < argc && parse_int(argv[*a], &x) == 0 ? argv[(*a)++] : "1";
+}
+
 /* "--name[=value]" at argv[*a] (*a already past it): the option and its
  * value.  W_OPT, W_HELP, or -1 with err set. */
 static int
@@ -174,8 +187,7 @@ step_long(const struct bt_opt *opts, size_t n, int argc, char **argv, int *a,
 		return W_OPT;
 	}
 	if (BT_OPT_TYPE(opts[w->k].type) == BT_OPT_BOOL) {
-		long long x;
-		w->val = *a < argc && parse_int(argv[*a], &x) == 0 ? argv[(*a)++] : "1";
+		w->val = bool_value(argc, argv, a);
 		return W_OPT;
 	}
 	if (*a >= argc) {
@@ -202,8 +214,7 @@ step_short(const struct bt_opt *opts, size_t n, int argc, char **argv, int *a,
 		return -1;
 	}
 	if (BT_OPT_TYPE(opts[w->k].type) == BT_OPT_BOOL) {
-		long long x;
-		w->val = *a < argc && parse_int(argv[*a], &x) == 0 ? argv[(*a)++] : "1";
+		w->val = bool_value(argc, argv, a);
 	} else if (arg[2]) {
 		w->val = arg + 2;
 	} else if (*a < argc) {
@@ -431,21 +442,6 @@ bt_opt_help(const struct bt_opt *opts, size_t n, unsigned cols, struct bt_buf *o
 	bt_opt_each(opts, n, help_each, &h);
 }
 
-/* name[0..len) names flag f: equal, or (prefix) the start of its name;
- * '-' and '_' the same.  2 exact, 1 prefix, 0 neither. */
-static int
-flag_match(const struct bt_flag *f, const char *name, size_t len)
-{
-	size_t k = 0;
-	for (; k < len; k++) {
-		char x = name[k] == '-' ? '_' : name[k];
-		char y = f->lname[k] == '-' ? '_' : f->lname[k];
-		if (!f->lname[k] || x != y)
-			return 0;
-	}
-	return f->lname[k] ? 1 : 2;
-}
-
 /* The flag whose long name is name[0..len): an exact match, else the one
  * flag it is a prefix of (getopt's abbreviations); -1 when none or when
  * the prefix is ambiguous. */
@@ -455,7 +451,7 @@ flag_by_long(const struct bt_flag *flags, size_t n, const char *name, size_t len
 	int found = -1;
 
 	for (size_t k = 0; k < n; k++) {
-		int m = flag_match(&flags[k], name, len);
+		int m = name_match(name, len, flags[k].lname);
 		if (m == 2)
 			return (int)k;
 		if (!m)
