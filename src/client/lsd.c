@@ -152,48 +152,41 @@ opt(int fd, int level, int name, int v)
 	return setsockopt(fd, level, name, &v, sizeof(v));
 }
 
+/* Join fd to the family's LSD group, with TTL/hops 1 and our own
+ * messages looped back. */
 static int
-open4(void)
+join_group(int fd, int fam)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(BT_LSD_PORT) };
-	struct ip_mreq mr;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return BT_E_IO;
-	memset(&mr, 0, sizeof(mr));
-	inet_pton(AF_INET, BT_LSD_GROUP4, &mr.imr_multiaddr);
-	mr.imr_interface.s_addr = htonl(INADDR_ANY);
-	if (opt(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0 ||
-		bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-		setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0 ||
-		opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, 1) < 0 ||
-		opt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 1) < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return BT_E_IO;
+	if (fam == AF_INET) {
+		struct ip_mreq mr;
+		memset(&mr, 0, sizeof(mr));
+		inet_pton(AF_INET, BT_LSD_GROUP4, &mr.imr_multiaddr);
+		mr.imr_interface.s_addr = htonl(INADDR_ANY);
+		return setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0 ||
+			opt(fd, IPPROTO_IP, IP_MULTICAST_TTL, 1) < 0 ||
+			opt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 1) < 0 ? -1 : 0;
 	}
-	return fd;
-}
-
-static int
-open6(void)
-{
-	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(BT_LSD_PORT) };
 	struct ipv6_mreq mr;
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return BT_E_IO;
 	memset(&mr, 0, sizeof(mr));
 	inet_pton(AF_INET6, BT_LSD_GROUP6, &mr.ipv6mr_multiaddr);
-	if (opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1) < 0 ||
-		opt(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0 ||
-		bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-		setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof(mr)) < 0 ||
+	return setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof(mr)) < 0 ||
 		opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 1) < 0 ||
-		opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 1) < 0) {
+		opt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 1) < 0 ? -1 : 0;
+}
+
+/* A socket of family fam on port 6771, in the LSD group: fd or BT_E_IO. */
+static int
+open_group(int fam)
+{
+	struct sockaddr_storage a;
+	int fd = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return BT_E_IO;
+	bt_addr_any(&a, fam, BT_LSD_PORT);
+	if ((fam == AF_INET6 && opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1) < 0) ||
+		opt(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0 ||
+		bind(fd, (struct sockaddr *)&a, bt_addr_len(&a)) < 0 || join_group(fd, fam) < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
@@ -214,8 +207,8 @@ lsd_new(struct bt_lsd **out, struct bt_client *c, struct bt_loop *loop, int ipv6
 		return BT_E_NOMEM;
 	l->c = c;
 	l->loop = loop;
-	l->fd[0] = open4();
-	l->fd[1] = ipv6 ? open6() : -1;
+	l->fd[0] = open_group(AF_INET);
+	l->fd[1] = ipv6 ? open_group(AF_INET6) : -1;
 	for (int i = 0; i < 2; i++)
 		if (l->fd[i] >= 0 && (rc = bt_io_add(loop, l->fd[i], BT_EV_READ, on_read, l)) < 0) {
 			close(l->fd[i]);
