@@ -37,7 +37,6 @@
 #include "show_block.h"
 #include "show_curses.h"
 #include "show_log.h"
-#include "siphash.h"
 #include "spew.h"
 #include "statedir.h"
 #include "str.h"
@@ -664,14 +663,10 @@ static int
 start_client(struct dl *d)
 {
 	struct bt_client_opts co;
-	struct bt_sipkey key;
 	char why[512];
 	int rc;
 
-	bt_sipkey_random(&key);
-	memset(&co, 0, sizeof(co));
-	bt_dl_listen_opts(d->v, &co.listen, key.k0);
-	bt_dl_crypto_opts(d->v, &co);
+	bt_dl_client_opts(d->v, &co);
 	if ((rc = bt_client_new(&d->c, d->loop, &co)) == 0)
 		return 0;
 	bt_dl_listen_error(d->v, rc, why, sizeof(why));

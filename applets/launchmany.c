@@ -720,9 +720,7 @@ start_client(struct lm *lm)
 	struct bt_client_opts co;
 	int rc;
 
-	memset(&co, 0, sizeof(co));
-	bt_dl_listen_opts(lm->v, &co.listen, (uint64_t)time(NULL) ^ (uint64_t)getpid());
-	bt_dl_crypto_opts(lm->v, &co);
+	bt_dl_client_opts(lm->v, &co);
 	co.max_upload_rate = lm->v[DL_MAX_UPLOAD_RATE].i > 0 ?
 		(uint64_t)lm->v[DL_MAX_UPLOAD_RATE].i * 1000 : 0;
 	co.max_download_rate = (uint64_t)lm->v[DL_MAX_DOWNLOAD_RATE].i * 1000;

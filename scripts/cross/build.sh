@@ -227,11 +227,23 @@ if [ "$test" = 0 ]; then
 fi
 
 failed=0
-# The unit tests and the creation date past 2038 (bt through the wrapper).
+# How a target binary runs here: under qemu-user with the sysroot's
+# libraries (nothing for a native static build).
+qemu_run=""
+if [ -n "$qemu" ]; then
+	lib=/usr/$triplet
+	[ "$target" = musl-armhf ] && lib=/usr/arm-linux-gnueabihf
+	qemu_run="$qemu -L $lib -E LD_LIBRARY_PATH=$sysroot/lib/$triplet:$sysroot/usr/lib/$triplet"
+fi
+# failed_tests LOG: the failing lines of a meson test log (none is no error).
+failed_tests() { grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|TIMEOUT|ERROR)' "$1" || true; }
+# The unit tests and the creation date past 2038.  That one is a shell
+# command running bt: meson gives it no MESON_EXE_WRAPPER (sh is native),
+# so it gets ours.
 meson test -C "$dir" --suite unit --print-errorlogs --num-processes 2 >"$dir.unit.log" 2>&1 ||
-	{ grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|TIMEOUT|ERROR)' "$dir.unit.log"; failed=1; }
-meson test -C "$dir" showmetainfo_2100 --print-errorlogs >"$dir.2100.log" 2>&1 ||
-	{ grep -E '^ *[0-9]+/[0-9]+ .*(FAIL|TIMEOUT|ERROR)' "$dir.unit.log"; failed=1; }
+	{ failed_tests "$dir.unit.log"; failed=1; }
+MESON_EXE_WRAPPER=$qemu_run meson test -C "$dir" showmetainfo_2100 --print-errorlogs \
+	>"$dir.2100.log" 2>&1 || { failed_tests "$dir.2100.log"; failed=1; }
 grep -E '^(Ok|Fail):' "$dir.unit.log" | tr -s ' ' | paste -sd' ' | sed "s/^/cross $target: unit tests: /"
 if [ -n "$cli_tests" ]; then
 	# The CLI scripts start "bt" themselves: give them a bt that runs
@@ -239,10 +251,7 @@ if [ -n "$cli_tests" ]; then
 	wrap=$top/$dir/bt-qemu
 	bin=$top/$dir/bt
 	if [ -n "$qemu" ]; then
-		lib=/usr/$triplet
-		[ "$target" = musl-armhf ] && lib=/usr/arm-linux-gnueabihf
-		printf '#!/bin/sh\nexec %s -L %s -E LD_LIBRARY_PATH=%s -0 "$0" %s "$@"\n' \
-			"$qemu" "$lib" "$sysroot/lib/$triplet:$sysroot/usr/lib/$triplet" "$bin" >"$wrap"
+		printf '#!/bin/sh\nexec %s -0 "$0" %s "$@"\n' "$qemu_run" "$bin" >"$wrap"
 	else
 		printf '#!/bin/bash\nexec -a "$0" %s "$@"\n' "$bin" >"$wrap"
 	fi

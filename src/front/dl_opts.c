@@ -300,6 +300,17 @@ bt_dl_crypto_opts(const union bt_optv *v, struct bt_client_opts *co)
 	co->lsd = v[DL_LSD].i != 0;
 }
 
+void
+bt_dl_client_opts(const union bt_optv *v, struct bt_client_opts *co)
+{
+	struct bt_sipkey key;
+
+	bt_sipkey_random(&key);
+	memset(co, 0, sizeof(*co));
+	bt_dl_listen_opts(v, &co->listen, key.k0);
+	bt_dl_crypto_opts(v, co);
+}
+
 /* See dl_opts.h.  (ipv6_binds_v4 and upnp_nat_access are not used.) */
 void
 bt_dl_listen_opts(const union bt_optv *v, struct bt_peerlisten_opts *o, uint64_t seed)

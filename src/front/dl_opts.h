@@ -103,6 +103,10 @@ void bt_dl_start_error(const struct bt_meta *m, int with_name, int rc, char *out
  * of struct bt_client_opts. */
 struct bt_client_opts;
 void bt_dl_crypto_opts(const union bt_optv *v, struct bt_client_opts *co);
+/* The client's options from v: zeroed, then the listening socket (with a
+ * random seed for the port choice) and the wire policy above; the
+ * caller adds what is its own (rate limits). */
+void bt_dl_client_opts(const union bt_optv *v, struct bt_client_opts *co);
 
 /* --priority: one integer -1..2 per file, separated by commas (Python's
  * int(): surrounding blanks and a sign allowed).  Returns a new array of
