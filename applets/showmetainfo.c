@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Labels are 15 characters with the colon, then one space (BitTornado). */
 static void
@@ -156,11 +155,8 @@ show_ours(struct bt_buf *o, const struct bt_meta *m)
 	if (m->creation_date >= 0) {
 		int64_t when;
 		char tbuf[64];
-		struct tm tm;
-		time_t tt;
-		bt_benc_int(d, m->creation_date, &when);
-		tt = (time_t)when;
-		if (gmtime_r(&tt, &tm) && strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S UTC", &tm))
+		if (bt_benc_int(d, m->creation_date, &when) == 0 &&
+		    bt_str_utc(tbuf, sizeof(tbuf), when, 1) == 0)
 			bt_buf_printf(o, "creation date.: %s\n", tbuf);
 	}
 	show_magnet(o, m);

@@ -9,6 +9,7 @@
 #include "msg.h"
 #include "net.h"
 #include "reactor.h"
+#include "str.h"
 #include "trackd.h"
 
 #include <signal.h>
@@ -95,14 +96,6 @@ static struct {
 
 /* ---- logging ---- */
 
-static void
-utc_stamp(char *out, size_t cap, time_t t)
-{
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, cap, "%Y-%m-%d %H:%M UTC", &tm);
-}
-
 static int
 open_log(const char *what)
 {
@@ -119,7 +112,7 @@ open_log(const char *what)
 	if (G.log && G.log != stdout)
 		fclose(G.log);
 	G.log = f;
-	utc_stamp(ts, sizeof(ts), time(NULL));
+	bt_str_utc(ts, sizeof(ts), time(NULL), 0);
 	fprintf(G.log, "# %s: %s\n", what, ts);
 	fflush(G.log);
 	return 0;
@@ -471,7 +464,7 @@ finish(void)
 	int saved = 0;
 	if (G.d) {
 		saved = bt_trackd_save(G.d);
-		utc_stamp(ts, sizeof(ts), time(NULL));
+		bt_str_utc(ts, sizeof(ts), time(NULL), 0);
 		fprintf(G.log, "# Shutting down: %s\n", ts);
 		fflush(G.log);
 	}

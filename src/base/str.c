@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void
 bt_str_printable(char *dst, size_t cap, const void *p, size_t n)
@@ -108,6 +109,19 @@ bt_str_ieq(const char *p, size_t n, const char *s)
 		if (!s[i] || lower((uint8_t)p[i]) != lower((uint8_t)s[i]))
 			return 0;
 	return s[i] == 0;
+}
+
+int
+bt_str_utc(char *out, size_t cap, int64_t t, int seconds)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if ((int64_t)tt == t && gmtime_r(&tt, &tm) &&
+	    strftime(out, cap, seconds ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M UTC", &tm))
+		return 0;
+	snprintf(out, cap, "unknown");
+	return -1;
 }
 
 int

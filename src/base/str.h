@@ -15,6 +15,10 @@ int bt_unhex(uint8_t *out, const char *s, size_t n);
 int bt_hexval(int c);
 /* 1 if p[0..n) equals the NUL-terminated s, ASCII letters in any case. */
 int bt_str_ieq(const char *p, size_t n, const char *s);
+/* Time t (seconds since 1970) as "YYYY-MM-DD HH:MM UTC" (with
+ * ":SS" before " UTC" when seconds) in out[0..cap): 0, or -1 with
+ * "unknown" written when it cannot be shown. */
+int bt_str_utc(char *out, size_t cap, int64_t t, int seconds);
 /* A port number written p[0..n): 1 to 5 decimal digits, at most 65535
  * (0 included: callers that refuse it say so).  0 with *port set, or -1. */
 int bt_str_port(const char *p, size_t n, uint16_t *port);

@@ -374,16 +374,6 @@ legend_html(struct bt_buf *b, int names, int allow_get)
 	bt_buf_adds(b, "</ul>\n");
 }
 
-/* "YYYY-MM-DD HH:MM UTC", or "unknown". */
-static void
-utc_time(char *out, size_t cap, time_t t)
-{
-	struct tm tm;
-	snprintf(out, cap, "unknown");
-	if (gmtime_r(&t, &tm))
-		strftime(out, cap, "%Y-%m-%d %H:%M UTC", &tm);
-}
-
 /* A duration as people say it, to the minute: "3 days 4 h 5 min",
  * "2 h 0 min", "7 min", "less than a minute". */
 static void
@@ -407,7 +397,7 @@ about_html(struct bt_buf *b, struct bt_tracker *t, const struct bt_infopage_opts
 {
 	if (o->start > 0) {
 		char since[32];
-		utc_time(since, sizeof(since), o->start);
+		bt_str_utc(since, sizeof(since), o->start, 0);
 		bt_buf_adds(b, "<li><b>uptime:</b> ");
 		duration_html(b, o->now > o->start ? o->now - o->start : 0);
 		bt_buf_printf(b, " (since %s)</li>\n", since);
@@ -433,7 +423,7 @@ bt_infopage_html(struct bt_tracker *t, const struct bt_infopage_opts *o,
 	}
 
 	char when[32];
-	utc_time(when, sizeof(when), o->now);
+	bt_str_utc(when, sizeof(when), o->now, 0);
 
 	bt_buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 		"<meta charset=\"utf-8\">\n"
