@@ -79,10 +79,14 @@ if [ "${CROSS:-1}" != 0 ]; then
 		local out
 		if out=$(scripts/cross/build.sh "$@" 2>&1); then
 			passed=$((passed + 1))
+			printf '%s\n' "$out" | grep -E '^cross|FAIL'
 		else
 			failed=$((failed + 1))
+			# Never a failure without its reason: the summary lines,
+			# else the script's last words.
+			printf '%s\n' "$out" | grep -E '^cross|FAIL' || printf '%s\n' "$out" | tail -n 5
+			echo "cross $1: FAILED"
 		fi
-		printf '%s\n' "$out" | grep -E '^cross|FAIL'
 	}
 	# Under qemu, a few CLI scripts (the whole list costs minutes more);
 	# the musl binary without curses (rebuilding ncurses costs 4 minutes).
