@@ -32,14 +32,12 @@ bad(struct bt_meta_err *err, int code, size_t off, const char *fmt, ...)
 static void
 shown(char *dst, size_t cap, const void *p, size_t n)
 {
-	struct bt_buf b;
+	size_t k;
 
-	bt_buf_init(&b, 0);
-	bt_str_escape(&b, p, n > SHOWN ? SHOWN : n);
+	bt_str_printable(dst, cap, p, n > SHOWN ? SHOWN : n);
+	k = strlen(dst);
 	if (n > SHOWN)
-		bt_buf_adds(&b, "...");
-	snprintf(dst, cap, "%s", b.err ? "?" : bt_buf_cstr(&b));
-	bt_buf_free(&b);
+		snprintf(dst + k, cap - k, "...");
 }
 
 static size_t
