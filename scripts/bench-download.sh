@@ -2,7 +2,7 @@
 # bench-download.sh - download one torrent over loopback for every pairing
 # of seeder and leecher among bt, libtorrent (python3-libtorrent) and aria2c,
 # one pair at a time, and print MiB/s, CPU seconds per GiB of both sides and
-# the leecher's peak RSS, with bt's ratios against the other leechers.
+# the peak RSS of both, with bt's ratios against the other leechers.
 #
 # Usage: scripts/bench-download.sh [path/to/bt] [size_mib]
 #   path/to/bt        default build/bt
@@ -38,7 +38,9 @@
 # "Download complete", bench-lt.py: "done"), polled every 50 ms; the data is
 # compared with the seed's afterwards.  Leecher CPU and peak RSS come from
 # /usr/bin/time -v over its whole process; seeder CPU is the growth of its
-# /proc/PID/stat utime+stime while the leecher ran.  libtorrent memory-maps
+# /proc/PID/stat utime+stime while the leecher ran, its peak RSS the VmHWM
+# of /proc/PID/status when the leecher is done (its whole life so far,
+# start-up check included).  libtorrent memory-maps
 # the data, so its RSS includes file pages; its leecher time and CPU include
 # starting Python and importing the module (about 0.2 s).
 #
@@ -299,7 +301,7 @@ leech_start() {
 	PIDS+=("$LPID")
 }
 
-declare -A R_SECS R_LCPU R_SCPU R_RSS R_NOTE
+declare -A R_SECS R_LCPU R_SCPU R_RSS R_SRSS R_NOTE
 # run_pair SEEDER LEECHER: one measurement, into the R_* arrays under "S:L"
 run_pair() {
 	local s=$1 l=$2 key=$1:$2 dir=$W/pair
@@ -338,6 +340,7 @@ run_pair() {
 	rc=$?
 	t1=$(now)
 	c1=$(cpu_ticks "$spid")
+	R_SRSS[$key]=$(awk '/^VmHWM/ {print $2}' "/proc/$spid/status" 2>/dev/null || echo 0)
 	stop "$LPID"
 	announce stopped "$SPORT"
 	[ -n "$straced" ] && STOP_SIG=-INT stop "$straced"
@@ -389,12 +392,14 @@ for p in "${RUN[@]}"; do
 			best="$p#$r"
 			R_SECS[$best]=${R_SECS[$p]} R_LCPU[$best]=${R_LCPU[$p]}
 			R_SCPU[$best]=${R_SCPU[$p]} R_RSS[$best]=${R_RSS[$p]}
+			R_SRSS[$best]=${R_SRSS[$p]}
 		fi
 	done
 	echo >&2
 	if [ -n "$best" ]; then	# the fastest run is the pair's row
 		R_SECS[$p]=${R_SECS[$best]} R_LCPU[$p]=${R_LCPU[$best]}
 		R_SCPU[$p]=${R_SCPU[$best]} R_RSS[$p]=${R_RSS[$best]}
+		R_SRSS[$p]=${R_SRSS[$best]}
 	fi
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -404,19 +409,21 @@ GIB=$(echo "$MIB / 1024" | bc -l)
 fmt() { printf "%.${2:-2}f" "$1"; }
 echo
 [ "$RUNS" -gt 1 ] && echo "(each row: the fastest of $RUNS runs)"
-printf '%-11s %-11s %9s %13s %13s %10s\n' seeder leecher 'MiB/s' 'leech CPU' 'seed CPU' 'leech RSS'
-printf '%-11s %-11s %9s %13s %13s %10s\n' '' '' '' 's/GiB' 's/GiB' 'MiB'
+printf '%-11s %-11s %9s %13s %13s %10s %10s\n' seeder leecher 'MiB/s' 'leech CPU' 'seed CPU' \
+	'leech RSS' 'seed RSS'
+printf '%-11s %-11s %9s %13s %13s %10s %10s\n' '' '' '' 's/GiB' 's/GiB' 'MiB' 'MiB'
 for p in "${RUN[@]}"; do
 	s=${p%%:*} l=${p#*:}
 	if [ "${R_SECS[$p]}" = 0 ]; then
 		printf '%-11s %-11s %9s\n' "$(label "$s")" "$(label "$l")" "${R_NOTE[$p]}"
 		continue
 	fi
-	printf '%-11s %-11s %9s %13s %13s %10s\n' "$(label "$s")" "$(label "$l")" \
+	printf '%-11s %-11s %9s %13s %13s %10s %10s\n' "$(label "$s")" "$(label "$l")" \
 		"$(fmt "$(echo "$MIB / ${R_SECS[$p]}" | bc -l)" 1)" \
 		"$(fmt "$(echo "${R_LCPU[$p]} / $GIB" | bc -l)")" \
 		"$(fmt "$(echo "${R_SCPU[$p]} / $GIB" | bc -l)")" \
-		"$(fmt "$(echo "${R_RSS[$p]} / 1024" | bc -l)" 1)"
+		"$(fmt "$(echo "${R_RSS[$p]} / 1024" | bc -l)" 1)" \
+		"$(fmt "$(echo "${R_SRSS[$p]:-0} / 1024" | bc -l)" 1)"
 done
 
 # ratio A B: a line comparing rows A and B (speed: >1 is A faster; CPU and
