@@ -19,12 +19,12 @@
 
 #define CHUNK		(64u << 10)	/* bt_storage_verify reads this much at a time */
 #define CHECK_BATCH	256		/* pieces per bt_phash run, at most */
-/* Hashing threads of a check.  One: the check runs in slices on the
- * loop's thread, and helpers started for a slice must be waited for at
- * its end; on a busy machine the scheduler runs them late and the slice
- * takes longer than on one thread (1 GiB: 1.2-2.7 s on one thread, 1.7-3.3
- * s on two, load average 13 on 2 cores). */
-#define CHECK_THREADS	1
+/* Hashing threads of a check, at most: two where the machine has two
+ * CPUs (bt_phash_threads), so a check goes as fast as making the torrent;
+ * one on a single-core router.  The check runs in slices on the loop's
+ * thread; a slice's helper is started and joined within it, and reads stay
+ * serial (the open-file cache is the loop's). */
+#define CHECK_THREADS	2
 #define CHECK_SLICE	(64u << 20)	/* bytes between progress calls, at most */
 #define PARTS_MAGIC	"btparts1"	/* the parts file's first 8 bytes */
 #define PARTS_HEAD	32u		/* magic, info hash, slot count */
@@ -1657,10 +1657,12 @@ check_hash(struct bt_storage *st, struct bt_bitfield *have, const uint32_t *list
 	struct check_rd c = { st, 0 };
 	struct bt_phash h = {
 		.total = st->m->total, .plen = st->plen, .read = check_read, .ud = &c,
-		.threads = CHECK_THREADS, .serial = 1,
+		.serial = 1,
 	};
+	unsigned cpus = bt_phash_threads(0);
 	int r;
 
+	h.threads = cpus < CHECK_THREADS ? cpus : CHECK_THREADS;
 	if (!st->hbuf && !(st->hbuf = malloc((size_t)CHECK_THREADS * BT_PHASH_SCRATCH)))
 		return fail(st, -1, BT_E_NOMEM);
 	h.scratch = st->hbuf;
