@@ -23,9 +23,15 @@
 #include "storage.h"
 #include "webseed.h"
 
-/* Pieces hashed per slice of the start-up check: about 8 MiB, so the
- * loop stays responsive while a big torrent is checked. */
+/* The start-up check runs a slice per loop pass, so the loop stays
+ * responsive while a big torrent is checked.  The first slice is about
+ * 8 MiB; then the slice doubles while one takes less than CHECK_SLICE_MS
+ * and halves when one takes more than four times that: a fast machine
+ * hashes in large runs (each run ends waiting for its slower thread),
+ * a slow router in short ones. */
 #define CHECK_SLICE_BYTES	(8u << 20)
+#define CHECK_SLICE_MS		10
+#define CHECK_SLICE_MAX		1024u	/* pieces */
 
 
 uint64_t
@@ -695,10 +701,22 @@ go_live(struct bt_torrent *s)
 	client_wake(s->c);
 }
 
+/* The next slice's size in pieces after one of step pieces took ms. */
+static uint32_t
+check_step(uint32_t step, uint64_t ms)
+{
+	if (ms < CHECK_SLICE_MS && step <= CHECK_SLICE_MAX / 2)
+		return step * 2;
+	if (ms > 4 * CHECK_SLICE_MS && step > 1)
+		return step / 2;
+	return step;
+}
+
 int
 tor_check_slice(struct bt_torrent *s)
 {
 	uint32_t n = (uint32_t)s->m->npieces, step, to;
+	uint64_t t0;
 	int64_t rc = 0;
 
 	if (s->state != BT_TORRENT_CHECKING)
@@ -711,10 +729,13 @@ tor_check_slice(struct bt_torrent *s)
 		rc = bt_storage_present(s->st, &s->have);	/* trusted */
 		s->check_next = n;
 	} else {
-		step = (uint32_t)(CHECK_SLICE_BYTES / (uint64_t)s->m->piece_len);
-		step = step ? step : 1;
+		step = s->check_step;
 		to = n - s->check_next > step ? s->check_next + step : n;
+		bt_loop_update_time(s->loop);
+		t0 = tor_now(s);
 		rc = bt_storage_check_range(s->st, &s->have, s->check_next, to);
+		bt_loop_update_time(s->loop);
+		s->check_step = check_step(step, tor_now(s) - t0);
 		s->check_next = to;
 	}
 	if (rc < 0) {
@@ -739,6 +760,8 @@ bt_torrent_start(struct bt_torrent *s)
 	}
 	s->start_wanted = 0;
 	s->check_next = 0;
+	s->check_step = (uint32_t)(CHECK_SLICE_BYTES / (uint64_t)s->m->piece_len);
+	s->check_step = s->check_step ? s->check_step : 1;
 	s->state = BT_TORRENT_CHECK_WAIT;
 	client_check_queue(s->c);
 	return 0;

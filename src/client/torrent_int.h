@@ -161,6 +161,7 @@ struct bt_torrent {
 	struct bt_webseed **ws;
 	size_t nws;
 	uint32_t check_next;		/* the slice check's next piece */
+	uint32_t check_step;		/* and its slice, in pieces */
 
 	struct peer **conns;
 	size_t nconns, conns_cap;
