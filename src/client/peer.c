@@ -54,6 +54,7 @@ reap_cb(struct bt_loop *loop, uint64_t id, void *ud)
 {
 	struct bt_torrent *s = ud;
 	size_t j = 0;
+	int freed = 0;
 
 	(void)loop;
 	(void)id;
@@ -61,6 +62,7 @@ reap_cb(struct bt_loop *loop, uint64_t id, void *ud)
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct peer *p = s->conns[i];
 		if (p->dead) {
+			freed |= p->peer_interested && !p->am_choking;
 			ext_bye(p);
 			bt_bitfield_fini(&p->has);
 			bt_pio_free(p->io);
@@ -71,6 +73,8 @@ reap_cb(struct bt_loop *loop, uint64_t id, void *ud)
 		}
 	}
 	s->nconns = j;
+	if (freed && s->m && tor_running(s))
+		choker_rechoke(s);	/* its upload slot goes to another */
 	return BT_TIMER_STOP;
 }
 
@@ -356,6 +360,12 @@ peer_attach(struct bt_torrent *s, const struct bt_hs_result *r)
 		return 0;	/* the peer owns the transport now */
 	}
 	peer_send_have_state(p);
+	/* A newcomer gets its chance at once (BitTornado's connection_made):
+	 * a free slot unchokes it, and a client that waits to be unchoked
+	 * before it says it is interested (Transmission) starts now, not at
+	 * the next rechoke. */
+	if (s->m && tor_running(s))
+		choker_rechoke(s);
 	peer_flush(p);
 	client_wake(s->c);
 	return 0;

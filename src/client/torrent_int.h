@@ -49,7 +49,8 @@ struct meta_fetch;
 
 #define TICK_MS			250
 #define IDLE_TICK_MS		5000	/* when no torrent has anything to do */
-#define RECHOKE_MS		10000
+#define RECHOKE_MS		5000	/* BitTornado's Choker: every 5 s, and when a
+					 * peer comes or an unchoked, interested one goes */
 #define HANDSHAKE_MS		30000
 #define RESUME_SAVE_MS		(5 * 60 * 1000)
 /* The peer's requests we queue (our `reqq`, BEP 10): libtorrent says
