@@ -168,16 +168,6 @@ IH=$("$PY" "$LTPY" infohash "$W/leech.torrent")
 PIDS+=($!)
 
 now() { echo "$EPOCHREALTIME"; }
-CLK=$(getconf CLK_TCK)
-# cpu_ticks PID: utime + stime of PID (all its threads), in clock ticks
-cpu_ticks() {
-	local f
-	f=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-	f=${f##*) }
-	# shellcheck disable=SC2086  # the fields, split
-	set -- $f
-	echo $((${12} + ${13}))
-}
 # listening PORT: something accepts connections on 127.0.0.1:PORT
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # wait_for SECS PID FILE PATTERN...: until FILE holds one of the (grep -e)
@@ -340,7 +330,7 @@ run_pair() {
 	rc=$?
 	t1=$(now)
 	c1=$(cpu_ticks "$spid")
-	R_SRSS[$key]=$(awk '/^VmHWM/ {print $2}' "/proc/$spid/status" 2>/dev/null || echo 0)
+	R_SRSS[$key]=$(vm_kib "$spid" VmHWM)
 	stop "$LPID"
 	announce stopped "$SPORT"
 	[ -n "$straced" ] && STOP_SIG=-INT stop "$straced"

@@ -50,7 +50,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-HZ=$(getconf CLK_TCK)
 T0=$(date +%s)
 
 # freeport [SPAN]: a free TCP port on 127.0.0.1 with SPAN free after it.
@@ -76,8 +75,6 @@ for _ in range(200):
         break
 EOF
 }
-ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null; }
-vm() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 # ctxsw PID: voluntary + involuntary context switches of all its threads.
 ctxsw() {
 	cat /proc/"$1"/task/*/status 2>/dev/null |
@@ -87,10 +84,10 @@ stop_pid() { kill "$1" 2>/dev/null; for _ in $(seq 50); do kill -0 "$1" 2>/dev/n
 # quiet PID: wait (at most 60 s) until PID used no CPU for 3 s in a row.
 quiet() {
 	local k last cur still=0
-	last=$(ticks "$1")
+	last=$(cpu_ticks "$1")
 	for k in $(seq 60); do
 		sleep 1
-		cur=$(ticks "$1")
+		cur=$(cpu_ticks "$1")
 		[ -n "$cur" ] || return 1
 		if [ "$cur" = "$last" ]; then still=$((still + 1)); else still=0; fi
 		last=$cur
@@ -128,17 +125,17 @@ declare -A R
 # measure NAME PID: the two idle windows; fills R[NAME.*].
 measure() {
 	local name=$1 pid=$2 c0 c1 x0 x1 out
-	c0=$(ticks "$pid")
+	c0=$(cpu_ticks "$pid")
 	x0=$(ctxsw "$pid")
 	sleep "$WIN"
-	c1=$(ticks "$pid")
+	c1=$(cpu_ticks "$pid")
 	x1=$(ctxsw "$pid")
 	[ -n "$c1" ] || { R[$name.dead]=1; return 1; }
-	R[$name.rss]=$(vm "$pid" VmRSS)
-	R[$name.hwm]=$(vm "$pid" VmHWM)
-	R[$name.anon]=$(vm "$pid" RssAnon)
+	R[$name.rss]=$(vm_kib "$pid" VmRSS)
+	R[$name.hwm]=$(vm_kib "$pid" VmHWM)
+	R[$name.anon]=$(vm_kib "$pid" RssAnon)
 	R[$name.threads]=$(sed -n 's/^Threads:[[:space:]]*//p' "/proc/$pid/status")
-	R[$name.cpu]=$(awk -v t=$((c1 - c0)) -v hz="$HZ" 'BEGIN {printf "%.2f", t / hz}')
+	R[$name.cpu]=$(awk -v t=$((c1 - c0)) -v hz="$CLK" 'BEGIN {printf "%.2f", t / hz}')
 	R[$name.csw]=$(awk -v x=$((x1 - x0)) -v w="$WIN" 'BEGIN {printf "%.2f", x / w}')
 	R[$name.polls]=-
 	R[$name.sys]=-

@@ -23,3 +23,13 @@ bench_machine() {
 		"$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) memory, $(uname -sr)"
 	echo "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
+
+CLK=$(getconf CLK_TCK)
+# cpu_ticks PID: utime + stime of PID (all its threads), in clock ticks; 0
+# when it is gone
+cpu_ticks() {
+	awk '{sub(/.*\) /, ""); print $12 + $13; n++} END {if (!n) print 0}' "/proc/$1/stat" 2>/dev/null ||
+		echo 0
+}
+# vm_kib PID FIELD: a kB field of /proc/PID/status (VmRSS, VmHWM, RssAnon)
+vm_kib() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status" 2>/dev/null; }

@@ -59,7 +59,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 ulimit -n 4096 2>/dev/null
-HZ=$(getconf CLK_TCK)
 T0=$(date +%s)
 
 freeport() {
@@ -72,8 +71,6 @@ for _ in range(100):
     except OSError: pass
     finally: t.close(); u.close()'
 }
-ticks() { "$PY" -c 'import sys; f = open("/proc/%s/stat" % sys.argv[1]).read().rsplit(")", 1)[1].split(); print(int(f[11]) + int(f[12]))' "$1"; }
-vm() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 
 # Hashes: hex for opentracker's whitelist, url-encoded for wrk.
 mkdir -p "$W/ot"
@@ -148,10 +145,10 @@ printf '%-12s %-10s %10s %9s %9s %12s %8s %10s %s\n' tracker mode "req/s" "p50 m
 for tr in $TRACKERS; do
 	if [ "$tr" = bt ]; then start_bt; else start_ot; fi
 	for mode in keep close; do
-		c0=$(ticks "$PID")
+		c0=$(cpu_ticks "$PID")
 		wrk -t1 -c"$CONNS" -d"${DUR}s" --timeout 5s -s "$LUA" "http://127.0.0.1:$PORT" \
 			-- rand "$W/hashes_bench" "$mode" >"$W/wrk.out" 2>&1
-		c1=$(ticks "$PID")
+		c1=$(cpu_ticks "$PID")
 		if ! grep -q '^RESULT ' "$W/wrk.out"; then
 			printf '%-12s %-10s %s\n' "$tr" "$mode" "(wrk failed)"
 			sed 's/^/    | /' "$W/wrk.out" | head -5
@@ -162,8 +159,8 @@ for tr in $TRACKERS; do
 		p50=$(kv p50_us "$W/wrk.out")
 		p99=$(kv p99_us "$W/wrk.out")
 		errs="status $(kv err_status "$W/wrk.out"), timeout $(kv err_timeout "$W/wrk.out"), connect $(kv err_connect "$W/wrk.out")"
-		hwm=$(vm "$PID" VmHWM)
-		read -r rps cpu_us cpu_pct < <(awk -v n="$n" -v us="$us" -v t=$((c1 - c0)) -v hz="$HZ" 'BEGIN {
+		hwm=$(vm_kib "$PID" VmHWM)
+		read -r rps cpu_us cpu_pct < <(awk -v n="$n" -v us="$us" -v t=$((c1 - c0)) -v hz="$CLK" 'BEGIN {
 			s = t / hz; printf "%.0f %.1f %.0f\n", n / (us / 1e6), (n ? s * 1e6 / n : 0), 100 * s / (us / 1e6) }')
 		R[$tr.$mode.rps]=$rps
 		R[$tr.$mode.p99]=$p99
@@ -200,7 +197,7 @@ echo "memory: $NPEERS peers over $NTOR torrents ($((NPEERS / NTOR)) a torrent, a
 printf '%-12s %10s %10s %10s %10s %10s %12s %9s\n' tracker peers "base MiB" "RSS MiB" "peak MiB" "fill s" "announces/s" "B/peer"
 for tr in $TRACKERS; do
 	if [ "$tr" = bt ]; then start_bt; else start_ot; fi
-	base=$(vm "$PID" VmRSS)
+	base=$(vm_kib "$PID" VmRSS)
 	mode=keep
 	[ "$tr" = opentracker ] && mode=close
 	s0=$(date +%s.%N)
@@ -227,8 +224,8 @@ for tr in $TRACKERS; do
 	wait "$WPID" 2>/dev/null
 	sleep 0.5
 	got=$(peers "$tr" "$PORT")
-	rss=$(vm "$PID" VmRSS)
-	hwm=$(vm "$PID" VmHWM)
+	rss=$(vm_kib "$PID" VmRSS)
+	hwm=$(vm_kib "$PID" VmHWM)
 	R[$tr.mem]=$(awk -v r="$rss" -v b="$base" -v n="$got" 'BEGIN {printf "%.1f", (n ? (r - b) * 1024 / n : 0)}')
 	R[$tr.rss]=$rss
 	printf '%-12s %10s %10.1f %10.1f %10.1f %10.1f %12.0f %9s\n' "$tr" "$got" \

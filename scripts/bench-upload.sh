@@ -22,7 +22,10 @@
 # then the seeder starts on the complete data and gets Transmission's
 # address from its first announce.  Time runs from the seeder's start
 # (its hash check of the data included: both check) until transmission-cli
-# says the torrent went "Complete"; the data is compared afterwards.
+# says the torrent went "Complete"; the data is compared afterwards.  CPU
+# seconds of both sides (utime + stime from /proc at that moment) and the
+# seeder's peak RSS are shown too: Transmission's CPU says whether it was
+# the limit.
 set -u
 CALLER_PWD=$PWD
 cd "$(dirname "$0")/.." || exit 1
@@ -86,8 +89,8 @@ TP=$(freeport)
 PIDS+=($!)
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$TP") 2>/dev/null && break; sleep 0.1; done
 
-# run SEEDER: one transfer to a fresh transmission-cli; prints seconds or
-# "timeout"/"bad data"
+# run SEEDER: one transfer to a fresh transmission-cli; prints "seconds
+# transmission_cpu_s seeder_cpu_s seeder_rss_kib" or "timeout"/"bad data"
 run() {
 	local kind=$1 d=$W/$1 xport sport spid xpid t0 t1 ok=0
 	mkdir -p "$d/cfg" "$d/dl" "$d/home"
@@ -130,6 +133,8 @@ run() {
 		sleep 0.05
 	done
 	t1=$EPOCHREALTIME
+	local xcpu scpu srss
+	xcpu=$(cpu_ticks "$xpid") scpu=$(cpu_ticks "$spid") srss=$(vm_kib "$spid" VmHWM)
 	kill "$spid" "$xpid" 2>/dev/null
 	wait "$spid" "$xpid" 2>/dev/null
 	if [ $ok = 0 ]; then
@@ -137,7 +142,8 @@ run() {
 	elif ! cmp -s "$W/seed/data.bin" "$d/dl/data.bin"; then
 		echo "bad data"
 	else
-		echo "$t0 $t1" | awk '{printf "%.2f\n", $2 - $1}'
+		echo "$t0 $t1 $xcpu $scpu $CLK ${srss:-0}" |
+			awk '{printf "%.2f %.2f %.2f %d\n", $2 - $1, $3 / $5, $4 / $5, $6}'
 	fi
 	rm -rf "$d/dl"
 }
@@ -145,12 +151,15 @@ run() {
 bench_machine bench-upload
 echo "  upload to transmission-cli over loopback: $MIB MiB, ${PIECE_KIB} KiB pieces"
 declare -A SECS
+printf '%-12s %9s %10s %18s %14s %14s\n' seeder seconds MiB/s "transmission CPU" "seeder CPU" "seeder RSS"
 for k in "${RUN[@]}"; do
-	SECS[$k]=$(run "$k")
-	case ${SECS[$k]} in
-	timeout | bad*) printf '%-12s %s\n' "$k" "${SECS[$k]}" ;;
-	*) printf '%-12s %7.2f s %8.1f MiB/s\n' "$k" "${SECS[$k]}" \
-		"$(echo "$MIB ${SECS[$k]}" | awk '{print $1 / $2}')" ;;
+	read -r secs xcpu scpu srss < <(run "$k")
+	SECS[$k]=$secs
+	case $secs in
+	timeout | bad*) printf '%-12s %s\n' "$k" "$secs" ;;
+	*) printf '%-12s %9.2f %10.1f %16.2f s %12.2f s %10.1f MiB\n' "$k" "$secs" \
+		"$(echo "$MIB $secs" | awk '{print $1 / $2}')" "$xcpu" "$scpu" \
+		"$(echo "$srss" | awk '{print $1 / 1024}')" ;;
 	esac
 done
 ratio() {	# ratio A B: speed of A over speed of B
