@@ -11,9 +11,12 @@
 #          piece size 2^19 (512 KiB)
 #   small  1000 files of 1..2047 bytes (about 1 MiB) in 10 directories;
 #          piece size 2^15 (32 KiB)
-# The page cache is warmed first.  Each tool runs once to warm up, then 3
-# timed runs (hyperfine if installed, else /usr/bin/time); the best is
-# reported (CPU s: user + system, the mean of the timed runs).  Peak RSS
+# The page cache is warmed first.  Each tool runs once to warm up, then
+# timed runs (hyperfine if installed, else /usr/bin/time): 3 of 1gib, 30
+# of small (a run takes some 20 ms there, where one disturbance of the
+# machine is a millisecond or more: three runs made its ratio swing from
+# 0.98 to 1.4); the best is reported (CPU s: user + system, the mean of
+# the timed runs).  Peak RSS
 # comes from one more run under /usr/bin/time -v.
 # bt runs with its default thread count; mktorrent with -t 2 when it has
 # -t; transmission-create has no thread option.
@@ -77,22 +80,23 @@ cmd_for() {
 
 # best TOOL DATASET POW2 -> "seconds rss_kib cpu_seconds"
 best() {
-	local cmd out secs rss
+	local cmd out secs rss runs=3
+	[ "$2" = small ] && runs=30
 	cmd=$(cmd_for "$@")
 	out="$W/out-$1-$2.torrent"
 	if [ $HAVE_HF = 1 ]; then
-		hyperfine -N --style none --warmup 1 --runs 3 --prepare "rm -f $out" \
+		hyperfine -N --style none --warmup 1 --runs "$runs" --prepare "rm -f $out" \
 			--export-json "$W/hf.json" "$cmd" >/dev/null 2>&1 || { echo "fail 0"; return; }
 		read -r secs cpu < <("$PY" -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"][0]; print("%.4f %.4f" % (r["min"], r["user"] + r["system"]))' "$W/hf.json")
 	else
 		secs=""
-		for _ in 1 2 3 4; do	# first run warms up
+		for _ in $(seq $((runs + 1))); do	# first run warms up
 			rm -f "$out"
 			# shellcheck disable=SC2086
 			/usr/bin/time -f '%e %U %S' -o "$W/t" $cmd >/dev/null 2>&1 || { echo "fail 0"; return; }
 			secs="$secs $(cut -d' ' -f1 "$W/t")"
 		done
-		secs=$(echo "$secs" | tr ' ' '\n' | sed 1,2d | sort -g | head -n 1)
+		secs=$(echo "$secs" | tr ' ' '\n' | sed 1,2d | sort -g | head -n 1)	# "" and the warm-up
 		cpu=$(awk '{print $2 + $3}' "$W/t")
 	fi
 	rm -f "$out"
@@ -104,7 +108,7 @@ best() {
 
 bench_machine bench-makemetafile
 echo "  bt: $("$BT" --version)   mktorrent: $(have mktorrent && mktorrent -h 2>&1 | head -n 1 | cut -d' ' -f2)${MK_THREADS:+ ($MK_THREADS)}   transmission-create: $(have transmission-create && transmission-create -V 2>&1 | head -n 1 | awk '{print $2}')"
-echo "  timing: $([ $HAVE_HF = 1 ] && echo "hyperfine, best of 3 after 1 warm-up" || echo "/usr/bin/time, best of 3 after 1 warm-up"); page cache warm"
+echo "  timing: $([ $HAVE_HF = 1 ] && echo hyperfine || echo /usr/bin/time), best of 3 (1gib) or 30 (small) after 1 warm-up; page cache warm"
 echo "  datasets: 1gib = 1 file, $SIZE_1gib bytes, piece 2^19; small = 1000 files, $SIZE_small bytes, piece 2^15"
 echo
 printf '%-20s %-7s %10s %10s %14s %8s\n' tool dataset seconds MiB/s "peak RSS MiB" "CPU s"

@@ -53,25 +53,27 @@ join(const char *a, const char *b)
 	return s;
 }
 
+/* The tree takes disk and rel (malloc'd, or NULL: out of memory); on
+ * failure they are freed. */
 static int
-add_file(struct bt_mktree *t, const char *disk, const char *rel, int64_t len)
+add_file(struct bt_mktree *t, char *disk, char *rel, int64_t len)
 {
-	if (t->n == t->cap) {
+	if (disk && rel && t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
 		struct bt_mkfile *nf = realloc(t->f, cap * sizeof(*nf));
-		if (!nf)
-			return BT_E_NOMEM;
-		t->f = nf;
-		t->cap = cap;
+		if (nf) {
+			t->f = nf;
+			t->cap = cap;
+		}
 	}
-	struct bt_mkfile *f = &t->f[t->n];
-	f->disk = strdup(disk);
-	f->rel = strdup(rel);
-	if (!f->disk || !f->rel) {
-		free(f->disk);
-		free(f->rel);
+	if (!disk || !rel || t->n == t->cap) {
+		free(disk);
+		free(rel);
 		return BT_E_NOMEM;
 	}
+	struct bt_mkfile *f = &t->f[t->n];
+	f->disk = disk;
+	f->rel = rel;
 	f->length = len;
 	f->offset = t->total;
 	t->total += len;
@@ -144,16 +146,18 @@ walk_dir(struct walk *w, const char *disk, const char *rel, const struct stat *d
 		char *cdisk = join(disk, names[k]);
 		char *crel = join(rel, names[k]);
 		struct stat st;
+		/* By name in the open directory: one path step, not all. */
 		if (!cdisk || !crel)
 			rc = mkfail(w->err, BT_E_NOMEM, 0, disk, "out of memory");
-		else if (stat(cdisk, &st) < 0)
+		else if (fstatat(dirfd(dir), names[k], &st, 0) < 0)
 			rc = mkfail(w->err, BT_E_IO, errno, cdisk, "cannot stat");
 		else if (S_ISDIR(st.st_mode))
 			rc = walk_dir(w, cdisk, crel, &st);
-		else if (S_ISREG(st.st_mode))
-			rc = add_file(w->t, cdisk, crel, st.st_size) ?
-				mkfail(w->err, BT_E_NOMEM, 0, cdisk, "out of memory") : 0;
-		else if (w->skip)
+		else if (S_ISREG(st.st_mode)) {
+			if (add_file(w->t, cdisk, crel, st.st_size) < 0)
+				rc = mkfail(w->err, BT_E_NOMEM, 0, disk, "out of memory");
+			continue;	/* the tree has them */
+		} else if (w->skip)
 			w->skip(w->ud, cdisk, "neither a file nor a directory");
 		free(cdisk);
 		free(crel);
@@ -209,7 +213,7 @@ bt_mktree_scan(struct bt_mktree *t, const char *path, bt_mk_skip_fn *skip, void 
 		return mkfail(err, BT_E_INVAL, 0, path, "cannot make a torrent of /");
 	if (S_ISREG(st.st_mode)) {
 		t->single = 1;
-		if (add_file(t, path, t->name, st.st_size))
+		if (add_file(t, strdup(path), strdup(t->name), st.st_size))
 			return mkfail(err, BT_E_NOMEM, 0, path, "out of memory");
 	} else if (S_ISDIR(st.st_mode)) {
 		struct walk *w = calloc(1, sizeof(*w));
