@@ -11,20 +11,22 @@
 enum { OPT_HELP = 'h', OPT_VERBOSE = 'v' };
 
 static const struct bt_flag flags[] = {
-	{ OPT_VERBOSE, "verbose", NULL, "print the old and new announce data" },
+	{ OPT_VERBOSE, "verbose", NULL, "print the old and new announce data", 0 },
 	BT_CLI_TRACKER_FLAGS
-	{ OPT_HELP, "help", NULL, "show this help" },
+	{ OPT_HELP, "help", NULL, "show this help", 0 },
 };
 
 struct cfg {
 	int verbose, help;
+	struct bt_tr_ops ops;	/* -A, -d, -r */
 };
 
 static int
 on_flag(int key, const char *arg, void *ud)
 {
 	struct cfg *c = ud;
-	(void)arg;
+	if (bt_cli_tracker_flag(&c->ops, key, arg))
+		return 0;
 	if (key == OPT_VERBOSE)
 		c->verbose = 1;
 	else
@@ -49,39 +51,38 @@ int
 copyannounce_main(int argc, char **argv)
 {
 	struct cfg c = { 0 };
-	struct bt_tr_ops ops;
+	struct bt_tr_ops *ops = &c.ops;
 	char err[160];
-
-	if (bt_cli_tracker_args(&argc, argv, &ops) < 0)
-		return BT_EXIT_USAGE;
 	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
 		on_flag, &c, err, sizeof(err));
+	const char *bad = first < 0 ? err : bt_cli_tracker_check(ops);
 	struct bt_tfile src;
 	struct bt_buf o;
 
-	if (first < 0) {
-		free(ops.v);
-		return bt_usage_error("%s", err);
+	if (bad) {
+		int rc = bt_usage_error("%s", bad);
+		free(ops->v);
+		return rc;
 	}
 	if (c.help || argc < 2) {
-		free(ops.v);
+		free(ops->v);
 		usage(c.help ? stdout : stderr);
 		return c.help ? BT_EXIT_OK : BT_EXIT_USAGE;
 	}
 	if (argc - first < 2) {
-		free(ops.v);
+		free(ops->v);
 		return bt_usage_error("too few arguments: a source .torrent and at least one other are needed");
 	}
 	if (bt_tfile_load(&src, argv[first]) < 0) {
 		bt_tfile_free(&src);
-		free(ops.v);
+		free(ops->v);
 		return BT_EXIT_FAIL;
 	}
-	if (ops.n) {
-		int rc = bt_cli_edit_trackers_files(argv + first + 1, argc - first - 1, &src.m, &ops,
+	if (ops->n) {
+		int rc = bt_cli_edit_trackers_files(argv + first + 1, argc - first - 1, &src.m, ops,
 			c.verbose);
 		bt_tfile_free(&src);
-		free(ops.v);
+		free(ops->v);
 		return rc;
 	}
 	if (src.m.announce < 0) {

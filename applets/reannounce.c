@@ -12,21 +12,24 @@
 enum { OPT_HELP = 'h', OPT_LIST = 'a', OPT_VERBOSE = 'v' };
 
 static const struct bt_flag flags[] = {
-	{ OPT_LIST, "announce_list", "TIERS", "also set the announce-list (else it is removed)" },
-	{ OPT_VERBOSE, "verbose", NULL, "print the old announce data" },
+	{ OPT_LIST, "announce_list", "TIERS", "also set the announce-list (else it is removed)", 0 },
+	{ OPT_VERBOSE, "verbose", NULL, "print the old announce data", 0 },
 	BT_CLI_TRACKER_FLAGS
-	{ OPT_HELP, "help", NULL, "show this help" },
+	{ OPT_HELP, "help", NULL, "show this help", 0 },
 };
 
 struct cfg {
 	const char *list;
 	int verbose, help;
+	struct bt_tr_ops ops;	/* -A, -d, -r */
 };
 
 static int
 on_flag(int key, const char *arg, void *ud)
 {
 	struct cfg *c = ud;
+	if (bt_cli_tracker_flag(&c->ops, key, arg))
+		return 0;
 	switch (key) {
 	case OPT_LIST: c->list = arg; break;
 	case OPT_VERBOSE: c->verbose = 1; break;
@@ -59,28 +62,28 @@ int
 reannounce_main(int argc, char **argv)
 {
 	struct cfg c = { 0 };
-	struct bt_tr_ops ops;
+	struct bt_tr_ops *ops = &c.ops;
 	char err[160];
-
-	if (bt_cli_tracker_args(&argc, argv, &ops) < 0)
-		return BT_EXIT_USAGE;
 	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv,
 		on_flag, &c, err, sizeof(err));
+	const char *bad = first < 0 ? err : bt_cli_tracker_check(ops);
 
-	if (first < 0 || (ops.n && c.list)) {
-		free(ops.v);
-		return bt_usage_error("%s", first < 0 ? err
-			: "-a/--announce_list sets the whole list: it does not go with -A, -d or -r");
+	if (!bad && ops->n && c.list)
+		bad = "-a/--announce_list sets the whole list: it does not go with -A, -d or -r";
+	if (bad) {
+		int rc = bt_usage_error("%s", bad);
+		free(ops->v);
+		return rc;
 	}
 	if (c.help || argc < 2) {
-		free(ops.v);
+		free(ops->v);
 		usage(c.help ? stdout : stderr);
 		return c.help ? BT_EXIT_OK : BT_EXIT_USAGE;
 	}
-	if (ops.n) {
+	if (ops->n) {
 		int rc = argc - first < 1 ? bt_usage_error("too few arguments: at least one .torrent is needed")
-			: bt_cli_edit_trackers_files(argv + first, argc - first, NULL, &ops, c.verbose);
-		free(ops.v);
+			: bt_cli_edit_trackers_files(argv + first, argc - first, NULL, ops, c.verbose);
+		free(ops->v);
 		return rc;
 	}
 	if (argc - first < 2)

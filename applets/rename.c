@@ -12,10 +12,10 @@
 enum { OPT_HELP = 'h', OPT_MATCH = 'm', OPT_VERBOSE = 'v', OPT_VERSION = 'V' };
 
 static const struct bt_flag flags[] = {
-	{ OPT_MATCH, "match", NULL, "name each torrent after its own file name, less .torrent" },
-	{ OPT_VERBOSE, "verbose", NULL, "print each change" },
-	{ OPT_VERSION, "version", NULL, "print the version" },
-	{ OPT_HELP, "help", NULL, "show this help" },
+	{ OPT_MATCH, "match", NULL, "name each torrent after its own file name, less .torrent", 0 },
+	{ OPT_VERBOSE, "verbose", NULL, "print each change", 0 },
+	{ OPT_VERSION, "version", NULL, "print the version", 0 },
+	{ OPT_HELP, "help", NULL, "show this help", 0 },
 };
 
 struct cfg {

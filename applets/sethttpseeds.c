@@ -10,9 +10,9 @@
 enum { OPT_HELP = 'h', OPT_VERBOSE = 'v', OPT_WEB = 'w' };
 
 static const struct bt_flag flags[] = {
-	{ OPT_WEB, "webseeds", NULL, "set the BEP 19 web seeds (url-list) instead of BEP 17 httpseeds" },
-	{ OPT_VERBOSE, "verbose", NULL, "print the old list" },
-	{ OPT_HELP, "help", NULL, "show this help" },
+	{ OPT_WEB, "webseeds", NULL, "set the BEP 19 web seeds (url-list) instead of BEP 17 httpseeds", 0 },
+	{ OPT_VERBOSE, "verbose", NULL, "print the old list", 0 },
+	{ OPT_HELP, "help", NULL, "show this help", 0 },
 };
 
 struct cfg {

@@ -167,7 +167,7 @@ show_ours(struct bt_buf *o, const struct bt_meta *m)
 }
 
 static const struct bt_flag flags[] = {
-	{ 'h', "help", NULL, "show this help" },
+	{ 'h', "help", NULL, "show this help", 0 },
 };
 
 static int

@@ -13,7 +13,8 @@
 # FUZZ_RUNS=N stops each target after N executions (SECONDS stays the cap;
 # a target that reaches neither says how far it got), for the long runs
 # noted in the README:  FUZZ_RUNS=10000000 scripts/run-fuzz.sh build-fuzz 7200
-# FUZZ_ONLY="benc http" runs only those targets (names without fuzz_).
+# FUZZ_ONLY="benc http" runs only those targets (names without fuzz_), in
+# that order.
 #
 # Build the targets first:
 #   CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
@@ -29,10 +30,16 @@ secs=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 targets=()
-for exe in "$build"/tests/fuzz/fuzz_*; do
-	[ -f "$exe" ] && [ -x "$exe" ] || continue
-	case " ${FUZZ_ONLY:-${exe##*/fuzz_}} " in *" ${exe##*/fuzz_} "*) targets+=("$exe") ;; esac
-done
+if [ -n "${FUZZ_ONLY:-}" ]; then	# in the order given
+	for name in $FUZZ_ONLY; do
+		exe=$build/tests/fuzz/fuzz_$name
+		[ -f "$exe" ] && [ -x "$exe" ] && targets+=("$exe")
+	done
+else
+	for exe in "$build"/tests/fuzz/fuzz_*; do
+		[ -f "$exe" ] && [ -x "$exe" ] && targets+=("$exe")
+	done
+fi
 if [ ${#targets[@]} -eq 0 ]; then
 	echo "$0: no fuzz targets in $build/tests/fuzz (configure with -Dfuzz=true, then ninja)" >&2
 	exit 2

@@ -116,16 +116,18 @@ struct bt_tr_ops {
 	struct bt_tr_op *v;	/* free() it */
 	size_t n;
 };
-/* The help lines of the tracker flags (for a bt_flag table). */
+/* The tracker flags, for a bt_flag table; their values go to
+ * bt_cli_tracker_flag. */
 #define BT_CLI_TRACKER_FLAGS \
-	{ 'A', "add", "URL", "add a tracker (as announce, or as a new last tier)" }, \
-	{ 'd', "delete", "URL", "remove a tracker from announce and announce-list" }, \
-	{ 'r', "replace", "OLD NEW", "replace OLD by NEW in every tracker URL" },
-/* Take -A/--add URL, -d/--delete URL and -r/--replace OLD NEW (and the
- * "--add=URL" forms) out of argv, anywhere before "--", into ops, in
- * order; *argc and argv keep the rest.  0, or -1 (printed) when a value
- * is missing. */
-int bt_cli_tracker_args(int *argc, char **argv, struct bt_tr_ops *ops);
+	{ 'A', "add", "URL", "add a tracker (as announce, or as a new last tier)", 0 }, \
+	{ 'd', "delete", "URL", "remove a tracker from announce and announce-list", 0 }, \
+	{ 'r', "replace", "OLD NEW", "replace OLD by NEW in every tracker URL", 2 },
+/* From a bt_flag handler: a value of -A, -d or -r (key) goes into ops, in
+ * order (-r's two values come one after the other).  1 when key was one
+ * of them, else 0. */
+int bt_cli_tracker_flag(struct bt_tr_ops *ops, int key, const char *arg);
+/* After parsing: NULL, or why ops cannot be used (an empty value). */
+const char *bt_cli_tracker_check(const struct bt_tr_ops *ops);
 /* Apply ops to the trackers of from (NULL: of t itself) and write the
  * result into t's file if that changes it.  Each change goes to stdout
  * as "PATH: added URL (announce-list tier 2)", "PATH: removed URL

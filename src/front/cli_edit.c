@@ -148,63 +148,34 @@ bt_cli_print_old_announce(const struct bt_tfile *t, void *ud)
 
 /* ---- one tracker at a time (-A/--add, -d/--delete, -r/--replace) ---- */
 
-/* Does s name one of the tracker flags?  Sets the kind and the count of
- * values it takes; a "--name=value" form gives its value in *inl. */
-static int
-tr_flag(const char *s, int *kind, int *nvals, const char **inl)
+int
+bt_cli_tracker_flag(struct bt_tr_ops *ops, int key, const char *arg)
 {
-	static const struct { const char *s, *l; int kind, nvals; } f[] = {
-		{ "-A", "--add", BT_TR_ADD, 1 },
-		{ "-d", "--delete", BT_TR_DELETE, 1 },
-		{ "-r", "--replace", BT_TR_REPLACE, 2 },
-	};
-	for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
-		size_t ll = strlen(f[k].l);
-		*inl = NULL;
-		if (!strcmp(s, f[k].s) || !strcmp(s, f[k].l) ||
-		    (!strncmp(s, f[k].l, ll) && s[ll] == '=' && (*inl = s + ll + 1))) {
-			*kind = f[k].kind;
-			*nvals = f[k].nvals;
-			return 1;
-		}
+	int kind = key == 'A' ? BT_TR_ADD : key == 'd' ? BT_TR_DELETE : key == 'r' ? BT_TR_REPLACE : -1;
+	struct bt_tr_op *last = ops->n ? &ops->v[ops->n - 1] : NULL;
+
+	if (kind < 0)
+		return 0;
+	if (kind == BT_TR_REPLACE && last && last->kind == kind && !last->to) {
+		last->to = arg;		/* -r's second value */
+		return 1;
 	}
-	return 0;
+	ops->v = xrealloc(ops->v, (ops->n + 1) * sizeof(*ops->v));
+	ops->v[ops->n++] = (struct bt_tr_op){ kind, arg, NULL };
+	return 1;
 }
 
-int
-bt_cli_tracker_args(int *argc, char **argv, struct bt_tr_ops *ops)
+const char *
+bt_cli_tracker_check(const struct bt_tr_ops *ops)
 {
-	int out = 1;
-
-	memset(ops, 0, sizeof(*ops));
-	for (int a = 1; a < *argc; a++) {
-		int kind, nvals;
-		const char *inl;
-		if (!strcmp(argv[a], "--")) {
-			while (a < *argc)
-				argv[out++] = argv[a++];
-			break;
-		}
-		if (!tr_flag(argv[a], &kind, &nvals, &inl)) {
-			argv[out++] = argv[a];
-			continue;
-		}
-		const char *flag = argv[a];
-		const char *v1 = inl ? inl : (a + 1 < *argc ? argv[++a] : NULL);
-		const char *v2 = nvals == 2 ? (a + 1 < *argc ? argv[++a] : NULL) : NULL;
-		if (!v1 || !*v1 || (nvals == 2 && (!v2 || !*v2))) {
-			bt_warn("%s needs %s", flag, nvals == 2 ? "OLD and NEW" : "a URL");
-			free(ops->v);
-			ops->v = NULL;
-			ops->n = 0;
-			return -1;
-		}
-		ops->v = xrealloc(ops->v, (ops->n + 1) * sizeof(*ops->v));
-		ops->v[ops->n++] = (struct bt_tr_op){ kind, v1, v2 };
+	for (size_t k = 0; k < ops->n; k++) {
+		const struct bt_tr_op *o = &ops->v[k];
+		if (o->kind == BT_TR_REPLACE && (!*o->url || !o->to || !*o->to))
+			return "-r/--replace needs OLD and NEW, both not empty";
+		if (!*o->url)
+			return o->kind == BT_TR_ADD ? "-A/--add needs a URL" : "-d/--delete needs a URL";
 	}
-	argv[out] = NULL;
-	*argc = out;
-	return 0;
+	return NULL;
 }
 
 /* The trackers of one torrent while they are edited. */

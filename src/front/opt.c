@@ -472,8 +472,34 @@ flag_by_key(const struct bt_flag *flags, size_t n, int key)
 	return -1;
 }
 
+/* Call fn for flag f with its value val (NULL for a plain flag), and for
+ * a flag of two values with the next word too (taken: *a advances).
+ * 0, -1 with err set, or the handler's answer + 100. */
+static int
+call_flag(const struct bt_flag *f, const char *val, int argc, char **argv, int *a,
+	bt_flag_fn *fn, void *ud, char *err, size_t errlen)
+{
+	const char *second = NULL;
+	int r;
+
+	if (val && f->nvals == 2) {
+		if (*a >= argc) {	/* arg names both: "OLD NEW" */
+			const char *sp = strchr(f->arg, ' ');
+			int n1 = sp ? (int)(sp - f->arg) : (int)strlen(f->arg);
+			snprintf(err, errlen, "--%s: needs %.*s and %s", f->lname, n1, f->arg,
+				sp ? sp + 1 : "a second value");
+			return -1;
+		}
+		second = argv[(*a)++];
+	}
+	r = fn(f->key, val, ud);
+	if (!r && second)
+		r = fn(f->key, second, ud);
+	return r ? 100 + r : 0;
+}
+
 /* One "--name", "--name=value" or "--name value" at argv[*a]; advances *a
- * past what it used.  0, -1 with err set, or the handler's answer + 100. */
+ * past what it used.  Answers as call_flag. */
 static int
 flag_long(const struct bt_flag *flags, size_t n, int argc, char **argv, int *a,
 	bt_flag_fn *fn, void *ud, char *err, size_t errlen)
@@ -503,8 +529,7 @@ flag_long(const struct bt_flag *flags, size_t n, int argc, char **argv, int *a,
 			return -1;
 		}
 	}
-	int r = fn(flags[k].key, val, ud);
-	return r ? 100 + r : 0;
+	return call_flag(&flags[k], val, argc, argv, a, fn, ud, err, errlen);
 }
 
 /* One cluster of short flags ("-av", "-ofile", "-o file") at argv[*a];
@@ -532,9 +557,9 @@ flag_short(const struct bt_flag *flags, size_t n, int argc, char **argv, int *a,
 				return -1;
 			}
 		}
-		int r = fn(flags[k].key, val, ud);
+		int r = call_flag(&flags[k], val, argc, argv, a, fn, ud, err, errlen);
 		if (r)
-			return 100 + r;
+			return r;
 		if (val)
 			break;
 	}

@@ -119,8 +119,10 @@ const char *bt_nearest(const char *word, const void *names, size_t n, size_t str
 struct bt_flag {
 	int key;		/* short letter, also the value given to the handler */
 	const char *lname;	/* long name without "--" */
-	const char *arg;	/* argument name, or NULL for a plain flag */
+	const char *arg;	/* argument name(s), or NULL for a plain flag */
 	const char *help;
+	int nvals;		/* with arg: 2 for a flag of two values ("-r OLD
+				 * NEW"), else one */
 };
 
 typedef int bt_flag_fn(int key, const char *arg, void *ud);
@@ -128,7 +130,8 @@ typedef int bt_flag_fn(int key, const char *arg, void *ud);
 /* Parse the flags of argv[1..argc), wherever they are (GNU getopt's
  * permutation: "-v" after a file name is a flag; "--" ends the flags and
  * stays, moved before the positionals).  Each flag
- * found calls fn (which returns 0, or non-zero to stop with that value).
+ * found calls fn (which returns 0, or non-zero to stop with that value);
+ * a flag of two values calls it twice in a row, with each.
  * argv is reordered: flags (and their values) first, then the
  * positionals in their order.  Returns the index of the first
  * positional, or -1 with the reason in err ("-x: unknown option"), or

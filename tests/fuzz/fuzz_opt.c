@@ -34,9 +34,10 @@ static const struct bt_opt opts[] = {
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
 static const struct bt_flag flags[] = {
-	{ 'a', "all", NULL, "" },
-	{ 'o', "out_file", "FILE", "" },
-	{ 'v', "verbose", NULL, "" },
+	{ 'a', "all", NULL, "", 0 },
+	{ 'o', "out_file", "FILE", "", 0 },
+	{ 'v', "verbose", NULL, "", 0 },
+	{ 'r', "replace", "OLD NEW", "", 2 },
 };
 
 static int
@@ -91,7 +92,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)bt_nearest(argv[argc - 1], opts, NOPTS, sizeof(opts[0]));
 
-	int first = bt_flag_parse(flags, 3, argc, argv, on_flag, &stop, err, sizeof(err));
+	int first = bt_flag_parse(flags, sizeof(flags) / sizeof(flags[0]), argc, argv, on_flag,
+		&stop, err, sizeof(err));
 	ASSERT(first == -1 || first == -101 || (first >= 1 && first <= argc));
 	qsort(argv + 1, (size_t)argc - 1, sizeof(char *), cmp_ptr);
 	qsort(orig + 1, (size_t)argc - 1, sizeof(char *), cmp_ptr);

@@ -649,9 +649,10 @@ on_flag(int key, const char *arg, void *ud)
 }
 
 static const struct bt_flag flags[] = {
-	{ 'a', "all", NULL, "everything" },
-	{ 'o', "output", "FILE", "where" },
-	{ 'v', "verbose", NULL, "more" },
+	{ 'a', "all", NULL, "everything", 0 },
+	{ 'o', "output", "FILE", "where", 0 },
+	{ 'v', "verbose", NULL, "more", 0 },
+	{ 'r', "replace", "OLD NEW", "two values", 2 },
 };
 
 static int
@@ -663,7 +664,7 @@ flag_run(char **argv, struct flag_log *l, char *err, size_t errlen)
 	memset(l->seen, 0, sizeof(l->seen));
 	l->n = 0;
 	err[0] = 0;
-	return bt_flag_parse(flags, 3, argc, argv, on_flag, l, err, errlen);
+	return bt_flag_parse(flags, 4, argc, argv, on_flag, l, err, errlen);
 }
 
 static void
@@ -688,6 +689,25 @@ test_flags(void)
 	CHECK_STR(l.seen, "avooa");
 	CHECK_STR(l.args[2], "f");
 	CHECK_STR(l.args[3], "g");
+
+	/* A flag of two values: the handler is called with each in turn,
+	 * whatever form the first takes; both words move with the flag. */
+	char *r1[] = { "prog", "p1", "-r", "a", "b", "--rep=c", "d", "-rx", "y", "p2", NULL };
+	CHECK_INT(flag_run(r1, &l, err, sizeof(err)), ==, 8);
+	CHECK_STR(l.seen, "rrrrrr");
+	CHECK_STR(l.args[0], "a");
+	CHECK_STR(l.args[1], "b");
+	CHECK_STR(l.args[2], "c");
+	CHECK_STR(l.args[3], "d");
+	CHECK_STR(l.args[4], "x");
+	CHECK_STR(l.args[5], "y");
+	CHECK_STR(r1[7], "y");
+	CHECK_STR(r1[8], "p1");
+	CHECK_STR(r1[9], "p2");
+	char *r2[] = { "prog", "-r", "only", NULL };
+	CHECK_INT(flag_run(r2, &l, err, sizeof(err)), ==, -1);
+	CHECK_STR(err, "--replace: needs OLD and NEW");
+	CHECK_INT(l.n, ==, 0);
 
 	char *a3[] = { "prog", "-ofile", "--", "-a", NULL };
 	CHECK_INT(flag_run(a3, &l, err, sizeof(err)), ==, 3);
