@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "allowdir.h"
 #include "err.h"
+#include "fuzz_tmp.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -109,7 +110,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!dir[0]) {
 		char sub[80];
-		snprintf(dir, sizeof(dir), "/tmp/fuzz_allowdir.XXXXXX");
+		fuzz_tmp(dir, sizeof(dir), "fuzz_allowdir.XXXXXX");
 		if (!mkdtemp(dir))
 			abort();
 		atexit(cleanup);

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "ini.h"
 #include "opt.h"
+#include "fuzz_tmp.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -63,8 +64,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	union bt_optv v[N];
 
 	if (!path[0]) {
-		snprintf(path, sizeof(path), "/tmp/fuzz_ini.%ld.a", (long)getpid());
-		snprintf(path2, sizeof(path2), "/tmp/fuzz_ini.%ld.b", (long)getpid());
+		char name[40];
+		snprintf(name, sizeof(name), "fuzz_ini.%ld.a", (long)getpid());
+		fuzz_tmp(path, sizeof(path), name);
+		snprintf(name, sizeof(name), "fuzz_ini.%ld.b", (long)getpid());
+		fuzz_tmp(path2, sizeof(path2), name);
 	}
 	if (size > BT_INI_MAX + 16)
 		return 0;

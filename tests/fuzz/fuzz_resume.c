@@ -17,6 +17,7 @@
 #include "err.h"
 #include "metainfo.h"
 #include "storage.h"
+#include "fuzz_tmp.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -89,7 +90,7 @@ setup(void)
 
 	if (bt_meta_parse(&meta, (const uint8_t *)torrent, sizeof(torrent) - 1, &err) < 0)
 		abort();
-	snprintf(root, sizeof(root), "/tmp/fuzz_resume.XXXXXX");
+	fuzz_tmp(root, sizeof(root), "fuzz_resume.XXXXXX");
 	if (!mkdtemp(root))
 		abort();
 	atexit(cleanup);

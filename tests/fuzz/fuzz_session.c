@@ -18,6 +18,7 @@
 #include "sha1.h"
 #include "torrent.h"
 #include "loop.h"
+#include "fuzz_tmp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +68,7 @@ setup(void)
 	memcpy(doc + n + 40, "ee", 2);
 	if (bt_meta_parse(&meta, doc, n + 42, &err) < 0)
 		abort();
-	snprintf(dir, sizeof(dir), "/tmp/fuzz_session.XXXXXX");
+	fuzz_tmp(dir, sizeof(dir), "fuzz_session.XXXXXX");
 	if (!mkdtemp(dir))
 		abort();
 	atexit(cleanup);
