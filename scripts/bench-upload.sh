@@ -118,8 +118,7 @@ run() {
 	# Its first announce must be in before the seeder asks for peers:
 	# the tracker's full scrape counts one more leecher (a seeder that
 	# finds nobody waits to be dialled, which Transmission never does on
-	# loopback; one run of 256 MiB took 119 s instead of 21 that way).
-	# Bounded: 20 s.
+	# loopback).  Bounded: 20 s.
 	for _ in $(seq 200); do
 		[ "$(leechers)" -gt "$n0" ] && break
 		sleep 0.1
