@@ -118,6 +118,7 @@ struct bt_storage {
 	struct parts pt;
 	uint8_t *chunk;			/* CHUNK bytes, for verify */
 	uint8_t *hbuf;			/* bt_phash's buffers, during a check */
+	unsigned hthreads;		/* and the threads they serve */
 	struct probe pr;
 	uint8_t zh[2][20];		/* SHA-1 of a zero piece: full, last */
 	uint8_t zh_done[2];
@@ -1659,12 +1660,15 @@ check_hash(struct bt_storage *st, struct bt_bitfield *have, const uint32_t *list
 		.total = st->m->total, .plen = st->plen, .read = check_read, .ud = &c,
 		.serial = 1,
 	};
-	unsigned cpus = bt_phash_threads(0);
 	int r;
 
-	h.threads = cpus < CHECK_THREADS ? cpus : CHECK_THREADS;
-	if (!st->hbuf && !(st->hbuf = malloc((size_t)CHECK_THREADS * BT_PHASH_SCRATCH)))
-		return fail(st, -1, BT_E_NOMEM);
+	if (!st->hbuf) {	/* the CPUs are counted once a check, not per batch */
+		unsigned cpus = bt_phash_threads(0);
+		st->hthreads = cpus < CHECK_THREADS ? cpus : CHECK_THREADS;
+		if (!(st->hbuf = malloc((size_t)st->hthreads * BT_PHASH_SCRATCH)))
+			return fail(st, -1, BT_E_NOMEM);
+	}
+	h.threads = st->hthreads;
 	h.scratch = st->hbuf;
 	if ((r = bt_phash_run(&h, 0, list, n, out, skipped)) < 0) {
 		if (c.err)
