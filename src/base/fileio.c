@@ -204,3 +204,13 @@ bt_file_stamp_set(struct bt_file_stamp *s, const struct stat *st)
 	s->dev = (uint64_t)st->st_dev;
 	s->ino = (uint64_t)st->st_ino;
 }
+
+void
+bt_file_read_ahead(int fd, int64_t off, size_t n, int64_t *ahead)
+{
+	if (off + (int64_t)n + BT_READ_AHEAD / 2 <= *ahead)
+		return;
+	off = off > *ahead ? off : *ahead;
+	posix_fadvise(fd, (off_t)off, BT_READ_AHEAD, POSIX_FADV_WILLNEED);
+	*ahead = off + BT_READ_AHEAD;
+}

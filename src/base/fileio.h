@@ -31,6 +31,14 @@ struct bt_file_stamp {
 	uint64_t dev, ino;
 };
 
+/* Read-ahead for a reader of one file that shares it with other threads
+ * taking turns along it (the kernel's own read-ahead follows one reader):
+ * before reading n bytes at off, asks the kernel for the next
+ * BT_READ_AHEAD bytes from *ahead on, when off + n comes within half of
+ * that of *ahead (0 for a file just opened), and moves *ahead. */
+#define BT_READ_AHEAD	(8u << 20)
+void bt_file_read_ahead(int fd, int64_t off, size_t n, int64_t *ahead);
+
 struct stat;
 /* 1 if st differs from the stamp (or the stamp is unset), else 0. */
 int bt_file_stamp_changed(const struct bt_file_stamp *s, const struct stat *st);

@@ -5,12 +5,14 @@
 #include "benc.h"
 #include "buf.h"
 #include "err.h"
+#include "fileio.h"
 #include "phash.h"
 #include "sha1.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
  * thread; a slice's helper is started and joined within it, and reads stay
  * serial (the open-file cache is the loop's). */
 #define CHECK_THREADS	2
+#define PIN_MAX		16		/* files a batch may span to be read in parallel */
 #define CHECK_SLICE	(64u << 20)	/* bytes between progress calls, at most */
 #define PARTS_MAGIC	"btparts1"	/* the parts file's first 8 bytes */
 #define PARTS_HEAD	32u		/* magic, info hash, slot count */
@@ -1323,23 +1326,38 @@ bt_storage_piece_prio(const struct bt_storage *st, uint32_t piece)
 
 /* ---- reading and writing ---- */
 
+/* The stretch of [off, off + len) in a file, looking from file i (the
+ * one at off, or before it: empty files are passed): the file's index
+ * (st->nf when there is none, which cannot happen for a range within the
+ * torrent), *pos within it and *n bytes. */
+static size_t
+span_at(const struct bt_storage *st, size_t i, int64_t off, uint32_t len, int64_t *pos,
+	uint32_t *n)
+{
+	const struct bt_meta_file *mf = st->m->files;
+
+	for (; i < st->nf; i++) {
+		int64_t left = mf[i].offset + mf[i].length - off;
+		if (left > 0) {
+			*pos = off - mf[i].offset;
+			*n = left < len ? (uint32_t)left : len;
+			return i;
+		}
+	}
+	return st->nf;
+}
+
 /* Bytes [off, off + len) of the torrent from or to buf. */
 static int
 io_range(struct bt_storage *st, int64_t off, uint8_t *buf, const uint8_t *wbuf,
 	uint32_t len)
 {
 	const struct bt_meta_file *mf = st->m->files;
-	size_t i = bt_meta_file_at(st->m, off);
-	while (len > 0) {
-		if (i >= st->nf)
+	for (size_t i = bt_meta_file_at(st->m, off); len > 0; i++) {
+		int64_t pos;
+		uint32_t n;
+		if ((i = span_at(st, i, off, len, &pos, &n)) >= st->nf)
 			return fail(st, -1, BT_E_INVAL);	/* cannot happen */
-		int64_t pos = off - mf[i].offset;
-		int64_t left = mf[i].length - pos;
-		if (left <= 0) {
-			i++;
-			continue;
-		}
-		uint32_t n = left < len ? (uint32_t)left : len;
 		if (mf[i].pad) {
 			if (buf)
 				memset(buf, 0, n);
@@ -1359,7 +1377,6 @@ io_range(struct bt_storage *st, int64_t off, uint8_t *buf, const uint8_t *wbuf,
 			wbuf += n;
 		off += n;
 		len -= n;
-		i++;
 	}
 	return 0;
 }
@@ -1627,26 +1644,106 @@ bt_storage_present(struct bt_storage *st, struct bt_bitfield *have)
 	return count;
 }
 
-/* bt_phash_read_fn over the torrent's files.  The storage is not shared
- * between threads: bt_phash calls this from one thread at a time
- * (serial), while the loop's thread waits in bt_phash_run. */
+/* bt_phash_read_fn over the torrent's files.  Two ways:
+ * - pinned: the files a batch of pieces spans were opened beforehand on
+ *   the loop's thread (pin_files) and every hashing thread reads them at
+ *   once with pread, which needs no lock; nothing in st changes meanwhile;
+ * - serial: through io_range and the descriptor cache, one thread at a
+ *   time (bt_phash's lock), for batches over many files or touching a
+ *   skipped file (whose bytes may be in the parts file). */
 struct check_rd {
 	struct bt_storage *st;
-	int err;		/* errno of the read that failed */
+	size_t fa, npin;		/* pinned: files fa .. fa + npin - 1 */
+	int fd[PIN_MAX];		/* their descriptors (-1: padding) */
+	struct {
+		size_t file;		/* read-ahead per thread, in this file */
+		int64_t ahead;
+	} ra[CHECK_THREADS];
+	_Atomic int err;		/* errno of the read that failed */
 };
+
+static int
+read_pinned(struct check_rd *c, unsigned worker, int64_t off, uint8_t *buf, uint32_t len)
+{
+	const struct bt_storage *st = c->st;
+
+	for (size_t i = c->fa; len > 0; i++) {
+		int64_t pos;
+		uint32_t n;
+		i = span_at(st, i, off, len, &pos, &n);
+		if (i >= c->fa + c->npin)
+			return BT_E_INVAL;	/* cannot happen: the batch is pinned */
+		int fd = c->fd[i - c->fa];
+		if (fd < 0) {
+			memset(buf, 0, n);
+		} else {
+			if (st->m->files[i].length > BT_READ_AHEAD && worker < CHECK_THREADS) {
+				if (c->ra[worker].file != i) {
+					c->ra[worker].file = i;
+					c->ra[worker].ahead = 0;
+				}
+				bt_file_read_ahead(fd, pos, n, &c->ra[worker].ahead);
+			}
+			ssize_t r = full_pread(fd, buf, n, pos);
+			if (r < 0) {
+				atomic_store(&c->err, errno);
+				return BT_E_IO;
+			}
+			if ((uint32_t)r < n)
+				return BT_PHASH_SKIP;	/* the file is short */
+		}
+		buf += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
 
 static int
 check_read(void *ud, unsigned worker, int64_t pos, void *buf, size_t n)
 {
 	struct check_rd *c = ud;
-	int r = io_range(c->st, pos, buf, NULL, (uint32_t)n);
+	int r;
 
-	(void)worker;
+	if (c->npin)
+		return read_pinned(c, worker, pos, buf, (uint32_t)n);
+	r = io_range(c->st, pos, buf, NULL, (uint32_t)n);
 	if (r == BT_E_NOENT)
 		return BT_PHASH_SKIP;	/* not all there */
 	if (r < 0)
-		c->err = errno;
+		atomic_store(&c->err, errno);
 	return r;
+}
+
+/* Open the files that pieces list[0 .. n - 1] (ascending) span, for
+ * read_pinned; 0 leaves the batch to the serial way (too many files, a
+ * skipped one, or one that would not open: io_range then says why). */
+static int
+pin_files(struct bt_storage *st, struct check_rd *c, const uint32_t *list, size_t n)
+{
+	const struct bt_meta_file *mf = st->m->files;
+	uint32_t last = list[n - 1];
+	size_t fa = bt_meta_file_at(st->m, piece_off(st, list[0]));
+	size_t fb = bt_meta_file_at(st->m,
+		piece_off(st, last) + bt_storage_piece_size(st, last) - 1);
+
+	if (fb < fa || fb >= st->nf || fb - fa >= PIN_MAX || fb - fa >= st->max_open)
+		return 0;
+	for (size_t i = fa; i <= fb; i++) {
+		c->fd[i - fa] = -1;
+		if (mf[i].pad || !mf[i].length)
+			continue;
+		if (st->f[i].prio == BT_PRIO_SKIP && !st->single)
+			return 0;
+		if ((c->fd[i - fa] = file_fd(st, i, FD_READ)) < 0)
+			return 0;
+	}
+	for (size_t i = fa; i <= fb; i++)	/* none evicted by a later one */
+		if (c->fd[i - fa] >= 0 && st->f[i].fd != c->fd[i - fa])
+			return 0;
+	c->fa = fa;
+	c->npin = fb - fa + 1;
+	return 1;
 }
 
 /* Hash the n (at most CHECK_BATCH) pieces of list and mark them. */
@@ -1655,10 +1752,9 @@ check_hash(struct bt_storage *st, struct bt_bitfield *have, const uint32_t *list
 	size_t n, int64_t *count)
 {
 	uint8_t out[CHECK_BATCH * 20], skipped[CHECK_BATCH];
-	struct check_rd c = { st, 0 };
+	struct check_rd c = { .st = st };
 	struct bt_phash h = {
 		.total = st->m->total, .plen = st->plen, .read = check_read, .ud = &c,
-		.serial = 1,
 	};
 	int r;
 
@@ -1670,9 +1766,10 @@ check_hash(struct bt_storage *st, struct bt_bitfield *have, const uint32_t *list
 	}
 	h.threads = st->hthreads;
 	h.scratch = st->hbuf;
+	h.serial = !pin_files(st, &c, list, n);
 	if ((r = bt_phash_run(&h, 0, list, n, out, skipped)) < 0) {
-		if (c.err)
-			errno = c.err;	/* for the caller's message */
+		if (atomic_load(&c.err))
+			errno = atomic_load(&c.err);	/* for the caller's message */
 		return r;
 	}
 	for (size_t k = 0; k < n; k++)

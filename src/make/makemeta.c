@@ -2,6 +2,7 @@
 #include "makemeta.h"
 #include "benc.h"
 #include "err.h"
+#include "fileio.h"
 #include "metainfo.h"
 #include "phash.h"
 #include "sha1.h"
@@ -20,7 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define AHEAD (8u << 20)	/* read-ahead asked for in big files */
 #define MAX_WALK_DEPTH 128
 
 static int
@@ -316,18 +316,6 @@ open_file(struct hjob *j, struct tfd *d, size_t fi)
 	return 0;
 }
 
-/* The kernel's own read-ahead follows one reader; the threads take turns
- * along the file, so ask for the next stretch explicitly. */
-static void
-read_ahead(struct tfd *d, int64_t off, size_t n)
-{
-	if (off + (int64_t)n + AHEAD / 2 <= d->ahead)
-		return;
-	off = off > d->ahead ? off : d->ahead;
-	posix_fadvise(d->fd, (off_t)off, AHEAD, POSIX_FADV_WILLNEED);
-	d->ahead = off + AHEAD;
-}
-
 /* bt_phash_read_fn over the tree. */
 static int
 tree_read(void *ud, unsigned worker, int64_t pos, void *buf, size_t n)
@@ -352,8 +340,8 @@ tree_read(void *ud, unsigned worker, int64_t pos, void *buf, size_t n)
 		int64_t off = pos - mf->offset;
 		if (open_file(j, d, fi) < 0)
 			return BT_E_IO;
-		if (mf->length > AHEAD)
-			read_ahead(d, off, want);
+		if (mf->length > BT_READ_AHEAD)
+			bt_file_read_ahead(d->fd, off, want, &d->ahead);
 		ssize_t r = pread(d->fd, p, want, (off_t)off);
 		if (r < 0 && errno == EINTR)
 			continue;

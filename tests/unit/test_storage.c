@@ -260,6 +260,21 @@ check_all(struct bt_storage *st, struct bt_bitfield *have)
 	return bt_storage_check(st, have, NULL, NULL);
 }
 
+/* The same by ranges of n pieces: smaller check batches. */
+static int64_t
+check_by(struct bt_storage *st, struct bt_bitfield *have, uint32_t n)
+{
+	int64_t total = 0, r;
+
+	bt_bitfield_clear_all(have);
+	for (uint32_t p = 0; p < have->n; p += n) {
+		if ((r = bt_storage_check_range(st, have, p, p + n < have->n ? p + n : have->n)) < 0)
+			return r;
+		total += r;
+	}
+	return total;
+}
+
 /* ---- tests ---- */
 
 /* Files a(10) b(0) c(3) d/e(25) d/f(0) g(7) with 16-byte pieces: piece 0
@@ -359,9 +374,11 @@ test_multi_roundtrip(void)
 	fx_free(&x);
 }
 
-/* Many pieces whose file spans vary, checked against a plain copy. */
+/* Many pieces whose file spans vary, checked against a plain copy; with
+ * 3 open files at most every check batch reads one thread at a time, with
+ * 64 those spanning few files are read by all hashing threads at once. */
 static void
-test_many_files(void)
+test_many_files(unsigned max_open)
 {
 	struct tf f[40];
 	char names[40][16];
@@ -375,8 +392,8 @@ test_many_files(void)
 	fx_make(&x, f, 40, 1, 32, "many", 0, 0);
 	if (!x.ok)
 		return;
-	char *root = newdir("many");
-	struct bt_storage *st = st_open(&x, root, NULL, 3, 0);
+	char *root = newdir(max_open > 3 ? "many64" : "many");
+	struct bt_storage *st = st_open(&x, root, NULL, max_open, 0);
 	struct bt_bitfield have;
 	uint8_t buf[32];
 
@@ -400,6 +417,17 @@ test_many_files(void)
 	}
 	bt_bitfield_init(&have, (uint32_t)x.m.npieces);
 	CHECK_INT(check_all(st, &have), ==, (int64_t)x.m.npieces);
+	CHECK_INT(check_by(st, &have, 3), ==, (int64_t)x.m.npieces);
+	/* File 20 cut to 25 bytes: exactly the pieces over its lost end
+	 * fail, the same whichever way they were read. */
+	int64_t cut = x.m.files[20].offset + 25, end = x.m.files[20].offset + f[20].len;
+	CHECK_INT(truncate(pjoin(root, names[20]), 25), ==, 0);
+	CHECK_INT(check_all(st, &have), ==,
+		(int64_t)x.m.npieces - ((end - 1) / 32 - cut / 32 + 1));
+	CHECK_INT(check_by(st, &have, 3), ==,
+		(int64_t)x.m.npieces - ((end - 1) / 32 - cut / 32 + 1));
+	CHECK(!bt_bitfield_test(&have, (uint32_t)(cut / 32)));
+	CHECK(bt_bitfield_test(&have, (uint32_t)(cut / 32) - 1));
 	bt_bitfield_fini(&have);
 	bt_storage_close(st);
 	fx_free(&x);
@@ -1509,7 +1537,8 @@ main(void)
 	}
 	umask(022);
 	test_multi_roundtrip();
-	test_many_files();
+	test_many_files(3);
+	test_many_files(64);
 	test_single();
 	test_check_progress();
 	test_pad();
