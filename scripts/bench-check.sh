@@ -16,6 +16,13 @@
 #                    slow by design, runs once); the fastest is shown
 #   BENCH_DIR        where data goes (default /dev/shm when it has room, else
 #                    /tmp; the page cache is warm either way)
+#   BENCH_TOOLS      which tools, in order (default: bt, bt-old when given,
+#                    makemetafile, and each of the others that is installed)
+#   BENCH_COLD       1: the page cache is dropped before every run (needs
+#                    root; the data goes to /tmp unless BENCH_DIR says, never
+#                    to a tmpfs) and the mean of the runs is shown, not the
+#                    fastest: reads from the disk (in a VM, often from the
+#                    host's cache: compare only figures of one run)
 #
 # A run starts the tool on the complete data with a fresh state (bt: a new
 # HOME, so no resume record) and times, in a small Python timer reading the
@@ -46,7 +53,12 @@ have() { command -v "$1" >/dev/null 2>&1; }
 PSHIFT=$("$PY" -c "import sys; n = int(sys.argv[1]) * 1024; print(n.bit_length() - 1 if n & (n - 1) == 0 else -1)" "$PIECE_KIB")
 [ "$PSHIFT" -ge 14 ] || die "BENCH_PIECE_KIB must be a power of two, at least 16"
 
-if [ -n "${BENCH_DIR:-}" ]; then
+COLD=${BENCH_COLD:-0}
+if [ "$COLD" = 1 ]; then
+	[ -w /proc/sys/vm/drop_caches ] || die "BENCH_COLD=1 needs root (to drop the page cache)"
+	BASE=${BENCH_DIR:-/tmp}
+	[ "$(stat -f -c %T "$BASE")" = tmpfs ] && die "BENCH_COLD=1: $BASE is a tmpfs"
+elif [ -n "${BENCH_DIR:-}" ]; then
 	BASE=$BENCH_DIR
 elif [ "$(df -Pm /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')" -gt $((MIB + 256)) ] 2>/dev/null; then
 	BASE=/dev/shm
@@ -157,31 +169,44 @@ once() {
 	fi
 }
 
-# best TOOL -> "seconds cpu rss" of the fastest of RUNS
+# best TOOL -> "seconds cpu rss" of the fastest of RUNS (BENCH_COLD: their
+# mean)
 best() {
-	local r best="" line
+	local r best="" line all=""
 	local runs=$RUNS
 	# transmission-cli checks at some 10 MiB/s (it pauses between pieces
 	# so as not to hog the machine): once is enough.
 	[ "$1" = transmission-cli ] && runs=1
 	for _ in $(seq "$runs"); do
+		[ "$COLD" = 1 ] && { sync; echo 3 >/proc/sys/vm/drop_caches; }
 		line=$(once "$1")
 		case $line in fail | timeout) echo "$line"; return ;; esac
+		all="$all$line
+"
 		if [ -z "$best" ] || awk -v a="${line%% *}" -v b="${best%% *}" 'BEGIN {exit !(a < b)}'; then
 			best=$line
 		fi
 	done
-	echo "$best"
+	if [ "$COLD" = 1 ]; then
+		printf '%s' "$all" | awk '{s += $1; c += $2; r += $3} END {printf "%.3f %.2f %.1f\n", s / NR, c / NR, r / NR}'
+	else
+		echo "$best"
+	fi
 }
 
 bench_machine bench-check
-echo "  data: one file of $MIB MiB in $BASE, piece $PIECE_KIB KiB; best of $RUNS runs, page cache warm"
+if [ "$COLD" = 1 ]; then
+	echo "  data: one file of $MIB MiB in $BASE, piece $PIECE_KIB KiB; mean of $RUNS runs, page cache dropped before each"
+else
+	echo "  data: one file of $MIB MiB in $BASE, piece $PIECE_KIB KiB; best of $RUNS runs, page cache warm"
+fi
 echo
 printf '%-18s %9s %9s %8s %12s\n' tool seconds MiB/s "CPU s" "peak RSS MiB"
 TOOLS="bt ${BT_OLD:+bt-old} makemetafile"
 have "$PY" && "$PY" -c 'import libtorrent' 2>/dev/null && TOOLS="$TOOLS libtorrent"
 have transmission-cli && TOOLS="$TOOLS transmission-cli"
 have aria2c && TOOLS="$TOOLS aria2c"
+TOOLS=${BENCH_TOOLS:-$TOOLS}
 declare -A SECS
 for tool in $TOOLS; do
 	read -r secs cpu rss < <(best "$tool")
