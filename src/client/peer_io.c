@@ -37,6 +37,9 @@ struct bt_peer_io {
 	struct pio_rc4 *rc4;
 	size_t enc_off;
 	uint8_t in_deliver, dec_fresh;
+	/* bt_pio_want_drained asked for the next writable event: kept
+	 * until it comes, whatever is flushed meanwhile. */
+	uint8_t want_write;
 	/* Plain bytes to put back in front of the rest (bt_pio_unread). */
 	uint8_t *unread;
 	size_t unread_len;
@@ -263,15 +266,22 @@ bt_pio_flush(struct bt_peer_io *io)
 		fail(io, "send failed");
 		return -1;
 	}
-	bt_io_set(io->loop, io->fd, BT_EV_READ | (io->out.len > io->out_off ? BT_EV_WRITE : 0));
+	bt_io_set(io->loop, io->fd, BT_EV_READ |
+		(io->out.len > io->out_off || io->want_write ? BT_EV_WRITE : 0));
 	return 0;
 }
 
+/* The writable event is asked for until it comes: a flush of an empty
+ * queue in between (the read's end, another message) must not take the
+ * request back, or a sender with more to send would wait for the peer's
+ * next message (Transmission, its pipeline full, sends none). */
 void
 bt_pio_want_drained(struct bt_peer_io *io)
 {
-	if (io->fd >= 0 && !io->connecting)
+	if (io->fd >= 0 && !io->connecting) {
+		io->want_write = 1;
 		bt_io_set(io->loop, io->fd, BT_EV_READ | BT_EV_WRITE);
+	}
 }
 
 static void
@@ -301,6 +311,7 @@ on_io(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 	if (ev & (BT_EV_READ | BT_EV_HUP | BT_EV_ERR))
 		read_some(io);
 	if (io->fd >= 0 && (ev & BT_EV_WRITE)) {
+		io->want_write = 0;
 		if (bt_pio_flush(io) == 0 && io->out.len - io->out_off < BT_PIO_LOW &&
 			io->cb.drained)
 			io->cb.drained(io->ud);
