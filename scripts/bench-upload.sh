@@ -9,7 +9,9 @@
 #   size_mib          default 256 (or BENCH_MIB)
 # Environment:
 #   BENCH_PIECE_KIB   piece size in KiB, a power of two (default 256)
-#   BENCH_SEEDERS     which seeders, in order (default "bt lt")
+#   BENCH_SEEDERS     which seeders, in order (default "bt lt"); a seeder
+#                     named more than once runs more than once, and its
+#                     ratios use the median of its runs
 #   BT_OLD            a second bt binary, run first as "bt(old)": a change
 #                     measured before and after in one run
 #   BENCH_TIMEOUT     seconds one transfer may take (default 300)
@@ -96,10 +98,10 @@ leechers() {
 		echo 0
 }
 
-# run SEEDER: one transfer to a fresh transmission-cli; prints "seconds
+# run SEEDER N: transfer N to a fresh transmission-cli; prints "seconds
 # transmission_cpu_s seeder_cpu_s seeder_rss_kib" or "timeout"/"bad data"
 run() {
-	local kind=$1 d=$W/$1 xport sport spid xpid t0 t1 ok=0 n0
+	local kind=$1 d=$W/$1.$2 xport sport spid xpid t0 t1 ok=0 n0
 	mkdir -p "$d/cfg" "$d/dl" "$d/home"
 	xport=$(freeport)
 	sport=$(freeport)
@@ -155,29 +157,34 @@ run() {
 		echo "$t0 $t1 $xcpu $scpu $CLK ${srss:-0}" |
 			awk '{printf "%.2f %.2f %.2f %d\n", $2 - $1, $3 / $5, $4 / $5, $6}'
 	fi
-	rm -rf "$d/dl"
+	rm -rf "$d"
 }
 
 bench_machine bench-upload
 echo "  upload to transmission-cli over loopback: $MIB MiB, ${PIECE_KIB} KiB pieces"
-declare -A SECS
 printf '%-12s %9s %10s %18s %14s %14s\n' seeder seconds MiB/s "transmission CPU" "seeder CPU" "seeder RSS"
+declare -A SECS
+n=0
 for k in "${RUN[@]}"; do
-	read -r secs xcpu scpu srss < <(run "$k")
-	SECS[$k]=$secs
+	n=$((n + 1))
+	read -r secs xcpu scpu srss < <(run "$k" "$n")
 	case $secs in
-	timeout | bad*) printf '%-12s %s\n' "$k" "$secs" ;;
-	*) printf '%-12s %9.2f %10.1f %16.2f s %12.2f s %10.1f MiB\n' "$k" "$secs" \
-		"$(echo "$MIB $secs" | awk '{print $1 / $2}')" "$xcpu" "$scpu" \
-		"$(echo "$srss" | awk '{print $1 / 1024}')" ;;
+	timeout | bad*) printf '%-12s %s\n' "$k" "$secs"; continue ;;
 	esac
+	SECS[$k]="${SECS[$k]:-} $secs"
+	printf '%-12s %9.2f %10.1f %16.2f s %12.2f s %10.1f MiB\n' "$k" "$secs" \
+		"$(echo "$MIB $secs" | awk '{print $1 / $2}')" "$xcpu" "$scpu" \
+		"$(echo "$srss" | awk '{print $1 / 1024}')"
 done
-ratio() {	# ratio A B: speed of A over speed of B
-	case "${SECS[$1]:-}${SECS[$2]:-}" in *[a-z]* | "") return ;; esac
-	printf 'ratio %s / %s: %.2f (above 1: %s is faster)\n' "$1" "$2" \
-		"$(echo "${SECS[$2]} ${SECS[$1]}" | awk '{print $1 / $2}')" "$1"
+median() {	# median KIND: of its runs' seconds
+	printf '%s\n' ${SECS[$1]} | sort -n | awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
-[ -n "${SECS[lt]:-}" ] && ratio bt lt
-[ -n "${SECS[btold]:-}" ] && ratio bt btold
-[ -n "${SECS[btold]:-}" ] && [ -n "${SECS[lt]:-}" ] && ratio btold lt
+ratio() {	# ratio A B: speed of A over speed of B
+	[ -n "${SECS[$1]:-}" ] && [ -n "${SECS[$2]:-}" ] || return
+	printf 'ratio %s / %s: %.2f (above 1: %s is faster)\n' "$1" "$2" \
+		"$(echo "$(median "$2") $(median "$1")" | awk '{print $1 / $2}')" "$1"
+}
+ratio bt lt
+ratio bt btold
+ratio btold lt
 exit 0
