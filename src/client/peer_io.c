@@ -251,9 +251,17 @@ send_queued(struct bt_peer_io *io)
 	return 0;
 }
 
-int
-bt_pio_flush(struct bt_peer_io *io)
+/* Send what the socket takes.  A flush that takes the queue from
+ * BT_PIO_LOW or more to less asks for the next writable event, where
+ * cb->drained refills it (arm_drained; on_io calls cb->drained itself):
+ * a flush in passing (the end of a read, a message to the peer) may
+ * empty a queue that was too full for a refill a moment before, and
+ * the owner would otherwise wait for the peer's next message. */
+static int
+flush(struct bt_peer_io *io, int arm_drained)
 {
+	size_t before = io->out.len - io->out_off;
+
 	if (io->fd < 0)
 		return -1;
 	if (io->connecting)
@@ -266,9 +274,18 @@ bt_pio_flush(struct bt_peer_io *io)
 		fail(io, "send failed");
 		return -1;
 	}
+	if (arm_drained && io->cb.drained && before >= BT_PIO_LOW &&
+		io->out.len - io->out_off < BT_PIO_LOW)
+		io->want_write = 1;
 	bt_io_set(io->loop, io->fd, BT_EV_READ |
 		(io->out.len > io->out_off || io->want_write ? BT_EV_WRITE : 0));
 	return 0;
+}
+
+int
+bt_pio_flush(struct bt_peer_io *io)
+{
+	return flush(io, 1);
 }
 
 /* The writable event is asked for until it comes: a flush of an empty
@@ -312,7 +329,7 @@ on_io(struct bt_loop *loop, int fd, unsigned ev, void *ud)
 		read_some(io);
 	if (io->fd >= 0 && (ev & BT_EV_WRITE)) {
 		io->want_write = 0;
-		if (bt_pio_flush(io) == 0 && io->out.len - io->out_off < BT_PIO_LOW &&
+		if (flush(io, 0) == 0 && io->out.len - io->out_off < BT_PIO_LOW &&
 			io->cb.drained)
 			io->cb.drained(io->ud);
 	}

@@ -57,8 +57,9 @@ struct bt_pio_cb {
 	 * data calls): a good moment to send. */
 	void (*read_done)(void *ud);
 	/* Less than BT_PIO_LOW queued, when the socket is writable again
-	 * and when a read ends (after the data calls, before read_done):
-	 * a moment to refill the queue. */
+	 * and when a read ends (after the data calls, before read_done),
+	 * and on the writable event after any flush that took the queue
+	 * below BT_PIO_LOW: a moment to refill the queue. */
 	void (*drained)(void *ud);
 	/* The connection is gone: why is a static text ("closed",
 	 * "connect failed", "recv failed", "send failed", "protocol

@@ -164,6 +164,25 @@ test_want_drained(struct bt_loop *loop, struct bt_pio_rbuf *rb)
 	bt_pio_want_drained(o.io);
 	run(loop, 10);
 	CHECK_INT(o.drained, ==, 5);
+	/* A flush in passing that takes a full queue (BT_PIO_LOW or more)
+	 * below the mark is followed by drained, the refill's moment. */
+	{
+		static uint8_t big[BT_PIO_LOW + 4096];
+		char sink[4096];
+		bt_buf_add(bt_pio_out(o.io), big, sizeof(big));
+		CHECK_INT(bt_pio_flush(o.io), ==, 0);
+		CHECK_INT(bt_pio_queued(o.io), ==, 0);	/* the socket took it all */
+		fcntl(sv[1], F_SETFL, O_NONBLOCK);
+		while (read(sv[1], sink, sizeof(sink)) > 0)
+			;	/* the peer reads: writable again */
+		run(loop, 1);
+		CHECK_INT(o.drained, ==, 6);
+		/* A small flush does not: no extra wake-ups per message. */
+		bt_buf_add(bt_pio_out(o.io), big, 100);
+		CHECK_INT(bt_pio_flush(o.io), ==, 0);
+		run(loop, 3);
+		CHECK_INT(o.drained, ==, 6);
+	}
 	bt_pio_free(o.io);
 	close(sv[1]);
 }
