@@ -1354,8 +1354,8 @@ io_range(struct bt_storage *st, int64_t off, uint8_t *buf, const uint8_t *wbuf,
 {
 	const struct bt_meta_file *mf = st->m->files;
 	for (size_t i = bt_meta_file_at(st->m, off); len > 0; i++) {
-		int64_t pos;
-		uint32_t n;
+		int64_t pos = 0;
+		uint32_t n = 0;	/* (set by span_at; gcc 12 for ARM cannot tell) */
 		if ((i = span_at(st, i, off, len, &pos, &n)) >= st->nf)
 			return fail(st, -1, BT_E_INVAL);	/* cannot happen */
 		if (mf[i].pad) {
@@ -1668,8 +1668,8 @@ read_pinned(struct check_rd *c, unsigned worker, int64_t off, uint8_t *buf, uint
 	const struct bt_storage *st = c->st;
 
 	for (size_t i = c->fa; len > 0; i++) {
-		int64_t pos;
-		uint32_t n;
+		int64_t pos = 0;
+		uint32_t n = 0;	/* (set by span_at; gcc 12 for ARM cannot tell) */
 		i = span_at(st, i, off, len, &pos, &n);
 		if (i >= c->fa + c->npin)
 			return BT_E_INVAL;	/* cannot happen: the batch is pinned */
