@@ -13,10 +13,18 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHUNK		(BT_PHASH_SCRATCH / 2)	/* bytes read per piece per step */
 #define PROGRESS_BYTES	(4u << 20)	/* progress calls at most this often */
+/* A pool's thread waiting for the next run, or the caller waiting for the
+ * helpers to finish one, spins this long before it sleeps: a check's runs
+ * follow each other a loop pass apart, and a helper that slept (or was
+ * just started) may be woken on the busy CPU it shares with the caller or
+ * another process, where it waits for the scheduler to move it - measured
+ * 2-3 ms a run on a 2-CPU machine with one CPU busy. */
+#define SPIN_NS		1000000
 
 struct run {
 	const struct bt_phash *h;
@@ -41,9 +49,23 @@ struct stream {
 
 struct worker {
 	struct run *r;
+	struct bt_phash_pool *pool;
 	unsigned id;
 	uint8_t *buf;		/* 2 * CHUNK */
 	pthread_t tid;
+};
+
+/* The caller is worker 0; workers 1 .. started - 1 are helper threads,
+ * which wait for gen to change, work on run r and count busy down. */
+struct bt_phash_pool {
+	unsigned threads, started;
+	struct worker *w;
+	uint8_t *scratch;	/* threads * BT_PHASH_SCRATCH */
+	pthread_mutex_t lock;
+	pthread_cond_t go, idle;
+	atomic_uint gen;	/* changed under lock, for each run and to quit */
+	atomic_uint busy;	/* helpers still in the current run */
+	int quit;		/* under lock */
 };
 
 unsigned
@@ -165,59 +187,185 @@ work(void *arg)
 	return NULL;
 }
 
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || (defined(__arm__) && __ARM_ARCH >= 7)
+	__asm__ volatile("yield");
+#endif
+}
+
+/* Whether (*a == v) == eq: the condition waited on. */
+static int
+holds(atomic_uint *a, unsigned v, int eq)
+{
+	return (atomic_load(a) == v) == eq;
+}
+
+/* Wait while (*a == v) == eq: spin up to SPIN_NS, then sleep on c, which
+ * is signalled under the pool's lock after *a changes. */
+static void
+wait_while(struct bt_phash_pool *p, atomic_uint *a, unsigned v, int eq, pthread_cond_t *c)
+{
+	uint64_t t0 = 0;
+
+	for (unsigned i = 1; holds(a, v, eq); i++) {
+		if (i % 64 == 0) {
+			uint64_t t = now_ns();
+			if (!t0)
+				t0 = t;
+			else if (t - t0 > SPIN_NS)
+				break;
+		}
+		cpu_relax();
+	}
+	pthread_mutex_lock(&p->lock);
+	while (holds(a, v, eq))
+		pthread_cond_wait(c, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *
+helper(void *arg)
+{
+	struct worker *w = arg;
+	struct bt_phash_pool *p = w->pool;
+	unsigned seen = 0;
+	int quit;
+
+	for (;;) {
+		wait_while(p, &p->gen, seen, 1, &p->go);
+		seen = atomic_load(&p->gen);
+		pthread_mutex_lock(&p->lock);
+		quit = p->quit;
+		pthread_mutex_unlock(&p->lock);
+		if (quit)
+			return NULL;
+		work(w);
+		if (atomic_fetch_sub(&p->busy, 1) == 1) {
+			pthread_mutex_lock(&p->lock);
+			pthread_cond_signal(&p->idle);
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
+}
+
+struct bt_phash_pool *
+bt_phash_pool_new(unsigned threads)
+{
+	struct bt_phash_pool *p = calloc(1, sizeof(*p));
+	sigset_t all, old;
+
+	threads = threads < 1 ? 1 : threads > BT_PHASH_MAX_THREADS ?
+		BT_PHASH_MAX_THREADS : threads;
+	if (!p || !(p->w = calloc(threads, sizeof(*p->w))) ||
+	    !(p->scratch = malloc((size_t)threads * BT_PHASH_SCRATCH))) {
+		if (p)
+			free(p->w);
+		free(p);
+		return NULL;
+	}
+	p->threads = threads;
+	p->started = 1;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->go, NULL);
+	pthread_cond_init(&p->idle, NULL);
+	atomic_init(&p->gen, 0);
+	atomic_init(&p->busy, 0);
+	for (unsigned k = 0; k < threads; k++) {
+		p->w[k].pool = p;
+		p->w[k].id = k;
+		p->w[k].buf = p->scratch + (size_t)k * BT_PHASH_SCRATCH;
+	}
+	/* The helpers take no signals: those stay with the caller's thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (unsigned k = 1; k < threads; k++) {
+		if (pthread_create(&p->w[k].tid, NULL, helper, &p->w[k]) != 0)
+			break;	/* fewer threads is still correct */
+		p->started++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return p;
+}
+
+void
+bt_phash_pool_free(struct bt_phash_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->quit = 1;
+	atomic_fetch_add(&p->gen, 1);
+	pthread_cond_broadcast(&p->go);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned k = 1; k < p->started; k++)
+		pthread_join(p->w[k].tid, NULL);
+	pthread_cond_destroy(&p->go);
+	pthread_cond_destroy(&p->idle);
+	pthread_mutex_destroy(&p->lock);
+	free(p->scratch);
+	free(p->w);
+	free(p);
+}
+
+/* Run r on the pool's threads, the caller's included, to its end. */
+static void
+pool_run(struct bt_phash_pool *p, struct run *r)
+{
+	for (unsigned k = 0; k < p->started; k++)
+		p->w[k].r = r;
+	if (p->started > 1) {
+		pthread_mutex_lock(&p->lock);
+		atomic_store(&p->busy, p->started - 1);
+		atomic_fetch_add(&p->gen, 1);
+		pthread_cond_broadcast(&p->go);
+		pthread_mutex_unlock(&p->lock);
+	}
+	work(&p->w[0]);
+	if (p->started > 1)
+		wait_while(p, &p->busy, 0, 0, &p->idle);
+}
+
 int
 bt_phash_run(const struct bt_phash *h, uint32_t first, const uint32_t *list,
 	size_t n, uint8_t *out, uint8_t *skipped)
 {
 	struct run r = { .h = h, .first = first, .list = list, .n = n, .out = out,
 		.skipped = skipped };
-	struct worker *w;
-	sigset_t all, old;
-	unsigned threads, started = 1, k;
+	struct bt_phash_pool *own = NULL, *p;
+	unsigned threads;
 	int rc;
 
 	if (!h || !h->read || h->plen <= 0 || h->total < 0)
 		return BT_E_INVAL;
-	threads = h->threads ? h->threads : 1;
-	if (threads > BT_PHASH_MAX_THREADS)
-		threads = BT_PHASH_MAX_THREADS;
-	if (threads > (n + 1) / 2)
-		threads = n > 1 ? (unsigned)((n + 1) / 2) : 1;
-	if (!(w = calloc(threads, sizeof(*w))))
-		return BT_E_NOMEM;
-	for (k = 0; k < threads; k++) {
-		w[k].r = &r;
-		w[k].id = k;
-		w[k].buf = h->scratch ? h->scratch + (size_t)k * BT_PHASH_SCRATCH :
-			malloc(BT_PHASH_SCRATCH);
-		if (!w[k].buf) {
-			rc = BT_E_NOMEM;
-			goto out;
-		}
+	if (!(p = h->pool)) {	/* threads for this run only */
+		threads = h->threads ? h->threads : 1;
+		if (threads > (n + 1) / 2)
+			threads = n > 1 ? (unsigned)((n + 1) / 2) : 1;
+		if (!(p = own = bt_phash_pool_new(threads)))
+			return BT_E_NOMEM;
 	}
 	atomic_init(&r.next, 0);
 	atomic_init(&r.done, 0);
 	atomic_init(&r.rc, 0);
 	pthread_mutex_init(&r.lock, NULL);
-	/* The helpers take no signals: those stay with the caller's thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (k = 1; k < threads; k++) {
-		if (pthread_create(&w[k].tid, NULL, work, &w[k]) != 0)
-			break;	/* fewer threads is still correct */
-		started++;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	work(&w[0]);
-	for (k = 1; k < started; k++)
-		pthread_join(w[k].tid, NULL);
+	pool_run(p, &r);
 	pthread_mutex_destroy(&r.lock);
 	rc = atomic_load(&r.rc);
 	if (rc == 0 && h->progress)
 		h->progress(h->progress_ud, n, n);
-out:
-	for (k = 0; k < threads && !h->scratch; k++)
-		free(w[k].buf);
-	free(w);
+	bt_phash_pool_free(own);
 	return rc;
 }

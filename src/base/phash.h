@@ -37,14 +37,22 @@ struct bt_phash {
 	int64_t plen;		/* piece length, > 0 (the last piece may be shorter) */
 	bt_phash_read_fn *read;
 	void *ud;
-	unsigned threads;	/* from bt_phash_threads() */
+	unsigned threads;	/* from bt_phash_threads(), without a pool */
 	int serial;		/* read is called by one thread at a time */
 	bt_phash_progress_fn *progress;	/* or NULL */
 	void *progress_ud;
-	uint8_t *scratch;	/* threads * BT_PHASH_SCRATCH bytes kept by a
-				 * caller that runs often (fresh memory costs
-				 * page faults), or NULL: allocated per run */
+	struct bt_phash_pool *pool;	/* threads and buffers kept by a caller
+				 * that runs often (bt_phash_pool_new), or
+				 * NULL: threads started for this run */
 };
+
+/* A caller's hashing threads and their buffers, kept from run to run: a
+ * check hashes in many short runs, and starting threads and touching
+ * fresh memory for each would cost more than the hashing on a busy
+ * machine.  threads counts the caller's (at most BT_PHASH_MAX_THREADS);
+ * NULL when out of memory.  One run at a time, from one thread. */
+struct bt_phash_pool *bt_phash_pool_new(unsigned threads);
+void bt_phash_pool_free(struct bt_phash_pool *p);
 
 /* How many threads a run should use when asked for want (0: one per
  * online CPU), at most BT_PHASH_MAX_THREADS. */

@@ -24,7 +24,8 @@
 /* Hashing threads of a check, at most: two where the machine has two
  * CPUs (bt_phash_threads), so a check goes as fast as making the torrent;
  * one on a single-core router.  The check runs in slices on the loop's
- * thread; a slice's helper is started and joined within it.  Both read at
+ * thread; its helper is started for the check (st->hpool) and works on
+ * each slice beside the loop's thread.  Both read at
  * once from files the loop's thread opened for the batch (pin_files), or
  * one at a time through the open-file cache, which is the loop's. */
 #define CHECK_THREADS	2
@@ -121,8 +122,7 @@ struct bt_storage {
 	char why_text[WHY_TEXT_MAX];	/* its reason, when made (else "") */
 	struct parts pt;
 	uint8_t *chunk;			/* CHUNK bytes, for verify */
-	uint8_t *hbuf;			/* bt_phash's buffers, during a check */
-	unsigned hthreads;		/* and the threads they serve */
+	struct bt_phash_pool *hpool;	/* hashing threads, during a check */
 	struct probe pr;
 	uint8_t zh[2][20];		/* SHA-1 of a zero piece: full, last */
 	uint8_t zh_done[2];
@@ -1224,7 +1224,7 @@ bt_storage_close(struct bt_storage *st)
 	free(st->shown);
 	free(st->base);
 	free(st->chunk);
-	free(st->hbuf);
+	bt_phash_pool_free(st->hpool);
 	free(st);
 }
 
@@ -1759,14 +1759,12 @@ check_hash(struct bt_storage *st, struct bt_bitfield *have, const uint32_t *list
 	};
 	int r;
 
-	if (!st->hbuf) {	/* the CPUs are counted once a check, not per batch */
+	if (!st->hpool) {	/* started once a check, not per batch */
 		unsigned cpus = bt_phash_threads(0);
-		st->hthreads = cpus < CHECK_THREADS ? cpus : CHECK_THREADS;
-		if (!(st->hbuf = malloc((size_t)st->hthreads * BT_PHASH_SCRATCH)))
+		if (!(st->hpool = bt_phash_pool_new(cpus < CHECK_THREADS ? cpus : CHECK_THREADS)))
 			return fail(st, -1, BT_E_NOMEM);
 	}
-	h.threads = st->hthreads;
-	h.scratch = st->hbuf;
+	h.pool = st->hpool;
 	h.serial = !pin_files(st, &c, list, n);
 	if ((r = bt_phash_run(&h, 0, list, n, out, skipped)) < 0) {
 		if (atomic_load(&c.err))
@@ -1813,8 +1811,8 @@ bt_storage_check_range(struct bt_storage *st, struct bt_bitfield *have, uint32_t
 	if (n && (r = check_hash(st, have, list, n, &count)) < 0)
 		return r;
 	if (to == st->npieces) {
-		free(st->hbuf);
-		st->hbuf = NULL;
+		bt_phash_pool_free(st->hpool);
+		st->hpool = NULL;
 	}
 	return count;
 }
@@ -1839,8 +1837,8 @@ bt_storage_check(struct bt_storage *st, struct bt_bitfield *have,
 		p = to;
 		r = fn ? fn(ud, p, st->npieces) : 0;
 	}
-	free(st->hbuf);		/* kept by check_range when stopped early */
-	st->hbuf = NULL;
+	bt_phash_pool_free(st->hpool);	/* kept by check_range when stopped early */
+	st->hpool = NULL;
 	return r ? r : total;
 }
 

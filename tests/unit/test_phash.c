@@ -1,6 +1,7 @@
 /* test_phash.c - bt_phash_run against bt_sha1 piece by piece: piece sizes
  * around its chunk size, last pieces short or whole, 1 to 5 threads, serial
- * reads, a list of pieces, skipped pieces, a failing read and progress. */
+ * reads, a list of pieces, skipped pieces, a failing read and progress; and
+ * a pool of threads kept over many runs, as a check uses one. */
 #include "check.h"
 #include "err.h"
 #include "phash.h"
@@ -136,6 +137,44 @@ test_list_skip_fail(const uint8_t *data)
 	CHECK(bt_phash_threads(0) >= 1);
 }
 
+/* One pool for runs of every size (none, one piece, fewer pieces than
+ * threads, many), serial or not, with a failure in the middle: each run's
+ * result is its own, and the pool's threads wait between runs. */
+static void
+test_pool(const uint8_t *data)
+{
+	struct src s = { .data = data, .total = 300 * 4096 + 99, .plen = 4096,
+		.skip_piece = -1, .fail_at = -1 };
+	static const size_t sizes[] = { 0, 1, 2, 3, 7, 64, 301 };
+	uint8_t *out = malloc(301 * 20), skipped[301];
+
+	for (unsigned th = 1; th <= 3; th++) {
+		struct bt_phash_pool *pool = bt_phash_pool_new(th);
+		struct bt_phash h = { .total = s.total, .plen = s.plen, .read = src_read,
+			.ud = &s, .pool = pool };
+		CHECK(pool != NULL);
+		for (unsigned round = 0; round < 40; round++) {
+			size_t n = sizes[round % 7];
+			uint32_t first = (uint32_t)(301 - n) / 2;
+			h.serial = round % 3 == 0;
+			s.fail_at = round == 20 ? (int64_t)(first + n / 2) * 4096 : -1;
+			int rc = bt_phash_run(&h, first, NULL, n, out, skipped);
+			if (s.fail_at >= 0 && n) {
+				CHECK_INT(rc, ==, BT_E_IO);
+				continue;
+			}
+			CHECK_INT(rc, ==, 0);
+			for (size_t k = 0; k < n; k++) {
+				CHECK_INT(skipped[k], ==, 0);
+				expect(&s, first + (uint32_t)k, out + 20 * k, __LINE__);
+			}
+		}
+		bt_phash_pool_free(pool);
+	}
+	bt_phash_pool_free(NULL);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -149,6 +188,7 @@ main(void)
 	}
 	test_sizes(data);
 	test_list_skip_fail(data);
+	test_pool(data);
 	free(data);
 	return check_summary("phash");
 }
