@@ -15,9 +15,9 @@
 static void
 usage(FILE *f)
 {
-	static const struct bt_help h = {
+	const struct bt_help h = {
 		.args = "<trackerurl> <dir> [dir...] [params...]",
-		.about = "Make a .torrent file for every file or directory in each given directory.",
+		.about = TX("Make a .torrent file for every file or directory in each given directory."),
 		.opts = bt_mk_opts, .nopts = MK_NOPTS, .notes = bt_cli_announce_list_help,
 	};
 	bt_cli_help(f, &h);

@@ -11,9 +11,9 @@
 enum { OPT_HELP = 'h', OPT_VERBOSE = 'v' };
 
 static const struct bt_flag flags[] = {
-	{ OPT_VERBOSE, "verbose", NULL, "print the old and new announce data", 0 },
+	{ OPT_VERBOSE, "verbose", NULL, TX("print the old and new announce data"), 0 },
 	BT_CLI_TRACKER_FLAGS
-	{ OPT_HELP, "help", NULL, "show this help", 0 },
+	{ OPT_HELP, "help", NULL, TX("show this help"), 0 },
 };
 
 struct cfg {
@@ -39,9 +39,9 @@ usage(FILE *f)
 {
 	static const struct bt_help h = {
 		.args = "<source.torrent> <file1.torrent> [file2.torrent...]",
-		.about = "Copy announce information from source to all specified torrents.\n"
+		.about = TX("Copy announce information from source to all specified torrents.\n"
 			"With -A, -d or -r the trackers copied are first changed so, one at a\n"
-			"time (as transmission-edit -a, -d, -r); each change is printed.",
+			"time (as transmission-edit -a, -d, -r); each change is printed."),
 		.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]),
 	};
 	bt_cli_help(f, &h);

@@ -928,10 +928,10 @@ print_usage(const struct dl *d, FILE *f)
 {
 	const struct bt_help h = {
 		.args = "<file.torrent | URL | magnet> [options...]",
-		.about = "Download a torrent, then seed it until interrupted. Options may come\n"
+		.about = TX("Download a torrent, then seed it until interrupted. Options may come\n"
 			"before or after the torrent.\n"
 			"\n"
-			"Arguments are:",
+			"Arguments are:"),
 		.opts = d->opts, .nopts = NOPT, .cols = d->curses_name ? 100 : 80,
 	};
 	bt_cli_help(f, &h);

@@ -53,16 +53,12 @@ enum {
 };
 
 static const struct bt_opt lm_extra[NOPT - DL_NOPTS] = {
-	{ "parse_dir_interval", BT_OPT_INT | BT_OPT_COMMON, "60", "how often to rescan the torrent directory, in seconds (changes are also seen at once where the kernel has inotify)" },
-	{ "saveas_style", BT_OPT_INT | BT_OPT_COMMON, "1", "How to name torrent downloads (1 = rename to torrent name, 2 = save under name in torrent, 3 = save in directory under torrent name)" },
-	{ "display_path", BT_OPT_BOOL, "1", "whether to display the full path or the torrent contents for each torrent" },
-	{ "save_options", BT_OPT_BOOL, "0", "whether to save the current options as the new default configuration (only for btlaunchmany)" },
-	{ "torrent_max_upload_rate", BT_OPT_INT, "0", "maximum kB/s (1 kB = 1000 bytes) each torrent uploads at, within max_upload_rate for all (0 = no limit)" },
+	{ "parse_dir_interval", BT_OPT_INT | BT_OPT_COMMON, "60", TX("how often to rescan the torrent directory, in seconds (changes are also seen at once where the kernel has inotify)") },
+	{ "saveas_style", BT_OPT_INT | BT_OPT_COMMON, "1", TX("How to name torrent downloads (1 = rename to torrent name, 2 = save under name in torrent, 3 = save in directory under torrent name)") },
+	{ "display_path", BT_OPT_BOOL, "1", TX("whether to display the full path or the torrent contents for each torrent") },
+	{ "save_options", BT_OPT_BOOL, "0", TX("whether to save the current options as the new default configuration (only for btlaunchmany)") },
+	{ "torrent_max_upload_rate", BT_OPT_INT, "0", TX("maximum kB/s (1 kB = 1000 bytes) each torrent uploads at, within max_upload_rate for all (0 = no limit)") },
 };
-
-/* launchmany's meaning of two shared options. */
-static const char download_dir_help[] = "where the data goes (named by saveas_style), instead of next to each .torrent (or --saveas)";
-static const char syslog_help[] = "whether to send the ### messages to syslog (facility daemon) as well";
 
 #define MSG_KEEP_MS	300000	/* a torrent's last error is shown this long */
 #define QUIT_MS		10000	/* wait this long for stopped announces */
@@ -815,9 +811,9 @@ print_usage(const struct lm *lm, FILE *f)
 {
 	const struct bt_help h = {
 		.args = "<directory> <global options>",
-		.about = "<directory> - directory to look for .torrent files (semi-recursive)\n"
+		.about = TX("<directory> - directory to look for .torrent files (semi-recursive)\n"
 			"\n"
-			"Arguments are:",
+			"Arguments are:"),
 		.opts = lm->opts, .nopts = NOPT, .cols = lm->curses_name ? 100 : 80,
 	};
 	bt_cli_help(f, &h);
@@ -902,8 +898,11 @@ launchmany_main(int argc, char **argv)
 		lm->opts[LM_SAVEAS_STYLE].def = "2";
 		lm->opts[LM_DISPLAY_PATH].def = "0";
 	}
-	lm->opts[DL_DOWNLOAD_DIR].help = download_dir_help;
-	lm->opts[DL_SYSLOG].help = syslog_help;
+	/* launchmany's meaning of two shared options */
+	lm->opts[DL_DOWNLOAD_DIR].help = TX("where the data goes (named by saveas_style), "
+		"instead of next to each .torrent (or --saveas)");
+	lm->opts[DL_SYSLOG].help = TX("whether to send the ### messages to syslog (facility "
+		"daemon) as well");
 	lm->state_dir = bt_statedir_find(lm->opts, NOPT, argc, argv, lm->state_why,
 		sizeof(lm->state_why));
 	if (lm->state_dir) {

@@ -11,10 +11,10 @@
 static void
 usage(FILE *f)
 {
-	static const struct bt_help h = {
+	const struct bt_help h = {
 		.args = "<trackerurl> <file> [file...] [params...]",
-		.about = "Make a .torrent file for each file or directory, announced at <trackerurl>.\n"
-			"Options may come before, between or after the file names.",
+		.about = TX("Make a .torrent file for each file or directory, announced at <trackerurl>.\n"
+			"Options may come before, between or after the file names."),
 		.opts = bt_mk_opts, .nopts = MK_NOPTS, .notes = bt_cli_announce_list_help,
 	};
 	bt_cli_help(f, &h);

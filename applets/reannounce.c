@@ -12,10 +12,10 @@
 enum { OPT_HELP = 'h', OPT_LIST = 'a', OPT_VERBOSE = 'v' };
 
 static const struct bt_flag flags[] = {
-	{ OPT_LIST, "announce_list", "TIERS", "also set the announce-list (else it is removed)", 0 },
-	{ OPT_VERBOSE, "verbose", NULL, "print the old announce data", 0 },
+	{ OPT_LIST, "announce_list", "TIERS", TX("also set the announce-list (else it is removed)"), 0 },
+	{ OPT_VERBOSE, "verbose", NULL, TX("print the old announce data"), 0 },
 	BT_CLI_TRACKER_FLAGS
-	{ OPT_HELP, "help", NULL, "show this help", 0 },
+	{ OPT_HELP, "help", NULL, TX("show this help"), 0 },
 };
 
 struct cfg {
@@ -43,7 +43,7 @@ usage(FILE *f)
 {
 	static const struct bt_help h = {
 		.args = "<announce> [--announce_list <arg>] file1.torrent [file2.torrent...]",
-		.about = "Sets the announce URL of each .torrent to <announce>. Without\n"
+		.about = TX("Sets the announce URL of each .torrent to <announce>. Without\n"
 			"--announce_list (or --announce-list) any announce-list is removed;\n"
 			"with it the list is replaced: tiers separated by '|', URLs within a\n"
 			"tier by ',', e.g.\n"
@@ -52,7 +52,7 @@ usage(FILE *f)
 			"Or, with -A URL, -d URL or -r OLD NEW (and no <announce>): adds,\n"
 			"removes or replaces one tracker at a time and keeps the others\n"
 			"(as transmission-edit -a, -d, -r); each change is printed.\n"
-			"Options may also come after the file names.",
+			"Options may also come after the file names."),
 		.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]),
 	};
 	bt_cli_help(f, &h);

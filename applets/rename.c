@@ -12,10 +12,10 @@
 enum { OPT_HELP = 'h', OPT_MATCH = 'm', OPT_VERBOSE = 'v', OPT_VERSION = 'V' };
 
 static const struct bt_flag flags[] = {
-	{ OPT_MATCH, "match", NULL, "name each torrent after its own file name, less .torrent", 0 },
-	{ OPT_VERBOSE, "verbose", NULL, "print each change", 0 },
-	{ OPT_VERSION, "version", NULL, "print the version", 0 },
-	{ OPT_HELP, "help", NULL, "show this help", 0 },
+	{ OPT_MATCH, "match", NULL, TX("name each torrent after its own file name, less .torrent"), 0 },
+	{ OPT_VERBOSE, "verbose", NULL, TX("print each change"), 0 },
+	{ OPT_VERSION, "version", NULL, TX("print the version"), 0 },
+	{ OPT_HELP, "help", NULL, TX("show this help"), 0 },
 };
 
 struct cfg {
@@ -41,9 +41,9 @@ usage(FILE *f)
 {
 	static const struct bt_help h = {
 		.args = "[-v] TORRENT NAME\n[-m] TORRENT [...]",
-		.about = "Sets the name stored in the torrent (the file or top directory the\n"
+		.about = TX("Sets the name stored in the torrent (the file or top directory the\n"
 			"data is saved as). This changes the info hash: the result is a new\n"
-			"torrent for trackers and peers.",
+			"torrent for trackers and peers."),
 		.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]),
 	};
 	bt_cli_help(f, &h);

@@ -10,9 +10,9 @@
 enum { OPT_HELP = 'h', OPT_VERBOSE = 'v', OPT_WEB = 'w' };
 
 static const struct bt_flag flags[] = {
-	{ OPT_WEB, "webseeds", NULL, "set the BEP 19 web seeds (url-list) instead of BEP 17 httpseeds", 0 },
-	{ OPT_VERBOSE, "verbose", NULL, "print the old list", 0 },
-	{ OPT_HELP, "help", NULL, "show this help", 0 },
+	{ OPT_WEB, "webseeds", NULL, TX("set the BEP 19 web seeds (url-list) instead of BEP 17 httpseeds"), 0 },
+	{ OPT_VERBOSE, "verbose", NULL, TX("print the old list"), 0 },
+	{ OPT_HELP, "help", NULL, TX("show this help"), 0 },
 };
 
 struct cfg {
@@ -55,8 +55,8 @@ usage(FILE *f)
 {
 	static const struct bt_help h = {
 		.args = "<http-seeds> file1.torrent [file2.torrent...]",
-		.about = "<http-seeds> is a list of URLs separated by '|', url[|url...],\n"
-			"or 0 to remove the list. The info hash is never changed.",
+		.about = TX("<http-seeds> is a list of URLs separated by '|', url[|url...],\n"
+			"or 0 to remove the list. The info hash is never changed."),
 		.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]),
 	};
 	bt_cli_help(f, &h);

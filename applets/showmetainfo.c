@@ -167,7 +167,7 @@ show_ours(struct bt_buf *o, const struct bt_meta *m)
 }
 
 static const struct bt_flag flags[] = {
-	{ 'h', "help", NULL, "show this help", 0 },
+	{ 'h', "help", NULL, TX("show this help"), 0 },
 };
 
 static int
@@ -184,8 +184,8 @@ usage(FILE *f)
 {
 	static const struct bt_help h = {
 		.args = "file1.torrent [file2.torrent...]",
-		.about = "Prints the name, files, sizes, info hash, trackers and seeds of\n"
-			"each .torrent file.",
+		.about = TX("Prints the name, files, sizes, info hash, trackers and seeds of\n"
+			"each .torrent file."),
 		.flags = flags, .nflags = sizeof(flags) / sizeof(flags[0]),
 	};
 	bt_cli_help(f, &h);

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-const char bt_cli_announce_list_help[] =
+const char *const bt_cli_announce_list_help = TX(
 	"--announce-list (or --announce_list) takes tiers of trackers. Tiers are\n"
 	"separated by '|' and the trackers within a tier by ','; clients try the\n"
 	"tiers in order and the trackers of a tier in a random order, e.g.\n"
@@ -23,7 +23,7 @@ const char bt_cli_announce_list_help[] =
 	"--httpseeds and --webseeds take URLs separated by '|':\n"
 	"--httpseeds for BitTornado-style HTTP seeds (BEP 17), --webseeds for\n"
 	"GetRight-style web seeds (BEP 19, the `url-list` key), e.g.\n"
-	"    http://mirror1/file|http://mirror2/file\n";
+	"    http://mirror1/file|http://mirror2/file\n");
 
 int
 bt_tfile_load(struct bt_tfile *t, const char *path)

@@ -39,7 +39,7 @@ void bt_cli_fmt_list(struct bt_buf *out, const struct bt_benc *d, int list, char
 void bt_cli_fmt_str(struct bt_buf *out, const struct bt_benc *d, int tok);
 
 /* Explanation of the announce-list and httpseeds notations. */
-extern const char bt_cli_announce_list_help[];
+extern const char *const bt_cli_announce_list_help;	/* TX: bt_text() */
 
 /* A new string, printf-style; dies when out of memory (as xmalloc). */
 char *xfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

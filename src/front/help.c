@@ -47,7 +47,7 @@ text_help(FILE *f, const struct bt_help *h)
 
 	text_usage(f, h);
 	if (h->about)
-		fprintf(f, "%s\n", h->about);
+		fprintf(f, "%s\n", bt_text(h->about));
 	fputc('\n', f);
 	bt_buf_init(&b, 0);
 	if (h->opts)
@@ -59,7 +59,7 @@ text_help(FILE *f, const struct bt_help *h)
 	fwrite(b.p, 1, b.len, f);
 	bt_buf_free(&b);
 	if (h->notes)
-		fputs(h->notes, f);
+		fputs(bt_text(h->notes), f);
 }
 
 /* A paragraph of text: blank lines start new paragraphs; lines that
@@ -100,7 +100,7 @@ man_opt(FILE *f, const struct bt_opt *o)
 		bt_roff(f, bt_buf_cstr(&b));
 	bt_buf_free(&b);
 	fputc('\n', f);
-	bt_roff(f, o->help);
+	bt_roff(f, bt_text(o->help));
 	if (o->def && o->def[0] && BT_OPT_TYPE(o->type) != BT_OPT_REQ) {
 		fputs(" (defaults to ", f);
 		bt_roff(f, o->def);
@@ -131,7 +131,7 @@ man_flags(FILE *f, const struct bt_flag *flags, size_t n)
 			fputs("\\fR", f);
 		}
 		fputc('\n', f);
-		bt_roff(f, flags[k].help);
+		bt_roff(f, bt_text(flags[k].help));
 		fputc('\n', f);
 	}
 }
@@ -168,7 +168,7 @@ man_help(FILE *f, const struct bt_help *h)
 	}
 	if (h->about) {
 		fputs(".SH DESCRIPTION\n", f);
-		man_text(f, h->about);
+		man_text(f, bt_text(h->about));
 	}
 	fputs(".SH OPTIONS\n", f);
 	if (h->opts)
@@ -179,7 +179,7 @@ man_help(FILE *f, const struct bt_help *h)
 		fputs(".TP\n.B \\-h, \\-\\-help\nshow this help\n", f);
 	if (h->notes) {
 		fputs(".SH NOTES\n", f);
-		man_text(f, h->notes);
+		man_text(f, bt_text(h->notes));
 	}
 }
 

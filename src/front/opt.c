@@ -378,7 +378,7 @@ help_one(const struct bt_opt *o, size_t width, const char *indent, struct bt_buf
 	bt_opt_label(o, out);
 	bt_buf_addc(out, '\n');
 	bt_buf_init(&doc, 0);
-	bt_buf_adds(&doc, o->help);
+	bt_buf_adds(&doc, bt_text(o->help));
 	if (o->def && o->def[0] && BT_OPT_TYPE(o->type) != BT_OPT_REQ)
 		bt_buf_printf(&doc, " (defaults to %s)", o->def);
 	if (doc.err)
@@ -621,6 +621,6 @@ bt_flag_help(const struct bt_flag *flags, size_t n, struct bt_buf *out)
 		char left[64];
 		snprintf(left, sizeof(left), "-%c, --%s%s%s", flags[k].key, flags[k].lname,
 			flags[k].arg ? " " : "", flags[k].arg ? flags[k].arg : "");
-		bt_buf_printf(out, "  %-28s %s\n", left, flags[k].help);
+		bt_buf_printf(out, "  %-28s %s\n", left, bt_text(flags[k].help));
 	}
 }

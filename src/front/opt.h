@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "text.h"
 
 enum bt_opt_type {
 	BT_OPT_STR,	/* any text */
@@ -51,7 +52,7 @@ struct bt_opt {
 	const char *name;
 	int type;		/* enum bt_opt_type | group | BT_OPT_LETTER(c) */
 	const char *def;	/* default, written as the help shows it */
-	const char *help;
+	const char *help;	/* TX("...") (text.h): read it through bt_text() */
 };
 
 union bt_optv {
@@ -120,7 +121,7 @@ struct bt_flag {
 	int key;		/* short letter, also the value given to the handler */
 	const char *lname;	/* long name without "--" */
 	const char *arg;	/* argument name(s), or NULL for a plain flag */
-	const char *help;
+	const char *help;	/* TX("...") (text.h): read it through bt_text() */
 	int nvals;		/* with arg: 2 for a flag of two values ("-r OLD
 				 * NEW"), else one */
 };
