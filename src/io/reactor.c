@@ -65,6 +65,7 @@ struct bt_loop {
 	int stop;
 
 	uint64_t now_ms;
+	uint64_t skew_ms;	/* bt_loop_advance's, added to the clock */
 	time_t wall;
 
 	struct tmr *t;
@@ -91,7 +92,8 @@ bt_loop_update_time(struct bt_loop *loop)
 	struct timespec ts;
 
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
-		loop->now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+		loop->now_ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u +
+			loop->skew_ms;
 	if (clock_gettime(CLOCK_REALTIME, &ts) == 0)
 		loop->wall = ts.tv_sec;
 }
@@ -106,6 +108,22 @@ time_t
 bt_loop_wall(const struct bt_loop *loop)
 {
 	return loop->wall;
+}
+
+void
+bt_loop_advance(struct bt_loop *loop, uint64_t ms)
+{
+	loop->skew_ms += ms;
+	loop->now_ms += ms;
+}
+
+int64_t
+bt_loop_next_timer_ms(const struct bt_loop *loop)
+{
+	if (!loop->nheap)
+		return -1;
+	return loop->heap[0].when <= loop->now_ms ? 0 :
+		(int64_t)(loop->heap[0].when - loop->now_ms);
 }
 
 /* ---- loop ---- */

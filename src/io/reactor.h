@@ -92,6 +92,12 @@ uint64_t bt_loop_now_ms(const struct bt_loop *loop);
 time_t bt_loop_wall(const struct bt_loop *loop);
 /* Re-read both clocks now (for long callbacks). */
 void bt_loop_update_time(struct bt_loop *loop);
+/* For tests and fuzz targets: move the monotonic clock ms ahead, for good
+ * (timers due within it fire at the next pass, without the wait). */
+void bt_loop_advance(struct bt_loop *loop, uint64_t ms);
+/* Milliseconds until the earliest timer is due (0: due now), -1 with
+ * none. */
+int64_t bt_loop_next_timer_ms(const struct bt_loop *loop);
 
 /* Watch fd for ev (BT_EV_READ|BT_EV_WRITE; 0 = registered but quiet).
  * BT_E_INVAL (fd < 0 or >= BT_LOOP_FD_LIMIT, or fn NULL), BT_E_EXIST

@@ -5,9 +5,10 @@
  * the replies: each packet the announcer sends (connect, announce,
  * retransmissions) is answered with the next part, its bytes 4-7
  * replaced by the request's transaction id (when the part is that long)
- * so that the fuzzer gets past the id check.  The exec ends when the
- * announcer reports (a reply, peers, an error), when every part is sent
- * and nothing happens for 10 ms, or after 1 s.
+ * so that the fuzzer gets past the id check.  When nothing is left to
+ * do but wait for a timer (a retransmission, the give-up), the loop's
+ * clock jumps to it (bt_loop_advance).  The exec ends when the announcer
+ * reports (a reply, peers, an error), or after 1 s of the loop's time.
  *
  * Checked: peers have a family and a port; messages are non-empty and
  * free of control bytes. */
@@ -102,7 +103,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bt_announcer_opts o;
 	struct bt_announcer *a;
 	const char *urls[1];
-	uint64_t end, last;
+	uint64_t end;
 	uint8_t pkt[2048], out[2048];
 
 	if (!loop)
@@ -131,16 +132,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bt_announcer_start(a) < 0)
 		abort();
 	reported = 0;
-	last = loop_now_ms();
-	end = last + 1000;
-	while (!reported && loop_now_ms() < end && !(sent == nparts && loop_now_ms() - last > 10)) {
+	end = loop_now_ms() + 1000;
+	while (!reported && loop_now_ms() < end) {
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
 		ssize_t k;
+		int calls = bt_loop_run_once(loop, 0), got = 0;
 
-		bt_loop_run_once(loop, 1);
-		while (sent < nparts && (k = recvfrom(sfd, pkt, sizeof(pkt), 0,
-			(struct sockaddr *)&from, &fl)) >= 0) {
+		while ((k = recvfrom(sfd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from,
+			&fl)) >= 0) {
+			got = 1;
+			if (sent == nparts)
+				continue;	/* no reply left: dropped */
 			size_t n = part_len[sent];
 			if (n > sizeof(out))
 				n = sizeof(out);
@@ -148,8 +151,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (n >= 8 && k >= 16)
 				memcpy(out + 4, pkt + 12, 4);	/* the transaction id */
 			sendto(sfd, out, n, 0, (struct sockaddr *)&from, fl);
-			last = loop_now_ms();
 			fl = sizeof(from);
+		}
+		if (!calls && !got) {
+			/* Nothing to do until a timer (a retransmission, the
+			 * give-up): jump the clock there. */
+			int64_t d = bt_loop_next_timer_ms(loop);
+			if (d < 0)
+				break;
+			bt_loop_advance(loop, d > 0 ? (uint64_t)d : 1);
 		}
 	}
 	bt_announcer_free(a);

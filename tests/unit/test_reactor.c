@@ -721,6 +721,27 @@ test_timer_zero(void)
 	bt_loop_free(loop);
 }
 
+/* bt_loop_advance: a timer an hour away fires at the next pass that waits
+ * for nothing, and the clock stays ahead after it is read again. */
+static void
+test_advance(void)
+{
+	struct bt_loop *loop = new_loop(1);
+	int n = 0;
+
+	CHECK_INT(bt_loop_next_timer_ms(loop), ==, -1);
+	bt_timer_add(loop, 3600000, on_zero, &n);
+	CHECK(bt_loop_next_timer_ms(loop) > 3599000);
+	uint64_t t0 = bt_loop_now_ms(loop);
+	bt_loop_advance(loop, 3600000);
+	CHECK_INT(bt_loop_next_timer_ms(loop), ==, 0);
+	CHECK_INT(bt_loop_run_once(loop, 0), ==, 1);
+	CHECK_INT(n, ==, 1);
+	bt_loop_update_time(loop);
+	CHECK(bt_loop_now_ms(loop) >= t0 + 3600000);
+	bt_loop_free(loop);
+}
+
 /* Many timers with random delays, some deleted up front and some from
  * callbacks: they fire in (due, arming) order and never after deletion. */
 #define TN 2000
@@ -1435,6 +1456,7 @@ main(int argc, char **argv)
 		test_many_fds();
 		test_timers();
 		test_timer_zero();
+		test_advance();
 		test_timer_stress();
 		test_signals();
 		test_stop();
