@@ -56,9 +56,11 @@ struct worker {
 };
 
 /* The caller is worker 0; workers 1 .. started - 1 are helper threads,
- * which wait for gen to change, work on run r and count busy down. */
+ * started when a run first has work for them.  They wait for gen to
+ * change, and those below active work on the run and count busy down. */
 struct bt_phash_pool {
 	unsigned threads, started;
+	unsigned active;	/* workers in the current run, under lock */
 	struct worker *w;
 	uint8_t *scratch;	/* threads * BT_PHASH_SCRATCH */
 	pthread_mutex_t lock;
@@ -242,16 +244,19 @@ helper(void *arg)
 	struct worker *w = arg;
 	struct bt_phash_pool *p = w->pool;
 	unsigned seen = 0;
-	int quit;
+	int quit, in;
 
 	for (;;) {
 		wait_while(p, &p->gen, seen, 1, &p->go);
 		seen = atomic_load(&p->gen);
 		pthread_mutex_lock(&p->lock);
 		quit = p->quit;
+		in = w->id < p->active;
 		pthread_mutex_unlock(&p->lock);
 		if (quit)
 			return NULL;
+		if (!in)
+			continue;
 		work(w);
 		if (atomic_fetch_sub(&p->busy, 1) == 1) {
 			pthread_mutex_lock(&p->lock);
@@ -265,7 +270,6 @@ struct bt_phash_pool *
 bt_phash_pool_new(unsigned threads)
 {
 	struct bt_phash_pool *p = calloc(1, sizeof(*p));
-	sigset_t all, old;
 
 	threads = threads < 1 ? 1 : threads > BT_PHASH_MAX_THREADS ?
 		BT_PHASH_MAX_THREADS : threads;
@@ -288,16 +292,24 @@ bt_phash_pool_new(unsigned threads)
 		p->w[k].id = k;
 		p->w[k].buf = p->scratch + (size_t)k * BT_PHASH_SCRATCH;
 	}
+	return p;
+}
+
+/* Start helpers up to want workers in all. */
+static void
+start_helpers(struct bt_phash_pool *p, unsigned want)
+{
+	sigset_t all, old;
+
+	if (p->started >= want)
+		return;
 	/* The helpers take no signals: those stay with the caller's thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (unsigned k = 1; k < threads; k++) {
-		if (pthread_create(&p->w[k].tid, NULL, helper, &p->w[k]) != 0)
-			break;	/* fewer threads is still correct */
-		p->started++;
-	}
+	while (p->started < want &&
+		pthread_create(&p->w[p->started].tid, NULL, helper, &p->w[p->started]) == 0)
+		p->started++;	/* (fewer threads is still correct) */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return p;
 }
 
 void
@@ -320,21 +332,30 @@ bt_phash_pool_free(struct bt_phash_pool *p)
 	free(p);
 }
 
-/* Run r on the pool's threads, the caller's included, to its end. */
+/* Run r to its end on the caller's thread and helpers, one thread per
+ * pair of pieces at most: a run of a pair or two wakes no one (a small
+ * torrent's check never starts a thread). */
 static void
 pool_run(struct bt_phash_pool *p, struct run *r)
 {
-	for (unsigned k = 0; k < p->started; k++)
+	size_t pairs = (r->n + 1) / 2;
+	unsigned want = pairs < p->threads ? (pairs ? (unsigned)pairs : 1) : p->threads;
+
+	start_helpers(p, want);
+	if (want > p->started)
+		want = p->started;
+	for (unsigned k = 0; k < want; k++)
 		p->w[k].r = r;
-	if (p->started > 1) {
+	if (want > 1) {
 		pthread_mutex_lock(&p->lock);
-		atomic_store(&p->busy, p->started - 1);
+		p->active = want;
+		atomic_store(&p->busy, want - 1);
 		atomic_fetch_add(&p->gen, 1);
 		pthread_cond_broadcast(&p->go);
 		pthread_mutex_unlock(&p->lock);
 	}
 	work(&p->w[0]);
-	if (p->started > 1)
+	if (want > 1)
 		wait_while(p, &p->busy, 0, 0, &p->idle);
 }
 
