@@ -170,6 +170,12 @@ unpack() {
 	for deb in "$adir"/debs/*.deb; do
 		dpkg-deb -x "$deb" "$root"
 	done
+	# Links to absolute paths (libz.so -> /lib/...) would leave the
+	# sysroot: point them inside it, else the linker takes the static
+	# library where the target would have the shared one.
+	find "$root" -type l -lname '/*' | while read -r l; do
+		ln -sfn "$root$(readlink "$l")" "$l"
+	done
 	echo "$list" >"$root/.pkgs"
 }
 
