@@ -170,13 +170,16 @@ unpack() {
 	for deb in "$adir"/debs/*.deb; do
 		dpkg-deb -x "$deb" "$root"
 	done
-	# Links to absolute paths (libz.so -> /lib/...) would leave the
-	# sysroot: point them inside it, else the linker takes the static
-	# library where the target would have the shared one.
-	find "$root" -type l -lname '/*' | while read -r l; do
-		ln -sfn "$root$(readlink "$l")" "$l"
-	done
 	echo "$list" >"$root/.pkgs"
+}
+
+# inside SYSROOT: links to absolute paths (libz.so -> /lib/...) would
+# leave the sysroot; point them inside it, else the linker takes the
+# static library where the target would have the shared one
+inside() {
+	find "$1" -type l -lname '/*' | while read -r l; do
+		ln -sfn "$1$(readlink "$l")" "$l"
+	done
 }
 
 dev_pkgs="libbearssl-dev libncurses-dev zlib1g-dev"
@@ -204,6 +207,7 @@ case $target in
 armhf | arm64 | mipsel)
 	# shellcheck disable=SC2086
 	unpack "$target" "$sysroot" $dev_pkgs
+	inside "$sysroot"
 	;;
 mips | musl-*)
 	[ "$target" = musl-armhf ] && unpack armhf "$sysroot/musl" musl-dev
