@@ -51,6 +51,7 @@ struct worker {
 	struct run *r;
 	struct bt_phash_pool *pool;
 	unsigned id;
+	unsigned seen;		/* a helper's start: the pool's gen then */
 	uint8_t *buf;		/* 2 * CHUNK */
 	pthread_t tid;
 };
@@ -243,13 +244,17 @@ helper(void *arg)
 {
 	struct worker *w = arg;
 	struct bt_phash_pool *p = w->pool;
-	unsigned seen = 0;
+	unsigned seen = w->seen;
 	int quit, in;
 
 	for (;;) {
 		wait_while(p, &p->gen, seen, 1, &p->go);
-		seen = atomic_load(&p->gen);
+		/* gen, active and quit change together under the lock: read
+		 * together, they say once which run this is and whether it is
+		 * ours (a helper started while the pool's gen was past 0 must
+		 * not take the run it joins for two). */
 		pthread_mutex_lock(&p->lock);
+		seen = atomic_load(&p->gen);
 		quit = p->quit;
 		in = w->id < p->active;
 		pthread_mutex_unlock(&p->lock);
@@ -306,9 +311,12 @@ start_helpers(struct bt_phash_pool *p, unsigned want)
 	/* The helpers take no signals: those stay with the caller's thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	while (p->started < want &&
-		pthread_create(&p->w[p->started].tid, NULL, helper, &p->w[p->started]) == 0)
-		p->started++;	/* (fewer threads is still correct) */
+	while (p->started < want) {
+		p->w[p->started].seen = atomic_load(&p->gen);	/* runs before now are not its */
+		if (pthread_create(&p->w[p->started].tid, NULL, helper, &p->w[p->started]) != 0)
+			break;	/* fewer threads is still correct */
+		p->started++;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
