@@ -62,8 +62,7 @@ struct worker {
 struct bt_phash_pool {
 	unsigned threads, started;
 	unsigned active;	/* workers in the current run, under lock */
-	struct worker *w;
-	uint8_t *scratch;	/* threads * BT_PHASH_SCRATCH */
+	struct worker *w;	/* threads, each buf allocated when it starts */
 	pthread_mutex_t lock;
 	pthread_cond_t go, idle;
 	atomic_uint gen;	/* changed under lock, for each run and to quit */
@@ -279,7 +278,7 @@ bt_phash_pool_new(unsigned threads)
 	threads = threads < 1 ? 1 : threads > BT_PHASH_MAX_THREADS ?
 		BT_PHASH_MAX_THREADS : threads;
 	if (!p || !(p->w = calloc(threads, sizeof(*p->w))) ||
-	    !(p->scratch = malloc((size_t)threads * BT_PHASH_SCRATCH))) {
+	    !(p->w[0].buf = malloc(BT_PHASH_SCRATCH))) {
 		if (p)
 			free(p->w);
 		free(p);
@@ -295,7 +294,6 @@ bt_phash_pool_new(unsigned threads)
 	for (unsigned k = 0; k < threads; k++) {
 		p->w[k].pool = p;
 		p->w[k].id = k;
-		p->w[k].buf = p->scratch + (size_t)k * BT_PHASH_SCRATCH;
 	}
 	return p;
 }
@@ -312,8 +310,10 @@ start_helpers(struct bt_phash_pool *p, unsigned want)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	while (p->started < want) {
-		p->w[p->started].seen = atomic_load(&p->gen);	/* runs before now are not its */
-		if (pthread_create(&p->w[p->started].tid, NULL, helper, &p->w[p->started]) != 0)
+		struct worker *w = &p->w[p->started];
+		w->seen = atomic_load(&p->gen);	/* runs before now are not its */
+		if ((!w->buf && !(w->buf = malloc(BT_PHASH_SCRATCH))) ||
+		    pthread_create(&w->tid, NULL, helper, w) != 0)
 			break;	/* fewer threads is still correct */
 		p->started++;
 	}
@@ -335,7 +335,8 @@ bt_phash_pool_free(struct bt_phash_pool *p)
 	pthread_cond_destroy(&p->go);
 	pthread_cond_destroy(&p->idle);
 	pthread_mutex_destroy(&p->lock);
-	free(p->scratch);
+	for (unsigned k = 0; k < p->threads; k++)
+		free(p->w[k].buf);
 	free(p->w);
 	free(p);
 }
@@ -347,7 +348,10 @@ static void
 pool_run(struct bt_phash_pool *p, struct run *r)
 {
 	size_t pairs = (r->n + 1) / 2;
-	unsigned want = pairs < p->threads ? (pairs ? (unsigned)pairs : 1) : p->threads;
+	unsigned want = p->threads;
+
+	if (pairs < want)
+		want = pairs ? (unsigned)pairs : 1;
 
 	start_helpers(p, want);
 	if (want > p->started)
@@ -374,18 +378,12 @@ bt_phash_run(const struct bt_phash *h, uint32_t first, const uint32_t *list,
 	struct run r = { .h = h, .first = first, .list = list, .n = n, .out = out,
 		.skipped = skipped };
 	struct bt_phash_pool *own = NULL, *p;
-	unsigned threads;
 	int rc;
 
 	if (!h || !h->read || h->plen <= 0 || h->total < 0)
 		return BT_E_INVAL;
-	if (!(p = h->pool)) {	/* threads for this run only */
-		threads = h->threads ? h->threads : 1;
-		if (threads > (n + 1) / 2)
-			threads = n > 1 ? (unsigned)((n + 1) / 2) : 1;
-		if (!(p = own = bt_phash_pool_new(threads)))
-			return BT_E_NOMEM;
-	}
+	if (!(p = h->pool) && !(p = own = bt_phash_pool_new(h->threads)))
+		return BT_E_NOMEM;	/* (threads for this run only) */
 	atomic_init(&r.next, 0);
 	atomic_init(&r.done, 0);
 	atomic_init(&r.rc, 0);

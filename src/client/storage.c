@@ -24,10 +24,10 @@
 /* Hashing threads of a check, at most: two where the machine has two
  * CPUs (bt_phash_threads), so a check goes as fast as making the torrent;
  * one on a single-core router.  The check runs in slices on the loop's
- * thread; its helper is started for the check (st->hpool) and works on
- * each slice beside the loop's thread.  Both read at
- * once from files the loop's thread opened for the batch (pin_files), or
- * one at a time through the open-file cache, which is the loop's. */
+ * thread; its helper is kept for the whole check (st->hpool) and works
+ * on each slice beside the loop's thread.  Both read at once from files
+ * the loop's thread opened for the batch (pin_files), or one at a time
+ * through the open-file cache, which is the loop's. */
 #define CHECK_THREADS	2
 #define PIN_MAX		16		/* files a batch may span to be read in parallel */
 #define CHECK_SLICE	(64u << 20)	/* bytes between progress calls, at most */
