@@ -16,6 +16,7 @@ import re
 import sys
 import zlib
 
+IDENT = re.compile(r'[A-Za-z_]\w*')
 MAX_TEXTS = 4095    # BT_TEXT_MAX in src/front/text.h
 ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', '\\': '\\', '"': '"', "'": "'",
            'a': '\a', 'b': '\b', 'f': '\f', 'v': '\v', '?': '?'}
@@ -99,7 +100,7 @@ def strings_at(src, i, macros):
             parts.append(decode(src[i + 1:j - 1]))
             i = j
             continue
-        m = re.compile(r'[A-Za-z_]\w*').match(src, i)
+        m = IDENT.match(src, i)
         if not m or m.group(0) not in macros:
             raise Bad('TX( takes string literals and names #defined to them')
         parts.append(macros[m.group(0)])
@@ -113,7 +114,6 @@ def rewrite(path, src, texts, numbers):
     """src with each TX(...) numbered; texts and numbers grow."""
     out, i, last = [], 0, 0
     macros = {}
-    ident = re.compile(r'[A-Za-z_]\w*')
     while i < len(src):
         c = src[i]
         if c in '"\'':
@@ -130,7 +130,7 @@ def rewrite(path, src, texts, numbers):
                 macros[m.group(1)], _ = strings_at(m.group(2) + ')', 0, {})
             i = len(src) if j < 0 else j
         elif c.isalpha() or c == '_':
-            m = ident.match(src, i)
+            m = IDENT.match(src, i)
             j = skip_space(src, m.end())
             if m.group(0) == 'TX' and j < len(src) and src[j] == '(':
                 line = src.count('\n', 0, i) + 1
