@@ -5,7 +5,7 @@
 # missing, so a prepared machine costs nothing.
 set -eu
 
-build_pkgs="gcc meson ninja-build pkg-config libbearssl-dev libncurses-dev zlib1g-dev"
+build_pkgs="gcc meson ninja-build pkg-config python3 libbearssl-dev libncurses-dev zlib1g-dev"
 test_pkgs="clang libclang-rt-14-dev mktorrent transmission-cli python3 python3-libtorrent
 aria2 opentracker openssl bc wrk hyperfine time curl transmission-daemon strace tmux iproute2 procps
 chromium man-db"
