@@ -37,6 +37,7 @@ struct run {
 	atomic_int rc;		/* first failure, 0 while none */
 	pthread_mutex_t lock;	/* held around reads when serial */
 	size_t reported;	/* done at the last progress call */
+	size_t chunk;		/* bytes read per piece per step */
 };
 
 /* One piece being hashed. */
@@ -52,7 +53,8 @@ struct worker {
 	struct bt_phash_pool *pool;
 	unsigned id;
 	unsigned seen;		/* a helper's start: the pool's gen then */
-	uint8_t *buf;		/* 2 * CHUNK */
+	uint8_t *buf;		/* 2 chunks of the run */
+	size_t cap;		/* its bytes */
 	pthread_t tid;
 };
 
@@ -62,7 +64,7 @@ struct worker {
 struct bt_phash_pool {
 	unsigned threads, started;
 	unsigned active;	/* workers in the current run, under lock */
-	struct worker *w;	/* threads, each buf allocated when it starts */
+	struct worker *w;	/* threads, each buf sized by the runs it is in */
 	pthread_mutex_t lock;
 	pthread_cond_t go, idle;
 	atomic_uint gen;	/* changed under lock, for each run and to quit */
@@ -113,7 +115,7 @@ static int
 hash_streams(struct worker *w, struct stream *s)
 {
 	struct run *r = w->r;
-	uint8_t *buf[2] = { w->buf, w->buf + CHUNK };
+	uint8_t *buf[2] = { w->buf, w->buf + r->chunk };
 	size_t len[2];
 	int i, rc;
 
@@ -122,7 +124,8 @@ hash_streams(struct worker *w, struct stream *s)
 			len[i] = 0;
 			if (!s[i].on)
 				continue;
-			len[i] = s[i].end - s[i].pos < CHUNK ? (size_t)(s[i].end - s[i].pos) : CHUNK;
+			len[i] = s[i].end - s[i].pos < (int64_t)r->chunk ?
+				(size_t)(s[i].end - s[i].pos) : r->chunk;
 			if ((rc = read_chunk(w, s[i].pos, buf[i], len[i])) < 0)
 				return rc;
 			if (rc > 0) {
@@ -277,10 +280,7 @@ bt_phash_pool_new(unsigned threads)
 
 	threads = threads < 1 ? 1 : threads > BT_PHASH_MAX_THREADS ?
 		BT_PHASH_MAX_THREADS : threads;
-	if (!p || !(p->w = calloc(threads, sizeof(*p->w))) ||
-	    !(p->w[0].buf = malloc(BT_PHASH_SCRATCH))) {
-		if (p)
-			free(p->w);
+	if (!p || !(p->w = calloc(threads, sizeof(*p->w)))) {
 		free(p);
 		return NULL;
 	}
@@ -312,8 +312,7 @@ start_helpers(struct bt_phash_pool *p, unsigned want)
 	while (p->started < want) {
 		struct worker *w = &p->w[p->started];
 		w->seen = atomic_load(&p->gen);	/* runs before now are not its */
-		if ((!w->buf && !(w->buf = malloc(BT_PHASH_SCRATCH))) ||
-		    pthread_create(&w->tid, NULL, helper, w) != 0)
+		if (pthread_create(&w->tid, NULL, helper, w) != 0)
 			break;	/* fewer threads is still correct */
 		p->started++;
 	}
@@ -341,6 +340,20 @@ bt_phash_pool_free(struct bt_phash_pool *p)
 	free(p);
 }
 
+/* Make w's buffer hold need bytes: buffers follow the piece size (a
+ * small torrent's check holds a few KiB, not BT_PHASH_SCRATCH a thread).
+ * Between runs, when no thread reads it.  0 when out of memory. */
+static int
+fit_buf(struct worker *w, size_t need)
+{
+	if (w->cap >= need)
+		return 1;
+	free(w->buf);
+	w->buf = malloc(need);
+	w->cap = w->buf ? need : 0;
+	return w->buf != NULL;
+}
+
 /* Run r to its end on the caller's thread and helpers, one thread per
  * pair of pieces at most: a run of a pair or two wakes no one (a small
  * torrent's check never starts a thread). */
@@ -352,10 +365,19 @@ pool_run(struct bt_phash_pool *p, struct run *r)
 
 	if (pairs < want)
 		want = pairs ? (unsigned)pairs : 1;
+	r->chunk = r->h->plen < CHUNK ? (size_t)r->h->plen : CHUNK;
 
 	start_helpers(p, want);
 	if (want > p->started)
 		want = p->started;
+	for (unsigned k = 0; k < want; k++)
+		if (!fit_buf(&p->w[k], 2 * r->chunk)) {
+			if (k == 0) {
+				atomic_store(&r->rc, BT_E_NOMEM);
+				return;
+			}
+			want = k;	/* fewer threads is still correct */
+		}
 	for (unsigned k = 0; k < want; k++)
 		p->w[k].r = r;
 	if (want > 1) {

@@ -6,8 +6,8 @@
  * and helpers started for the run) each claim two pieces at a time and
  * hash them side by side (bt_sha1_update_x2), reading both a chunk at a
  * time into two small buffers of their own: the bytes are hashed while they
- * are still in the cache, and the memory used is a few hundred KiB per
- * thread whatever the piece size.  Threads claim pairs in order, so the
+ * are still in the cache, and the memory used is two pieces per thread, at
+ * most BT_PHASH_SCRATCH whatever the piece size.  Threads claim pairs in order, so the
  * reads move through the data roughly front to back. */
 #ifndef BT_PHASH_H
 #define BT_PHASH_H
@@ -17,7 +17,7 @@
 
 #define BT_PHASH_MAX_THREADS	64
 #define BT_PHASH_SKIP		1	/* a read's "this piece cannot be read" */
-#define BT_PHASH_SCRATCH	(256u << 10)	/* buffer bytes per thread */
+#define BT_PHASH_SCRATCH	(256u << 10)	/* buffer bytes per thread, at most */
 
 /* Read n bytes at stream position pos into buf.  worker is the calling
  * thread's number in the run, 0 (the caller) to threads - 1, for state
