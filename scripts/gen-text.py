@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """gen-text.py OUTDIR SOURCE... - the build's step that keeps bt's long texts
 (option help, an applet's about and notes) deflated in the program, as
-BusyBox keeps its usage texts (see src/front/text.h).
+BusyBox keeps its usage texts (see src/base/text.h).
 
 For each SOURCE it writes OUTDIR/<its name>, a copy in which every
 TX("...") is BT_TX_REF(n), n being the text's number (1, 2, ...; the same
@@ -17,7 +17,7 @@ import sys
 import zlib
 
 IDENT = re.compile(r'[A-Za-z_]\w*')
-MAX_TEXTS = 4095    # BT_TEXT_MAX in src/front/text.h
+MAX_TEXTS = 4095    # BT_TEXT_MAX in src/base/text.h
 ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', '\\': '\\', '"': '"', "'": "'",
            'a': '\a', 'b': '\b', 'f': '\f', 'v': '\v', '?': '?'}
 

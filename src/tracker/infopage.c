@@ -1,5 +1,6 @@
 /* infopage.c - see infopage.h */
 #include "infopage.h"
+#include "text.h"
 #include "http.h"
 #include "err.h"
 #include "str.h"
@@ -233,7 +234,17 @@ collect(struct bt_tracker *t, int names, size_t max, struct rows *r)
 
 /* ---- the HTML page ---- */
 
-static const char css[] =
+/* The page's texts, kept deflated (text.h). */
+static void
+adds(struct bt_buf *b, const char *tx)
+{
+	bt_buf_adds(b, bt_text(tx));
+}
+
+static void
+put_css(struct bt_buf *b)
+{
+	adds(b, TX(
 	":root{color-scheme:light dark;--fg:#1f2328;--muted:#59636e;--bg:#fff;"
 	"--line:#d1d9e0;--head:#f0f3f6;--zebra:#f6f8fa;--hover:#eaf1fb;--link:#0b5cad}\n"
 	"@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;"
@@ -274,7 +285,8 @@ static const char css[] =
 	"font-size:.9rem}\n"
 	"@media (max-width:48rem){body{padding:1rem .75rem}"
 	"th,td{padding:.35rem .4rem}td.hash code{max-width:4.6em}"
-	"td.name{min-width:8rem}}\n";
+	"td.name{min-width:8rem}}\n"));
+}
 
 static void
 num_cell(struct bt_buf *b, uint64_t v)
@@ -322,16 +334,16 @@ row_html(struct bt_buf *b, const struct row *x, int names, int allow_get)
 static void
 table_html(struct bt_buf *b, const struct rows *r, int names, int allow_get)
 {
-	bt_buf_adds(b, "<div class=\"scroll\">\n<table>\n<thead><tr>"
-		"<th scope=\"col\">info hash</th>");
+	adds(b, TX("<div class=\"scroll\">\n<table>\n<thead><tr>"
+		"<th scope=\"col\">info hash</th>"));
 	if (names)
-		bt_buf_adds(b, "<th scope=\"col\">torrent name</th>"
-			"<th scope=\"col\" class=\"num\">size</th>");
-	bt_buf_adds(b, "<th scope=\"col\" class=\"num\">complete</th>"
+		adds(b, TX("<th scope=\"col\">torrent name</th>"
+			"<th scope=\"col\" class=\"num\">size</th>"));
+	adds(b, TX("<th scope=\"col\" class=\"num\">complete</th>"
 		"<th scope=\"col\" class=\"num\">downloading</th>"
-		"<th scope=\"col\" class=\"num\">downloaded</th>");
+		"<th scope=\"col\" class=\"num\">downloaded</th>"));
 	if (names)
-		bt_buf_adds(b, "<th scope=\"col\" class=\"num\">transferred</th>");
+		adds(b, TX("<th scope=\"col\" class=\"num\">transferred</th>"));
 	bt_buf_adds(b, "</tr></thead>\n<tbody>\n");
 	for (size_t k = 0; k < r->n; k++)
 		row_html(b, &r->heap[k], names, allow_get);
@@ -355,22 +367,22 @@ table_html(struct bt_buf *b, const struct rows *r, int names, int allow_get)
 static void
 legend_html(struct bt_buf *b, int names, int allow_get)
 {
-	bt_buf_adds(b, "<ul class=\"legend\">\n"
+	adds(b, TX("<ul class=\"legend\">\n"
 		"<li><b>info hash:</b> the SHA-1 hash of the torrent's info section, "
-		"which identifies it</li>\n");
+		"which identifies it</li>\n"));
 	if (names) {
-		bt_buf_adds(b, "<li><b>torrent name:</b> the name given in the torrent");
+		adds(b, TX("<li><b>torrent name:</b> the name given in the torrent"));
 		if (allow_get)
-			bt_buf_adds(b, "; follow it to download the .torrent file");
-		bt_buf_adds(b, "</li>\n<li><b>size:</b> the total size of the torrent's "
-			"files</li>\n");
+			adds(b, TX("; follow it to download the .torrent file"));
+		adds(b, TX("</li>\n<li><b>size:</b> the total size of the torrent's "
+			"files</li>\n"));
 	}
-	bt_buf_adds(b, "<li><b>complete:</b> peers that have all of it (seeds)</li>\n"
+	adds(b, TX("<li><b>complete:</b> peers that have all of it (seeds)</li>\n"
 		"<li><b>downloading:</b> peers still downloading (leechers)</li>\n"
-		"<li><b>downloaded:</b> downloads reported as finished</li>\n");
+		"<li><b>downloaded:</b> downloads reported as finished</li>\n"));
 	if (names)
-		bt_buf_adds(b, "<li><b>transferred:</b> size &times; downloaded, about how "
-			"much data the swarm has delivered</li>\n");
+		adds(b, TX("<li><b>transferred:</b> size &times; downloaded, about how "
+			"much data the swarm has delivered</li>\n"));
 	bt_buf_adds(b, "</ul>\n");
 }
 
@@ -403,11 +415,11 @@ about_html(struct bt_buf *b, struct bt_tracker *t, const struct bt_infopage_opts
 		bt_buf_printf(b, " (since %s)</li>\n", since);
 	}
 	if (o->stats)
-		bt_buf_adds(b, "<li><b>statistics:</b> <a href=\"/stats\">/stats</a> "
-			"(counters for monitoring, Prometheus text)</li>\n");
+		adds(b, TX("<li><b>statistics:</b> <a href=\"/stats\">/stats</a> "
+			"(counters for monitoring, Prometheus text)</li>\n"));
 	if (bt_tracker_cfg(t)->scrape_allowed == BT_SCRAPE_FULL)
-		bt_buf_adds(b, "<li><b>scrape:</b> <a href=\"/scrape\">/scrape</a> "
-			"(every torrent's counts, bencoded)</li>\n");
+		adds(b, TX("<li><b>scrape:</b> <a href=\"/scrape\">/scrape</a> "
+			"(every torrent's counts, bencoded)</li>\n"));
 }
 
 int
@@ -425,19 +437,19 @@ bt_infopage_html(struct bt_tracker *t, const struct bt_infopage_opts *o,
 	char when[32];
 	bt_str_utc(when, sizeof(when), o->now, 0);
 
-	bt_buf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	adds(out, TX("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 		"<meta charset=\"utf-8\">\n"
-		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"));
 	if (o->refresh > 0)
 		bt_buf_printf(out, "<meta http-equiv=\"refresh\" content=\"%u\">\n", o->refresh);
 	bt_buf_adds(out, "<title>BitTorrent download info</title>\n");
 	if (o->favicon)
 		bt_buf_adds(out, "<link rel=\"icon\" href=\"/favicon.ico\">\n");
 	bt_buf_adds(out, "<style>\n");
-	bt_buf_adds(out, css);
-	bt_buf_adds(out, "</style>\n</head>\n<body>\n<main>\n"
+	put_css(out);
+	adds(out, TX("</style>\n</head>\n<body>\n<main>\n"
 		"<h1>BitTorrent download info</h1>\n<ul class=\"about\">\n"
-		"<li><b>tracker version:</b> ");
+		"<li><b>tracker version:</b> "));
 	html_text(out, o->version ? o->version : "unknown");
 	bt_buf_printf(out, "</li>\n<li><b>server time:</b> %s</li>\n", when);
 	about_html(out, t, o);
@@ -459,7 +471,7 @@ bt_infopage_html(struct bt_tracker *t, const struct bt_infopage_opts *o,
 static void
 metric(struct bt_buf *b, const char *name, const char *type, const char *help)
 {
-	bt_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	bt_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, bt_text(help), name, type);
 }
 
 /* A label value: backslash, double quote and newline are escaped. */
@@ -490,64 +502,64 @@ bt_infopage_stats(struct bt_tracker *t, const struct bt_infopage_opts *o,
 	bt_tracker_allowed_list(t, &nallowed);
 	uint64_t peers = (uint64_t)st.peers4 + st.peers6;
 
-	metric(out, "bt_tracker_info", "gauge", "Tracker version (always 1).");
+	metric(out, "bt_tracker_info", "gauge", TX("Tracker version (always 1)."));
 	bt_buf_adds(out, "bt_tracker_info{version=\"");
 	label_value(out, o->version ? o->version : "unknown");
 	bt_buf_adds(out, "\"} 1\n");
 
-	metric(out, "bt_tracker_torrents", "gauge", "Torrents tracked.");
+	metric(out, "bt_tracker_torrents", "gauge", TX("Torrents tracked."));
 	bt_buf_printf(out, "bt_tracker_torrents %zu\n", st.torrents);
 	metric(out, "bt_tracker_allowed_torrents", "gauge",
-		"Torrents in the allowed set (allowed_dir or allowed_list).");
+		TX("Torrents in the allowed set (allowed_dir or allowed_list)."));
 	bt_buf_printf(out, "bt_tracker_allowed_torrents %zu\n", nallowed);
-	metric(out, "bt_tracker_peers", "gauge", "Peers tracked, by address family.");
+	metric(out, "bt_tracker_peers", "gauge", TX("Peers tracked, by address family."));
 	bt_buf_printf(out, "bt_tracker_peers{family=\"ipv4\"} %zu\n", st.peers4);
 	bt_buf_printf(out, "bt_tracker_peers{family=\"ipv6\"} %zu\n", st.peers6);
-	metric(out, "bt_tracker_seeds", "gauge", "Peers that have the whole torrent.");
+	metric(out, "bt_tracker_seeds", "gauge", TX("Peers that have the whole torrent."));
 	bt_buf_printf(out, "bt_tracker_seeds %zu\n", st.seeds);
-	metric(out, "bt_tracker_leechers", "gauge", "Peers still downloading.");
+	metric(out, "bt_tracker_leechers", "gauge", TX("Peers still downloading."));
 	bt_buf_printf(out, "bt_tracker_leechers %" PRIu64 "\n",
 		peers > st.seeds ? peers - st.seeds : 0);
 	metric(out, "bt_tracker_downloads_total", "counter",
-		"Finished downloads recorded since start (counts restored from the "
-		"state file included); never goes down while the tracker runs.");
+		TX("Finished downloads recorded since start (counts restored from the "
+		"state file included); never goes down while the tracker runs."));
 	bt_buf_printf(out, "bt_tracker_downloads_total %" PRIu64 "\n", st.downloads);
 	metric(out, "bt_tracker_downloaded", "gauge",
-		"Finished downloads recorded for the torrents tracked now (drops when "
-		"a torrent expires).");
+		TX("Finished downloads recorded for the torrents tracked now (drops when "
+		"a torrent expires)."));
 	bt_buf_printf(out, "bt_tracker_downloaded %" PRIu64 "\n", st.downloaded);
 
-	metric(out, "bt_tracker_announces_total", "counter", "Announce requests.");
+	metric(out, "bt_tracker_announces_total", "counter", TX("Announce requests."));
 	bt_buf_printf(out, "bt_tracker_announces_total{proto=\"http\"} %" PRIu64 "\n",
 		n->announces);
 	bt_buf_printf(out, "bt_tracker_announces_total{proto=\"udp\"} %" PRIu64 "\n",
 		n->udp_announces);
-	metric(out, "bt_tracker_scrapes_total", "counter", "Scrape requests.");
+	metric(out, "bt_tracker_scrapes_total", "counter", TX("Scrape requests."));
 	bt_buf_printf(out, "bt_tracker_scrapes_total{proto=\"http\"} %" PRIu64 "\n",
 		n->scrapes);
 	bt_buf_printf(out, "bt_tracker_scrapes_total{proto=\"udp\"} %" PRIu64 "\n",
 		n->udp_scrapes);
 	metric(out, "bt_tracker_full_scrapes_total", "counter",
-		"HTTP scrapes of every torrent.");
+		TX("HTTP scrapes of every torrent."));
 	bt_buf_printf(out, "bt_tracker_full_scrapes_total %" PRIu64 "\n", n->full_scrapes);
-	metric(out, "bt_tracker_udp_connects_total", "counter", "UDP connect requests.");
+	metric(out, "bt_tracker_udp_connects_total", "counter", TX("UDP connect requests."));
 	bt_buf_printf(out, "bt_tracker_udp_connects_total %" PRIu64 "\n", n->udp_connects);
 	metric(out, "bt_tracker_errors_total", "counter",
-		"HTTP requests answered with a failure reason.");
+		TX("HTTP requests answered with a failure reason."));
 	bt_buf_printf(out, "bt_tracker_errors_total %" PRIu64 "\n", n->errors);
 	metric(out, "bt_tracker_denied_total", "counter",
-		"Announces refused because the torrent is not allowed.");
+		TX("Announces refused because the torrent is not allowed."));
 	bt_buf_printf(out, "bt_tracker_denied_total %" PRIu64 "\n", n->denied);
 
-	metric(out, "bt_tracker_store_bytes", "gauge", "Heap held by the peer store.");
+	metric(out, "bt_tracker_store_bytes", "gauge", TX("Heap held by the peer store."));
 	bt_buf_printf(out, "bt_tracker_store_bytes %zu\n", st.bytes);
 	if (o->start > 0) {
 		metric(out, "bt_tracker_start_time_seconds", "gauge",
-			"When the tracker started, in seconds since the Unix epoch.");
+			TX("When the tracker started, in seconds since the Unix epoch."));
 		bt_buf_printf(out, "bt_tracker_start_time_seconds %lld\n",
 			(long long)o->start);
 		metric(out, "bt_tracker_uptime_seconds", "gauge",
-			"Seconds since the tracker started.");
+			TX("Seconds since the tracker started."));
 		bt_buf_printf(out, "bt_tracker_uptime_seconds %lld\n",
 			o->now > o->start ? (long long)(o->now - o->start) : 0LL);
 	}
