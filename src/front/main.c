@@ -8,6 +8,7 @@
 #include "applets.h"
 #include "help.h"
 #include "msg.h"
+#include "text.h"
 #include "opt.h"
 
 #include <errno.h>
@@ -73,18 +74,17 @@ find_by_progname(const char *base)
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-		"bt %s - a small BitTorrent suite\n"
-		"\n"
+	fprintf(f, "bt %s - a small BitTorrent suite\n", BT_VERSION);
+	fputs(bt_text(TX("\n"
 		"Usage: bt APPLET [arguments...]\n"
 		"       bt --list | --install DIR | --help | --version\n"
 		"   or: a link to bt named after an applet or a BitTornado tool\n"
 		"       (btmakemetafile, bttrack, btdownloadheadless, ...)\n"
 		"\n"
-		"Applets:\n", BT_VERSION);
+		"Applets:\n")), f);
 	for (size_t k = 0; k < COUNT(applets); k++)
 		fprintf(f, "  %-14s %s\n", applets[k].name, applets[k].summary);
-	fprintf(f, "\n`bt APPLET --help` describes an applet.\n");
+	fputs(bt_text(TX("\n`bt APPLET --help` describes an applet.\n")), f);
 }
 
 /* Is path already a link to self? */
@@ -204,8 +204,8 @@ run_help(const struct applet *a, int fmt)
 static void
 man_bt(void)
 {
-	printf(".TH BT 1 \"\" \"bt %s\" \"User Commands\"\n"
-		".SH NAME\nbt \\- a small BitTorrent suite\n"
+	printf(".TH BT 1 \"\" \"bt %s\" \"User Commands\"\n", BT_VERSION);
+	fputs(bt_text(TX(".SH NAME\nbt \\- a small BitTorrent suite\n"
 		".SH SYNOPSIS\n.B bt\n\\fIAPPLET\\fR [\\fIarguments\\fR...]\n.br\n"
 		".B bt\n\\-\\-list | \\-\\-install \\fIDIR\\fR | \\-\\-help | \\-\\-version\n"
 		".SH DESCRIPTION\nOne program for making, showing and editing .torrent files, "
@@ -213,7 +213,7 @@ man_bt(void)
 		"named after an applet, or after one of BitTornado's tools (with or without "
 		".py), runs that applet with BitTornado's options and output.\n"
 		"\\fBbt \\-\\-install\\fR \\fIDIR\\fR makes those links in DIR.\n"
-		".SH APPLETS\n", BT_VERSION);
+		".SH APPLETS\n")), stdout);
 	for (size_t k = 0; k < COUNT(applets); k++) {
 		printf(".TP\n.BR bt\\-%s (1)\n", applets[k].name);
 		bt_roff(stdout, applets[k].summary);
@@ -225,8 +225,8 @@ man_bt(void)
 			}
 		printf("%s\n", sep[0] == ',' ? ")" : "");
 	}
-	printf(".SH EXIT STATUS\n0 success, 1 failure, 2 a bad command line, "
-		"127 no such applet.\n");
+	fputs(bt_text(TX(".SH EXIT STATUS\n0 success, 1 failure, 2 a bad command line, "
+		"127 no such applet.\n")), stdout);
 }
 
 /* bt-APPLET(1), or for a BitTornado name a page that sources it. */
@@ -261,8 +261,8 @@ man_page(const char *name)
 static void
 completion(void)
 {
-	printf("# bash completion for bt; written by `bt --completion`\n"
-		"_bt_opts()\n{\n\tcase ${1%%.py} in\n");
+	fputs(bt_text(TX("# bash completion for bt; written by `bt --completion`\n"
+		"_bt_opts()\n{\n\tcase ${1%.py} in\n")), stdout);
 	for (size_t k = 0; k < COUNT(applets); k++) {
 		printf("\t%s", applets[k].name);
 		for (size_t j = 0; j < COUNT(legacy_names); j++)
@@ -272,23 +272,23 @@ completion(void)
 		run_help(&applets[k], BT_HELP_WORDS);
 		printf("' ;;\n");
 	}
-	printf("\tesac\n}\n\n"
+	fputs(bt_text(TX("\tesac\n}\n\n"
 		"_bt()\n{\n"
 		"\tlocal cur=${COMP_WORDS[COMP_CWORD]} prog=${COMP_WORDS[0]##*/} applet\n"
 		"\tCOMPREPLY=()\n"
-		"\tif [ \"${prog%%.py}\" = bt ]; then\n"
+		"\tif [ \"${prog%.py}\" = bt ]; then\n"
 		"\t\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n"
-		"\t\t\tCOMPREPLY=($(compgen -W '");
+		"\t\t\tCOMPREPLY=($(compgen -W '")), stdout);
 	for (size_t k = 0; k < COUNT(applets); k++)
 		printf("%s ", applets[k].name);
-	printf("--list --install --help --version' -- \"$cur\"))\n"
+	fputs(bt_text(TX("--list --install --help --version' -- \"$cur\"))\n"
 		"\t\t\treturn\n\t\tfi\n"
 		"\t\tapplet=${COMP_WORDS[1]}\n"
 		"\telse\n\t\tapplet=$prog\n\tfi\n"
 		"\tcase $cur in\n"
 		"\t-*) COMPREPLY=($(compgen -W \"$(_bt_opts \"$applet\")\" -- \"$cur\")) ;;\n"
 		"\tesac\n}\n"
-		"complete -o bashdefault -o default -F _bt bt");
+		"complete -o bashdefault -o default -F _bt bt")), stdout);
 	for (size_t j = 0; j < COUNT(legacy_names); j++)
 		printf(" %s %s.py", legacy_names[j].name, legacy_names[j].name);
 	printf("\n");
