@@ -60,7 +60,7 @@
 enum { O_SAVE_OPTIONS = DL_NOPTS, NOPT };
 
 static const struct bt_opt save_options_opt = {
-	"save_options", BT_OPT_BOOL, "0", "whether to save the current options as the new default configuration (in ~/.BitTornado/config.downloadheadless.ini, or config.downloadcurses.ini for btdownloadcurses; in --state_dir when given)"
+	"save_options", BT_OPT_BOOL, "0", TX("whether to save the current options as the new default configuration (in ~/.BitTornado/config.downloadheadless.ini, or config.downloadcurses.ini for btdownloadcurses; in --state_dir when given)")
 };
 
 #define SEED_CHECK_MS	1000	/* how often the seeding limits are checked */
