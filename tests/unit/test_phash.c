@@ -138,26 +138,32 @@ test_list_skip_fail(const uint8_t *data)
 }
 
 /* One pool for runs of every size (none, one piece, fewer pieces than
- * threads, many), serial or not, with a failure in the middle: each run's
- * result is its own, and the pool's threads wait between runs. */
+ * threads, many), serial or not, with a failure in the middle, and piece
+ * lengths that change from run to run (a thread's buffers follow them, up
+ * to BT_PHASH_SCRATCH): each run's result is its own, and the pool's
+ * threads wait between runs. */
 static void
 test_pool(const uint8_t *data)
 {
 	struct src s = { .data = data, .total = 300 * 4096 + 99, .plen = 4096,
 		.skip_piece = -1, .fail_at = -1 };
 	static const size_t sizes[] = { 0, 1, 2, 3, 7, 64, 301 };
-	uint8_t *out = malloc(301 * 20), skipped[301];
+	static const int64_t plens[] = { 4096, 1000, 200 << 10, 4096, 1 << 17, 1 };
+	size_t most = (size_t)s.total;	/* pieces, when plen is 1 */
+	uint8_t *out = malloc(most * 20), *skipped = malloc(most);
 
+	CHECK(out && skipped);
 	for (unsigned th = 1; th <= 3; th++) {
 		struct bt_phash_pool *pool = bt_phash_pool_new(th);
-		struct bt_phash h = { .total = s.total, .plen = s.plen, .read = src_read,
-			.ud = &s, .pool = pool };
+		struct bt_phash h = { .total = s.total, .read = src_read, .ud = &s, .pool = pool };
 		CHECK(pool != NULL);
 		for (unsigned round = 0; round < 40; round++) {
-			size_t n = sizes[round % 7];
-			uint32_t first = (uint32_t)(301 - n) / 2;
+			h.plen = s.plen = plens[round % 6];
+			size_t pieces = (size_t)((s.total + s.plen - 1) / s.plen);
+			size_t n = sizes[round % 7] < pieces ? sizes[round % 7] : pieces;
+			uint32_t first = (uint32_t)(pieces - n) / 2;
 			h.serial = round % 3 == 0;
-			s.fail_at = round == 20 ? (int64_t)(first + n / 2) * 4096 : -1;
+			s.fail_at = round == 20 ? (int64_t)(first + n / 2) * s.plen : -1;
 			int rc = bt_phash_run(&h, first, NULL, n, out, skipped);
 			if (s.fail_at >= 0 && n) {
 				CHECK_INT(rc, ==, BT_E_IO);
@@ -173,6 +179,7 @@ test_pool(const uint8_t *data)
 	}
 	bt_phash_pool_free(NULL);
 	free(out);
+	free(skipped);
 }
 
 int
