@@ -10,7 +10,17 @@ messages point at SOURCE (#line).  The argument of TX is string literals,
 and names #defined to string literals earlier in the same file.  Then it
 writes OUTDIR/text_blob.c: the texts in number order, each ended by a NUL,
 compressed with zlib.  Any other shape of TX(...) stops the build with
-the file and line."""
+the file and line.
+
+The formats of the printf-like calls in FMT_CALLS get the same when
+written as string literals of at least a given length:
+bt_warn("...%s...", x) becomes
+(0 ? bt_warn("...%s...", x) : bt_warn(BT_TX_REF(n), x)), so the compiler
+still checks the format against the arguments, in the branch it then
+drops.  The front's message functions pass their format through bt_text;
+for the others the copy does (bt_text(BT_TX_REF(n))), which costs a call,
+so only longer formats go.  A call with a // comment, a preprocessor line
+or TX( inside is left as it is."""
 import os
 import re
 import sys
@@ -18,6 +28,13 @@ import zlib
 
 IDENT = re.compile(r'[A-Za-z_]\w*')
 MAX_TEXTS = 4095    # BT_TEXT_MAX in src/base/text.h
+# name: (the format's argument, whether the copy calls bt_text, min bytes)
+FMT_CALLS = {
+    'bt_warn': (0, False, 16), 'bt_pwarn': (0, False, 16),
+    'bt_usage_error': (0, False, 16), 'bt_die': (0, False, 16),
+    'printf': (0, True, 40), 'fprintf': (1, True, 40),
+    'bt_buf_printf': (1, True, 40), 'snprintf': (2, True, 40),
+}
 ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', '\\': '\\', '"': '"', "'": "'",
            'a': '\a', 'b': '\b', 'f': '\f', 'v': '\v', '?': '?'}
 
@@ -107,6 +124,91 @@ def strings_at(src, i, macros):
         i = m.end()
 
 
+def call_end(src, i):
+    """Index just past the ')' matching the '(' at i."""
+    depth = 0
+    while i < len(src):
+        c = src[i]
+        if c in '"\'':
+            i = literal_end(src, i)
+            continue
+        if src.startswith('/*', i) or src.startswith('//', i):
+            i = skip_space(src, i)
+            continue
+        if c in '([{':
+            depth += 1
+        elif c in ')]}':
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise Bad('call not closed')
+
+
+def literals_at(src, i, macros):
+    """The text of the string literals (and names #defined to them) from i
+    and the index past them, or (None, i) when there are none."""
+    parts = []
+    while True:
+        j = skip_space(src, i)
+        if j < len(src) and src[j] == '"':
+            k = literal_end(src, j)
+            parts.append(decode(src[j + 1:k - 1]))
+            i = k
+            continue
+        m = IDENT.match(src, j)
+        if m and m.group(0) in macros:
+            parts.append(macros[m.group(0)])
+            i = m.end()
+            continue
+        return (''.join(parts) if parts else None), i
+
+
+def arg_start(src, j, n):
+    """Where argument n of the call whose '(' is at j starts (n commas on)."""
+    i, depth = j + 1, 0
+    while n:
+        c = src[i]
+        if c in '"\'':
+            i = literal_end(src, i)
+            continue
+        if src.startswith('/*', i) or src.startswith('//', i):
+            i = skip_space(src, i)
+            continue
+        if c in '([{':
+            depth += 1
+        elif c in ')]}':
+            if depth == 0:
+                return None
+            depth -= 1
+        elif c == ',' and depth == 0:
+            n -= 1
+        i += 1
+    return i
+
+
+def fmt_call(src, i, name, name_end, macros):
+    """For a FMT_CALLS call whose name ends at name_end, (text, index of
+    the format, index after it, index past the call), or None to leave
+    it."""
+    argn, _, least = FMT_CALLS[name]
+    j = skip_space(src, name_end)
+    if j >= len(src) or src[j] != '(':
+        return None
+    end = call_end(src, j)
+    f = arg_start(src, j, argn)
+    if f is None:
+        return None
+    text, k = literals_at(src, f, macros)
+    k = skip_space(src, k)
+    if text is None or len(text) < least or '\0' in text or src[k] not in ',)':
+        return None
+    body = src[j:end]
+    if '//' in body.replace('://', '') or '\n#' in body or re.search(r'\bTX\s*\(', body):
+        return None
+    return text, f, k, end
+
+
 DEFINE = re.compile(r'^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+(".*")[ \t]*$', re.M)
 
 
@@ -132,7 +234,21 @@ def rewrite(path, src, texts, numbers):
         elif c.isalpha() or c == '_':
             m = IDENT.match(src, i)
             j = skip_space(src, m.end())
-            if m.group(0) == 'TX' and j < len(src) and src[j] == '(':
+            name = m.group(0)
+            call = fmt_call(src, i, name, m.end(), macros) if name in FMT_CALLS else None
+            if call:
+                text, f, k, end = call
+                if text not in numbers:
+                    texts.append(text)
+                    numbers[text] = len(texts)
+                ref = 'BT_TX_REF(%d)' % numbers[text]
+                if FMT_CALLS[name][1]:
+                    ref = 'bt_text(%s)' % ref
+                live = src[i:f] + ref + src[k:end]
+                out.append(src[last:i])
+                out.append('(0 ? %s : %s)' % (src[i:end], live.replace('\n', ' ')))
+                i = last = end
+            elif m.group(0) == 'TX' and j < len(src) and src[j] == '(':
                 line = src.count('\n', 0, i) + 1
                 try:
                     text, end = strings_at(src, j + 1, macros)
@@ -153,6 +269,13 @@ def rewrite(path, src, texts, numbers):
             i += 1
     out.append(src[last:])
     return ''.join(out)
+
+
+# A copy's formats (FMT_CALLS) are numbers where the compiler last sees
+# them; it checked them in the branch it dropped.
+COPY_HEAD = ('#include "text.h"\n'
+             '#pragma GCC diagnostic ignored "-Wformat-security"\n'
+             '#pragma GCC diagnostic ignored "-Wformat-nonliteral"\n')
 
 
 def blob_c(texts):
@@ -191,7 +314,7 @@ def main(argv):
             if any(name == n for n, _ in copies):
                 raise Bad('%s: two sources named %s' % (path, name))
             body = rewrite(path, src, texts, numbers)
-            copies.append((name, '#line 1 "%s"\n%s' % (os.path.abspath(path), body)))
+            copies.append((name, COPY_HEAD + '#line 1 "%s"\n%s' % (os.path.abspath(path), body)))
         if len(texts) > MAX_TEXTS:
             raise Bad('%d texts, more than %d' % (len(texts), MAX_TEXTS))
     except Bad as e:

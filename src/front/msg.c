@@ -1,5 +1,6 @@
 /* msg.c - see msg.h.  Part of the program's front, not the library. */
 #include "msg.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -13,7 +14,7 @@ vmsg(const char *fmt, va_list ap, int err)
 {
 	fflush(stdout);
 	fprintf(stderr, "%s: ", bt_prog);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, bt_text(fmt), ap);	/* a deflated text's number too */
 	if (err)
 		fprintf(stderr, ": %s", strerror(err));
 	fputc('\n', stderr);
