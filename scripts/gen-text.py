@@ -124,9 +124,10 @@ def strings_at(src, i, macros):
         i = m.end()
 
 
-def call_end(src, i):
-    """Index just past the ')' matching the '(' at i."""
-    depth = 0
+def call_args(src, j):
+    """For the call whose '(' is at j: where each argument starts, and the
+    index just past its ')'."""
+    starts, i, depth = [j + 1], j, 0
     while i < len(src):
         c = src[i]
         if c in '"\'':
@@ -140,7 +141,9 @@ def call_end(src, i):
         elif c in ')]}':
             depth -= 1
             if depth == 0:
-                return i + 1
+                return starts, i + 1
+        elif c == ',' and depth == 1:
+            starts.append(i + 1)
         i += 1
     raise Bad('call not closed')
 
@@ -164,29 +167,6 @@ def literals_at(src, i, macros):
         return (''.join(parts) if parts else None), i
 
 
-def arg_start(src, j, n):
-    """Where argument n of the call whose '(' is at j starts (n commas on)."""
-    i, depth = j + 1, 0
-    while n:
-        c = src[i]
-        if c in '"\'':
-            i = literal_end(src, i)
-            continue
-        if src.startswith('/*', i) or src.startswith('//', i):
-            i = skip_space(src, i)
-            continue
-        if c in '([{':
-            depth += 1
-        elif c in ')]}':
-            if depth == 0:
-                return None
-            depth -= 1
-        elif c == ',' and depth == 0:
-            n -= 1
-        i += 1
-    return i
-
-
 def fmt_call(src, i, name, name_end, macros):
     """For a FMT_CALLS call whose name ends at name_end, (text, index of
     the format, index after it, index past the call), or None to leave
@@ -195,10 +175,10 @@ def fmt_call(src, i, name, name_end, macros):
     j = skip_space(src, name_end)
     if j >= len(src) or src[j] != '(':
         return None
-    end = call_end(src, j)
-    f = arg_start(src, j, argn)
-    if f is None:
+    starts, end = call_args(src, j)
+    if argn >= len(starts):
         return None
+    f = starts[argn]
     text, k = literals_at(src, f, macros)
     k = skip_space(src, k)
     if text is None or len(text) < least or '\0' in text or src[k] not in ',)':
