@@ -103,25 +103,15 @@ def decode(body):
 def strings_at(src, i, macros):
     """The text of the string literals and macro names from i up to the
     ')' that closes TX(; returns (text, index past the ')')."""
-    parts = []
-    while True:
-        i = skip_space(src, i)
-        if i >= len(src):
-            raise Bad('TX( not closed')
-        if src[i] == ')':
-            if not parts:
-                raise Bad('TX() without a text')
-            return ''.join(parts), i + 1
-        if src[i] == '"':
-            j = literal_end(src, i)
-            parts.append(decode(src[i + 1:j - 1]))
-            i = j
-            continue
-        m = IDENT.match(src, i)
-        if not m or m.group(0) not in macros:
-            raise Bad('TX( takes string literals and names #defined to them')
-        parts.append(macros[m.group(0)])
-        i = m.end()
+    text, i = literals_at(src, i, macros)
+    i = skip_space(src, i)
+    if i >= len(src):
+        raise Bad('TX( not closed')
+    if src[i] != ')':
+        raise Bad('TX( takes string literals and names #defined to them')
+    if text is None:
+        raise Bad('TX() without a text')
+    return text, i + 1
 
 
 def call_args(src, j):
@@ -228,7 +218,7 @@ def rewrite(path, src, texts, numbers):
                 out.append(src[last:i])
                 out.append('(0 ? %s : %s)' % (src[i:end], live.replace('\n', ' ')))
                 i = last = end
-            elif m.group(0) == 'TX' and j < len(src) and src[j] == '(':
+            elif name == 'TX' and j < len(src) and src[j] == '(':
                 line = src.count('\n', 0, i) + 1
                 try:
                     text, end = strings_at(src, j + 1, macros)
