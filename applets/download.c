@@ -43,6 +43,7 @@
 #include "syslog_out.h"
 #include "torrent.h"
 #include "view.h"
+#include "text.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -117,7 +118,7 @@ dl_log(const struct dl *d, const char *fmt, ...)
 	if (d->ui != UI_LOG)
 		return;
 	va_start(ap, fmt);
-	bt_show_log_vline(fmt, ap);
+	bt_show_log_vline(bt_text(fmt), ap);	/* a deflated text's number too */
 	va_end(ap);
 }
 
@@ -149,7 +150,7 @@ dl_warn(struct dl *d, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), fmt, ap);
+	vsnprintf(raw, sizeof(raw), bt_text(fmt), ap);	/* a deflated text's number too */
 	va_end(ap);
 	bt_str_printable(out, sizeof(out), raw, strlen(raw));
 	if (isatty(2))

@@ -3,7 +3,8 @@
 (option help, an applet's about and notes) deflated in the program, as
 BusyBox keeps its usage texts (see src/base/text.h).
 
-For each SOURCE it writes OUTDIR/<its name>, a copy in which every
+For each SOURCE it writes OUTDIR/<its folder's name>_<its name> (say
+client_lsd.c for src/client/lsd.c), a copy in which every
 TX("...") is BT_TX_REF(n), n being the text's number (1, 2, ...; the same
 text has one number), on as many lines as the original so the compiler's
 messages point at SOURCE (#line).  The argument of TX is string literals,
@@ -17,9 +18,10 @@ written as string literals of at least a given length:
 bt_warn("...%s...", x) becomes
 (0 ? bt_warn("...%s...", x) : bt_warn(BT_TX_REF(n), x)), so the compiler
 still checks the format against the arguments, in the branch it then
-drops.  The front's message functions pass their format through bt_text;
-for the others the copy does (bt_text(BT_TX_REF(n))), which costs a call,
-so only longer formats go.  A call with a // comment, a preprocessor line
+drops.  The front's message functions pass their format through bt_text,
+snprintf's go to bt_snprintf, which does; for the others the copy does
+(bt_text(BT_TX_REF(n))), which costs a call, so only longer formats go.  A name can be one file's own function (say,
+launchmany.c's say).  A call with a // comment, a preprocessor line
 or TX( inside is left as it is."""
 import os
 import re
@@ -28,12 +30,22 @@ import zlib
 
 IDENT = re.compile(r'[A-Za-z_]\w*')
 MAX_TEXTS = 4095    # BT_TEXT_MAX in src/base/text.h
-# name: (the format's argument, whether the copy calls bt_text, min bytes)
+# name: (the format's argument, how the copy passes a text's number - as
+# it is (False: the function passes its format through bt_text), through
+# bt_text (True) or to another function that does (its name) - the least
+# bytes worth it, the one file whose function it is or None).
 FMT_CALLS = {
-    'bt_warn': (0, False, 16), 'bt_pwarn': (0, False, 16),
-    'bt_usage_error': (0, False, 16), 'bt_die': (0, False, 16),
-    'printf': (0, True, 40), 'fprintf': (1, True, 40),
-    'bt_buf_printf': (1, True, 40), 'snprintf': (2, True, 40),
+    'bt_warn': (0, False, 16, None), 'bt_pwarn': (0, False, 16, None),
+    'bt_usage_error': (0, False, 16, None), 'bt_die': (0, False, 16, None),
+    'bt_ini_say': (2, False, 16, None), 'tor_say': (2, False, 16, None),
+    'tell': (2, False, 16, 'trackd.c'), 'say': (2, False, 16, 'launchmany.c'),
+    'dl_warn': (1, False, 16, 'download.c'), 'dl_log': (1, False, 16, 'download.c'),
+    'bad': (3, False, 16, 'metainfo.c'), 'fail': (3, False, 16, 'dfile.c'),
+    'mkfail': (4, False, 16, 'makemeta.c'), 'fail_why': (2, False, 16, 'httpc.c'),
+    'metric': (1, False, 16, 'infopage.c'), 'bt_buf_adds': (1, False, 16, None),
+    'printf': (0, True, 40, None), 'fprintf': (1, True, 40, None),
+    'bt_buf_printf': (1, False, 16, None), 'snprintf': (2, 'bt_snprintf', 16, None),
+    'mvprintw': (2, True, 40, None),
 }
 ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', '\\': '\\', '"': '"', "'": "'",
            'a': '\a', 'b': '\b', 'f': '\f', 'v': '\v', '?': '?'}
@@ -161,7 +173,7 @@ def fmt_call(src, i, name, name_end, macros):
     """For a FMT_CALLS call whose name ends at name_end, (text, index of
     the format, index after it, index past the call), or None to leave
     it."""
-    argn, _, least = FMT_CALLS[name]
+    argn, _, least, _ = FMT_CALLS[name]
     j = skip_space(src, name_end)
     if j >= len(src) or src[j] != '(':
         return None
@@ -180,6 +192,20 @@ def fmt_call(src, i, name, name_end, macros):
 
 
 DEFINE = re.compile(r'^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+(".*")[ \t]*$', re.M)
+
+
+def fmt_name(name, path):
+    """Whether name is a FMT_CALLS function in the file at path."""
+    if name not in FMT_CALLS:
+        return False
+    only = FMT_CALLS[name][3]
+    return only is None or only == os.path.basename(path)
+
+
+def copy_name(path):
+    """The copy's name: the original's, after its folder's."""
+    return '%s_%s' % (os.path.basename(os.path.dirname(os.path.abspath(path))),
+                      os.path.basename(path))
 
 
 def rewrite(path, src, texts, numbers):
@@ -205,16 +231,17 @@ def rewrite(path, src, texts, numbers):
             m = IDENT.match(src, i)
             j = skip_space(src, m.end())
             name = m.group(0)
-            call = fmt_call(src, i, name, m.end(), macros) if name in FMT_CALLS else None
+            call = fmt_call(src, i, name, m.end(), macros) if fmt_name(name, path) else None
             if call:
                 text, f, k, end = call
                 if text not in numbers:
                     texts.append(text)
                     numbers[text] = len(texts)
                 ref = 'BT_TX_REF(%d)' % numbers[text]
-                if FMT_CALLS[name][1]:
+                how = FMT_CALLS[name][1]
+                if how is True:
                     ref = 'bt_text(%s)' % ref
-                live = src[i:f] + ref + src[k:end]
+                live = (how if isinstance(how, str) else name) + src[m.end():f] + ref + src[k:end]
                 out.append(src[last:i])
                 out.append('(0 ? %s : %s)' % (src[i:end], live.replace('\n', ' ')))
                 i = last = end
@@ -246,6 +273,17 @@ def rewrite(path, src, texts, numbers):
 COPY_HEAD = ('#include "text.h"\n'
              '#pragma GCC diagnostic ignored "-Wformat-security"\n'
              '#pragma GCC diagnostic ignored "-Wformat-nonliteral"\n')
+
+
+FEATURE = re.compile(r'^[ \t]*#[ \t]*define[ \t]+_\w*_SOURCE\b.*$', re.M)
+
+
+def copy_head(src):
+    """COPY_HEAD after the feature macros (_GNU_SOURCE) the source defines
+    before its first #include, which must come before any header; the
+    copy then defines them twice, the same way, which C allows."""
+    first = src.find('#include')
+    return ''.join(m.group(0) + '\n' for m in FEATURE.finditer(src, 0, max(first, 0))) + COPY_HEAD
 
 
 def blob_c(texts):
@@ -280,11 +318,11 @@ def main(argv):
         for path in sources:
             with open(path, encoding='utf-8') as f:
                 src = f.read()
-            name = os.path.basename(path)
+            name = copy_name(path)
             if any(name == n for n, _ in copies):
-                raise Bad('%s: two sources named %s' % (path, name))
+                raise Bad('%s: two copies named %s' % (path, name))
             body = rewrite(path, src, texts, numbers)
-            copies.append((name, COPY_HEAD + '#line 1 "%s"\n%s' % (os.path.abspath(path), body)))
+            copies.append((name, copy_head(src) + '#line 1 "%s"\n%s' % (os.path.abspath(path), body)))
         if len(texts) > MAX_TEXTS:
             raise Bad('%d texts, more than %d' % (len(texts), MAX_TEXTS))
     except Bad as e:

@@ -1,6 +1,7 @@
 /* buf.c - see buf.h */
 #include "buf.h"
 #include "err.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,6 +68,7 @@ bt_buf_add(struct bt_buf *b, const void *p, size_t n)
 void
 bt_buf_adds(struct bt_buf *b, const char *s)
 {
+	s = bt_text(s);	/* a deflated text's number too */
 	bt_buf_add(b, s, strlen(s));
 }
 
@@ -83,6 +85,7 @@ bt_buf_printf(struct bt_buf *b, const char *fmt, ...)
 	char small[128];
 	int n;
 
+	fmt = bt_text(fmt);	/* a deflated text's number too */
 	va_start(ap, fmt);
 	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);

@@ -23,9 +23,9 @@ void bt_buf_free(struct bt_buf *b);
 uint8_t *bt_buf_reserve(struct bt_buf *b, size_t n);
 void bt_buf_commit(struct bt_buf *b, size_t n);
 void bt_buf_add(struct bt_buf *b, const void *p, size_t n);
-void bt_buf_adds(struct bt_buf *b, const char *s);
+void bt_buf_adds(struct bt_buf *b, const char *s);	/* s: a text's number too */
 void bt_buf_addc(struct bt_buf *b, uint8_t c);
-/* printf-style append. */
+/* printf-style append; fmt may be a deflated text's number (text.h). */
 void bt_buf_printf(struct bt_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Drop n bytes from the front. */

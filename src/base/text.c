@@ -1,15 +1,19 @@
 /* text.c - see text.h */
 #include "text.h"
 
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <zlib.h>
 
 static char *raw;		/* the texts, each ended by a NUL */
 static const char **at;		/* at[n - 1]: text n */
 
-/* Inflate the blob and find where each text starts; 0 when out of memory
- * (or a blob that does not unpack, which the build cannot make). */
-static int
+/* Inflate the blob and find where each text starts; raw stays NULL when
+ * out of memory (or a blob that does not unpack, which the build cannot
+ * make).  Once (pthread_once). */
+static void
 unpack(void)
 {
 	uLongf len = bt_text_raw_len;
@@ -23,7 +27,7 @@ unpack(void)
 		free(at);
 		raw = NULL;
 		at = NULL;
-		return 0;
+		return;
 	}
 	raw[len] = '\0';
 	p = raw;
@@ -35,7 +39,6 @@ unpack(void)
 	}
 	while (k < bt_text_count)	/* (the build makes exactly count) */
 		at[k++] = raw + len;
-	return 1;
 }
 
 const char *
@@ -43,9 +46,24 @@ bt_text(const char *s)
 {
 	uintptr_t n = (uintptr_t)s;
 
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 	if (n == 0 || n > BT_TEXT_MAX)
 		return s;
-	if (!raw && !unpack())
+	pthread_once(&once, unpack);
+	if (!raw)
 		return "";
 	return n <= bt_text_count ? at[n - 1] : "";
+}
+
+int
+bt_snprintf(char *out, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, cap, bt_text(fmt), ap);
+	va_end(ap);
+	return n;
 }

@@ -13,6 +13,7 @@
 #ifndef BT_TEXT_H
 #define BT_TEXT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define BT_TEXT_MAX	4095	/* numbers 1 .. BT_TEXT_MAX; no address is this low */
@@ -23,8 +24,13 @@
 
 /* The text s stands for: unpacked on the first call (and kept), or s
  * itself when it is not a text's number; "" when the texts cannot be
- * unpacked (out of memory), and for NULL, NULL.  From one thread. */
+ * unpacked (out of memory), and for NULL, NULL.  From any thread. */
 const char *bt_text(const char *s);
+
+/* snprintf whose format may be a text's number: the build's copies call
+ * it where the source calls snprintf with a long format. */
+int bt_snprintf(char *out, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Made by the build (text_blob.c). */
 extern const unsigned char bt_text_blob[];

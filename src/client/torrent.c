@@ -22,6 +22,7 @@
 #include "reactor.h"
 #include "storage.h"
 #include "webseed.h"
+#include "text.h"
 
 /* The start-up check runs a slice per loop pass, so the loop stays
  * responsive while a big torrent is checked.  The first slice is about
@@ -55,7 +56,7 @@ tor_say(struct bt_torrent *s, int kind, const char *fmt, ...)
 	if (!s->cb.message)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), bt_text(fmt), ap);	/* a deflated text's number too */
 	va_end(ap);
 	s->cb.message(s->ud, kind, msg);
 }

@@ -7,6 +7,7 @@
 #include "tls.h"
 #include "err.h"
 #include "str.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -561,7 +562,7 @@ finish(struct bt_httpc *h, int status, int sys_errno)
 static int
 fail_why(struct bt_httpc *h, int status, const char *why)
 {
-	h->why = why;
+	h->why = bt_text(why);	/* a deflated text's number too */
 	return finish(h, status, 0);
 }
 

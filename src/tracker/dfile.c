@@ -3,6 +3,7 @@
 #include "benc.h"
 #include "err.h"
 #include "net.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -196,7 +197,7 @@ fail(struct ld *c, int code, size_t off, const char *fmt, ...)
 		c->err->code = code;
 		c->err->off = off;
 		va_start(ap, fmt);
-		vsnprintf(c->err->what, sizeof(c->err->what), fmt, ap);
+		vsnprintf(c->err->what, sizeof(c->err->what), bt_text(fmt), ap);	/* a text's number too */
 		va_end(ap);
 	}
 	return code;

@@ -471,6 +471,7 @@ bt_infopage_html(struct bt_tracker *t, const struct bt_infopage_opts *o,
 static void
 metric(struct bt_buf *b, const char *name, const char *type, const char *help)
 {
+	name = bt_text(name);	/* a deflated text's number too */
 	bt_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, bt_text(help), name, type);
 }
 

@@ -10,6 +10,7 @@
 #include "net.h"
 #include "reactor.h"
 #include "str.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +56,7 @@ tell(struct bt_trackd *d, int err, const char *fmt, ...)
 	va_list ap;
 	if (!d->h.warn)
 		return;
+	fmt = bt_text(fmt);	/* a deflated text's number too */
 	va_start(ap, fmt);
 	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);

@@ -2,8 +2,10 @@
 """gen_text.py GEN_TEXT CC - scripts/gen-text.py on a small source: its
 texts are numbered and packed in order, long formats of printf-like calls
 go into the blob while the copy keeps each call in a branch the compiler
-checks, the copy has the original's lines, and a wrong format in such a
-call still fails to compile."""
+checks (snprintf's as bt_snprintf), the copy has the original's lines
+after its feature macros and text.h, a function of one file only is left
+alone elsewhere, and a wrong format in such a call still fails to
+compile."""
 import os
 import re
 import subprocess
@@ -18,9 +20,13 @@ HEADER = r'''
 #define BT_TX_REF(n) ((const char *)(uintptr_t)(n))
 const char *bt_text(const char *s);
 void bt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int bt_snprintf(char *out, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void say(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 '''
 
-SOURCE = r'''#define NOTE "a note defined as a macro"
+SOURCE = r'''#define _GNU_SOURCE
+#include <stdio.h>
+#define NOTE "a note defined as a macro"
 static const char *help = TX("the help of an option, "
 	"on two lines");
 static const char *note = TX(NOTE);
@@ -35,6 +41,9 @@ void f(int n, const char *s)
 	printf("a printf format too short: %d\n", n);
 	bt_warn("a message with a comment in its call: %d", // here
 		n);
+	char buf[64];
+	snprintf(buf, sizeof(buf), "an snprintf format: %d", n);
+	say(1, "another file's say, not this one's: %d", n);
 	(void)help;
 	(void)note;
 }
@@ -57,7 +66,7 @@ def gen(tmp, src):
     out = os.path.join(tmp, 'out')
     r = subprocess.run([sys.executable, sys.argv[1], out, path], capture_output=True, text=True)
     check(r.returncode == 0, 'gen-text ran: ' + r.stderr)
-    with open(os.path.join(out, 'sample.c')) as f:
+    with open(os.path.join(out, 'in_sample.c')) as f:
         copy = f.read()
     with open(os.path.join(out, 'text_blob.c')) as f:
         blob = f.read()
@@ -67,7 +76,7 @@ def gen(tmp, src):
 def compiles(tmp, copy):
     with open(os.path.join(tmp, 'out', 'text.h'), 'w') as f:
         f.write(HEADER)
-    path = os.path.join(tmp, 'out', 'sample.c')
+    path = os.path.join(tmp, 'out', 'in_sample.c')
     with open(path, 'w') as f:
         f.write(copy)
     r = subprocess.run([sys.argv[2], '-fsyntax-only', '-Wall', '-Wextra', '-Werror',
@@ -90,7 +99,13 @@ def main():
                             'a message without arguments, long enough',
                             'a printf format that is long enough to go, %d %s\n'],
               'the texts, in order: %r' % texts)
-        check(len(texts) == 5, 'short formats and a call with a // comment stay')
+        check(texts[5:] == ['an snprintf format: %d'], 'snprintf\'s format goes too')
+        check(len(texts) == 6, 'short formats, a call with a // comment and another file\'s '
+              'function stay')
+        check(copy.startswith('#define _GNU_SOURCE\n#include "text.h"\n'),
+              'feature macros come before text.h')
+        check(re.search(r'bt_snprintf\(buf, sizeof\(buf\),\s*BT_TX_REF\(6\), n\)', body),
+              'snprintf becomes bt_snprintf')
         check('(0 ? bt_warn("a message long enough to be deflated: %s",' in body and
               re.search(r'bt_warn\(BT_TX_REF\(3\),\s+s\)\)', body) is not None,
               'a message becomes a checked pair')
