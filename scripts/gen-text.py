@@ -35,16 +35,16 @@ MAX_TEXTS = 4095    # BT_TEXT_MAX in src/base/text.h
 # bt_text (True) or to another function that does (its name) - the least
 # bytes worth it, the one file whose function it is or None).
 FMT_CALLS = {
-    'bt_warn': (0, False, 16, None), 'bt_pwarn': (0, False, 16, None),
-    'bt_usage_error': (0, False, 16, None), 'bt_die': (0, False, 16, None),
-    'bt_ini_say': (2, False, 16, None), 'tor_say': (2, False, 16, None),
-    'tell': (2, False, 16, 'trackd.c'), 'say': (2, False, 16, 'launchmany.c'),
-    'dl_warn': (1, False, 16, 'download.c'), 'dl_log': (1, False, 16, 'download.c'),
-    'bad': (3, False, 16, 'metainfo.c'), 'fail': (3, False, 16, 'dfile.c'),
-    'mkfail': (4, False, 16, 'makemeta.c'), 'fail_why': (2, False, 16, 'httpc.c'),
-    'metric': (1, False, 16, 'infopage.c'), 'bt_buf_adds': (1, False, 16, None),
+    'bt_warn': (0, False, 1, None), 'bt_pwarn': (0, False, 1, None),
+    'bt_usage_error': (0, False, 1, None), 'bt_die': (0, False, 1, None),
+    'bt_ini_say': (2, False, 1, None), 'tor_say': (2, False, 1, None),
+    'tell': (2, False, 1, 'trackd.c'), 'say': (2, False, 1, 'launchmany.c'),
+    'dl_warn': (1, False, 1, 'download.c'), 'dl_log': (1, False, 1, 'download.c'),
+    'bad': (3, False, 1, 'metainfo.c'), 'fail': (3, False, 1, 'dfile.c'),
+    'mkfail': (4, False, 1, 'makemeta.c'), 'fail_why': (2, False, 1, 'httpc.c'),
+    'metric': (1, False, 1, 'infopage.c'), 'bt_buf_adds': (1, False, 1, None),
     'printf': (0, True, 40, None), 'fprintf': (1, True, 40, None),
-    'bt_buf_printf': (1, False, 16, None), 'snprintf': (2, 'bt_snprintf', 16, None),
+    'bt_buf_printf': (1, False, 1, None), 'snprintf': (2, 'bt_snprintf', 1, None),
     'mvprintw': (2, True, 40, None),
 }
 ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', '\\': '\\', '"': '"', "'": "'",
@@ -87,12 +87,14 @@ def skip_space(src, i):
 
 
 def decode(body):
-    """The bytes of a literal's body (between the quotes)."""
+    """The bytes of a literal's body (between the quotes), each byte a
+    character (latin-1): the source's UTF-8 as its bytes, and "\\xef" as
+    the byte 0xef, as the compiler reads them."""
     out, i = [], 0
     while i < len(body):
         c = body[i]
         if c != '\\':
-            out.append(c)
+            out.append(c.encode('utf-8').decode('latin-1'))
             i += 1
             continue
         e = body[i + 1]
@@ -101,10 +103,14 @@ def decode(body):
             i += 2
         elif e == 'x':
             m = re.match(r'[0-9a-fA-F]+', body[i + 2:])
+            if int(m.group(0), 16) > 0xff:
+                raise Bad('\\x' + m.group(0) + ' is not a byte')
             out.append(chr(int(m.group(0), 16)))
             i += 2 + len(m.group(0))
         elif e in '01234567':
             m = re.match(r'[0-7]{1,3}', body[i + 1:])
+            if int(m.group(0), 8) > 0xff:
+                raise Bad('\\' + m.group(0) + ' is not a byte')
             out.append(chr(int(m.group(0), 8)))
             i += 1 + len(m.group(0))
         else:
@@ -287,7 +293,7 @@ def copy_head(src):
 
 
 def blob_c(texts):
-    raw = ''.join(t + '\0' for t in texts).encode('utf-8')
+    raw = ''.join(t + '\0' for t in texts).encode('latin-1')
     z = zlib.compress(raw, 9)
     rows = []
     for k in range(0, len(z), 16):

@@ -18,12 +18,13 @@
 #   client     small, without the tracker (-Dtracker=false)
 # SIZE_SETUP_ARGS adds meson setup arguments to every flavour (a
 # --cross-file, say); STRIP, NM and SIZE name the binutils (default strip,
-# nm and size).
+# nm, size and readelf).
 set -eu
 cd "$(dirname "$0")/.."
 STRIP=${STRIP:-strip}
 NM=${NM:-nm}
 SIZE=${SIZE:-size}
+READELF=${READELF:-readelf}
 TOP=${TOP:-20}
 read -r -a extra <<<"${SIZE_SETUP_ARGS:-}"
 
@@ -98,6 +99,26 @@ if [ "${1:-}" = --diff ]; then
 	exit
 fi
 
+# How many bytes each loaded part of FILE can grow before the file grows a
+# page: the file's parts start on pages (headers, code, read-only data) or
+# where the end of the data's RELRO part falls on one.
+slack() {	# slack FILE
+	local off=() size=() flags=() i what line
+	while read -r -a line; do
+		[ "${line[0]}" = LOAD ] || continue
+		off+=($((line[1]))) size+=($((line[4]))) flags+=("${line[*]:6}")
+	done < <("$READELF" -lW "$1")
+	line="page slack (bytes):"
+	for ((i = 0; i + 1 < ${#off[@]}; i++)); do
+		case ${flags[i]} in
+		*E*) what=code ;;
+		*) [ "$i" = 0 ] && what=headers || what="read-only data" ;;
+		esac
+		line+="$([ "$i" = 0 ] || echo ,) $what $((off[i + 1] - off[i] - size[i]))"
+	done
+	echo "$line"
+}
+
 flavours=("$@")
 [ ${#flavours[@]} -gt 0 ] || flavours=(release small nocurses tracker client)
 mkdir -p build-size
@@ -111,7 +132,7 @@ for f in "${flavours[@]}"; do
 done
 for f in release small; do
 	case " ${flavours[*]} " in
-	*" $f "*) [ -f "build-size/$f/bt" ] && largest "$f" ;;
+	*" $f "*) [ -f "build-size/$f/bt" ] && slack "build-size/$f/bt" && largest "$f" ;;
 	esac
 done
 exit 0

@@ -3,7 +3,8 @@
 texts are numbered and packed in order, long formats of printf-like calls
 go into the blob while the copy keeps each call in a branch the compiler
 checks (snprintf's as bt_snprintf), the copy has the original's lines
-after its feature macros and text.h, a function of one file only is left
+after its feature macros and text.h, escaped and UTF-8 bytes are packed as
+the compiler reads them, a function of one file only is left
 alone elsewhere, and a wrong format in such a call still fails to
 compile."""
 import os
@@ -33,7 +34,8 @@ static const char *note = TX(NOTE);
 void f(int n, const char *s);
 void f(int n, const char *s)
 {
-	bt_warn("short %d", n);
+	printf("short %d\n", n);
+	bt_warn("bytes \xef\xbf\xbd and é: %d", n);
 	bt_warn("a message long enough to be deflated: %s",
 		s);
 	bt_warn("a message without arguments, long enough");
@@ -94,23 +96,24 @@ def main():
         check(body.count('\n') == SOURCE.count('\n') + 1, 'the copy has the original lines')
         nums = [int(x) for x in re.findall(r'\b\d+\b', blob.split('{', 1)[1].split('}', 1)[0])]
         texts = zlib.decompress(bytes(nums)).decode().split('\0')[:-1]
-        check(texts[:5] == ['the help of an option, on two lines', 'a note defined as a macro',
+        check(texts[:6] == ['the help of an option, on two lines', 'a note defined as a macro',
+                            'bytes \ufffd and \xe9: %d',
                             'a message long enough to be deflated: %s',
                             'a message without arguments, long enough',
                             'a printf format that is long enough to go, %d %s\n'],
               'the texts, in order: %r' % texts)
-        check(texts[5:] == ['an snprintf format: %d'], 'snprintf\'s format goes too')
-        check(len(texts) == 6, 'short formats, a call with a // comment and another file\'s '
+        check(texts[6:] == ['an snprintf format: %d'], 'snprintf\'s format goes too')
+        check(len(texts) == 7, 'short formats, a call with a // comment and another file\'s '
               'function stay')
         check(copy.startswith('#define _GNU_SOURCE\n#include "text.h"\n'),
               'feature macros come before text.h')
-        check(re.search(r'bt_snprintf\(buf, sizeof\(buf\),\s*BT_TX_REF\(6\), n\)', body),
+        check(re.search(r'bt_snprintf\(buf, sizeof\(buf\),\s*BT_TX_REF\(7\), n\)', body),
               'snprintf becomes bt_snprintf')
         check('(0 ? bt_warn("a message long enough to be deflated: %s",' in body and
-              re.search(r'bt_warn\(BT_TX_REF\(3\),\s+s\)\)', body) is not None,
+              re.search(r'bt_warn\(BT_TX_REF\(4\),\s+s\)\)', body) is not None,
               'a message becomes a checked pair')
-        check('bt_text(BT_TX_REF(5)), n, s)' in body, 'printf gets bt_text()')
-        check('bt_warn("short %d", n);' in body, 'a short format stays')
+        check('bt_text(BT_TX_REF(6)), n, s)' in body, 'printf gets bt_text()')
+        check('printf("short %d\\n", n);' in body, 'a short printf format stays')
         ok, err = compiles(tmp, copy)
         check(ok, 'the copy compiles: ' + err)
         bad, _ = gen(tmp, SOURCE.replace('deflated: %s', 'deflated: %d'))
