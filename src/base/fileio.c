@@ -110,9 +110,10 @@ sync_dir_of(const char *path)
 }
 
 /* Write into a temporary beside path, flush it, rename it over path and
- * flush the directory. */
+ * flush the directory; unless !durable and there is nothing at path: then
+ * without the flushes. */
 static int
-write_atomic(const char *path, const void *data, size_t n)
+write_atomic(const char *path, const void *data, size_t n, int durable)
 {
 	size_t plen = strlen(path);
 	char *tmp = malloc(plen + 16);
@@ -125,6 +126,7 @@ write_atomic(const char *path, const void *data, size_t n)
 		return BT_E_NOMEM;
 	if (stat(path, &st) == 0) {
 		mode = st.st_mode & 07777;
+		durable = 1;	/* never a damaged old file */
 	} else {
 		mode_t um = umask(0);
 		umask(um);
@@ -148,14 +150,14 @@ write_atomic(const char *path, const void *data, size_t n)
 		p += w;
 		n -= (size_t)w;
 	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
+	if (fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0))
 		goto fail;
 	e = close(fd);
 	fd = -1;
 	if (e < 0 || rename(tmp, path) < 0)
 		goto fail;
 	free(tmp);
-	return sync_dir_of(path);
+	return durable ? sync_dir_of(path) : 0;
 fail:
 	e = errno;
 	if (fd >= 0)
@@ -166,8 +168,8 @@ fail:
 	return BT_E_IO;
 }
 
-int
-bt_file_write_atomic(const char *path, const void *data, size_t n)
+static int
+write_through_link(const char *path, const void *data, size_t n, int durable)
 {
 	struct stat st;
 	char *real = NULL;
@@ -179,11 +181,23 @@ bt_file_write_atomic(const char *path, const void *data, size_t n)
 			return BT_E_IO;
 		path = real;
 	}
-	int rc = write_atomic(path, data, n);
+	int rc = write_atomic(path, data, n, durable);
 	int e = errno;
 	free(real);
 	errno = e;
 	return rc;
+}
+
+int
+bt_file_write_atomic(const char *path, const void *data, size_t n)
+{
+	return write_through_link(path, data, n, 1);
+}
+
+int
+bt_file_write_made(const char *path, const void *data, size_t n)
+{
+	return write_through_link(path, data, n, 0);
 }
 
 int

@@ -21,6 +21,12 @@ int bt_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
  * only the final directory flush failed (the new file is in place but may
  * not survive a power loss). */
 int bt_file_write_atomic(const char *path, const void *p, size_t n);
+/* The same, but flushed to disk only when it replaces a file: a file it
+ * makes anew may be missing or empty after a power loss (as with mktorrent
+ * or transmission-create, which never flush), one it replaces holds the
+ * old or the new content.  For output a command can make again (.torrent
+ * files), where two flushes cost more than hashing a thousand small files. */
+int bt_file_write_made(const char *path, const void *p, size_t n);
 
 /* What tells whether a file changed since it was last read: modification
  * time, size and identity (device, inode). */

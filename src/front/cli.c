@@ -69,7 +69,7 @@ bt_tfile_save(const char *path, const struct bt_buf *b)
 		bt_warn("%s: %s", path, bt_strerror(b->err));
 		return -1;
 	}
-	if (bt_file_write_atomic(path, b->p, b->len) < 0) {
+	if (bt_file_write_made(path, b->p, b->len) < 0) {
 		bt_pwarn("cannot write %s", path);
 		return -1;
 	}

@@ -26,8 +26,8 @@ struct bt_tfile {
  * "<prog>: <path>: <what> (at byte N)", and returns -1. */
 int bt_tfile_load(struct bt_tfile *t, const char *path);
 void bt_tfile_free(struct bt_tfile *t);
-/* Replace the file with new bytes, atomically; prints and returns -1 on
- * failure. */
+/* Write the file's new bytes atomically (bt_file_write_made: flushed to
+ * disk when they replace a file); prints and returns -1 on failure. */
 int bt_tfile_save(const char *path, const struct bt_buf *b);
 
 /* Append announce-list tiers as "a,b|c" (BitTornado's notation). */

@@ -859,6 +859,25 @@ test_fileio(void)
 	free(p);
 	CHECK_INT(count_entries(tmpdir, "f.torrent.tmp"), ==, 0);
 
+	/* bt_file_write_made: the same file, new or replaced (it flushes only
+	 * the replacing, which a test cannot see). */
+	snprintf(other, sizeof(other), "%s/made.torrent", tmpdir);
+	CHECK_INT(bt_file_write_made(other, "made", 4), ==, 0);
+	CHECK_INT(bt_file_read(other, 100, &p, &n), ==, 0);
+	CHECK_MEMS(p, n, "made");
+	free(p);
+	CHECK_INT(stat(other, &st), ==, 0);
+	CHECK_INT(st.st_mode & 07777, ==, 0644);
+	CHECK_INT(chmod(other, 0600), ==, 0);
+	CHECK_INT(bt_file_write_made(other, "again", 5), ==, 0);
+	CHECK_INT(bt_file_read(other, 100, &p, &n), ==, 0);
+	CHECK_MEMS(p, n, "again");
+	free(p);
+	CHECK_INT(stat(other, &st), ==, 0);
+	CHECK_INT(st.st_mode & 07777, ==, 0600);
+	CHECK_INT(count_entries(tmpdir, "made.torrent.tmp"), ==, 0);
+	CHECK_INT(unlink(other), ==, 0);
+
 	/* Into a missing directory: an I/O error, nothing left behind. */
 	snprintf(other, sizeof(other), "%s/missing/x.torrent", tmpdir);
 	errno = 0;
