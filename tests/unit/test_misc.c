@@ -815,6 +815,22 @@ count_entries(const char *dir, const char *prefix)
 	return n;
 }
 
+/* path holds want (a string) with the given mode. */
+static void
+check_file(const char *path, const char *want, mode_t mode)
+{
+	uint8_t *p;
+	size_t n;
+	struct stat st;
+
+	if (CHECK_INT(bt_file_read(path, 100, &p, &n), ==, 0)) {
+		CHECK_MEMS(p, n, want);
+		free(p);
+	}
+	CHECK_INT(stat(path, &st), ==, 0);
+	CHECK_INT(st.st_mode & 07777, ==, mode);
+}
+
 static void
 test_fileio(void)
 {
@@ -863,18 +879,10 @@ test_fileio(void)
 	 * the replacing, which a test cannot see). */
 	snprintf(other, sizeof(other), "%s/made.torrent", tmpdir);
 	CHECK_INT(bt_file_write_made(other, "made", 4), ==, 0);
-	CHECK_INT(bt_file_read(other, 100, &p, &n), ==, 0);
-	CHECK_MEMS(p, n, "made");
-	free(p);
-	CHECK_INT(stat(other, &st), ==, 0);
-	CHECK_INT(st.st_mode & 07777, ==, 0644);
+	check_file(other, "made", 0644);
 	CHECK_INT(chmod(other, 0600), ==, 0);
 	CHECK_INT(bt_file_write_made(other, "again", 5), ==, 0);
-	CHECK_INT(bt_file_read(other, 100, &p, &n), ==, 0);
-	CHECK_MEMS(p, n, "again");
-	free(p);
-	CHECK_INT(stat(other, &st), ==, 0);
-	CHECK_INT(st.st_mode & 07777, ==, 0600);
+	check_file(other, "again", 0600);
 	CHECK_INT(count_entries(tmpdir, "made.torrent.tmp"), ==, 0);
 	CHECK_INT(unlink(other), ==, 0);
 
