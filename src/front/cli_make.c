@@ -136,29 +136,23 @@ warn_url(const char *what, const char *url)
 
 /* The closing line: where the torrent went and what it is. */
 static void
-show_made(const char *out_path, const struct bt_buf *out)
+show_made(const char *out_path, size_t npieces, int64_t plen, const uint8_t info_hash[20])
 {
-	struct bt_meta m;
 	struct bt_buf o;
 	char hex[41];
 
-	if (bt_meta_parse(&m, out->p, out->len, NULL) < 0) {
-		bt_meta_free(&m);
-		return;
-	}
-	bt_hex(hex, m.info_hash, 20);
+	bt_hex(hex, info_hash, 20);
 	bt_buf_init(&o, 0);
 	bt_buf_adds(&o, "wrote ");
 	bt_str_escape(&o, out_path, strlen(out_path));
-	int mib = m.piece_len >= (1 << 20);
-	bt_buf_printf(&o, ": %zu piece%s of %lld %s, info hash %s\n", m.npieces,
-		m.npieces == 1 ? "" : "s", (long long)(m.piece_len >> (mib ? 20 : 10)),
+	int mib = plen >= (1 << 20);
+	bt_buf_printf(&o, ": %zu piece%s of %lld %s, info hash %s\n", npieces,
+		npieces == 1 ? "" : "s", (long long)(plen >> (mib ? 20 : 10)),
 		mib ? "MiB" : "KiB", hex);
 	if (o.err)
 		bt_die("out of memory");
 	bt_out(o.p, o.len);
 	bt_buf_free(&o);
-	bt_meta_free(&m);
 }
 
 int
@@ -229,13 +223,14 @@ bt_cli_mk_one(const char *announce, const char *input, const char *out_path,
 	mm.name = v[MK_NAME].s;
 	mm.creation_date = v[MK_NO_DATE].i ? -1 : (int64_t)time(NULL);
 	mm.priv = v[MK_PRIVATE].i != 0;
-	int erc = bt_mk_encode(&out, &t, plen, pieces, &mm);
+	uint8_t info_hash[20];
+	int erc = bt_mk_encode(&out, &t, plen, pieces, &mm, info_hash);
 	if (erc < 0) {
 		bt_warn("%s: cannot encode the torrent: %s", input, bt_strerror(erc));
 		goto out;
 	}
 	if (bt_tfile_save(out_path, &out) == 0) {
-		show_made(out_path, &out);
+		show_made(out_path, npieces, plen, info_hash);
 		rc = 0;
 	}
 out:

@@ -448,10 +448,11 @@ put_path(struct bt_bw *w, const char *rel)
 
 int
 bt_mk_encode(struct bt_buf *out, const struct bt_mktree *t, int64_t piece_len,
-	const uint8_t *pieces, const struct bt_mkmeta *mm)
+	const uint8_t *pieces, const struct bt_mkmeta *mm, uint8_t info_hash[20])
 {
 	struct bt_bw w;
 	size_t npieces = (size_t)bt_meta_piece_count(t->total, piece_len);
+	size_t info_at;
 
 	bt_bw_init(&w, out);
 	bt_bw_dict(&w);
@@ -471,6 +472,7 @@ bt_mk_encode(struct bt_buf *out, const struct bt_mktree *t, int64_t piece_len,
 	}
 	put_opt_strv(&w, "httpseeds", mm->httpseeds);
 	bt_bw_key(&w, "info");
+	info_at = out->len;
 	bt_bw_dict(&w);
 	if (t->single) {
 		bt_bw_key(&w, "length");
@@ -500,6 +502,8 @@ bt_mk_encode(struct bt_buf *out, const struct bt_mktree *t, int64_t piece_len,
 	}
 	put_opt_str(&w, "source", mm->source);
 	bt_bw_end(&w);
+	if (info_hash && out->len > info_at)
+		bt_sha1(out->p + info_at, out->len - info_at, info_hash);
 	put_opt_strv(&w, "url-list", mm->url_list);
 	bt_bw_end(&w);
 	return bt_bw_finish(&w);

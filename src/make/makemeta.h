@@ -77,8 +77,9 @@ struct bt_mkmeta {
 	int priv;				/* BEP 27: 1 writes private=1 */
 };
 
-/* Encode the .torrent into out.  Returns 0 or BT_E_*. */
+/* Encode the .torrent into out, and its info hash (the SHA-1 of the info
+ * dictionary as written) into info_hash unless NULL.  Returns 0 or BT_E_*. */
 int bt_mk_encode(struct bt_buf *out, const struct bt_mktree *t, int64_t piece_len,
-	const uint8_t *pieces, const struct bt_mkmeta *mm);
+	const uint8_t *pieces, const struct bt_mkmeta *mm, uint8_t info_hash[20]);
 
 #endif

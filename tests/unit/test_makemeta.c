@@ -430,9 +430,11 @@ test_encode(void)
 		.url_list = &webs, .comment = "a comment", .created_by = "test",
 		.source = "SRC", .creation_date = 1700000000, .priv = 1,
 	};
+	uint8_t ih[20];
 	bt_buf_init(&out, 0);
-	CHECK_INT(bt_mk_encode(&out, &t, plen, pieces, &mm), ==, 0);
+	CHECK_INT(bt_mk_encode(&out, &t, plen, pieces, &mm, ih), ==, 0);
 	if (CHECK_INT(bt_meta_parse(&m, out.p, out.len, &me), ==, 0)) {
+		CHECK_MEM(ih, 20, m.info_hash, 20);	/* the hash it says is the parser's */
 		CHECK_STR(m.name, "top");
 		CHECK_INT(m.multi, ==, 1);
 		CHECK_INT(m.piece_len, ==, plen);
@@ -465,8 +467,9 @@ test_encode(void)
 	/* Nothing optional; another name. */
 	struct bt_mkmeta bare = { .creation_date = -1, .name = "renamed" };
 	bt_buf_init(&out, 0);
-	CHECK_INT(bt_mk_encode(&out, &t, plen, pieces, &bare), ==, 0);
+	CHECK_INT(bt_mk_encode(&out, &t, plen, pieces, &bare, ih), ==, 0);
 	if (CHECK_INT(bt_meta_parse(&m, out.p, out.len, &me), ==, 0)) {
+		CHECK_MEM(ih, 20, m.info_hash, 20);
 		CHECK_STR(m.name, "renamed");
 		check_same_files(__LINE__, &m, &t);
 		CHECK_INT(m.announce, ==, -1);
@@ -495,7 +498,7 @@ test_encode(void)
 	uint8_t one[3 * 20];
 	CHECK_INT(bt_mk_hash(&t, 64, 1, one, NULL, NULL, &e), ==, 0);
 	bt_buf_init(&out, 0);
-	CHECK_INT(bt_mk_encode(&out, &t, 64, one, &bare), ==, 0);
+	CHECK_INT(bt_mk_encode(&out, &t, 64, one, &bare, NULL), ==, 0);
 	if (CHECK_INT(bt_meta_parse(&m, out.p, out.len, &me), ==, 0)) {
 		CHECK_INT(m.multi, ==, 0);
 		CHECK_STR(m.name, "renamed");
