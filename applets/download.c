@@ -150,7 +150,7 @@ dl_warn(struct dl *d, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(raw, sizeof(raw), bt_text(fmt), ap);	/* a deflated text's number too */
+	bt_vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
 	bt_str_printable(out, sizeof(out), raw, strlen(raw));
 	if (isatty(2))

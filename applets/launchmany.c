@@ -123,7 +123,7 @@ say(struct lm *lm, int prio, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), bt_text(fmt), ap);	/* a deflated text's number too */
+	bt_vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (lm->v[DL_SYSLOG].i)
 		bt_syslog_say(prio, "%s", text);

@@ -14,15 +14,17 @@ compressed with zlib.  Any other shape of TX(...) stops the build with
 the file and line.
 
 The formats of the printf-like calls in FMT_CALLS get the same when
-written as string literals of at least a given length:
+written as string literals:
 bt_warn("...%s...", x) becomes
 (0 ? bt_warn("...%s...", x) : bt_warn(BT_TX_REF(n), x)), so the compiler
 still checks the format against the arguments, in the branch it then
-drops.  The front's message functions pass their format through bt_text,
-snprintf's go to bt_snprintf, which does; for the others the copy does
-(bt_text(BT_TX_REF(n))), which costs a call, so only longer formats go.  A name can be one file's own function (say,
-launchmany.c's say).  A call with a // comment, a preprocessor line
-or TX( inside is left as it is."""
+drops.  Our message functions pass their format through bt_text, and
+snprintf's go to bt_snprintf, which does: there a number is shorter code
+than an address, so every format goes.  For printf and the like the copy
+passes bt_text(BT_TX_REF(n)), which costs a call, so only formats of
+WRAP_LEAST bytes or more.  A name can be one file's own function (say,
+launchmany.c's say).  A call with a // comment, a preprocessor line or
+TX( inside is left as it is."""
 import os
 import re
 import sys
@@ -30,22 +32,22 @@ import zlib
 
 IDENT = re.compile(r'[A-Za-z_]\w*')
 MAX_TEXTS = 4095    # BT_TEXT_MAX in src/base/text.h
+WRAP_LEAST = 40     # bytes of a format worth a bt_text() call
 # name: (the format's argument, how the copy passes a text's number - as
 # it is (False: the function passes its format through bt_text), through
-# bt_text (True) or to another function that does (its name) - the least
-# bytes worth it, the one file whose function it is or None).
+# bt_text (True) or to another function that does (its name) - and the one
+# file whose function it is, or None).
 FMT_CALLS = {
-    'bt_warn': (0, False, 1, None), 'bt_pwarn': (0, False, 1, None),
-    'bt_usage_error': (0, False, 1, None), 'bt_die': (0, False, 1, None),
-    'bt_ini_say': (2, False, 1, None), 'tor_say': (2, False, 1, None),
-    'tell': (2, False, 1, 'trackd.c'), 'say': (2, False, 1, 'launchmany.c'),
-    'dl_warn': (1, False, 1, 'download.c'), 'dl_log': (1, False, 1, 'download.c'),
-    'bad': (3, False, 1, 'metainfo.c'), 'fail': (3, False, 1, 'dfile.c'),
-    'mkfail': (4, False, 1, 'makemeta.c'), 'fail_why': (2, False, 1, 'httpc.c'),
-    'metric': (1, False, 1, 'infopage.c'), 'bt_buf_adds': (1, False, 1, None),
-    'printf': (0, True, 40, None), 'fprintf': (1, True, 40, None),
-    'bt_buf_printf': (1, False, 1, None), 'snprintf': (2, 'bt_snprintf', 1, None),
-    'mvprintw': (2, True, 40, None),
+    'bt_warn': (0, False, None), 'bt_pwarn': (0, False, None),
+    'bt_usage_error': (0, False, None), 'bt_die': (0, False, None),
+    'bt_ini_say': (2, False, None), 'tor_say': (2, False, None),
+    'tell': (2, False, 'trackd.c'), 'say': (2, False, 'launchmany.c'),
+    'dl_warn': (1, False, 'download.c'), 'dl_log': (1, False, 'download.c'),
+    'bad': (3, False, 'metainfo.c'), 'fail': (3, False, 'dfile.c'),
+    'mkfail': (4, False, 'makemeta.c'), 'fail_why': (2, False, 'httpc.c'),
+    'metric': (1, False, 'infopage.c'), 'bt_buf_adds': (1, False, None),
+    'bt_buf_printf': (1, False, None), 'snprintf': (2, 'bt_snprintf', None),
+    'printf': (0, True, None), 'fprintf': (1, True, None), 'mvprintw': (2, True, None),
 }
 ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', '\\': '\\', '"': '"', "'": "'",
            'a': '\a', 'b': '\b', 'f': '\f', 'v': '\v', '?': '?'}
@@ -179,7 +181,8 @@ def fmt_call(src, i, name, name_end, macros):
     """For a FMT_CALLS call whose name ends at name_end, (text, index of
     the format, index after it, index past the call), or None to leave
     it."""
-    argn, _, least, _ = FMT_CALLS[name]
+    argn, how, _ = FMT_CALLS[name]
+    least = WRAP_LEAST if how is True else 1
     j = skip_space(src, name_end)
     if j >= len(src) or src[j] != '(':
         return None
@@ -204,7 +207,7 @@ def fmt_name(name, path):
     """Whether name is a FMT_CALLS function in the file at path."""
     if name not in FMT_CALLS:
         return False
-    only = FMT_CALLS[name][3]
+    only = FMT_CALLS[name][2]
     return only is None or only == os.path.basename(path)
 
 

@@ -103,10 +103,10 @@ fi
 # page: the file's parts start on pages (headers, code, read-only data) or
 # where the end of the data's RELRO part falls on one.
 slack() {	# slack FILE
-	local off=() size=() flags=() i what line
-	while read -r -a line; do
-		[ "${line[0]}" = LOAD ] || continue
-		off+=($((line[1]))) size+=($((line[4]))) flags+=("${line[*]:6}")
+	local off=() size=() flags=() f i what line
+	while read -r -a f; do	# LOAD Offset VirtAddr PhysAddr FileSiz MemSiz Flg... Align
+		[ "${f[0]}" = LOAD ] || continue
+		off+=($((f[1]))) size+=($((f[4]))) flags+=("${f[*]:6}")
 	done < <("$READELF" -lW "$1")
 	line="page slack (bytes):"
 	for ((i = 0; i + 1 < ${#off[@]}; i++)); do

@@ -2,13 +2,13 @@
 #include "text.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <zlib.h>
 
 static char *raw;		/* the texts, each ended by a NUL */
 static const char **at;		/* at[n - 1]: text n */
+static pthread_once_t once = PTHREAD_ONCE_INIT;	/* unpack() */
 
 /* Inflate the blob and find where each text starts; raw stays NULL when
  * out of memory (or a blob that does not unpack, which the build cannot
@@ -46,8 +46,6 @@ bt_text(const char *s)
 {
 	uintptr_t n = (uintptr_t)s;
 
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
 	if (n == 0 || n > BT_TEXT_MAX)
 		return s;
 	pthread_once(&once, unpack);
@@ -57,13 +55,19 @@ bt_text(const char *s)
 }
 
 int
+bt_vsnprintf(char *out, size_t cap, const char *fmt, va_list ap)
+{
+	return vsnprintf(out, cap, bt_text(fmt), ap);
+}
+
+int
 bt_snprintf(char *out, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(out, cap, bt_text(fmt), ap);
+	n = bt_vsnprintf(out, cap, fmt, ap);
 	va_end(ap);
 	return n;
 }

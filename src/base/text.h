@@ -13,6 +13,7 @@
 #ifndef BT_TEXT_H
 #define BT_TEXT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,10 +28,13 @@
  * unpacked (out of memory), and for NULL, NULL.  From any thread. */
 const char *bt_text(const char *s);
 
-/* snprintf whose format may be a text's number: the build's copies call
- * it where the source calls snprintf with a long format. */
+/* snprintf and vsnprintf whose format may be a text's number: the build's
+ * copies call bt_snprintf where the source calls snprintf, and a function
+ * that takes a format the copies number formats through bt_vsnprintf. */
 int bt_snprintf(char *out, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int bt_vsnprintf(char *out, size_t cap, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* Made by the build (text_blob.c). */
 extern const unsigned char bt_text_blob[];

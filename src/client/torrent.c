@@ -56,7 +56,7 @@ tor_say(struct bt_torrent *s, int kind, const char *fmt, ...)
 	if (!s->cb.message)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), bt_text(fmt), ap);	/* a deflated text's number too */
+	bt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	s->cb.message(s->ud, kind, msg);
 }

@@ -20,7 +20,7 @@ bad(struct bt_meta_err *err, int code, size_t off, const char *fmt, ...)
 		err->code = code;
 		err->off = off;
 		va_start(ap, fmt);
-		vsnprintf(err->what, sizeof(err->what), bt_text(fmt), ap);	/* a text's number too */
+		bt_vsnprintf(err->what, sizeof(err->what), fmt, ap);
 		va_end(ap);
 	}
 	return code;

@@ -46,7 +46,7 @@ bt_ini_say(const struct bt_ini_src *r, unsigned lineno, const char *fmt, ...)
 	if (!r->say)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), bt_text(fmt), ap);	/* a deflated text's number too */
+	bt_vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	snprintf(line, sizeof(line), "config file %s line %u: %s", r->path, lineno, what);
 	r->say(r->ud, line);

@@ -33,7 +33,7 @@ mkfail(struct bt_mkerr *err, int code, int sys, const char *path, const char *fm
 		err->sys_errno = sys;
 		snprintf(err->path, sizeof(err->path), "%s", path ? path : "");
 		va_start(ap, fmt);
-		vsnprintf(err->what, sizeof(err->what), bt_text(fmt), ap);	/* a text's number too */
+		bt_vsnprintf(err->what, sizeof(err->what), fmt, ap);
 		va_end(ap);
 	}
 	return code;

@@ -197,7 +197,7 @@ fail(struct ld *c, int code, size_t off, const char *fmt, ...)
 		c->err->code = code;
 		c->err->off = off;
 		va_start(ap, fmt);
-		vsnprintf(c->err->what, sizeof(c->err->what), bt_text(fmt), ap);	/* a text's number too */
+		bt_vsnprintf(c->err->what, sizeof(c->err->what), fmt, ap);
 		va_end(ap);
 	}
 	return code;

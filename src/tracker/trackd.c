@@ -56,9 +56,8 @@ tell(struct bt_trackd *d, int err, const char *fmt, ...)
 	va_list ap;
 	if (!d->h.warn)
 		return;
-	fmt = bt_text(fmt);	/* a deflated text's number too */
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = bt_vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	size_t cap = sizeof(small), need = (n > 0 ? (size_t)n : 0) + (es ? strlen(es) + 2 : 0) + 1;
 	if (need > cap && (text = malloc(need)))
@@ -66,7 +65,7 @@ tell(struct bt_trackd *d, int err, const char *fmt, ...)
 	else
 		text = small;
 	va_start(ap, fmt);
-	vsnprintf(text, cap, fmt, ap);
+	bt_vsnprintf(text, cap, fmt, ap);
 	va_end(ap);
 	if (es) {
 		size_t l = strlen(text);
